@@ -1,0 +1,62 @@
+"""Base class and registry for integration events (the Kafka contract).
+
+Every event type is one pydantic model deriving from :class:`EventData`, declared
+with its CloudEvents ``type``, the logical topic it goes to and a schema version.
+Business rules never live here: these are the shapes other systems subscribe to.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+_REGISTRY: dict[str, type[EventData]] = {}
+
+E = TypeVar("E", bound="EventData")
+
+
+class EventData(BaseModel):
+    """The ``data`` of one CloudEvent.
+
+    Consumers ignore fields they do not know (``extra="ignore"``) so that adding an
+    optional field is a compatible change; removing or retyping one needs a new
+    ``schema_version`` (see ``crm_shared.events.compat``).
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    event_type: ClassVar[str]
+    """CloudEvents ``type``, e.g. ``crm.deal.stage_changed``."""
+    topic: ClassVar[str]
+    """Logical topic key in :mod:`crm_shared.topics` (``customer``, ``deal``, ...)."""
+    schema_version: ClassVar[int] = 1
+    source_service: ClassVar[str]
+    """The only service that publishes this type (CloudEvents ``source``)."""
+
+    @classmethod
+    def dataschema(cls) -> str:
+        return f"urn:crm:events:{cls.event_type}:v{cls.schema_version}"
+
+
+def register(cls: type[E]) -> type[E]:
+    """Class decorator: make an event type known to (de)serialisation."""
+    existing = _REGISTRY.get(cls.event_type)
+    if existing is not None and existing is not cls:
+        raise ValueError(f"event type {cls.event_type!r} registered twice")
+    _REGISTRY[cls.event_type] = cls
+    return cls
+
+
+def event_class(event_type: str) -> type[EventData]:
+    """The model for a CloudEvents ``type``; KeyError if unknown."""
+    return _REGISTRY[event_type]
+
+
+def registered_events() -> dict[str, type[EventData]]:
+    """Every registered event type, by CloudEvents ``type``, sorted."""
+    return dict(sorted(_REGISTRY.items()))
+
+
+def dump_data(data: EventData) -> dict[str, Any]:
+    return data.model_dump(mode="json")

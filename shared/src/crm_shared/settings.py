@@ -1,0 +1,95 @@
+"""Settings shared by every service, from the environment (prefix ``CRM_``).
+
+A bad setting stops start-up with a message naming it; production refuses the
+development JWT secret.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Literal, Self, TypeVar
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-secret-change-me-0123456789abcdef"  # noqa: S105 - the known dev default
+
+
+class CrmSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore", frozen=True)
+
+    env: Literal["development", "test", "production"] = "development"
+    service_name: str = "crm"
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias="KAFKA_BOOTSTRAP_SERVERS",
+        description="comma-separated host:port list",
+    )
+    mongodb_url: str = Field(default="mongodb://127.0.0.1:27017", validation_alias="MONGODB_URL")
+    mongodb_database: str = ""
+    topic_prefix: str = ""
+
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_algorithms: list[str] = ["HS256"]
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    """In production: verify tokens against this JWKS (RS256/ES256) instead of a secret."""
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    worker_web_port: int = Field(default=6066, ge=1, le=65535)
+    worker_group: str = ""
+    """Kafka consumer group of the worker; defaults to ``crm-<service_name>``."""
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    outbox_sweep_interval_s: float = Field(default=1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Self:
+        if self.env == "production":
+            if self.jwt_secret == DEV_JWT_SECRET and not self.oidc_jwks_url:
+                raise ValueError(
+                    "CRM_JWT_SECRET is the development default; set a real secret or "
+                    "CRM_OIDC_JWKS_URL in production"
+                )
+            if len(self.jwt_secret) < 32 and not self.oidc_jwks_url:
+                raise ValueError("CRM_JWT_SECRET must be at least 32 characters in production")
+        return self
+
+    @property
+    def database_name(self) -> str:
+        return self.mongodb_database or f"crm_{self.service_name.replace('-', '_')}"
+
+    @property
+    def consumer_group(self) -> str:
+        return self.worker_group or f"{self.topic_prefix}crm-{self.service_name}"
+
+
+S = TypeVar("S", bound=CrmSettings)
+
+
+def describe_validation_error(exc: ValidationError, prefix: str = "CRM_") -> str:
+    lines = ["invalid settings:"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(settings)"
+        name = loc if loc.isupper() else f"{prefix}{loc.upper()}" if err["loc"] else loc
+        lines.append(f"  {name}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def load_settings(cls: type[S], **overrides: object) -> S:
+    """Build settings or exit with a message that names each bad setting."""
+    try:
+        return cls(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        print(describe_validation_error(exc), file=sys.stderr)  # noqa: T201 - before logging
+        raise SystemExit(2) from exc
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in {"1", "true", "yes"}
