@@ -13,7 +13,7 @@ from typing import Literal, Self, TypeVar
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_JWT_SECRET = "dev-secret-change-me-0123456789abcdef"  # noqa: S105 - the known dev default
+DEV_JWT_SECRET = "dev-secret-change-me-0123456789abcdef"
 
 
 class CrmSettings(BaseSettings):
@@ -87,7 +87,7 @@ def load_settings(cls: type[S], **overrides: object) -> S:
     try:
         return cls(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        print(describe_validation_error(exc), file=sys.stderr)  # noqa: T201 - before logging
+        print(describe_validation_error(exc), file=sys.stderr)
         raise SystemExit(2) from exc
 
 

@@ -1,0 +1,54 @@
+# The two commands that matter:  make dev  (start everything)  and  make test  (run all tests).
+SHELL := /bin/bash
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+CRM := $(VENV)/bin/crm
+
+.PHONY: install dev test test-unit lint fmt schemas infra-up infra-down infra-status clean bench bench-quick
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install -q "uv==$(UV_VERSION)"
+
+install: $(UV)  ## create .venv from uv.lock (pinned)
+	$(UV) sync --all-packages --frozen
+
+dev: install  ## start Kafka, the store and every service (Ctrl-C stops all)
+	$(CRM) dev
+
+test: install  ## all tests: unit, integration (real Kafka + store), end-to-end
+	$(CRM) infra up
+	KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$${CRM_INFRA_KAFKA_PORT:-9092} \
+	MONGODB_URL=mongodb://127.0.0.1:$${CRM_INFRA_MONGO_PORT:-27017} \
+	$(VENV)/bin/pytest
+
+test-unit: install
+	$(VENV)/bin/pytest -m "not integration and not e2e"
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy -p crm_shared -p crm_contacts -p crm_sales -p crm_service_desk -p crm_notifications -p crm_devtools
+
+fmt: install
+	$(VENV)/bin/ruff check --fix .
+
+schemas: install  ## regenerate docs/events from the event models
+	$(PY) -m crm_shared.events.schemas
+
+infra-up: install
+	$(CRM) infra up
+infra-down: install
+	$(CRM) infra down
+infra-status: install
+	$(CRM) infra status
+
+bench: install
+	$(PY) -m bench.run
+bench-quick: install
+	$(PY) -m bench.run --quick
+
+clean:
+	-$(CRM) infra down
+	rm -rf .venv .state

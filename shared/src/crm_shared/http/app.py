@@ -1,0 +1,79 @@
+"""FastAPI app factory shared by the services: problems, health, metrics, correlation."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from crm_shared.auth import TokenVerifier
+from crm_shared.http.problems import install_problem_handlers, problem
+from crm_shared.logs import correlation_id
+from crm_shared.settings import CrmSettings
+
+HTTP_LATENCY = Histogram(
+    "crm_http_request_duration_seconds", "HTTP request latency", ["method", "route", "status"]
+)
+HTTP_REQUESTS = Counter("crm_http_requests_total", "HTTP requests", ["method", "route", "status"])
+
+ReadinessCheck = Callable[[], Awaitable[dict[str, Any]]]
+
+
+class CorrelationMiddleware(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        cid = request.headers.get("x-correlation-id") or str(uuid.uuid4())
+        token = correlation_id.set(cid)
+        start = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            correlation_id.reset(token)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        labels = (request.method, route, str(response.status_code))
+        HTTP_LATENCY.labels(*labels).observe(time.perf_counter() - start)
+        HTTP_REQUESTS.labels(*labels).inc()
+        response.headers["x-correlation-id"] = cid
+        return response
+
+
+def create_app(
+    *,
+    settings: CrmSettings,
+    title: str,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+    readiness: Callable[[FastAPI], ReadinessCheck] | None = None,
+    version: str = "0.1.0",
+) -> FastAPI:
+    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings)
+    install_problem_handlers(app)
+    app.add_middleware(CorrelationMiddleware)
+
+    @app.get("/healthz", tags=["ops"], include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], include_in_schema=False)
+    async def readyz() -> Response:
+        if readiness is None:
+            return problem(503, "no readiness check configured")
+        checks = await readiness(app)()
+        ok = all(v is True or (isinstance(v, dict) and v.get("ok")) for v in checks.values())
+        if ok:
+            from fastapi.responses import JSONResponse
+
+            return JSONResponse({"status": "ready", "checks": checks})
+        return problem(503, "not ready", code="not_ready", checks=checks)
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

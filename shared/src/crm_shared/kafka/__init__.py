@@ -1,0 +1,1 @@
+"""Kafka helpers every service reuses: the event publisher and the consumer runtime."""

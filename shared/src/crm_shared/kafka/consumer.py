@@ -1,0 +1,189 @@
+"""Consumer runtime shared by every stream worker.
+
+One :class:`EventConsumer` per (service, topic): decode the CloudEvent, skip types the
+service does not handle (forward compatibility), dedupe, call the handler from the
+service's handler table, retry transient failures with exponential backoff, and send
+a poison message to the service's dead-letter topic with the error and the original
+headers, so the stream moves on. Offsets are committed by faust after ``handle``
+returns, i.e. after the database write: at-least-once, and handlers are idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, NetworkTimeout, OperationFailure
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from crm_shared.events.envelope import CloudEvent
+from crm_shared.mongo import Collection
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[CloudEvent], Awaitable[None]]
+TombstoneHandler = Callable[[str], Awaitable[None]]
+RawHeaders = Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None
+
+
+class TransientError(Exception):
+    """Raise from a handler for a failure worth retrying (a dependency is down)."""
+
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    TransientError, ConnectionFailure, NetworkTimeout, asyncio.TimeoutError, OSError,
+)
+
+
+class Outcome(StrEnum):
+    HANDLED = "handled"
+    SKIPPED = "skipped"
+    DUPLICATE = "duplicate"
+    DEAD_LETTERED = "dead_lettered"
+
+
+class DeadLetterSink(Protocol):
+    async def send_raw(self, topic: str, *, key: bytes | None, value: bytes | None,
+                       headers: list[tuple[str, bytes]] | None = None) -> None: ...
+
+
+class EventDeduper:
+    """Remembers handled event ids per consumer (unique ``_id``)."""
+
+    def __init__(self, coll: Collection, consumer: str) -> None:
+        self._coll = coll
+        self._consumer = consumer
+
+    async def seen(self, event_id: str) -> bool:
+        return await self._coll.find_one({"_id": f"{self._consumer}:{event_id}"}, {"_id": 1}) is not None
+
+    async def remember(self, event_id: str) -> None:
+        with contextlib.suppress(DuplicateKeyError):
+            await self._coll.insert_one({"_id": f"{self._consumer}:{event_id}", "at": datetime.now(UTC)})
+
+
+@dataclass(frozen=True)
+class RecordInfo:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+
+
+def normalise_headers(headers: RawHeaders) -> list[tuple[str, bytes]]:
+    if headers is None:
+        return []
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    return [(str(k), v if isinstance(v, bytes) else str(v).encode()) for k, v in items]
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        consumer: str,
+        handlers: Mapping[str, Handler],
+        dead_letters: DeadLetterSink,
+        dead_letter_topic: str,
+        on_tombstone: TombstoneHandler | None = None,
+        deduper: EventDeduper | None = None,
+        max_attempts: int = 6,
+        backoff_initial_s: float = 0.1,
+        backoff_max_s: float = 5.0,
+        on_outcome: Callable[[Outcome, RecordInfo], None] | None = None,
+    ) -> None:
+        self.consumer = consumer
+        self._handlers = dict(handlers)
+        self._dead_letters = dead_letters
+        self._dlq_topic = dead_letter_topic
+        self._on_tombstone = on_tombstone
+        self._deduper = deduper
+        self._max_attempts = max_attempts
+        self._backoff = (backoff_initial_s, backoff_max_s)
+        self._on_outcome = on_outcome
+
+    async def handle(self, record: RecordInfo) -> Outcome:
+        outcome = await self._handle(record)
+        if self._on_outcome is not None:
+            self._on_outcome(outcome, record)
+        return outcome
+
+    async def _handle(self, record: RecordInfo) -> Outcome:
+        if record.value is None:
+            if self._on_tombstone is not None and record.key is not None:
+                return await self._run(record, None, lambda: self._on_tombstone(record.key.decode()))  # type: ignore[misc,union-attr]
+            return Outcome.SKIPPED
+        try:
+            event = CloudEvent.from_bytes(record.value)
+        except (ValidationError, ValueError) as exc:
+            await self._dead_letter(record, exc, stage="decode")
+            return Outcome.DEAD_LETTERED
+        handler = self._handlers.get(event.type)
+        if handler is None:
+            return Outcome.SKIPPED
+        if self._deduper is not None and await self._deduper.seen(event.id):
+            return Outcome.DUPLICATE
+        return await self._run(record, event, lambda: handler(event))
+
+    async def _run(self, record: RecordInfo, event: CloudEvent | None,
+                   call: Callable[[], Awaitable[None]]) -> Outcome:
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(TRANSIENT),
+                stop=stop_after_attempt(self._max_attempts),
+                wait=wait_exponential_jitter(multiplier=self._backoff[0], max=self._backoff[1], jitter=self._backoff[0]),
+                reraise=True,
+            ):
+                with attempt:
+                    await call()
+        except asyncio.CancelledError:
+            raise
+        except (Exception, OperationFailure) as exc:
+            await self._dead_letter(record, exc, stage="handle", event=event)
+            return Outcome.DEAD_LETTERED
+        if event is not None and self._deduper is not None:
+            await self._deduper.remember(event.id)
+        return Outcome.HANDLED
+
+    async def _dead_letter(self, record: RecordInfo, exc: BaseException, *, stage: str,
+                           event: CloudEvent | None = None) -> None:
+        log.error(
+            "dead-lettering record",
+            extra={"consumer": self.consumer, "topic": record.topic, "partition": record.partition,
+                   "offset": record.offset, "stage": stage, "error": repr(exc),
+                   "event_type": event.type if event else None},
+        )
+        headers = [
+            *record.headers,
+            ("dlq.consumer", self.consumer.encode()),
+            ("dlq.stage", stage.encode()),
+            ("dlq.error.type", type(exc).__name__.encode()),
+            ("dlq.error.message", str(exc)[:2000].encode()),
+            ("dlq.error.trace", "".join(traceback.format_exception(exc))[-4000:].encode()),
+            ("dlq.original.topic", record.topic.encode()),
+            ("dlq.original.partition", str(record.partition).encode()),
+            ("dlq.original.offset", str(record.offset).encode()),
+            ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        await self._dead_letters.send_raw(self._dlq_topic, key=record.key, value=record.value,
+                                          headers=headers)
+
+
+def dead_letter_info(headers: RawHeaders) -> dict[str, Any]:
+    """The ``dlq.*`` headers of a dead letter, decoded (for tools and tests)."""
+    return {k: v.decode() for k, v in normalise_headers(headers) if k.startswith("dlq.")}

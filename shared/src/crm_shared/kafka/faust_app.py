@@ -1,0 +1,67 @@
+"""faust-streaming wiring: one app per service worker, agents over EventConsumer.
+
+Topics are never declared by faust (they come from ``crm_shared.topics`` and are
+created by provisioning), the leader topic is off, and state lives in MongoDB, not
+in faust tables, so there is no changelog to keep co-partitioned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import faust
+
+from crm_shared.kafka.consumer import EventConsumer, RecordInfo, normalise_headers
+from crm_shared.settings import CrmSettings
+
+
+def make_faust_app(settings: CrmSettings, **overrides: Any) -> faust.App:
+    servers = ";".join(f"kafka://{s.strip()}" for s in settings.kafka_bootstrap_servers.split(","))
+    options: dict[str, Any] = {
+        "broker": servers,
+        "store": "memory://",
+        "autodiscover": False,
+        "web_enabled": True,
+        "web_host": settings.http_host,
+        "web_port": settings.worker_web_port,
+        "topic_allow_declare": False,
+        "topic_disable_leader": True,
+        "consumer_auto_offset_reset": "earliest",
+        "producer_acks": -1,
+        "broker_commit_every": 100,
+        "broker_commit_interval": 0.5,
+        "stream_wait_empty": False,
+        "key_serializer": "raw",
+        "value_serializer": "raw",
+        "logging_config": None,
+    }
+    options.update(overrides)
+    return faust.App(settings.consumer_group, **options)
+
+
+Ready = Callable[[], Awaitable[None]]
+
+
+def add_consumer_agent(app: faust.App, *, topic: str, consumer: Callable[[], EventConsumer],
+                       ready: Ready | None = None, name: str | None = None,
+                       concurrency: int = 1) -> Any:
+    """An agent reading ``topic`` that hands each record to the EventConsumer.
+
+    ``consumer`` is a factory called once the worker's resources are ready
+    (``ready``), never at import time.
+    """
+    channel = app.topic(topic, key_serializer="raw", value_serializer="raw", allow_empty=True)
+
+    async def agent(stream: faust.StreamT[Any]) -> None:
+        if ready is not None:
+            await ready()
+        handler = consumer()
+        async for event in stream.events():
+            msg = event.message
+            await handler.handle(RecordInfo(
+                topic=msg.topic, partition=msg.partition, offset=msg.offset,
+                key=msg.key, value=msg.value, headers=normalise_headers(msg.headers),
+            ))
+
+    return app.agent(channel, name=name or f"{app.conf.id}.{topic}", concurrency=concurrency)(agent)

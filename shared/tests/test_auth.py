@@ -1,0 +1,91 @@
+"""No token → 401, forged or expired → 401, wrong role → 403, right role → 200."""
+
+from __future__ import annotations
+
+import time
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+
+import jwt
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from crm_shared.auth import CurrentPrincipal, Principal, mint_token, require_roles
+from crm_shared.http.app import create_app
+from crm_shared.settings import CrmSettings
+
+SETTINGS = CrmSettings(env="test")
+
+
+@asynccontextmanager
+async def _noop(_: FastAPI) -> AsyncIterator[None]:
+    yield
+
+
+def _app() -> FastAPI:
+    app = create_app(settings=SETTINGS, title="t", lifespan=_noop)
+
+    @app.get("/me")
+    async def me(p: CurrentPrincipal) -> dict[str, object]:
+        return {"sub": p.sub, "roles": sorted(p.roles)}
+
+    @app.get("/sales-only")
+    async def sales_only(p: Principal = require_roles("sales")) -> dict[str, str]:
+        return {"ok": p.sub}
+
+    return app
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(_app())
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_no_token_is_401_with_problem_body(client: TestClient) -> None:
+    r = client.get("/me")
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "unauthorized"
+    assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_forged_token_is_401(client: TestClient) -> None:
+    forged = jwt.encode({"sub": "eve", "roles": ["admin"], "exp": int(time.time()) + 60},
+                        "not-the-secret-but-long-enough-0123456789", algorithm="HS256")
+    assert client.get("/me", headers=_bearer(forged)).status_code == 401
+
+
+def test_alg_none_is_401(client: TestClient) -> None:
+    unsigned = jwt.encode({"sub": "eve", "roles": ["admin"], "exp": int(time.time()) + 60}, None, algorithm="none")
+    assert client.get("/me", headers=_bearer(unsigned)).status_code == 401
+
+
+def test_expired_token_is_401(client: TestClient) -> None:
+    token = mint_token(SETTINGS, sub="alice", roles=["sales"], ttl_s=-10)
+    r = client.get("/me", headers=_bearer(token))
+    assert r.status_code == 401
+    assert r.json()["detail"] == "token expired"
+
+
+def test_valid_token_reaches_the_endpoint(client: TestClient) -> None:
+    token = mint_token(SETTINGS, sub="alice", roles=["sales"], department="sales")
+    r = client.get("/me", headers=_bearer(token))
+    assert r.status_code == 200
+    assert r.json() == {"sub": "alice", "roles": ["sales"]}
+
+
+@pytest.mark.parametrize(("roles", "status"), [
+    (["sales"], 200), (["admin"], 200), (["service"], 403), (["readonly"], 403), ([], 403),
+])
+def test_role_matrix(client: TestClient, roles: list[str], status: int) -> None:
+    token = mint_token(SETTINGS, sub="u", roles=roles)
+    assert client.get("/sales-only", headers=_bearer(token)).status_code == status
+
+
+def test_healthz_needs_no_token(client: TestClient) -> None:
+    assert client.get("/healthz").status_code == 200

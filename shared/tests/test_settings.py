@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+
+from crm_shared.settings import DEV_JWT_SECRET, CrmSettings, load_settings
+
+
+def test_production_refuses_the_dev_secret(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CRM_ENV", "production")
+    monkeypatch.setenv("CRM_JWT_SECRET", DEV_JWT_SECRET)
+    with pytest.raises(SystemExit):
+        load_settings(CrmSettings)
+    assert "CRM_JWT_SECRET" in capsys.readouterr().err
+
+
+def test_production_accepts_a_real_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRM_ENV", "production")
+    monkeypatch.setenv("CRM_JWT_SECRET", "x" * 40)
+    assert load_settings(CrmSettings).env == "production"
+
+
+def test_bad_setting_is_named(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CRM_HTTP_PORT", "not-a-port")
+    with pytest.raises(SystemExit):
+        load_settings(CrmSettings)
+    assert "CRM_HTTP_PORT" in capsys.readouterr().err
+
+
+def test_connection_settings_use_conventional_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "k:1")
+    monkeypatch.setenv("MONGODB_URL", "mongodb://m:2")
+    s = CrmSettings(service_name="service-desk")
+    assert (s.kafka_bootstrap_servers, s.mongodb_url, s.database_name) == ("k:1", "mongodb://m:2", "crm_service_desk")
