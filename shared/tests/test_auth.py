@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import time
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import jwt
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-
 from crm_shared.auth import CurrentPrincipal, Principal, mint_token, require_roles
 from crm_shared.http.app import create_app
 from crm_shared.settings import CrmSettings
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 SETTINGS = CrmSettings(env="test")
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from pymongo.errors import AutoReconnect
-
 from crm_shared.events.envelope import Actor, CloudEvent
 from crm_shared.kafka.consumer import EventConsumer, Outcome, RecordInfo, TransientError, dead_letter_info
+from pymongo.errors import AutoReconnect
 
 
 class FakeDeadLetters:

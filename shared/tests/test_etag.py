@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from crm_shared.errors import PreconditionRequired, VersionConflict
 from crm_shared.http.etag import etag_for, expected_version
 

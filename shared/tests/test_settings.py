@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from crm_shared.settings import DEV_JWT_SECRET, CrmSettings, load_settings
 
 

@@ -36,7 +36,27 @@ class EventData(BaseModel):
 
     @classmethod
     def dataschema(cls) -> str:
+        """CloudEvents ``dataschema``: ``urn:crm:events:<type>:v<version>``.
+
+        It is also the ``$id`` of the committed JSON Schema
+        ``docs/events/schemas/<type>.v<version>.json``.
+        """
         return f"urn:crm:events:{cls.event_type}:v{cls.schema_version}"
+
+    # The three envelope attributes every event type knows how to derive from its
+    # own data, so that ``CloudEvent.wrap(data, actor=...)`` cannot get them wrong.
+
+    def aggregate_id(self) -> str:
+        """CloudEvents ``subject``: the id of the aggregate the event is about."""
+        raise NotImplementedError(f"{type(self).__name__} does not derive a subject")
+
+    def partition_key(self) -> str:
+        """The ``customerid`` extension, which is also the Kafka record key."""
+        raise NotImplementedError(f"{type(self).__name__} does not derive a partition key")
+
+    def aggregate_version(self) -> int:
+        """The ``sequence`` extension: the aggregate's version after this event."""
+        raise NotImplementedError(f"{type(self).__name__} does not derive a sequence")
 
 
 def register(cls: type[E]) -> type[E]:

@@ -7,6 +7,12 @@ data, so a subscriber needs nothing but the document and the JSON Schemas in
 everything about one customer is ordered and co-partitioned. For convenience (cheap
 routing without parsing) ``ce_type``, ``ce_id`` and ``ce_source`` are also copied
 into record headers; the value is authoritative.
+
+``subject``, ``customerid`` and ``sequence`` default to what the event's data says
+(:meth:`EventData.aggregate_id`, :meth:`~EventData.partition_key`,
+:meth:`~EventData.aggregate_version`): a lead without a customer is keyed
+``lead:<lead id>``, a merge by the survivor, a notification outcome by the
+``customerid`` of the event that caused it. See ``docs/events/README.md``.
 """
 
 from __future__ import annotations
@@ -40,52 +46,86 @@ class Actor(BaseModel):
         return f"{self.kind}:{self.id}" + (f"@{self.department}" if self.department else "")
 
 
+_ALWAYS_ON_THE_WIRE = ("datacontenttype", "id", "specversion", "time")
+
+
+def _wire_schema(schema: dict[str, Any]) -> None:
+    """Attributes with a default are still always present in a serialised event."""
+    schema["required"] = sorted({*schema.get("required", ()), *_ALWAYS_ON_THE_WIRE})
+
+
 class CloudEvent(BaseModel):
     """One event as it travels on Kafka. Extension attributes are flat, lowercase."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(
+        extra="allow", frozen=True, json_schema_extra=_wire_schema
+    )
 
-    specversion: Literal["1.0"] = "1.0"
-    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
-    type: str
-    source: str
-    subject: str
-    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
-    datacontenttype: Literal["application/json"] = "application/json"
-    dataschema: str
+    specversion: Literal["1.0"] = Field(default="1.0", description="CloudEvents version.")
+    id: str = Field(
+        default_factory=lambda: str(uuid.uuid4()),
+        description="UUID of this event; the same on every redelivery (dedupe on it).",
+    )
+    type: str = Field(description="Event type, e.g. `crm.deal.stage_changed`.")
+    source: str = Field(description="Publishing service: `/crm/<service>`.")
+    subject: str = Field(description="Id of the aggregate (customer, lead, deal, ...).")
+    time: datetime = Field(
+        default_factory=lambda: datetime.now(UTC),
+        description="When the change was committed (RFC 3339, UTC).",
+    )
+    datacontenttype: Literal["application/json"] = Field(
+        default="application/json", description="`data` is always JSON."
+    )
+    dataschema: str = Field(
+        description="`urn:crm:events:<type>:v<version>`: `$id` of the data's JSON Schema."
+    )
     # extensions
-    sequence: int = Field(ge=0, description="aggregate version, monotonic per subject")
-    customerid: str = Field(description="partition key: the customer the event is about")
+    sequence: int = Field(
+        ge=0, description="aggregate version, monotonic per subject (dedupe/ordering)"
+    )
+    customerid: str = Field(
+        description="partition key (Kafka record key): the customer the event is about,"
+        " `lead:<lead id>` for a lead not yet converted"
+    )
     actor: str = Field(description="kind:id@department of whoever caused the event")
-    correlationid: str | None = None
-    causationid: str | None = None
-    traceparent: str | None = None
-    data: dict[str, Any]
+    correlationid: str | None = Field(
+        default=None, description="Id shared by every event of one business flow."
+    )
+    causationid: str | None = Field(
+        default=None, description="Id of the event (or request) that caused this one."
+    )
+    traceparent: str | None = Field(
+        default=None, description="W3C Trace Context of the producing span."
+    )
+    data: dict[str, Any] = Field(
+        description="The event's data: validates against the schema named by `dataschema`."
+    )
 
     @classmethod
     def wrap(
         cls,
         data: EventData,
         *,
-        subject: str,
-        customer_id: str,
-        sequence: int,
         actor: Actor,
+        subject: str | None = None,
+        customer_id: str | None = None,
+        sequence: int | None = None,
         correlation_id: str | None = None,
         causation_id: str | None = None,
         traceparent: str | None = None,
         event_id: str | None = None,
         time: datetime | None = None,
     ) -> CloudEvent:
+        """Envelope ``data``; subject, key and sequence default to what the data says."""
         return cls(
             id=event_id or str(uuid.uuid4()),
             type=data.event_type,
             source=f"/crm/{data.source_service}",
-            subject=subject,
+            subject=subject if subject is not None else data.aggregate_id(),
             time=time or datetime.now(UTC),
             dataschema=data.dataschema(),
-            sequence=sequence,
-            customerid=customer_id,
+            sequence=sequence if sequence is not None else data.aggregate_version(),
+            customerid=customer_id if customer_id is not None else data.partition_key(),
             actor=actor.header_value(),
             correlationid=correlation_id,
             causationid=causation_id,

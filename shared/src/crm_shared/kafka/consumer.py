@@ -146,7 +146,9 @@ class EventConsumer:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception_type(TRANSIENT),
                 stop=stop_after_attempt(self._max_attempts),
-                wait=wait_exponential_jitter(multiplier=self._backoff[0], max=self._backoff[1], jitter=self._backoff[0]),
+                wait=wait_exponential_jitter(
+                    multiplier=self._backoff[0], max=self._backoff[1], jitter=self._backoff[0]
+                ),
                 reraise=True,
             ):
                 with attempt:

@@ -1,0 +1,29 @@
+"""Imports every event module, so the registry is complete once this is imported.
+
+``crm_shared.events`` imports it: importing the package is enough.
+"""
+
+from __future__ import annotations
+
+from crm_shared.events import customer, deal, lead, notification, ticket
+
+EVENT_MODULES = (customer, lead, deal, ticket, notification)
+"""In catalogue order (the order of the docs)."""
+
+PUBLISHERS: dict[str, str] = {
+    "customer": "contacts",
+    "lead": "sales",
+    "deal": "sales",
+    "ticket": "service-desk",
+    "notification": "notifications",
+}
+"""Logical topic -> the only service that publishes to it."""
+
+SUBSCRIBERS: dict[str, tuple[str, ...]] = {
+    "customer": ("sales", "service-desk", "notifications"),
+    "lead": ("notifications",),
+    "deal": ("contacts", "service-desk", "notifications"),
+    "ticket": ("contacts", "notifications"),
+    "notification": (),
+}
+"""Logical topic -> the CRM services consuming it (DESIGN.md), for the AsyncAPI doc."""

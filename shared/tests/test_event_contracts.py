@@ -1,0 +1,244 @@
+"""The committed event contract (docs/events) matches the models and stays compatible."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from crm_shared.events import CloudEvent, registered_events
+from crm_shared.events.catalog import PUBLISHERS
+from crm_shared.events.compat import check_compatible
+from crm_shared.events.samples import sample_data, sample_events
+from crm_shared.events.schemas import (
+    ASYNCAPI_FILE,
+    ENVELOPE_FILE,
+    README_FILE,
+    data_schema,
+    default_docs_dir,
+    generate,
+    main,
+    schema_file,
+)
+from crm_shared.topics import Topics
+from jsonschema import Draft202012Validator, FormatChecker
+
+DOCS = default_docs_dir()
+TYPES = sorted(registered_events())
+REGEN = "run `python -m crm_shared.events.schemas` and commit docs/events"
+
+
+def _committed(name: str) -> Any:
+    path = DOCS / name
+    assert path.exists(), f"{name} is not committed: {REGEN}"
+    return orjson.loads(path.read_bytes())
+
+
+# --- (a) generated == committed -------------------------------------------------------
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+def test_committed_schema_is_current(event_type: str) -> None:
+    cls = registered_events()[event_type]
+    committed = _committed(schema_file(event_type, cls.schema_version))
+    assert committed == data_schema(cls), f"{event_type}: schema out of date: {REGEN}"
+    assert committed["$id"] == cls.dataschema()
+
+
+@pytest.mark.parametrize("name", [ENVELOPE_FILE, ASYNCAPI_FILE, README_FILE])
+def test_generated_docs_are_current(name: str) -> None:
+    generated = generate(DOCS)[name]
+    assert (DOCS / name).read_text(encoding="utf-8") == generated, f"{name} stale: {REGEN}"
+
+
+def test_generation_is_deterministic() -> None:
+    assert generate(DOCS) == generate(DOCS)
+
+
+# --- (b) no breaking change without a version bump ------------------------------------
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+def test_same_version_changes_are_compatible(event_type: str) -> None:
+    cls = registered_events()[event_type]
+    path = DOCS / schema_file(event_type, cls.schema_version)
+    if not path.exists():
+        pytest.skip("new type or new version: nothing committed to break")
+    committed = orjson.loads(path.read_bytes())
+    generated = data_schema(cls)
+    if committed != generated:
+        breaks = check_compatible(committed, generated)
+        assert not breaks, (
+            f"{event_type} v{cls.schema_version} changed incompatibly; bump its "
+            "schema_version (the old schema file stays):\n  " + "\n  ".join(breaks)
+        )
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+def test_older_versions_are_kept(event_type: str) -> None:
+    cls = registered_events()[event_type]
+    for version in range(1, cls.schema_version):
+        assert (DOCS / schema_file(event_type, version)).exists(), (
+            f"{event_type} v{version} was deleted: older schemas stay for old subscribers"
+        )
+
+
+def test_generator_refuses_to_overwrite_with_a_breaking_change(tmp_path: Path) -> None:
+    docs = tmp_path / "events"
+    shutil.copytree(DOCS, docs)
+    name = schema_file("crm.deal.won", 1)
+    committed = orjson.loads((docs / name).read_bytes())
+    committed["properties"]["legacy_field"] = {"type": "string"}  # "removed" from the model
+    tampered = orjson.dumps(committed)
+    (docs / name).write_bytes(tampered)
+
+    assert main(["--check", "--docs", str(docs)]) == 1
+    assert main(["--docs", str(docs)]) == 1
+    assert (docs / name).read_bytes() == tampered  # kept: the author must bump the version
+    assert main(["--force", "--docs", str(docs)]) == 0
+    assert main(["--check", "--docs", str(docs)]) == 0
+
+
+# --- (c) check_compatible -------------------------------------------------------------
+
+BASE: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "size": {"type": "integer", "minimum": 0, "maximum": 100},
+        "status": {"anyOf": [{"enum": ["a", "b"], "type": "string"}, {"type": "null"}]},
+        "item": {"$ref": "#/$defs/Item"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["name"],
+    "$defs": {
+        "Item": {
+            "type": "object",
+            "properties": {"kind": {"enum": ["x", "y"], "type": "string"}},
+            "required": ["kind"],
+        }
+    },
+}
+
+
+def _changed(path: list[str], value: Any = None, *, delete: bool = False) -> dict[str, Any]:
+    schema = copy.deepcopy(BASE)
+    node = schema
+    for part in path[:-1]:
+        node = node[part]
+    if delete:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return schema
+
+
+@pytest.mark.parametrize(
+    ("new", "expected"),
+    [
+        (_changed(["properties", "size"], delete=True), "size: property removed"),
+        (_changed(["properties", "name"], {"type": "integer"}), "name: type changed"),
+        (_changed(["properties", "tags", "items"], {"type": "integer"}), "tags[]: type changed"),
+        (_changed(["properties", "status", "anyOf", 0, "enum"], ["a"]),
+         'status: enum values removed: "b"'),
+        (_changed(["properties", "name", "enum"], ["x"]), "name: enum introduced"),
+        (_changed(["required"], ["name", "size"]), "size: property newly required"),
+        (_changed(["required"], ["name", "extra"]) | {"properties": {
+            **BASE["properties"], "extra": {"type": "string"}}}, "extra: new required property"),
+        (_changed(["properties", "size", "maximum"], 50), "size: maximum narrowed"),
+        (_changed(["properties", "size", "minimum"], 1), "size: minimum narrowed"),
+        (_changed(["properties", "name", "pattern"], "^[a-z]+$"), "name: pattern changed"),
+        (_changed(["properties", "status"], {"enum": ["a", "b"], "type": "string"}),
+         "status: type changed from null|string to string"),
+        (_changed(["$defs", "Item", "properties", "kind", "enum"], ["x"]),
+         '$defs.Item.kind: enum values removed: "y"'),
+        (_changed(["$defs", "Item", "properties"], {}), "$defs.Item.kind: property removed"),
+    ],
+)
+def test_breaking_changes_are_found(new: dict[str, Any], expected: str) -> None:
+    breaks = check_compatible(BASE, new)
+    assert any(line.startswith(expected) for line in breaks), breaks
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        copy.deepcopy(BASE),
+        _changed(["properties", "note"], {"anyOf": [{"type": "string"}, {"type": "null"}]}),
+        _changed(["properties", "status", "anyOf", 0, "enum"], ["a", "b", "c"]),
+        _changed(["$defs", "Item", "properties", "kind", "enum"], ["x", "y", "z"]),
+        _changed(["properties", "size", "maximum"], 1000),
+        _changed(["properties", "size", "minimum"], delete=True),
+        _changed(["properties", "name", "description"], "Now documented."),
+        _changed(["$defs", "Item", "properties", "label"], {"type": "string"}),
+    ],
+)
+def test_compatible_changes_pass(new: dict[str, Any]) -> None:
+    assert check_compatible(BASE, new) == []
+
+
+def test_a_renamed_definition_is_compared_structurally() -> None:
+    new = copy.deepcopy(BASE)
+    new["$defs"] = {"Thing": {"type": "object", "properties": {}, "required": []}}
+    new["properties"]["item"] = {"$ref": "#/$defs/Thing"}
+    assert "item.kind: property removed" in check_compatible(BASE, new)
+
+
+def test_a_real_schema_change_is_caught() -> None:
+    old = data_schema(registered_events()["crm.deal.stage_changed"])
+    new = copy.deepcopy(old)
+    new["$defs"]["DealSnapshot"]["properties"]["status"]["enum"].remove("lost")
+    del new["properties"]["probability"]
+    assert check_compatible(old, new) == [
+        "probability: property removed",
+        '$defs.DealSnapshot.status: enum values removed: "lost"',
+    ]
+
+
+# --- registry ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+def test_type_is_well_formed(event_type: str) -> None:
+    cls = registered_events()[event_type]
+    assert event_type.startswith(f"crm.{cls.topic}.")
+    assert cls.topic in {spec.key for spec in Topics().all()}
+    assert cls.source_service == PUBLISHERS[cls.topic]
+    assert cls.schema_version >= 1
+
+
+# --- (d) samples round-trip, (e) samples validate ---------------------------------------
+
+
+def test_every_registered_type_has_one_sample() -> None:
+    types = [event.type for event in sample_events()]
+    assert sorted(types) == TYPES
+    assert len(types) == len(set(types))
+
+
+@pytest.mark.parametrize("data", sample_data(), ids=lambda d: d.event_type)
+def test_sample_round_trips(data: Any) -> None:
+    event = next(e for e in sample_events() if e.type == data.event_type)
+    back = CloudEvent.from_bytes(event.to_bytes())
+    assert back == event
+    assert back.payload() == data
+    assert back.kafka_key() == event.customerid.encode()
+
+
+@pytest.mark.parametrize("event", sample_events(), ids=lambda e: e.type)
+def test_sample_validates_against_committed_schemas(event: CloudEvent) -> None:
+    cls = registered_events()[event.type]
+    wire = orjson.loads(event.to_bytes())
+    Draft202012Validator(_committed(ENVELOPE_FILE), format_checker=FormatChecker()).validate(wire)
+    schema = _committed(schema_file(event.type, cls.schema_version))
+    Draft202012Validator(schema, format_checker=FormatChecker()).validate(wire["data"])
+    assert wire["dataschema"] == schema["$id"]
+
+
+def test_committed_schemas_are_valid_json_schema() -> None:
+    for path in sorted((DOCS / "schemas").glob("*.json")):
+        Draft202012Validator.check_schema(orjson.loads(path.read_bytes()))
+    Draft202012Validator.check_schema(_committed(ENVELOPE_FILE))
