@@ -1,0 +1,131 @@
+"""The MongoDB-wire store: ``mongod`` when on PATH, else FerretDB (SQLite backend).
+
+FerretDB is built from the Go module proxy on first use. ``go install ...@v1.24.2``
+fails on these machines (the proxy refuses the deprecation lookup), and a plain
+build of the downloaded module panics at start ("Invalid build/version/version.txt"),
+so the module is copied, ``build/version/version.txt`` written, then built.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from crm_devtools.infra.procs import file_lock
+from crm_devtools.paths import InfraConfig
+
+log = logging.getLogger(__name__)
+
+FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
+FERRETDB_VERSION = "v1.24.2"
+
+
+def home(cfg: InfraConfig) -> Path:
+    return cfg.state_dir / "mongo"
+
+
+def log_files(cfg: InfraConfig) -> list[Path]:
+    return [home(cfg) / "server.log"]
+
+
+def server_kind() -> str:
+    """``mongod`` or ``ferretdb`` (``CRM_INFRA_MONGO_SERVER`` forces one)."""
+    forced = os.environ.get("CRM_INFRA_MONGO_SERVER", "").strip().lower()
+    if forced in {"mongod", "ferretdb"}:
+        return forced
+    return "mongod" if shutil.which("mongod") else "ferretdb"
+
+
+def ferretdb_binary(cfg: InfraConfig) -> Path:
+    return cfg.cache_dir / f"ferretdb-{FERRETDB_VERSION}" / "ferretdb"
+
+
+def ensure_ferretdb(cfg: InfraConfig) -> Path:
+    """The FerretDB binary, built on first use (the marker proves it starts)."""
+    binary = ferretdb_binary(cfg)
+    marker = binary.with_name(".complete")
+    if marker.is_file() and binary.is_file():
+        return binary
+    with file_lock(cfg.cache_dir / ".ferretdb.lock"):
+        if marker.is_file() and binary.is_file():
+            return binary
+        go = shutil.which("go")
+        if go is None:
+            raise RuntimeError("FerretDB is not cached and Go is not on PATH")
+        started = time.monotonic()
+        log.info("building FerretDB %s into %s", FERRETDB_VERSION, binary)
+        res = subprocess.run(  # noqa: S603
+            [go, "mod", "download", "-json", f"{FERRETDB_MODULE}@{FERRETDB_VERSION}"],
+            capture_output=True, text=True, check=False,
+        )
+        if res.returncode != 0:
+            raise RuntimeError(f"go mod download failed:\n{res.stdout}{res.stderr}")
+        module_dir = Path(json.loads(res.stdout)["Dir"])
+        work = cfg.cache_dir / f"ferretdb-src.tmp-{os.getpid()}"
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(module_dir, work)
+        for path in [work, *work.rglob("*")]:
+            path.chmod(path.stat().st_mode | 0o200)  # the module cache is read-only
+        (work / "build" / "version" / "version.txt").write_text(FERRETDB_VERSION + "\n")
+        env = {**os.environ, "GOFLAGS": "-mod=mod -buildvcs=false", "CGO_ENABLED": "0"}
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        tmp_binary = binary.with_name(f"ferretdb.tmp-{os.getpid()}")
+        try:
+            res = subprocess.run(  # noqa: S603
+                [go, "build", "-trimpath", "-o", str(tmp_binary), "./cmd/ferretdb"],
+                cwd=work, env=env, capture_output=True, text=True, check=False,
+            )
+            if res.returncode != 0:
+                raise RuntimeError(f"FerretDB build failed:\n{res.stdout}{res.stderr}")
+            check = subprocess.run(  # noqa: S603
+                [str(tmp_binary), "--version"], capture_output=True, text=True, check=False,
+            )
+            if check.returncode != 0 or FERRETDB_VERSION not in check.stdout:
+                raise RuntimeError(f"built FerretDB does not run:\n{check.stdout}{check.stderr}")
+            tmp_binary.replace(binary)
+            marker.write_text(check.stdout)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            tmp_binary.unlink(missing_ok=True)
+        log.info("FerretDB built in %.1fs", time.monotonic() - started)
+    return binary
+
+
+def prepare(cfg: InfraConfig) -> list[str]:
+    """Make the data folder, build what is missing, return the server command."""
+    h = home(cfg)
+    data = h / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    addr = f"{cfg.host}:{cfg.mongo_port}"
+    if server_kind() == "mongod":
+        mongod = shutil.which("mongod")
+        assert mongod is not None
+        return [mongod, "--dbpath", str(data), "--bind_ip", cfg.host,
+                "--port", str(cfg.mongo_port), "--quiet"]
+    binary = ensure_ferretdb(cfg)
+    return [str(binary), "--handler=sqlite", f"--sqlite-url=file:{data}/",
+            f"--listen-addr={addr}", "--telemetry=disable", "--debug-addr=-",
+            f"--state-dir={h}", "--log-level=error"]
+
+
+def is_healthy(cfg: InfraConfig, timeout_s: float = 3.0) -> bool:
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    ms = max(int(timeout_s * 1000), 100)
+    client: MongoClient[dict[str, object]] = MongoClient(
+        cfg.mongodb_url, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
+        socketTimeoutMS=ms, directConnection=True,
+    )
+    try:
+        client.admin.command("ping")
+    except PyMongoError:
+        return False
+    finally:
+        client.close()
+    return True
