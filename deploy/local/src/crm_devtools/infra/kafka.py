@@ -20,12 +20,17 @@ KAFKA_VERSION = "3.9.1"
 SCALA_VERSION = "2.13"
 SLF4J_BINDING = "org.slf4j:slf4j-reload4j:1.7.36"
 HEAP = "-Xmx512m"
+DIST_MARKER = ".complete-with-tools"
+"""Renamed whenever the set of fetched jars changes, so an older cache is refetched.
+kafka-tools carries the broker's perf tools (ProducerPerformance) used by bench/."""
 
 _POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>crm.local</groupId><artifactId>kafka-dist</artifactId><version>1</version>
   <dependencies>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_{scala}</artifactId>
+      <version>{kafka}</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId>
       <version>{kafka}</version></dependency>
     <dependency><groupId>{sg}</groupId><artifactId>{sa}</artifactId><version>{sv}</version>
     </dependency>
@@ -42,7 +47,7 @@ def ensure_dist(cfg: InfraConfig) -> Path:
     """The folder of Kafka's runtime jars, fetched with Maven on first use."""
     dist = dist_dir(cfg)
     libs = dist / "libs"
-    marker = dist / ".complete"
+    marker = dist / DIST_MARKER
     if marker.is_file():
         return libs
     with file_lock(cfg.cache_dir / ".kafka.lock"):
