@@ -11,11 +11,11 @@ import subprocess
 import uuid
 from typing import Any
 
+from crm_devtools.infra.kafka import ensure_dist
+from crm_devtools.paths import InfraConfig
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from bench.common import table, write_results
-from crm_devtools.infra.kafka import ensure_dist
-from crm_devtools.paths import InfraConfig
 
 _PERF = re.compile(
     r"(?P<records>\d+) records sent, (?P<rps>[\d.]+) records/sec \((?P<mbps>[\d.]+) MB/sec\), "
@@ -59,9 +59,8 @@ def producer_perf(cfg: InfraConfig, *, records: int, throughput: int = -1) -> di
                     "--producer-props", f"bootstrap.servers={cfg.kafka_bootstrap_servers}", "acks=all")
     finally:
         _drop(cfg.kafka_bootstrap_servers, topic)
-    match = None
-    for match in _PERF.finditer(out):
-        pass
+    matches = list(_PERF.finditer(out))
+    match = matches[-1] if matches else None
     if match is None:
         raise RuntimeError(f"unexpected ProducerPerformance output: {out[-500:]}")
     g = match.groupdict()
@@ -102,8 +101,8 @@ def main() -> None:
     figures = run(quick=args.quick)
     path = write_results("B0_raw_kafka", figures)
     rows = [{"case": k, **{c: v for c, v in f.items() if c != "target_rate"}} for k, f in figures.items()]
-    print(table(rows, ["case", "records_per_s", "mb_per_s", "p50_ms", "p99_ms", "max_ms", "avg_ms"]))  # noqa: T201
-    print(f"written to {path}")  # noqa: T201
+    print(table(rows, ["case", "records_per_s", "mb_per_s", "p50_ms", "p99_ms", "max_ms", "avg_ms"]))
+    print(f"written to {path}")
 
 
 if __name__ == "__main__":
