@@ -87,7 +87,7 @@ def load_settings(cls: type[S], **overrides: object) -> S:
     try:
         return cls(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        print(describe_validation_error(exc), file=sys.stderr)
+        print(describe_validation_error(exc), file=sys.stderr)  # noqa: T201 - logging is not configured yet
         raise SystemExit(2) from exc
 
 
