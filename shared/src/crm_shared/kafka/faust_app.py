@@ -12,7 +12,8 @@ from typing import Any
 
 import faust
 
-from crm_shared.kafka.consumer import EventConsumer, RecordInfo, normalise_headers
+from crm_shared.kafka.consumer import EventConsumer, Outcome, RecordInfo, normalise_headers
+from crm_shared.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_CONSUMED
 from crm_shared.settings import CrmSettings
 
 
@@ -37,7 +38,28 @@ def make_faust_app(settings: CrmSettings, **overrides: Any) -> faust.App:
         "logging_config": None,
     }
     options.update(overrides)
-    return faust.App(settings.consumer_group, **options)
+    app = faust.App(settings.consumer_group, **options)
+    _add_ops_pages(app)
+    return app
+
+
+def _add_ops_pages(app: faust.App) -> None:
+    """``/healthz`` and Prometheus ``/metrics`` on the worker's own web port."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        return web.json({"status": "ok"})
+
+    @app.page("/metrics")
+    async def metrics(web: Any, request: Any) -> Any:
+        return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST.split(";")[0])
+
+
+def _record_outcome(consumer: str, outcome: Outcome, record: RecordInfo) -> None:
+    EVENTS_CONSUMED.labels(consumer, record.topic, outcome.value).inc()
+    if outcome is Outcome.DEAD_LETTERED:
+        DEAD_LETTERS.labels(consumer, record.topic).inc()
 
 
 Ready = Callable[[], Awaitable[None]]
@@ -59,9 +81,15 @@ def add_consumer_agent(app: faust.App, *, topic: str, consumer: Callable[[], Eve
         handler = consumer()
         async for event in stream.events():
             msg = event.message
-            await handler.handle(RecordInfo(
+            record = RecordInfo(
                 topic=msg.topic, partition=msg.partition, offset=msg.offset,
                 key=msg.key, value=msg.value, headers=normalise_headers(msg.headers),
-            ))
+            )
+            outcome = await handler.handle(record)
+            _record_outcome(handler.consumer, outcome, record)
+            highwater = app.consumer.highwater(msg.tp)
+            if highwater is not None:
+                CONSUMER_LAG.labels(handler.consumer, msg.topic, str(msg.partition)).set(
+                    max(0, highwater - msg.offset - 1))
 
     return app.agent(channel, name=name or f"{app.conf.id}.{topic}", concurrency=concurrency)(agent)
