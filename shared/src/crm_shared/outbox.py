@@ -25,6 +25,7 @@ from pymongo.errors import DuplicateKeyError
 
 from crm_shared.errors import VersionConflict
 from crm_shared.events.envelope import CloudEvent
+from crm_shared.metrics import OUTBOX_BACKLOG
 from crm_shared.mongo import Collection, Database, Document
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,10 @@ class AggregateStore:
                                           unique=True, name="aggregate_version")
         await self.revisions.create_index([("published", ASCENDING), ("created_at", ASCENDING)],
                                           name="unpublished")
+
+    @property
+    def kind(self) -> str:
+        return self._kind
 
     async def get(self, aggregate_id: str) -> Document | None:
         return await self.snapshots.find_one({"_id": aggregate_id})
@@ -152,8 +157,9 @@ class AggregateStore:
 class OutboxRelay:
     """Background sweeper: publishes what the fast path left behind."""
 
-    def __init__(self, stores: Sequence[AggregateStore], *, interval_s: float = 1.0) -> None:
+    def __init__(self, stores: Sequence[AggregateStore], *, interval_s: float = 1.0, service: str = "") -> None:
         self._stores = list(stores)
+        self._service = service
         self._interval = interval_s
         self._task: asyncio.Task[None] | None = None
 
@@ -161,7 +167,11 @@ class OutboxRelay:
         total = 0
         for store in self._stores:
             total += await store.publish_pending()
+            OUTBOX_BACKLOG.labels(self._service, store.kind).set(await store.backlog())
         return total
+
+    def add(self, store: AggregateStore) -> None:
+        self._stores.append(store)
 
     async def _run(self) -> None:
         while True:

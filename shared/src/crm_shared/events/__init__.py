@@ -47,6 +47,7 @@ from crm_shared.events.ticket import (
     TicketSlaWarning,
     TicketSnapshot,
     TicketStatusChanged,
+    TicketUpdated,
 )
 
 __all__ = [
@@ -88,6 +89,7 @@ __all__ = [
     "TicketSlaWarning",
     "TicketSnapshot",
     "TicketStatusChanged",
+    "TicketUpdated",
     "catalog",
     "event_class",
     "lead_partition_key",

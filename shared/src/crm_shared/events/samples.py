@@ -177,6 +177,10 @@ def _ticket_events() -> list[EventData]:
     return [
         t.TicketOpened(snapshot=opened),
         t.TicketAssigned(snapshot=assigned, previous_assignee_id=None, previous_group="billing"),
+        t.TicketUpdated(snapshot=_with(assigned, version=3, priority="high", updated_at=_at(day + 20)),
+                        changed_fields=["priority", "updated_at"],
+                        previous={"priority": "normal", "updated_at": _at(day + 10)},
+                        change_origin="service-desk"),
         t.TicketStatusChanged(snapshot=_with(assigned, version=3, status="pending"),
                               from_status="open", to_status="pending"),
         t.TicketCommented(snapshot=_with(assigned, version=4),

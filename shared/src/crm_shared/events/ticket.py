@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal, Self
 from pydantic import ConfigDict, Field, model_validator
 
 from crm_shared.events.base import EventData, register
-from crm_shared.events.common import Email, Snapshot, UtcDatetime, Version
+from crm_shared.events.common import ChangeEvent, Email, Snapshot, UtcDatetime, Version
 
 TicketChannel = Literal["email", "phone", "web", "chat"]
 TicketPriority = Literal["low", "normal", "high", "urgent"]
@@ -78,6 +78,19 @@ class TicketOpened(_TicketEvent):
     """A ticket was opened (e-mail, phone, web form, chat, or by an agent)."""
 
     event_type: ClassVar[str] = "crm.ticket.opened"
+
+
+@register
+class TicketUpdated(ChangeEvent, _TicketEvent):
+    """Attributes of a ticket changed: subject, description, priority, tags, its
+    customer (a customer merge re-points it) or its personal data (an erasure
+    redacts it; ``previous`` then carries no values).
+
+    Status moves, assignment, comments, SLA and CSAT have their own events and are
+    not repeated here.
+    """
+
+    event_type: ClassVar[str] = "crm.ticket.updated"
 
 
 @register
