@@ -115,3 +115,18 @@ async def test_tombstone_goes_to_its_handler() -> None:
 async def test_wellformed_json_but_not_an_event_is_dead_lettered(value: bytes) -> None:
     dlq = FakeDeadLetters()
     assert await _consumer({}, dlq).handle(_record(value)) is Outcome.DEAD_LETTERED
+
+
+async def test_events_published_while_handling_carry_correlation_and_causation() -> None:
+    from crm_shared.events import CloudEvent as CE
+    from crm_shared.events.samples import sample_event
+
+    produced: list[CE] = []
+
+    async def handler(e: CloudEvent) -> None:
+        produced.append(CE.wrap(sample_event("crm.customer.updated").payload(), actor=Actor(id="svc", kind="system")))
+
+    incoming = _event().model_copy(update={"correlationid": "corr-1"})
+    await _consumer({"crm.test.happened": handler}, FakeDeadLetters()).handle(_record(incoming.to_bytes()))
+    assert produced[0].correlationid == "corr-1"
+    assert produced[0].causationid == incoming.id

@@ -13,6 +13,9 @@ from contextvars import ContextVar
 import structlog
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+"""The id that follows one piece of work across HTTP requests and events."""
+causation_id: ContextVar[str | None] = ContextVar("causation_id", default=None)
+"""The id of the event being handled: events published while handling it are caused by it."""
 
 _STD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 

@@ -25,6 +25,8 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm_shared.events.base import EventData, dump_data, event_class
+from crm_shared.logs import causation_id as current_causation_id
+from crm_shared.logs import correlation_id as current_correlation_id
 
 CONTENT_TYPE = "application/cloudevents+json"
 
@@ -127,8 +129,9 @@ class CloudEvent(BaseModel):
             sequence=sequence if sequence is not None else data.aggregate_version(),
             customerid=customer_id if customer_id is not None else data.partition_key(),
             actor=actor.header_value(),
-            correlationid=correlation_id,
-            causationid=causation_id,
+            # Default to the request's / the handled event's ids (crm_shared.logs context).
+            correlationid=correlation_id or current_correlation_id.get(),
+            causationid=causation_id or current_causation_id.get(),
             traceparent=traceparent,
             data=dump_data(data),
         )

@@ -30,6 +30,7 @@ from tenacity import (
 )
 
 from crm_shared.events.envelope import CloudEvent
+from crm_shared.logs import causation_id, correlation_id
 from crm_shared.mongo import Collection
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,13 @@ class EventConsumer:
             return Outcome.SKIPPED
         if self._deduper is not None and await self._deduper.seen(event.id):
             return Outcome.DUPLICATE
-        return await self._run(record, event, lambda: handler(event))
+        cid_token = correlation_id.set(event.correlationid or event.id)
+        cause_token = causation_id.set(event.id)
+        try:
+            return await self._run(record, event, lambda: handler(event))
+        finally:
+            correlation_id.reset(cid_token)
+            causation_id.reset(cause_token)
 
     async def _run(self, record: RecordInfo, event: CloudEvent | None,
                    call: Callable[[], Awaitable[None]]) -> Outcome:
