@@ -1,11 +1,42 @@
-"""Sales' settings: the shared ones plus what only sales needs."""
+"""Sales' settings: the shared ones plus what only sales needs (env ``CRM_*``)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from crm_shared.settings import CrmSettings
+from pydantic import Field
 
 
 class SalesSettings(CrmSettings):
     service_name: str = "sales"
     http_port: int = 8002
     worker_web_port: int = 6102
+
+    contacts_url: str = "http://127.0.0.1:8001"
+    """Base URL of the contacts API (lead conversion creates/finds customers there)."""
+    contacts_timeout_s: float = Field(default=5.0, gt=0)
+    contacts_attempts: int = Field(default=4, ge=1, le=10)
+    """Attempts per contacts call (transport errors, 429 and 5xx are retried with backoff)."""
+
+    default_currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+
+    follow_up_idle_days: int = Field(default=7, ge=1)
+    """A deal or lead without activity for this long gets one follow-up reminder."""
+    follow_up_idle_seconds: float | None = Field(default=None, gt=0)
+    """Overrides ``follow_up_idle_days`` with seconds (tests, demos)."""
+    follow_up_scan_interval_s: float = Field(default=60.0, gt=0)
+    follow_up_batch: int = Field(default=500, ge=1)
+
+    conversion_resume_after_s: float = Field(default=30.0, gt=0)
+    """The worker resumes a lead conversion left unfinished for this long (crash, outage)."""
+    conversion_resume_interval_s: float = Field(default=15.0, gt=0)
+
+    import_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    import_max_rows: int = Field(default=10_000, ge=1)
+
+    @property
+    def follow_up_idle(self) -> timedelta:
+        if self.follow_up_idle_seconds is not None:
+            return timedelta(seconds=self.follow_up_idle_seconds)
+        return timedelta(days=self.follow_up_idle_days)

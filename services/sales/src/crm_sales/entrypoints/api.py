@@ -11,27 +11,36 @@ from crm_shared.logs import configure_logging
 from crm_shared.settings import load_settings
 from fastapi import FastAPI
 
-from crm_sales.bootstrap import bootstrap
+from crm_sales.bootstrap import Container, bootstrap
+from crm_sales.entrypoints.http import activities, config, deals, insights, leads
 from crm_sales.settings import SalesSettings
 
 
-def create_api(settings: SalesSettings | None = None) -> FastAPI:
+def create_api(settings: SalesSettings | None = None, *, container: Container | None = None) -> FastAPI:
+    """The app; ``container`` lets tests wire fakes (it is started, not closed, here)."""
     settings = settings or load_settings(SalesSettings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        container = await bootstrap(settings)
-        app.state.container = container
-        container.relay.start()
+        if container is not None:
+            app.state.container = container
+            await container.start()
+            yield
+            return
+        own = await bootstrap(settings)
+        app.state.container = own
+        own.relay.start()
         try:
             yield
         finally:
-            await container.close()
+            await own.close()
 
     def readiness(app: FastAPI) -> ReadinessCheck:
         return app.state.container.readiness  # type: ignore[no-any-return]
 
     app = create_app(settings=settings, title="CRM sales", lifespan=lifespan, readiness=readiness)
+    for module in (deals, leads, activities, config, insights):
+        app.include_router(module.router)
     return app
 
 

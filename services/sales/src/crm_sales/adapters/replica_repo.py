@@ -1,0 +1,87 @@
+"""The customer replica in sales' store: current customers, merge redirects, stats."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from crm_shared.mongo import Database, Document, upsert_if_newer
+from pymongo.errors import DuplicateKeyError
+
+from crm_sales.adapters.collections import CUSTOMERS, REDIRECTS, REPLICA_STATS
+from crm_sales.domain.customer import erased_fields
+
+MAX_REDIRECT_HOPS = 10
+
+
+class ReplicaRepo:
+    def __init__(self, db: Database) -> None:
+        self.customers = db[CUSTOMERS]
+        self.redirects = db[REDIRECTS]
+        self.stats = db[REPLICA_STATS]
+        self._instance = f"{socket.gethostname()}:{os.getpid()}"
+
+    async def get(self, customer_id: str) -> Document | None:
+        return await self.customers.find_one({"_id": customer_id})
+
+    async def get_many(self, ids: Iterable[str]) -> dict[str, Document]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        return {d["_id"]: d async for d in self.customers.find({"_id": {"$in": wanted}})}
+
+    async def resolve(self, customer_id: str) -> str:
+        """Follow merge redirects to the surviving customer id."""
+        current = customer_id
+        for _ in range(MAX_REDIRECT_HOPS):
+            hop = await self.redirects.find_one({"_id": current})
+            if hop is None:
+                return current
+            current = hop["survivor_id"]
+        return current
+
+    async def is_redirected(self, customer_id: str) -> bool:
+        return await self.redirects.find_one({"_id": customer_id}, {"_id": 1}) is not None
+
+    async def upsert(self, customer_id: str, version: int, fields: Document) -> bool:
+        return await upsert_if_newer(self.customers, customer_id, version, fields)
+
+    async def mark_erased(self, customer_id: str, version: int) -> None:
+        """Erasure is final, whatever version the replica holds."""
+        await self.customers.update_one({"_id": customer_id}, {"$set": {**erased_fields(), "version": version}},
+                                        upsert=True)
+
+    async def redirect(self, merged_id: str, survivor_id: str, at: datetime) -> None:
+        try:
+            await self.redirects.insert_one({"_id": merged_id, "survivor_id": survivor_id, "at": at})
+        except DuplicateKeyError:
+            await self.redirects.update_one({"_id": merged_id}, {"$set": {"survivor_id": survivor_id}})
+        # chains: whatever pointed at the merged id now points at the survivor
+        await self.redirects.update_many({"survivor_id": merged_id}, {"$set": {"survivor_id": survivor_id}})
+
+    async def delete(self, customer_id: str) -> None:
+        await self.customers.delete_one({"_id": customer_id})
+
+    async def record_applied(self, *, event_time: datetime, applied_at: datetime) -> None:
+        """Per worker instance, so concurrent instances never race on one counter."""
+        await self.stats.update_one(
+            {"_id": self._instance},
+            {"$set": {"last_event_time": event_time, "last_applied_at": applied_at,
+                      "last_lag_s": max((applied_at - event_time).total_seconds(), 0.0)},
+             "$inc": {"applied": 1}},
+            upsert=True,
+        )
+
+    async def summary(self) -> dict[str, Any]:
+        docs = await self.stats.find({}).to_list(None)
+        latest = max(docs, key=lambda d: d["last_applied_at"], default=None)
+        return {
+            "customers": await self.customers.count_documents({"erased": {"$ne": True}}),
+            "events_applied": sum(int(d.get("applied", 0)) for d in docs),
+            "last_event_time": latest["last_event_time"] if latest else None,
+            "last_applied_at": latest["last_applied_at"] if latest else None,
+            "last_lag_s": latest["last_lag_s"] if latest else None,
+        }
