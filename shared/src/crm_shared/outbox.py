@@ -105,8 +105,26 @@ class AggregateStore:
         if os.environ.get(CRASH_ENV) == "1":  # pragma: no cover - reliability tests only
             os.kill(os.getpid(), signal.SIGKILL)
         if publish and events:
-            await self.publish_pending(aggregate_id)
+            await self._publish_committed(revision, events)
         return version
+
+    async def _publish_committed(self, revision: Document, events: Sequence[tuple[str, CloudEvent]]) -> None:
+        """Fast path right after a commit, by ``_id`` only (the local store scans whole
+        collections for any other filter): publish this revision if the previous one is
+        out, else everything pending of the aggregate, in order. The snapshot just written
+        is the newest, so nothing needs repairing."""
+        if self._publisher is None:
+            return
+        aggregate_id, version = revision["aggregate_id"], revision["version"]
+        if version > 1:
+            previous = await self.revisions.find_one({"_id": revision_id(aggregate_id, version - 1)},
+                                                     {"published": 1})
+            if previous is None or not previous.get("published"):
+                await self.publish_pending(aggregate_id, repair_snapshots=False)
+                return
+        await self._publisher.publish_many(events)
+        await self.revisions.update_one({"_id": revision["_id"]},
+                                        {"$set": {"published": True, "published_at": datetime.now(UTC)}})
 
     async def current_version(self, aggregate_id: str) -> int:
         doc = await self.snapshots.find_one({"_id": aggregate_id}, {"version": 1})
@@ -121,8 +139,13 @@ class AggregateStore:
                 upsert=True,
             )
 
-    async def publish_pending(self, aggregate_id: str | None = None, *, limit: int = 500) -> int:
-        """Publish unpublished revisions in version order; returns how many revisions."""
+    async def publish_pending(self, aggregate_id: str | None = None, *, limit: int = 500,
+                              repair_snapshots: bool = True) -> int:
+        """Publish unpublished revisions in version order; returns how many revisions.
+
+        ``repair_snapshots`` rewrites each pending revision's snapshot first (a crash may
+        have left the snapshot behind); the fast path after a commit skips it.
+        """
         if self._publisher is None:
             return 0
         query: Document = {"published": False, "kind": self._kind}
@@ -134,7 +157,8 @@ class AggregateStore:
             return 0
         items: list[tuple[str, CloudEvent]] = []
         for rev in pending:
-            await self._write_snapshot(rev["snapshot"])  # repairs a crash between the two writes
+            if repair_snapshots:
+                await self._write_snapshot(rev["snapshot"])  # repairs a crash between the two writes
             items += [(e["topic"], CloudEvent.model_validate(e["event"])) for e in rev["events"]]
         await self._publisher.publish_many(items)
         await self.revisions.update_many(

@@ -216,7 +216,8 @@ def topics(kafka_bootstrap_servers: str, topic_prefix: str) -> Iterator[Topics]:
 
 @pytest.fixture
 def mongo_database(mongodb_url: str) -> Iterator[str]:
-    """A unique database name; the database is dropped after the test."""
+    """A unique database name; it, and every database named after it (``<name>_sales``,
+    one per service in end-to-end tests), is dropped after the test."""
     from pymongo import MongoClient
 
     name = f"test_{uuid.uuid4().hex[:12]}"
@@ -225,7 +226,9 @@ def mongo_database(mongodb_url: str) -> Iterator[str]:
         mongodb_url, serverSelectionTimeoutMS=5000
     )
     try:
-        client.drop_database(name)
+        for db in client.list_database_names():
+            if db == name or db.startswith(f"{name}_"):
+                client.drop_database(db)
     except Exception as exc:
         log.warning("could not drop test database %s: %s", name, exc)
     finally:

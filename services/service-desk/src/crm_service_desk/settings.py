@@ -1,11 +1,41 @@
-"""ServiceDesk' settings: the shared ones plus what only service-desk needs."""
+"""Service-desk settings: the shared ones plus what only service-desk needs (env ``CRM_*``)."""
 
 from __future__ import annotations
 
+from typing import Self
+
 from crm_shared.settings import CrmSettings
+from pydantic import Field, model_validator
+
+from crm_service_desk.domain.assignment import Strategy
+
+DEV_CSAT_SECRET = "dev-csat-secret-change-me-0123456789"
 
 
 class ServiceDeskSettings(CrmSettings):
     service_name: str = "service-desk"
     http_port: int = 8003
     worker_web_port: int = 6103
+
+    csat_secret: str = DEV_CSAT_SECRET
+    """Signs the satisfaction-survey links (HMAC-SHA256 via itsdangerous)."""
+    csat_ttl_s: int = Field(default=14 * 24 * 3600, gt=0)
+    """How long after the ticket was solved its survey link works."""
+    csat_base_url: str = "http://127.0.0.1:8003/csat/"
+    """Public URL prefix of the survey; the token is appended."""
+
+    sla_scan_interval_s: float = Field(default=5.0, gt=0)
+    """How often the worker looks for SLA warnings and breaches that fell due."""
+    sla_warning_share: float = Field(default=0.8, gt=0, lt=1)
+    """Default share of a target at which a warning is published (a policy may override)."""
+    sla_claim_lease_s: float = Field(default=30.0, gt=0)
+    """After this long an unfinished SLA claim (its worker died) may be taken over."""
+
+    assignment_strategy: Strategy = "round_robin"
+    """Automatic assignment within a group: ``round_robin`` or ``least_open``."""
+
+    @model_validator(mode="after")
+    def _production_csat_secret(self) -> Self:
+        if self.env == "production" and (self.csat_secret == DEV_CSAT_SECRET or len(self.csat_secret) < 32):
+            raise ValueError("CRM_CSAT_SECRET must be set to a random value of at least 32 characters in production")
+        return self

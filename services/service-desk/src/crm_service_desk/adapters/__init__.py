@@ -1,0 +1,1 @@
+"""MongoDB repositories and other I/O of the service desk."""

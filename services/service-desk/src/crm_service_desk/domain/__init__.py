@@ -1,0 +1,1 @@
+"""Pure business rules of the service desk: no I/O, every clock injected."""

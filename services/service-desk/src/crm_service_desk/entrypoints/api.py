@@ -1,4 +1,4 @@
-"""ServiceDesk' HTTP API process: ``python -m crm_service_desk.entrypoints.api``."""
+"""Service-desk HTTP API process: ``python -m crm_service_desk.entrypoints.api``."""
 
 from __future__ import annotations
 
@@ -11,27 +11,37 @@ from crm_shared.logs import configure_logging
 from crm_shared.settings import load_settings
 from fastapi import FastAPI
 
-from crm_service_desk.bootstrap import bootstrap
+from crm_service_desk.bootstrap import Container, bootstrap
+from crm_service_desk.entrypoints.http import config, csat, reports, tickets
 from crm_service_desk.settings import ServiceDeskSettings
 
 
-def create_api(settings: ServiceDeskSettings | None = None) -> FastAPI:
+def create_api(settings: ServiceDeskSettings | None = None, *, container: Container | None = None) -> FastAPI:
+    """The app; tests may hand in a ready ``container`` (then they own and close it)."""
     settings = settings or load_settings(ServiceDeskSettings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        container = await bootstrap(settings)
-        app.state.container = container
-        container.relay.start()
+        if container is not None:
+            app.state.container = container
+            yield
+            return
+        owned = await bootstrap(settings)
+        app.state.container = owned
+        owned.relay.start()
         try:
             yield
         finally:
-            await container.close()
+            await owned.close()
 
     def readiness(app: FastAPI) -> ReadinessCheck:
         return app.state.container.readiness  # type: ignore[no-any-return]
 
     app = create_app(settings=settings, title="CRM service-desk", lifespan=lifespan, readiness=readiness)
+    if container is not None:
+        app.state.container = container
+    for module in (tickets, config, csat, reports):
+        app.include_router(module.router)
     return app
 
 

@@ -1,0 +1,1 @@
+"""Use cases: the only code that writes, and the only place permissions are checked."""

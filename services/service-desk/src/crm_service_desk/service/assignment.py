@@ -1,0 +1,45 @@
+"""Automatic assignment within a support group, and membership checks."""
+
+from __future__ import annotations
+
+from crm_shared.errors import ValidationFailed
+
+from crm_service_desk.adapters.config import GroupRepository
+from crm_service_desk.adapters.tickets import TicketRepository
+from crm_service_desk.domain import assignment
+from crm_service_desk.domain.clock import Clock
+
+
+class Assigner:
+    def __init__(self, *, groups: GroupRepository, tickets: TicketRepository, strategy: assignment.Strategy,
+                 clock: Clock) -> None:
+        self.groups = groups
+        self.tickets = tickets
+        self.strategy = strategy
+        self.clock = clock
+
+    async def members(self, group: str) -> list[str] | None:
+        """The configured members, or None for a group nobody configured (free-form)."""
+        doc = await self.groups.get(group)
+        return list(doc["members"]) if doc else None
+
+    async def pick(self, group: str) -> str:
+        members = await self.members(group)
+        if not members:
+            raise ValidationFailed.field(["group"], f"group {group!r} has no members to assign to")
+        if self.strategy == "least_open":
+            return assignment.least_open(members, await self.tickets.open_counts(members))
+        return assignment.round_robin(members, await self.groups.next_slot(group, now=self.clock()))
+
+    async def check_member(self, group: str, agent: str, *, loc: str) -> None:
+        members = await self.members(group)
+        if members is not None and agent not in members:
+            raise ValidationFailed.field([loc], f"{agent} is not a member of group {group!r}")
+
+    async def check_or_pick(self, group: str, agent: str | None, *, loc: str) -> str | None:
+        """On a new ticket: keep a valid given agent, else pick one if the group has members."""
+        if agent is not None:
+            await self.check_member(group, agent, loc=loc)
+            return agent
+        members = await self.members(group)
+        return await self.pick(group) if members else None

@@ -1,0 +1,37 @@
+"""Fixtures of the service-desk integration tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from crm_service_desk.bootstrap import Container
+from crm_service_desk.settings import ServiceDeskSettings
+
+from .support import FakeClock, api_client, make_settings, new_container
+
+
+@pytest.fixture
+def settings(crm_env: dict[str, str]) -> ServiceDeskSettings:
+    return make_settings(crm_env, sla_scan_interval_s=0.3, outbox_sweep_interval_s=0.5)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def container(settings: ServiceDeskSettings, clock: FakeClock) -> AsyncIterator[Container]:
+    c = await new_container(settings, clock)
+    try:
+        yield c
+    finally:
+        await c.close()
+
+
+@pytest.fixture
+async def api(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(container) as client:
+        yield client

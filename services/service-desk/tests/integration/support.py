@@ -1,0 +1,135 @@
+"""Helpers for the service-desk integration tests (real Kafka + store)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+from crm_service_desk.bootstrap import Container, bootstrap
+from crm_service_desk.entrypoints.api import create_api
+from crm_service_desk.entrypoints.worker import WorkerRuntime, create_worker
+from crm_service_desk.settings import ServiceDeskSettings
+from crm_shared.auth import mint_token
+from crm_shared.events import Actor, CloudEvent, CustomerSnapshot
+from crm_shared.events.base import EventData
+from crm_shared.events.samples import sample_event
+from crm_shared.kafka.producer import EventPublisher
+from kafka import KafkaConsumer
+
+T = TypeVar("T")
+CONTACTS = Actor(id="contacts-user", department="service", kind="user")
+
+
+class FakeClock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> datetime:
+        self.now += timedelta(**kw)
+        return self.now
+
+
+def make_settings(env: dict[str, str], **overrides: Any) -> ServiceDeskSettings:
+    return ServiceDeskSettings(
+        KAFKA_BOOTSTRAP_SERVERS=env["KAFKA_BOOTSTRAP_SERVERS"], MONGODB_URL=env["MONGODB_URL"],
+        topic_prefix=env["CRM_TOPIC_PREFIX"], mongodb_database=env["CRM_MONGODB_DATABASE"], env="test",
+        log_json=False, **overrides)
+
+
+def token(settings: ServiceDeskSettings, sub: str, *roles: str, teams: list[str] | None = None,
+          kind: str = "user") -> dict[str, str]:
+    tok = mint_token(settings, sub=sub, roles=list(roles), teams=teams, kind=kind,  # type: ignore[arg-type]
+                     department=roles[0] if roles else None)
+    return {"Authorization": f"Bearer {tok}"}
+
+
+@asynccontextmanager
+async def api_client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_api(container.settings, container=container)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service-desk") as client:
+        yield client
+
+
+@asynccontextmanager
+async def running_worker(settings: ServiceDeskSettings, clock: Callable[[], datetime] | None = None
+                         ) -> AsyncIterator[WorkerRuntime]:
+    """The real worker (faust app) in this process, web server off."""
+    runtime = WorkerRuntime(settings, **({"clock": clock} if clock else {}))
+    app = create_worker(settings, runtime=runtime, web_enabled=False)
+    await runtime.start()
+    await app.start()
+    try:
+        yield runtime
+    finally:
+        await app.stop()
+        await runtime.close()
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], *, within: float = 20.0,
+                     interval: float = 0.05) -> T:
+    deadline = time.monotonic() + within
+    while True:
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within}s (last value {value!r})")
+        await asyncio.sleep(interval)
+
+
+def customer_event(event_type: str, customer_id: str, version: int, **changes: Any) -> CloudEvent:
+    """A sample customer event of the shared contract, adapted to another customer."""
+    sample = sample_event(event_type)
+    data: EventData = sample.payload()
+    snapshot: CustomerSnapshot = data.snapshot  # type: ignore[attr-defined]
+    new_snapshot = snapshot.model_copy(update={"id": customer_id, "version": version, **changes})
+    update: dict[str, Any] = {"snapshot": new_snapshot}
+    if event_type == "crm.customer.merged":
+        update["survivor_id"] = customer_id
+    return CloudEvent.wrap(data.model_copy(update=update), actor=CONTACTS, event_id=str(uuid.uuid4()))
+
+
+async def publish(settings: ServiceDeskSettings, *items: tuple[str, CloudEvent]) -> None:
+    publisher = EventPublisher(settings.kafka_bootstrap_servers)
+    await publisher.start()
+    try:
+        await publisher.publish_many(list(items))
+    finally:
+        await publisher.stop()
+
+
+def read_events(bootstrap_servers: str, topic: str, *, idle_ms: int = 3000) -> list[CloudEvent]:
+    """Every event on a topic, from the beginning, until it stays quiet for ``idle_ms``."""
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest",
+                             consumer_timeout_ms=idle_ms, group_id=None)
+    try:
+        return [CloudEvent.from_bytes(m.value) for m in consumer if m.value is not None]
+    finally:
+        consumer.close()
+
+
+async def new_container(settings: ServiceDeskSettings, clock: Callable[[], datetime] | None = None) -> Container:
+    return await bootstrap(settings, provision=False, **({"clock": clock} if clock else {}))
+
+
+def dead_letters(settings: ServiceDeskSettings) -> list[dict[str, str]]:
+    """What the worker dead-lettered (should stay empty), with the error headers."""
+    from crm_shared.kafka.consumer import dead_letter_info
+    from crm_shared.topics import Topics
+
+    topic = Topics(settings.topic_prefix).dead_letter("service-desk")
+    consumer = KafkaConsumer(topic, bootstrap_servers=settings.kafka_bootstrap_servers, auto_offset_reset="earliest",
+                             consumer_timeout_ms=1000, group_id=None)
+    try:
+        return [dead_letter_info(m.headers) for m in consumer]
+    finally:
+        consumer.close()
