@@ -93,3 +93,25 @@ def add_consumer_agent(app: faust.App, *, topic: str, consumer: Callable[[], Eve
                     max(0, highwater - msg.offset - 1))
 
     return app.agent(channel, name=name or f"{app.conf.id}.{topic}", concurrency=concurrency)(agent)
+
+
+def run_worker(app: faust.App, settings: CrmSettings, *services: Any) -> None:
+    """Run a faust worker in this process until SIGTERM/SIGINT, with our JSON logs.
+
+    mode's Worker replaces the root log handler while it starts; this puts the
+    structured handler back. ``services`` (mode Services) run beside the agents:
+    periodic work that must not wait for the consumer group's first rebalance.
+    """
+    from faust.worker import Worker
+
+    from crm_shared.logs import configure_logging
+
+    def _logs() -> None:
+        configure_logging(level=settings.log_level, json=settings.log_json, service=settings.service_name)
+
+    class _Worker(Worker):  # type: ignore[misc]
+        def on_setup_root_logger(self, logger: Any, level: int) -> None:
+            _logs()
+
+    _logs()
+    _Worker(app, *services, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()

@@ -1,0 +1,3 @@
+#!/bin/sh
+# as in apache/kafka: /opt/kafka/bin/kafka-get-offsets.sh
+exec /opt/kafka/bin/kafka-run-class.sh org.apache.kafka.tools.GetOffsetShell "$@"
