@@ -25,6 +25,7 @@ def make_faust_app(settings: CrmSettings, **overrides: Any) -> faust.App:
         "autodiscover": False,
         "web_enabled": True,
         "web_host": settings.http_host,
+        "web_bind": settings.http_host,
         "web_port": settings.worker_web_port,
         "topic_allow_declare": False,
         "topic_disable_leader": True,

@@ -1,0 +1,1 @@
+"""Contacts' adapters: Mongo repositories, in-memory fakes, the live event tail."""

@@ -1,0 +1,1 @@
+"""Contacts' use cases: the only code that writes, and the place permissions are checked."""

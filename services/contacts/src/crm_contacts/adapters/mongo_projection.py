@@ -1,0 +1,128 @@
+"""The 360 view in MongoDB: newest deal/ticket snapshots, per-customer summary, timeline."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from crm_shared.events.deal import DealSnapshot
+from crm_shared.events.ticket import TicketSnapshot
+from crm_shared.mongo import Database, Document, upsert_if_newer
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
+
+from crm_contacts.service.ports import TimelineEntry
+
+REPLAY_SKEW = timedelta(seconds=2)
+"""SSE resume from the timeline also replays events stamped slightly before the last
+one seen (clocks of producers differ): at least once; clients dedupe by id."""
+
+
+def _entry(doc: Document) -> TimelineEntry:
+    return TimelineEntry(event_id=doc["_id"], customer_id=doc["customer_id"], time=doc["time"], type=doc["type"],
+                         summary=doc.get("summary", ""), event=doc.get("event") or {})
+
+
+class MongoProjectionRepository:
+    def __init__(self, db: Database) -> None:
+        self._deals = db["deals_360"]
+        self._tickets = db["tickets_360"]
+        self._summary = db["customer_360"]
+        self._timeline = db["timeline"]
+
+    async def ensure_indexes(self) -> None:
+        await self._deals.create_index([("customer_id", ASCENDING)])
+        await self._tickets.create_index([("customer_id", ASCENDING)])
+        await self._timeline.create_index([("customer_id", ASCENDING), ("time", DESCENDING), ("_id", DESCENDING)],
+                                          name="customer_time")
+
+    async def apply_deal(self, customer_id: str, deal: DealSnapshot) -> bool:
+        return await upsert_if_newer(self._deals, deal.id, deal.version,
+                                     {"customer_id": customer_id, "snapshot": deal.model_dump(mode="json")})
+
+    async def apply_ticket(self, customer_id: str, ticket: TicketSnapshot) -> bool:
+        return await upsert_if_newer(self._tickets, ticket.id, ticket.version,
+                                     {"customer_id": customer_id, "snapshot": ticket.model_dump(mode="json")})
+
+    async def deal_version(self, deal_id: str) -> int:
+        doc = await self._deals.find_one({"_id": deal_id}, {"version": 1})
+        return int(doc["version"]) if doc else 0
+
+    async def deals_of(self, customer_id: str) -> list[DealSnapshot]:
+        docs = await self._deals.find({"customer_id": customer_id}).to_list(None)
+        return [DealSnapshot.model_validate(d["snapshot"]) for d in docs]
+
+    async def tickets_of(self, customer_id: str) -> list[TicketSnapshot]:
+        docs = await self._tickets.find({"customer_id": customer_id}).to_list(None)
+        return [TicketSnapshot.model_validate(d["snapshot"]) for d in docs]
+
+    async def save_summary(self, customer_id: str, summary: Document) -> None:
+        await self._summary.update_one({"_id": customer_id},
+                                       {"$set": {**summary, "updated_at": datetime.now(UTC)}}, upsert=True)
+
+    async def touch(self, customer_id: str, at: datetime) -> None:
+        with contextlib.suppress(DuplicateKeyError):  # two first writes raced: the other created it
+            await self._summary.update_one({"_id": customer_id}, {"$max": {"last_activity_at": at}}, upsert=True)
+
+    async def summary(self, customer_id: str) -> Document | None:
+        return await self._summary.find_one({"_id": customer_id})
+
+    async def add_timeline(self, entry: TimelineEntry) -> bool:
+        try:
+            await self._timeline.insert_one({"_id": entry.event_id, "customer_id": entry.customer_id,
+                                             "time": entry.time, "type": entry.type, "summary": entry.summary,
+                                             "event": entry.event})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def timeline(self, customer_id: str, *, before: tuple[datetime, str] | None, limit: int
+                       ) -> list[TimelineEntry]:
+        query: Document = {"customer_id": customer_id}
+        if before is not None:
+            at, event_id = before
+            query = {"$and": [query, {"$or": [{"time": {"$lt": at}}, {"time": at, "_id": {"$lt": event_id}}]}]}
+        docs = await self._timeline.find(query).sort([("time", DESCENDING), ("_id", DESCENDING)]).limit(
+            limit).to_list(None)
+        return [_entry(d) for d in docs]
+
+    async def timeline_entry(self, event_id: str) -> TimelineEntry | None:
+        doc = await self._timeline.find_one({"_id": event_id})
+        return _entry(doc) if doc else None
+
+    async def timeline_after(self, customer_ids: Sequence[str], *, after: tuple[datetime, str], limit: int
+                             ) -> list[TimelineEntry]:
+        at, event_id = after
+        query = {"customer_id": {"$in": list(customer_ids)}, "time": {"$gte": at - REPLAY_SKEW},
+                 "_id": {"$ne": event_id}}
+        docs = await self._timeline.find(query).sort([("time", ASCENDING), ("_id", ASCENDING)]).limit(
+            limit).to_list(None)
+        return [_entry(d) for d in docs]
+
+    async def repoint(self, from_id: str, to_id: str) -> None:
+        for coll in (self._deals, self._tickets, self._timeline):
+            await coll.update_many({"customer_id": from_id}, {"$set": {"customer_id": to_id}})
+        old = await self._summary.find_one({"_id": from_id})
+        if old and old.get("last_activity_at"):
+            await self.touch(to_id, old["last_activity_at"])
+        await self._summary.delete_one({"_id": from_id})
+
+    async def purge(self, customer_id: str) -> None:
+        for coll in (self._deals, self._tickets, self._timeline):
+            await coll.delete_many({"customer_id": customer_id})
+        await self._summary.delete_one({"_id": customer_id})
+
+    async def export(self, customer_id: str) -> dict[str, Any]:
+        summary = await self.summary(customer_id) or {}
+        summary.pop("_id", None)
+        timeline = await self._timeline.find({"customer_id": customer_id}).sort(
+            [("time", DESCENDING), ("_id", DESCENDING)]).to_list(None)
+        return {
+            "summary": summary,
+            "deals": [d.model_dump(mode="json") for d in await self.deals_of(customer_id)],
+            "tickets": [t.model_dump(mode="json") for t in await self.tickets_of(customer_id)],
+            "timeline": [{"event_id": d["_id"], "time": d["time"], "type": d["type"], "summary": d.get("summary"),
+                          "event": d.get("event")} for d in timeline],
+        }

@@ -1,0 +1,1 @@
+"""Contacts' HTTP API: one router per resource."""

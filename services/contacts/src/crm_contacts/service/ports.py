@@ -1,0 +1,148 @@
+"""What the use cases need from the outside world. Mongo adapters and in-memory fakes
+(``crm_contacts.adapters.memory``) both implement these."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from crm_shared.events.deal import DealSnapshot
+from crm_shared.events.envelope import CloudEvent
+from crm_shared.events.ticket import TicketSnapshot
+
+from crm_contacts.domain.custom_fields import FieldDefinition
+from crm_contacts.domain.customer import Customer
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What is left of an erased customer: no personal data at all."""
+
+    id: str
+    version: int
+    erased_at: datetime
+
+
+Stored = Customer | Erased
+
+
+@dataclass(frozen=True)
+class CustomerQuery:
+    lifecycle_stage: str | None = None
+    owner_id: str | None = None
+    region: str | None = None
+    industry: str | None = None
+    tag: str | None = None
+    kind: str | None = None
+    company_id: str | None = None
+    updated_since: datetime | None = None
+    email: str | None = None
+    phone: str | None = None
+    name_tokens: tuple[str, ...] = ()
+    """Every token must prefix one of the customer's name tokens or e-mail addresses."""
+    include_archived: bool = False
+    order: Literal["desc", "asc"] = "desc"
+    after: tuple[datetime, str] | None = None
+    """Keyset cursor: (updated_at, id) of the last item of the previous page."""
+
+
+class CustomerRepository(Protocol):
+    async def get(self, customer_id: str) -> Stored | None: ...
+    async def get_many(self, ids: Sequence[str]) -> list[Customer]: ...
+    async def find(self, query: CustomerQuery, *, limit: int) -> list[Customer]: ...
+    async def sharing_contacts(self, emails: Sequence[str], phones: Sequence[str], *, limit: int = 50
+                               ) -> list[Customer]:
+        """Customers (not erased) with any of these e-mail addresses or phone numbers."""
+        ...
+
+    async def named_like(self, tokens: Sequence[str], *, kind: str, company_id: str | None,
+                         limit: int = 200) -> list[Customer]: ...
+    async def merged_into(self, survivor_id: str) -> list[Customer]: ...
+    async def commit(self, *, state: Stored, expected_version: int, events: Sequence[tuple[str, CloudEvent]],
+                     actor: str, audit: Document) -> int: ...
+    async def history(self, customer_id: str, *, before: int | None, limit: int) -> list[Document]: ...
+    async def scrub_history(self, customer_id: str, *, below_version: int) -> int: ...
+    async def is_published(self, customer_id: str, version: int) -> bool: ...
+    async def publish_pending(self, customer_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    key: str
+    body_hash: str
+    customer_id: str
+
+
+class IdempotencyRepository(Protocol):
+    async def claim(self, record: IdempotencyRecord) -> IdempotencyRecord:
+        """Store ``record`` unless the key exists; return what is stored for the key."""
+        ...
+
+    async def forget_customer(self, customer_id: str) -> None: ...
+    async def purge(self, *, older_than: datetime) -> int: ...
+
+
+class CustomFieldRepository(Protocol):
+    async def all(self) -> dict[str, FieldDefinition]: ...
+    async def put(self, definition: FieldDefinition, *, expected_version: int) -> None:
+        """Insert (expected 0) or replace version ``expected_version``; Conflict if it moved."""
+        ...
+
+    async def delete(self, key: str) -> bool: ...
+
+
+@dataclass
+class TimelineEntry:
+    event_id: str
+    customer_id: str
+    time: datetime
+    type: str
+    summary: str
+    event: Document = field(default_factory=dict)
+
+
+class ProjectionRepository(Protocol):
+    """The worker's state for the 360 view: newest deal/ticket snapshots, the summary,
+    the timeline."""
+
+    async def apply_deal(self, customer_id: str, deal: DealSnapshot) -> bool: ...
+    async def apply_ticket(self, customer_id: str, ticket: TicketSnapshot) -> bool: ...
+    async def deal_version(self, deal_id: str) -> int: ...
+    async def deals_of(self, customer_id: str) -> list[DealSnapshot]: ...
+    async def tickets_of(self, customer_id: str) -> list[TicketSnapshot]: ...
+    async def save_summary(self, customer_id: str, summary: Document) -> None: ...
+    async def touch(self, customer_id: str, at: datetime) -> None: ...
+    async def summary(self, customer_id: str) -> Document | None: ...
+    async def add_timeline(self, entry: TimelineEntry) -> bool: ...
+    async def timeline(self, customer_id: str, *, before: tuple[datetime, str] | None,
+                       limit: int) -> list[TimelineEntry]: ...
+    async def timeline_entry(self, event_id: str) -> TimelineEntry | None: ...
+    async def timeline_after(self, customer_ids: Sequence[str], *, after: tuple[datetime, str],
+                             limit: int) -> list[TimelineEntry]: ...
+    async def repoint(self, from_id: str, to_id: str) -> None: ...
+    async def purge(self, customer_id: str) -> None: ...
+    async def export(self, customer_id: str) -> Document: ...
+
+
+SagaKind = Literal["merge", "erasure"]
+
+
+class SagaRepository(Protocol):
+    """Multi-record operations (merge, erasure) as resumable steps without transactions."""
+
+    async def start(self, kind: SagaKind, saga_id: str, doc: Document) -> Document:
+        """Record the intent (idempotent); returns the stored document."""
+        ...
+
+    async def pending(self, kind: SagaKind, *, limit: int = 50) -> list[Document]: ...
+    async def finish(self, kind: SagaKind, saga_id: str) -> None: ...
+    async def get(self, kind: SagaKind, saga_id: str) -> Document | None: ...
+
+
+class TombstoneSink(Protocol):
+    async def send_raw(self, topic: str, *, key: bytes | None, value: bytes | None,
+                       headers: list[tuple[str, bytes]] | None = None) -> None: ...

@@ -1,0 +1,151 @@
+"""Reading customers: filtered, searched, paginated lists and the change history."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+from crm_shared.errors import ValidationFailed
+
+from crm_contacts.domain.customer import Customer
+from crm_contacts.domain.normalize import InvalidValue, name_tokens, normalize_email, normalize_phone, try_phone
+from crm_contacts.domain.permissions import Action, require
+from crm_contacts.service.caller import Caller
+from crm_contacts.service.ports import CustomerQuery
+from crm_contacts.service.writer import Writer
+
+
+@dataclass(frozen=True)
+class ListParams:
+    lifecycle_stage: str | None = None
+    owner_id: str | None = None
+    region: str | None = None
+    industry: str | None = None
+    tag: str | None = None
+    kind: str | None = None
+    company_id: str | None = None
+    updated_since: datetime | None = None
+    email: str | None = None
+    phone: str | None = None
+    q: str | None = None
+    include_archived: bool = False
+    order: Literal["desc", "asc"] = "desc"
+    limit: int | None = None
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Customer]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: list[dict[str, Any]] = field(default_factory=list)
+    next_before: int | None = None
+
+
+def encode_cursor(order: str, updated_at: datetime, customer_id: str) -> str:
+    raw = orjson.dumps({"o": order, "u": updated_at.isoformat(), "i": customer_id})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, datetime, str]:
+    try:
+        data = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return str(data["o"]), datetime.fromisoformat(data["u"]), str(data["i"])
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise ValidationFailed.field(["query", "cursor"], "not a cursor this API returned") from exc
+
+
+def parse_actor(actor: str) -> dict[str, str | None]:
+    """``user:42@sales`` → kind, id, department."""
+    kind, _, rest = actor.partition(":")
+    ident, _, department = rest.partition("@")
+    return {"actor_kind": kind or None, "actor_id": ident or None, "department": department or None}
+
+
+def history_entry(revision: dict[str, Any]) -> dict[str, Any]:
+    changes = revision.get("changes") or {}
+    fields = changes.get("fields") or {}
+    at = revision.get("created_at")
+    entry: dict[str, Any] = {
+        "version": revision["version"],
+        "at": at.isoformat().replace("+00:00", "Z") if isinstance(at, datetime) else at,
+        "actor": revision.get("actor"),
+        **parse_actor(str(revision.get("actor") or "")),
+        "type": changes.get("type", "updated"),
+        "origin": changes.get("origin"),
+        "changes": [{"field": k, **v} for k, v in fields.items()],
+    }
+    for extra in ("merged_ids", "merged_into", "reason", "request_id", "causation_id", "redacted"):
+        if extra in changes:
+            entry[extra] = changes[extra]
+    return entry
+
+
+class QueryService:
+    def __init__(self, *, writer: Writer, default_region: str, page_size: int, page_size_max: int) -> None:
+        self._w = writer
+        self._region = default_region
+        self._page_size = page_size
+        self._page_max = page_size_max
+
+    def _query(self, p: ListParams) -> CustomerQuery:
+        errors: list[dict[str, Any]] = []
+        email = phone = None
+        try:
+            email = normalize_email(p.email) if p.email else None
+        except InvalidValue as exc:
+            errors.append({"loc": ["query", "email"], "msg": str(exc), "type": "email"})
+        try:
+            phone = normalize_phone(p.phone, self._region) if p.phone else None
+        except InvalidValue as exc:
+            errors.append({"loc": ["query", "phone"], "msg": str(exc), "type": "phone"})
+        if errors:
+            raise ValidationFailed("invalid filters", errors=errors)
+        tokens: tuple[str, ...] = ()
+        if p.q and p.q.strip():
+            as_phone = try_phone(p.q, self._region) if sum(c.isdigit() for c in p.q) >= 6 else None
+            if as_phone:
+                phone = phone or as_phone
+            else:
+                tokens = tuple(name_tokens(p.q))[:8]
+        return CustomerQuery(
+            lifecycle_stage=p.lifecycle_stage, owner_id=p.owner_id, region=p.region, industry=p.industry,
+            tag=p.tag.lower() if p.tag else None, kind=p.kind, company_id=p.company_id,
+            updated_since=p.updated_since.replace(tzinfo=p.updated_since.tzinfo or UTC) if p.updated_since else None,
+            email=email, phone=phone, name_tokens=tokens,
+            include_archived=p.include_archived, order=p.order)
+
+    async def list(self, caller: Caller, params: ListParams) -> Page:
+        require(caller.roles, Action.READ)
+        limit = params.limit or self._page_size
+        if not 1 <= limit <= self._page_max:
+            raise ValidationFailed.field(["query", "limit"], f"must be between 1 and {self._page_max}")
+        query = self._query(params)
+        if params.cursor:
+            order, updated_at, last_id = decode_cursor(params.cursor)
+            if order != params.order:
+                raise ValidationFailed.field(["query", "cursor"], "the cursor was made for another order")
+            query = replace(query, after=(updated_at, last_id))
+        items = await self._w.repo.find(query, limit=limit + 1)
+        more = len(items) > limit
+        items = items[:limit]
+        cursor = encode_cursor(params.order, items[-1].updated_at, items[-1].id) if more and items else None
+        return Page(items=items, next_cursor=cursor)
+
+    async def history(self, caller: Caller, customer_id: str, *, before: int | None = None, limit: int = 50
+                      ) -> HistoryPage:
+        require(caller.roles, Action.READ)
+        if await self._w.repo.get(customer_id) is None:
+            await self._w.load(customer_id)  # 404
+        limit = max(1, min(limit, self._page_max))
+        revisions = await self._w.repo.history(customer_id, before=before, limit=limit + 1)
+        items = [history_entry(r) for r in revisions[:limit]]
+        return HistoryPage(items=items, next_before=items[-1]["version"] if len(revisions) > limit else None)
