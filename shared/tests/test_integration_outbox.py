@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from crm_shared.errors import VersionConflict
@@ -77,7 +78,7 @@ async def test_sweeper_publishes_and_repairs_what_a_crash_left(
             "_id": revision_id(cid, 1), "aggregate_id": cid, "kind": "things", "version": 1,
             "snapshot": {"_id": cid, "version": 1, "n": 1},
             "events": [{"topic": topics.customer, "event": _event(cid, 1).model_dump(mode="json")}],
-            "actor": "u", "changes": {}, "published": False, "created_at": None,
+            "actor": "u", "changes": {}, "published": False, "created_at": datetime.now(UTC) - timedelta(minutes=1),
         })
         store = AggregateStore(db, snapshots="things", publisher=pub)
         assert await store.backlog() == 1

@@ -17,7 +17,7 @@ import logging
 import os
 import signal
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from pymongo import ASCENDING
@@ -140,17 +140,21 @@ class AggregateStore:
             )
 
     async def publish_pending(self, aggregate_id: str | None = None, *, limit: int = 500,
-                              repair_snapshots: bool = True) -> int:
+                              repair_snapshots: bool = True, older_than_s: float | None = None) -> int:
         """Publish unpublished revisions in version order; returns how many revisions.
 
         ``repair_snapshots`` rewrites each pending revision's snapshot first (a crash may
         have left the snapshot behind); the fast path after a commit skips it.
+        ``older_than_s`` leaves recent revisions to the fast path of the request that
+        wrote them (the sweeper uses it, so a revision is rarely published twice).
         """
         if self._publisher is None:
             return 0
         query: Document = {"published": False, "kind": self._kind}
         if aggregate_id is not None:
             query["aggregate_id"] = aggregate_id
+        if older_than_s is not None:
+            query["created_at"] = {"$lt": datetime.now(UTC) - timedelta(seconds=older_than_s)}
         pending = await self.revisions.find(query).sort(
             [("aggregate_id", ASCENDING), ("version", ASCENDING)]).limit(limit).to_list(None)
         if not pending:
@@ -181,16 +185,18 @@ class AggregateStore:
 class OutboxRelay:
     """Background sweeper: publishes what the fast path left behind."""
 
-    def __init__(self, stores: Sequence[AggregateStore], *, interval_s: float = 1.0, service: str = "") -> None:
+    def __init__(self, stores: Sequence[AggregateStore], *, interval_s: float = 1.0, service: str = "",
+                 grace_s: float = 2.0) -> None:
         self._stores = list(stores)
         self._service = service
+        self._grace_s = grace_s
         self._interval = interval_s
         self._task: asyncio.Task[None] | None = None
 
     async def sweep_once(self) -> int:
         total = 0
         for store in self._stores:
-            total += await store.publish_pending()
+            total += await store.publish_pending(older_than_s=self._grace_s)
             OUTBOX_BACKLOG.labels(self._service, store.kind).set(await store.backlog())
         return total
 

@@ -53,6 +53,7 @@ def stream(c: Container, customer_ids: Sequence[str], last_event_id: str | None)
         try:
             yield ServerSentEvent(data=orjson.dumps({"customer_ids": ids}).decode(), event="ready", retry=2000)
             if last_event_id:
+                fresh(last_event_id)  # the client has it: a redelivered copy must not be sent again
                 missed = c.hub.recent_after(ids, last_event_id)
                 if missed is None:
                     missed = await c.services.view360.replay(ids, last_event_id)
