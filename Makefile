@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CRM := $(VENV)/bin/crm
 
-.PHONY: install dev test test-unit lint fmt schemas infra-up infra-down infra-status clean bench bench-quick
+.PHONY: install dev test test-unit lint fmt schemas infra-up infra-down infra-status clean bench bench-quick compose-deps compose-smoke
 
 $(UV):
 	python3 -m venv .tools
@@ -30,6 +30,7 @@ test-unit: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy -p crm_shared -p crm_contacts -p crm_sales -p crm_service_desk -p crm_notifications -p crm_devtools
+	$(PY) -m crm_shared.events.schemas --check
 
 fmt: install
 	$(VENV)/bin/ruff check --fix .
@@ -48,6 +49,14 @@ bench: install
 	$(PY) -m bench.run
 bench-quick: install
 	$(PY) -m bench.run --quick
+
+compose-deps:  ## Debian 12 packages compose-smoke needs where no Docker engine runs
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc slirp4netns fuse-overlayfs uidmap catatonit iptables debootstrap
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose
+
+compose-smoke: install  ## build images, compose up (podman + local images where no Docker), end-to-end smoke, down
+	tests/compose/smoke.sh
 
 clean:
 	-$(CRM) infra down
