@@ -200,6 +200,14 @@ class OutboxRelay:
             OUTBOX_BACKLOG.labels(self._service, store.kind).set(await store.backlog())
         return total
 
+    async def readiness(self, *, max_backlog: int = 10_000) -> dict[str, Any]:
+        """For ``/readyz``: unpublished revisions; not ready past ``max_backlog`` (the
+        broker is unreachable or the sweeper is stuck, so the service is not consistent)."""
+        backlog = 0
+        for store in self._stores:
+            backlog += await store.backlog()
+        return {"ok": backlog <= max_backlog, "backlog": backlog}
+
     def add(self, store: AggregateStore) -> None:
         self._stores.append(store)
 

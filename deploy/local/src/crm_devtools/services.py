@@ -74,6 +74,6 @@ def process_specs(
                 command=(python, "-m", f"{svc.package}.entrypoints.worker"),
                 env=common,
                 port=worker_port,
-                health_path=None,
+                health_path="/healthz",  # faust web page from crm_shared.kafka.faust_app
             ))
     return specs

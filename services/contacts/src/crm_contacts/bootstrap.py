@@ -125,6 +125,7 @@ class Container:
         checks: dict[str, Any] = await self.infra.readiness() if self.infra else {}
         if self.tail is not None:
             checks["live_tail"] = self.tail.running
+        checks["outbox"] = await self.relay.readiness()
         return checks
 
     async def close(self) -> None:

@@ -77,7 +77,8 @@ class Container:
         }
 
     async def readiness(self) -> dict[str, Any]:
-        return await self.infra.readiness() if self.infra is not None else {"store": True}
+        checks = await self.infra.readiness() if self.infra is not None else {"store": True}
+        return {**checks, "outbox": await self.relay.readiness()}
 
     async def close(self) -> None:
         await self.relay.stop()

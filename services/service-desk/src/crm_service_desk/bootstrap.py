@@ -68,7 +68,7 @@ class Container:
         return self._consumer("metrics", self.metrics.handlers())
 
     async def readiness(self) -> dict[str, Any]:
-        return await self.infra.readiness()
+        return {**await self.infra.readiness(), "outbox": await self.relay.readiness()}
 
     async def close(self) -> None:
         await self.relay.stop()
