@@ -17,7 +17,7 @@ import faust
 from crm_shared.events import registered_events
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.kafka.consumer import EventConsumer
-from crm_shared.kafka.faust_app import add_consumer_agent, make_faust_app
+from crm_shared.kafka.faust_app import add_consumer_agent, make_faust_app, run_worker
 from crm_shared.logs import configure_logging
 from crm_shared.settings import load_settings
 from crm_shared.topics import Topics
@@ -78,10 +78,7 @@ def main() -> None:
     from crm_shared.provision import ensure_topics
 
     ensure_topics(settings.kafka_bootstrap_servers, Topics(settings.topic_prefix))
-    app = create_worker(settings)
-    from faust.worker import Worker
-
-    Worker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+    run_worker(create_worker(settings), settings)
 
 
 if __name__ == "__main__":
