@@ -1,4 +1,8 @@
-"""Notifications' HTTP API process: ``python -m crm_notifications.entrypoints.api``."""
+"""Notifications' HTTP API process: ``python -m crm_notifications.entrypoints.api``.
+
+Configuration (rules, endpoints, users and preferences, templates) and the delivery
+log. The API never sends: the worker does.
+"""
 
 from __future__ import annotations
 
@@ -11,27 +15,36 @@ from crm_shared.logs import configure_logging
 from crm_shared.settings import load_settings
 from fastapi import FastAPI
 
-from crm_notifications.bootstrap import bootstrap
+from crm_notifications.bootstrap import Container, bootstrap
+from crm_notifications.entrypoints.routers import deliveries, endpoints, rules, templates, users
 from crm_notifications.settings import NotificationsSettings
 
 
-def create_api(settings: NotificationsSettings | None = None) -> FastAPI:
+def create_api(settings: NotificationsSettings | None = None, *, container: Container | None = None) -> FastAPI:
+    """The app; with ``container`` (tests) it uses that one and leaves closing it to the caller."""
     settings = settings or load_settings(NotificationsSettings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        container = await bootstrap(settings)
-        app.state.container = container
-        container.relay.start()
+        if container is not None:
+            app.state.container = container
+            yield
+            return
+        owned = await bootstrap(settings)
+        app.state.container = owned
         try:
             yield
         finally:
-            await container.close()
+            await owned.close()
 
     def readiness(app: FastAPI) -> ReadinessCheck:
         return app.state.container.readiness  # type: ignore[no-any-return]
 
     app = create_app(settings=settings, title="CRM notifications", lifespan=lifespan, readiness=readiness)
+    if container is not None:
+        app.state.container = container
+    for module in (rules, endpoints, users, templates, deliveries):
+        app.include_router(module.router)
     return app
 
 

@@ -1,0 +1,1 @@
+"""Use cases: configuration (API), dispatch, delivery, digests, outcomes."""

@@ -1,0 +1,20 @@
+"""Mattermost incoming webhooks."""
+
+from __future__ import annotations
+
+import orjson
+
+from crm_notifications.adapters.channels.base import SendJob, SendResult, post_json
+from crm_notifications.adapters.http_client import SafeHttpClient
+from crm_notifications.formatters import mattermost
+
+
+class MattermostSender:
+    def __init__(self, http: SafeHttpClient) -> None:
+        self._http = http
+
+    async def send(self, job: SendJob) -> SendResult:
+        if job.endpoint is None:
+            return SendResult.permanent("no Mattermost endpoint")
+        body = orjson.dumps(mattermost.payload(job.message))
+        return await post_json(self._http, job.endpoint, body, now=job.now)

@@ -1,0 +1,37 @@
+"""A rendered message, channel-neutral: what formatters turn into payloads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from crm_notifications.domain.models import Priority
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    title: str
+    text: str
+    event_type: str
+    occurred_at: datetime
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    """One line: e-mail subject, chat header."""
+    text: str
+    """Plain text body (chat formatters escape it for their markup)."""
+    html: str | None = None
+    """HTML body for e-mail (rendered with autoescape)."""
+    facts: tuple[tuple[str, str], ...] = ()
+    link: str | None = None
+    priority: Priority = "normal"
+    event_type: str = ""
+    event_id: str = ""
+    occurred_at: datetime | None = None
+    mention: str | None = None
+    """Chat handle of the recipient user (Slack member id, Teams UPN, Mattermost username)."""
+    entries: tuple[DigestEntry, ...] = field(default=())
+    """For a digest: the messages it gathers."""

@@ -1,0 +1,1 @@
+"""HTTP routers; each is thin: parse, call a use case, shape the answer."""

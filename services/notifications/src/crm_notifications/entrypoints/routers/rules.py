@@ -1,0 +1,59 @@
+"""``/rules``: routing rules (admin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_shared.auth import CurrentPrincipal
+from crm_shared.http.etag import expected_version, set_etag
+from fastapi import APIRouter, Response, status
+from pydantic import Field
+
+from crm_notifications.domain.models import ID_PATTERN, Rule, RuleSpec
+from crm_notifications.entrypoints.routers.deps import IfMatch, Services
+
+router = APIRouter(prefix="/rules", tags=["rules"])
+
+
+class RuleCreate(RuleSpec):
+    id: str | None = Field(default=None, pattern=ID_PATTERN)
+
+
+@router.get("")
+async def list_rules(principal: CurrentPrincipal, services: Services) -> list[Rule]:
+    return await services.config.list_rules(principal)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_rule(body: RuleCreate, principal: CurrentPrincipal, services: Services, response: Response) -> Rule:
+    spec = RuleSpec(**body.model_dump(exclude={"id"}))
+    rule = await services.config.put_rule(principal, body.id, spec, expected=None, create=True)
+    set_etag(response, rule.version)
+    return rule
+
+
+@router.get("/{rule_id}")
+async def get_rule(rule_id: str, principal: CurrentPrincipal, services: Services, response: Response) -> Rule:
+    rule = await services.config.get_rule(principal, rule_id)
+    set_etag(response, rule.version)
+    return rule
+
+
+@router.put("/{rule_id}")
+async def replace_rule(rule_id: str, body: RuleSpec, principal: CurrentPrincipal, services: Services,
+                       response: Response, if_match: IfMatch = None) -> Rule:
+    rule = await services.config.put_rule(principal, rule_id, body, expected=expected_version(if_match),
+                                          create=False)
+    set_etag(response, rule.version)
+    return rule
+
+
+@router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_rule(rule_id: str, principal: CurrentPrincipal, services: Services,
+                      if_match: IfMatch = None) -> None:
+    await services.config.delete(principal, "rules", rule_id, expected=expected_version(if_match))
+
+
+@router.get("/{rule_id}/history")
+async def rule_history(rule_id: str, principal: CurrentPrincipal, services: Services) -> list[dict[str, Any]]:
+    return await services.config.history(principal, "rules", rule_id)

@@ -1,0 +1,55 @@
+"""The e-mail: ``multipart/alternative`` (text, then HTML) with correct headers.
+
+Header values come partly from templates and data, so CR/LF (and NUL) in any header
+value is refused: no header injection, whatever a template renders.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+
+from crm_notifications.domain.message import Message
+
+
+class HeaderInjection(ValueError):
+    """A header value contains a line break or NUL."""
+
+
+def check_header(name: str, value: str) -> str:
+    if any(c in value for c in ("\r", "\n", "\x00")):
+        raise HeaderInjection(f"refusing a line break in the {name} header")
+    return value
+
+
+def message_id(delivery_id: str, domain: str) -> str:
+    return f"<{delivery_id}@{domain}>"
+
+
+def build(message: Message, *, sender: str, to: str, msg_id: str, date: datetime,
+          html: str | None) -> EmailMessage:
+    headers = {
+        "From": sender,
+        "To": to,
+        "Subject": message.title,
+        "Date": format_datetime(date),
+        "Message-ID": msg_id,
+        "Auto-Submitted": "auto-generated",
+        "X-Auto-Response-Suppress": "All",
+    }
+    if message.priority in ("urgent", "high"):
+        headers["Importance"] = "high"
+    mail = EmailMessage(policy=SMTP)
+    for name, value in headers.items():
+        mail[name] = check_header(name, value)
+    text = message.text
+    if message.link:
+        text = f"{text}\n\n{message.link}"
+    if message.facts:
+        text += "\n\n" + "\n".join(f"{k}: {v}" for k, v in message.facts)
+    mail.set_content(text + "\n")
+    if html:
+        mail.add_alternative(html, subtype="html")
+    return mail

@@ -1,0 +1,124 @@
+"""Turn one business event into claimed deliveries (or digest items).
+
+The consumer calls :meth:`Dispatcher.handle`; it returns once every target's
+delivery is persisted (so the offset is committed after the write) and hands due
+ones to the runner. Sending happens elsewhere: the consumer never waits on a channel.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from crm_shared.events import CloudEvent
+
+from crm_notifications.adapters.deliveries import DeliveryRepo
+from crm_notifications.adapters.digests import DigestRepo
+from crm_notifications.adapters.event_store import EventStore
+from crm_notifications.adapters.suppressions import SuppressionRepo
+from crm_notifications.clock import Clock
+from crm_notifications.domain import keys
+from crm_notifications.domain.delivery import Delivery
+from crm_notifications.domain.models import Rule
+from crm_notifications.domain.preferences import plan
+from crm_notifications.domain.records import category_of
+from crm_notifications.domain.routing import Target, matching_rules, targets
+from crm_notifications.service.compose import Composer, entry_to_doc
+from crm_notifications.service.config_cache import ConfigCache, ConfigView
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    def __init__(self, *, config: ConfigCache, deliveries: DeliveryRepo, digests: DigestRepo,
+                 suppressions: SuppressionRepo, events: EventStore, composer: Composer, clock: Clock,
+                 max_attempts: int, on_due: Callable[[str], object] | None = None) -> None:
+        self._config = config
+        self._events = events
+        self._deliveries = deliveries
+        self._digests = digests
+        self._suppressions = suppressions
+        self._composer = composer
+        self._clock = clock
+        self._max_attempts = max_attempts
+        self.on_due = on_due
+
+    async def handle(self, event: CloudEvent) -> list[str]:
+        """Claim every delivery the event calls for; returns the ids claimed now."""
+        now = self._clock()
+        if event.type == "crm.customer.merged":
+            for merged_id in event.data.get("merged_ids") or []:
+                await self.suppress(str(merged_id), reason="merged", event_id=event.id)
+        elif event.type == "crm.customer.erased":
+            await self.suppress(str(event.data.get("customer_id") or event.customerid), reason="erased",
+                                event_id=event.id)
+        if await self._suppressions.contains(event.customerid):
+            return []
+        view = await self._config.get()
+        planned: list[Delivery] = []
+        for rule in matching_rules(view.directory.rules, event):
+            for target in targets(rule, event, view.directory):
+                delivery = await self._route(view, rule, target, event, now)
+                if delivery is not None:
+                    planned.append(delivery)
+        if not planned:
+            return []
+        await self._events.put(event, now=now)  # before the claims: a claimed delivery always has its event
+        claimed = await self._deliveries.claim_many(planned)  # one round trip; a redelivery claims nothing
+        for delivery in claimed:
+            if delivery.next_attempt_at <= now and self.on_due is not None:
+                self.on_due(delivery.id)
+        return [d.id for d in claimed]
+
+    async def on_tombstone(self, customer_id: str) -> None:
+        """A tombstone on ``crm.customer``: the key was erased or merged away."""
+        await self.suppress(customer_id, reason="tombstone", event_id=None)
+
+    async def suppress(self, customer_id: str, *, reason: str, event_id: str | None) -> None:
+        now = self._clock()
+        await self._suppressions.add(customer_id, reason=reason, event_id=event_id, now=now)
+        cancelled = await self._deliveries.cancel_for_customer(customer_id, now=now, reason=f"customer {reason}")
+        dropped = await self._digests.delete_for_customer(customer_id)
+        await self._events.delete_for_customer(customer_id)
+        if cancelled or dropped:
+            log.info("suppressed a customer", extra={"reason": reason, "cancelled": cancelled, "digest_items": dropped})
+
+    async def _route(self, view: ConfigView, rule: Rule, target: Target, event: CloudEvent,
+                     now: datetime) -> Delivery | None:
+        """The delivery to claim for this target, or None (skipped, or added to a digest)."""
+        user = view.directory.user(target.user_id)
+        decision = plan(rule=rule, prefs=user.preferences if user else None,
+                        category=rule.category or category_of(event.type), channel=target.channel,
+                        priority=rule.priority, now=now)
+        if decision.action == "skip":
+            log.debug("not sending", extra={"rule_id": rule.id, "recipient": target.recipient, "why": decision.reason})
+            return None
+        if decision.action == "digest":
+            await self._add_to_digest(view, rule, target, event, now, decision.digest_window_s)
+            return None
+        return Delivery(
+            id=keys.delivery_id(event_id=event.id, rule_id=rule.id, recipient=target.recipient,
+                                 channel=target.channel),
+            event_id=event.id, event_type=event.type, customerid=event.customerid, rule_id=rule.id,
+            recipient=target.recipient, channel=target.channel, user_id=target.user_id, address=target.address,
+            endpoint_id=target.endpoint_id, mention=target.mention, priority=rule.priority, template=rule.template,
+            reason=decision.reason or None, max_attempts=self._max_attempts,
+            next_attempt_at=decision.not_before or now, created_at=now, updated_at=now,
+            correlationid=event.correlationid, traceparent=event.traceparent,
+        )
+
+    async def _add_to_digest(self, view: ConfigView, rule: Rule, target: Target, event: CloudEvent,
+                             now: datetime, window_s: int) -> None:
+        digest_key = keys.digest_key(target.recipient, target.channel)
+        due_at = await self._digests.window_end(digest_key) or now + timedelta(seconds=window_s)
+        entry = self._composer.entry(view, event, template=rule.template, channel=target.channel, rule_id=rule.id)
+        await self._digests.add({
+            "_id": keys.digest_item_id(event_id=event.id, rule_id=rule.id, recipient=target.recipient,
+                                       channel=target.channel),
+            "digest_key": digest_key, "status": "pending", "due_at": due_at, "created_at": now,
+            "customerid": event.customerid, "event_id": event.id, "event_type": event.type, "rule_id": rule.id,
+            "recipient": target.recipient, "channel": target.channel, "user_id": target.user_id,
+            "address": target.address, "endpoint_id": target.endpoint_id, "mention": target.mention,
+            "priority": rule.priority, "entry": entry_to_doc(entry),
+        })

@@ -1,0 +1,97 @@
+"""Publish each settled delivery's outcome: ``crm.notification.delivered`` or
+``crm.notification.failed`` (key = the source event's customer id), and for a failure
+the source event to the notifications dead-letter topic with ``dlq.*`` headers.
+
+The outcome is published before the settling update, which records whether the
+broker acknowledged it (``outcome_published``); a broker outage is repaired by
+:meth:`sweep`. Outcome event ids are deterministic, so a republished outcome keeps its
+id and subscribers dedupe it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from crm_shared.events import Actor, CloudEvent, NotificationDelivered, NotificationFailed
+from crm_shared.kafka.producer import EventPublisher
+from crm_shared.topics import Topics
+
+from crm_notifications.adapters.deliveries import DeliveryRepo
+from crm_notifications.adapters.event_store import EventStore
+from crm_notifications.domain import keys
+from crm_notifications.domain.delivery import Delivery
+
+log = logging.getLogger(__name__)
+ACTOR = Actor.system("notifications")
+
+
+def outcome_event(delivery: Delivery) -> CloudEvent:
+    common: dict[str, Any] = dict(
+        delivery_id=delivery.id, source_event_id=delivery.event_id, source_event_type=delivery.event_type,
+        source_customerid=delivery.customerid, rule_id=delivery.rule_id, recipient=delivery.recipient,
+        channel=delivery.channel, attempts=max(delivery.attempts, 1),
+    )
+    data: NotificationDelivered | NotificationFailed
+    if delivery.status == "delivered":
+        data = NotificationDelivered(**common, delivered_at=delivery.delivered_at or delivery.updated_at)
+    else:
+        data = NotificationFailed(**common, error=(delivery.last_error or "failed")[:500],
+                                  failed_at=delivery.failed_at or delivery.updated_at)
+    return CloudEvent.wrap(data, actor=ACTOR, event_id=keys.outcome_event_id(delivery.id, delivery.status),
+                           causation_id=delivery.event_id, correlation_id=delivery.correlationid,
+                           traceparent=delivery.traceparent)
+
+
+def dead_letter(delivery: Delivery, source: CloudEvent | None) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """The dead letter of a failed delivery: the source event as it was consumed (a
+    digest: its entries), and headers saying why."""
+    if source is not None:
+        value, headers = source.to_bytes(), source.kafka_headers()
+    else:
+        value = orjson.dumps({"delivery_id": delivery.id, "kind": delivery.kind, "entries": delivery.entries},
+                             default=str)
+        headers = [("content-type", b"application/json")]
+    info = {
+        "dlq.consumer": "notifications", "dlq.stage": "deliver", "dlq.error.type": "DeliveryFailed",
+        "dlq.error.message": (delivery.last_error or "failed")[:2000], "dlq.delivery_id": delivery.id,
+        "dlq.rule_id": delivery.rule_id, "dlq.channel": delivery.channel, "dlq.recipient": delivery.recipient,
+        "dlq.attempts": str(delivery.attempts),
+        "dlq.failed_at": (delivery.failed_at or delivery.updated_at).isoformat(),
+    }
+    return value, [*headers, *((k, v.encode()) for k, v in info.items())]
+
+
+class OutcomePublisher:
+    def __init__(self, *, publisher: EventPublisher, topics: Topics, deliveries: DeliveryRepo,
+                 events: EventStore) -> None:
+        self._publisher = publisher
+        self._events = events
+        self._topics = topics
+        self._deliveries = deliveries
+
+    async def publish(self, delivery: Delivery) -> bool:
+        """Publish the outcome (and dead letter); False if the broker is away. No store write."""
+        try:
+            if delivery.status == "failed":
+                source = await self._events.get(delivery.event_id) if delivery.kind == "single" else None
+                value, headers = dead_letter(delivery, source)
+                await self._publisher.send_raw(self._topics.dead_letter("notifications"),
+                                               key=delivery.customerid.encode(), value=value, headers=headers)
+            await self._publisher.publish(self._topics.notification, outcome_event(delivery))
+        except Exception:  # the broker is away: the sweep publishes it later
+            log.warning("could not publish a delivery outcome yet", extra={"delivery_id": delivery.id},
+                        exc_info=True)
+            return False
+        return True
+
+    async def sweep(self, *, now: datetime, grace_s: float = 10.0) -> int:
+        """Publish outcomes the fast path left behind (settled more than ``grace_s`` ago)."""
+        published = 0
+        for delivery in await self._deliveries.unpublished(settled_before=now - timedelta(seconds=grace_s)):
+            if await self.publish(delivery):
+                await self._deliveries.mark_outcome_published(delivery.id)
+                published += 1
+        return published
