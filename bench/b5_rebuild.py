@@ -13,7 +13,7 @@ whole topic is extrapolated from it, and says so.
 The issue asks for 1,000,000 events (quick: 20,000). On the local FerretDB store the
 replica applies ~10 events/s and its per-event cost grows with the replica's size (its
 conditional upsert scans the collection), so the suite rebuilds sizes that finish
-in the time budget (full: 2,000, quick: 200; ``--b5-events`` to change) and
+in the time budget (full: 1,500, quick: 200; ``--b5-events`` to change) and
 estimates 1,000,000 from a least-squares fit of the per-event cost against the
 number already applied (and, as a lower bound, at the measured constant rate).
 """

@@ -81,15 +81,15 @@ class ErrorLog:
         if '"level": "error"' not in line.lower() and "Traceback" not in line:
             return
         try:
-            doc = json.loads(line)
+            doc = json.loads(line[line.index("{"):])
             text = str(doc.get("exception") or doc.get("message") or line).strip().splitlines()[-1]
-            text = f"{doc.get('logger', '')}: {text}"
+            text = f"{doc.get('logger', '')}: {doc.get('message', '')}: {text}"
         except ValueError:
             text = line
         self.counts[name] = self.counts.get(name, 0) + 1
         seen = self.samples.setdefault(name, [])
-        if len(seen) < 3 and text[:200] not in seen:
-            seen.append(text[:200])
+        if len(seen) < 3 and text[:400] not in seen:
+            seen.append(text[:400])
 
     def take(self) -> dict[str, Any]:
         """What was logged since the last call."""

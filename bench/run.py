@@ -52,7 +52,7 @@ QUICK = Plan(b1_rates=[100, 500], b1_duration_s=3, b1_pool=20, b2_rates=[5, 10, 
 FULL = Plan(b1_rates=[100, 500, 2000], b1_duration_s=10, b1_pool=100,
             b2_rates=[2, 5, 10, 20, 40, 80, 160, 320, 640, 1280], b2_step_s=10, b2_customers=200,
             b3_rates=[20, 50, 100], b3_duration_s=5, b4_events=100, b4_destinations=6, b4_timeout_s=240,
-            b5_events=2_000, b5_cap_s=300)
+            b5_events=1_500, b5_cap_s=420)
 
 
 class Suite:
@@ -63,6 +63,7 @@ class Suite:
         self.profile = profile
         self.figures: dict[str, Any] = {}
         self.timings: dict[str, float] = {}
+        self.idle_stack: dict[str, Any] | None = None
 
     def save(self, name: str, figures: dict[str, Any], stack: Stack | None = None) -> None:
         if stack is not None:
@@ -103,7 +104,8 @@ class Suite:
         if "B3" in p.sections:
             started = time.monotonic()
             self.save("B3_api", await b3_api.run(stack, rates=p.b3_rates, duration_s=p.b3_duration_s,
-                                                 timeout_s=5 if self.quick else 10), stack)
+                                                 timeout_s=5 if self.quick else 10,
+                                                 settle_s=10 if self.quick else 20), stack)
             self.timed("B3", started)
 
     def _profile_b1(self, stack: Stack) -> Any:
@@ -166,6 +168,10 @@ def main() -> None:
             probe = probe_pipeline(stack, b2_throughput.CONSUMERS)
             print(f"services up and consuming in {time.monotonic() - started:.1f} s (probe {probe:.1f} s)", flush=True)
             suite.timings["start services"] = round(time.monotonic() - started, 1)
+            idle = CpuMeter({**stack.pids(), **infra_pids(infra)}).start()
+            time.sleep(5)
+            suite.idle_stack = idle.stop()  # sweepers, SLA and follow-up loops, faust: the floor under B1-B3
+            print(f"idle stack, 5 s: {suite.idle_stack['pct_of_one_core']}", flush=True)
             asyncio.run(suite.pipeline(stack))
     if "B4" in plan.sections:
         suite.b4()
@@ -177,6 +183,7 @@ def main() -> None:
             "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "before_start_pct_of_one_core": busy_before["pct_of_one_core"],
+            "idle_stack_cpu": suite.idle_stack,
             "command": "python -m bench.run" + (" --quick" if args.quick else "")}
     suite.save("suite", meta)
     print()
