@@ -4,10 +4,11 @@ Open loop (latency from the scheduled send time). Contacts: ``POST /customers`` 
 ``PATCH`` of those customers, through ``bench.contacts_api``'s phase (the same code
 as ``python -m bench.contacts_api``); sales: ``POST /deals``; service-desk:
 ``POST /tickets``, both for customers created through contacts first. Every worker
-keeps consuming meanwhile (each write publishes an event the others consume). One
-service at a time, rates low to high; before each phase the API must answer
-``/readyz`` within 0.5 s again (at most ``settle_s``): work left over from an
-overloaded phase (requests the client gave up on) is not charged to the next one.
+keeps consuming meanwhile (each write publishes an event the others consume). Rates
+low to high, the four writes in turn at each rate; before each phase every API must
+answer ``/readyz`` within 0.5 s again (waiting at most ``settle_s``, recorded): work
+left over from an overloaded phase (requests the client gave up on but the server
+still runs) is not charged to the next one, as far as it clears in time.
 """
 
 from __future__ import annotations
@@ -39,17 +40,21 @@ def _counting(statuses: Counter[str], warm: int, send: Send, expected: int) -> C
     return fire
 
 
-async def _settle(client: Client, settle_s: float) -> float:
-    """Seconds until ``/readyz`` answers 200 within 0.5 s (bounded by ``settle_s``)."""
+async def _ready(client: Client) -> bool:
+    t0 = time.monotonic()
+    try:
+        r = await asyncio.wait_for(client.get("/readyz"), timeout=2)
+    except (TimeoutError, aiohttp.ClientError):
+        return False
+    return r.status_code == 200 and time.monotonic() - t0 < 0.5
+
+
+async def _settle(clients: list[Client], settle_s: float) -> float:
+    """Seconds until every API answers ``/readyz`` 200 within 0.5 s (bounded by ``settle_s``)."""
     started = time.monotonic()
     while time.monotonic() - started < settle_s:
-        t0 = time.monotonic()
-        try:
-            r = await asyncio.wait_for(client.get("/readyz"), timeout=2)
-            if r.status_code == 200 and time.monotonic() - t0 < 0.5:
-                break
-        except (TimeoutError, aiohttp.ClientError):
-            pass
+        if all(await asyncio.gather(*(_ready(c) for c in clients))):
+            break
         await asyncio.sleep(0.5)
     return round(time.monotonic() - started, 1)
 
@@ -78,26 +83,8 @@ async def run(stack: Stack, *, rates: list[int], duration_s: float, warmup_s: fl
         return Client(stack.api(service), headers=headers, limit=max_inflight, timeout_s=timeout_s)
 
     async with client("contacts") as contacts, client("sales") as sales, client("service-desk") as desk:
+        apis = [contacts, sales, desk]
         customers = list(await create_pool(contacts, 10, run))
-        for rate in rates:
-            settled = await _settle(contacts, settle_s)
-            meter = CpuMeter(pids).start()
-            with LoopStallMonitor() as stall:
-                created, ids, shed = await contacts_phase(contacts, rate=rate, duration_s=duration_s,
-                                                          warmup_s=warmup_s, max_inflight=max_inflight, run=run,
-                                                          created=None)
-            rows.append(_row("contacts", "POST /customers", created, {"503": shed}, stall.max_stall_ms,
-                             meter.stop(), settled))
-            if not ids:
-                continue
-            settled = await _settle(contacts, settle_s)
-            meter = CpuMeter(pids).start()
-            with LoopStallMonitor() as stall:
-                patched, _, shed = await contacts_phase(contacts, rate=rate, duration_s=duration_s,
-                                                        warmup_s=warmup_s, max_inflight=max_inflight, run=run,
-                                                        created=ids)
-            rows.append(_row("contacts", "PATCH /customers/{id}", patched, {"503": shed}, stall.max_stall_ms,
-                             meter.stop(), settled))
 
         def deal(i: int, rate: int) -> Awaitable[Response]:
             return sales.post("/deals", json={"name": f"Bench deal {rate}-{i}", "amount": "1000.00",
@@ -107,10 +94,21 @@ async def run(stack: Stack, *, rates: list[int], duration_s: float, warmup_s: fl
             return desk.post("/tickets", json={"customer_id": customers[i % len(customers)], "channel": "email",
                                                "subject": f"Bench ticket {rate}-{i}", "priority": "normal"})
 
-        for service, op, api, send in (("sales", "POST /deals", sales, deal),
-                                       ("service-desk", "POST /tickets", desk, ticket)):
-            for rate in rates:
-                settled = await _settle(api, settle_s)
+        for rate in rates:
+            ids: dict[int, str] = {}
+            for op in ("POST /customers", "PATCH /customers/{id}"):
+                if op.startswith("PATCH") and not ids:
+                    continue
+                settled = await _settle(apis, settle_s)
+                meter = CpuMeter(pids).start()
+                with LoopStallMonitor() as stall:
+                    result, made, shed = await contacts_phase(
+                        contacts, rate=rate, duration_s=duration_s, warmup_s=warmup_s, max_inflight=max_inflight,
+                        run=run, created=ids if op.startswith("PATCH") else None)
+                ids = ids or made
+                rows.append(_row("contacts", op, result, {"503": shed}, stall.max_stall_ms, meter.stop(), settled))
+            for service, op, send in (("sales", "POST /deals", deal), ("service-desk", "POST /tickets", ticket)):
+                settled = await _settle(apis, settle_s)
                 statuses: Counter[str] = Counter()
                 meter = CpuMeter(pids).start()
                 with LoopStallMonitor() as stall:
