@@ -71,14 +71,17 @@ async def test_sweeper_publishes_and_repairs_what_a_crash_left(
     try:
         db = client[mongo_database]
         cid = str(uuid.uuid4())
-        # A crash right after the revision insert: no snapshot, nothing published.
+        # A crash right after the revision insert: marker and revision, no snapshot, nothing published.
         crashed = AggregateStore(db, snapshots="things", publisher=None)
         await crashed.ensure_indexes()
+        long_ago = datetime.now(UTC) - timedelta(minutes=1)
+        await crashed.outbox.insert_one({"_id": revision_id(cid, 1), "kind": "things", "aggregate_id": cid,
+                                         "version": 1, "created_at": long_ago})
         await crashed.revisions.insert_one({
             "_id": revision_id(cid, 1), "aggregate_id": cid, "kind": "things", "version": 1,
             "snapshot": {"_id": cid, "version": 1, "n": 1},
             "events": [{"topic": topics.customer, "event": _event(cid, 1).model_dump(mode="json")}],
-            "actor": "u", "changes": {}, "published": False, "created_at": datetime.now(UTC) - timedelta(minutes=1),
+            "actor": "u", "changes": {}, "published": False, "created_at": long_ago,
         })
         store = AggregateStore(db, snapshots="things", publisher=pub)
         assert await store.backlog() == 1
@@ -95,4 +98,66 @@ async def test_sweeper_publishes_and_repairs_what_a_crash_left(
         assert [(e.subject, e.sequence) for e in events] == [(cid, 1)]
     finally:
         await pub.stop()
+        await client.close()
+
+
+async def test_relay_start_publishes_unmarked_revisions_and_drops_orphan_markers(
+    kafka_bootstrap_servers: str, mongodb_url: str, mongo_database: str, topics: Topics
+) -> None:
+    client = make_client(mongodb_url)
+    pub = EventPublisher(kafka_bootstrap_servers)
+    await pub.start()
+    try:
+        db = client[mongo_database]
+        store = AggregateStore(db, snapshots="things", publisher=pub)
+        await store.ensure_indexes()
+        legacy, orphan, young = (str(uuid.uuid4()) for _ in range(3))
+        long_ago = datetime.now(UTC) - timedelta(minutes=5)
+        # written before markers existed: a revision nobody published, no marker
+        await store.revisions.insert_one({
+            "_id": revision_id(legacy, 1), "aggregate_id": legacy, "kind": "things", "version": 1,
+            "snapshot": {"_id": legacy, "version": 1, "n": 7},
+            "events": [{"topic": topics.customer, "event": _event(legacy, 1).model_dump(mode="json")}],
+            "actor": "u", "changes": {}, "published": False, "created_at": long_ago})
+        # markers whose writers lost the race or died before the revision insert
+        await store.outbox.insert_one({"_id": revision_id(orphan, 1), "kind": "things", "aggregate_id": orphan,
+                                       "version": 1, "created_at": long_ago})
+        await store.outbox.insert_one({"_id": revision_id(young, 1), "kind": "things", "aggregate_id": young,
+                                       "version": 1, "created_at": datetime.now(UTC) - timedelta(seconds=5)})
+        relay = OutboxRelay([store], interval_s=0.05)
+        assert await relay.sweep_once() == 2  # the legacy revision and the old orphan marker
+        assert await store.backlog() == 1  # the young marker stays: its writer may still be inserting
+        assert await relay.sweep_once() == 0  # the full scan ran once
+        assert await store.get(legacy) == {"_id": legacy, "version": 1, "n": 7}
+        rev = await store.revisions.find_one({"_id": revision_id(legacy, 1)})
+        assert rev is not None
+        assert rev["published"] is True
+        events = _read_all(kafka_bootstrap_servers, topics.customer, 1)
+        assert [(e.subject, e.sequence) for e in events] == [(legacy, 1)]
+    finally:
+        await pub.stop()
+        await client.close()
+
+
+async def test_snapshot_written_out_of_order_ends_at_the_newest_version(
+    mongodb_url: str, mongo_database: str
+) -> None:
+    client = make_client(mongodb_url)
+    try:
+        store = AggregateStore(client[mongo_database], snapshots="things", publisher=None)
+        await store.ensure_indexes()
+        cid = str(uuid.uuid4())
+        for v in (1, 2):
+            await store.revisions.insert_one({"_id": revision_id(cid, v), "aggregate_id": cid, "kind": "things",
+                                              "version": v, "snapshot": {"_id": cid, "version": v, "n": v},
+                                              "events": [], "published": True})
+        # version 2's writer was first to write its snapshot ...
+        await store._write_snapshot({"_id": cid, "version": 2, "n": 2})
+        await store._write_snapshot({"_id": cid, "version": 1, "n": 1})  # ... version 1's is stale: skipped
+        assert await store.get(cid) == {"_id": cid, "version": 2, "n": 2}
+        # version 1's writer lands last after reading no snapshot: it finds revision 2 and writes it again
+        await store.snapshots.delete_one({"_id": cid})
+        await store._write_snapshot({"_id": cid, "version": 1, "n": 1})
+        assert await store.get(cid) == {"_id": cid, "version": 2, "n": 2}
+    finally:
         await client.close()

@@ -35,16 +35,24 @@ async def ping(db: Database) -> bool:
 async def upsert_if_newer(coll: Collection, doc_id: str, version: int, fields: Document) -> bool:
     """Apply a replica update only if ``version`` is newer than the stored one.
 
-    Returns False for a stale or duplicate event. A replica has one writer per key
-    (one partition, one consumer), so filter-then-upsert is safe even on a store
-    whose updates are not atomic; the unique ``_id`` catches the stale-upsert race.
+    Returns False for a stale or duplicate event. Every call filters on ``_id`` alone
+    (read the version, then update or insert by ``_id``): the local store (FerretDB)
+    uses an index for nothing else, so a conditional filter would scan the collection
+    and its cost would grow with the replica. Read-then-write is safe because a replica
+    has one writer per key (one partition, one consumer); two first inserts racing
+    meet the unique ``_id`` and the loser compares again.
     """
-    try:
-        result = await coll.update_one(
-            {"_id": doc_id, "$or": [{"version": {"$lt": version}}, {"version": {"$exists": False}}]},
-            {"$set": {**fields, "version": version}},
-            upsert=True,
-        )
-    except DuplicateKeyError:
-        return False
-    return result.upserted_id is not None or result.modified_count > 0
+    for _ in range(2):
+        current = await coll.find_one({"_id": doc_id}, {"version": 1})
+        if current is not None:
+            stored = current.get("version")
+            if isinstance(stored, int) and stored >= version:
+                return False
+            await coll.update_one({"_id": doc_id}, {"$set": {**fields, "version": version}})
+            return True
+        try:
+            await coll.insert_one({**fields, "_id": doc_id, "version": version})
+        except DuplicateKeyError:
+            continue
+        return True
+    return False

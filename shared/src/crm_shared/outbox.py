@@ -7,6 +7,17 @@ and the outbox. The snapshot document is replaced next, and the revision's event
 published right after (fast path). A sweeper publishes what a crash left behind, in
 version order, and repairs a snapshot the crash left one version behind. Consumers
 see every event at least once and dedupe by event id / sequence.
+
+The sweeper finds its work in a small ``outbox`` collection of pending markers, one per
+revision with events, keyed by the revision's ``_id``: written before the revision,
+deleted once it is published. So the once-a-second sweep and the backlog gauge read only
+what is pending, not the whole, ever-growing history (the local store has no index but
+``_id``). A marker whose revision never came (the writer lost the race or died first) is
+dropped after ``ORPHAN_AFTER``. Revisions from before the markers, or whose marker was
+dropped while its writer stalled, are found by one scan of ``revisions`` when a relay
+starts.
+
+Every operation on the write path filters on ``_id`` alone.
 """
 
 from __future__ import annotations
@@ -39,6 +50,10 @@ class Publisher(Protocol):
     async def publish_many(self, items: Sequence[tuple[str, CloudEvent]]) -> None: ...
 
 
+#: a pending marker without its revision this long is a lost race or a dead writer.
+ORPHAN_AFTER = timedelta(seconds=60)
+
+
 def revision_id(aggregate_id: str, version: int) -> str:
     return f"{aggregate_id}:{version:012d}"
 
@@ -47,9 +62,10 @@ class AggregateStore:
     """Snapshots in ``snapshots``; every version in the shared ``revisions`` collection."""
 
     def __init__(self, db: Database, *, snapshots: str, publisher: Publisher | None,
-                 revisions: str = "revisions") -> None:
+                 revisions: str = "revisions", outbox: str = "outbox") -> None:
         self.snapshots: Collection = db[snapshots]
         self.revisions: Collection = db[revisions]
+        self.outbox: Collection = db[outbox]
         self._kind = snapshots
         self._publisher = publisher
 
@@ -58,6 +74,8 @@ class AggregateStore:
                                           unique=True, name="aggregate_version")
         await self.revisions.create_index([("published", ASCENDING), ("created_at", ASCENDING)],
                                           name="unpublished")
+        await self.outbox.create_index([("kind", ASCENDING), ("aggregate_id", ASCENDING), ("version", ASCENDING)],
+                                       name="pending")
 
     @property
     def kind(self) -> str:
@@ -93,9 +111,12 @@ class AggregateStore:
             "published": not events,
             "created_at": now,
         }
+        if events:
+            marker = {"kind": self._kind, "aggregate_id": aggregate_id, "version": version, "created_at": now}
+            await self.outbox.replace_one({"_id": revision["_id"]}, marker, upsert=True)
         try:
             await self.revisions.insert_one(revision)
-        except DuplicateKeyError as exc:
+        except DuplicateKeyError as exc:  # the winner wrote the same marker: it stays
             raise VersionConflict(
                 f"{self._kind[:-1] if self._kind.endswith('s') else self._kind} {aggregate_id} "
                 f"was changed by someone else (version {version} exists)",
@@ -123,25 +144,43 @@ class AggregateStore:
                 await self.publish_pending(aggregate_id, repair_snapshots=False)
                 return
         await self._publisher.publish_many(events)
-        await self.revisions.update_one({"_id": revision["_id"]},
+        await self._mark_published(revision["_id"])
+
+    async def _mark_published(self, rev_id: str) -> None:
+        await self.revisions.update_one({"_id": rev_id},
                                         {"$set": {"published": True, "published_at": datetime.now(UTC)}})
+        await self.outbox.delete_one({"_id": rev_id})
 
     async def current_version(self, aggregate_id: str) -> int:
         doc = await self.snapshots.find_one({"_id": aggregate_id}, {"version": 1})
         return int(doc["version"]) if doc else 0
 
     async def _write_snapshot(self, snapshot: Document) -> None:
-        with contextlib.suppress(DuplicateKeyError):  # a newer version is already there
-            await self.snapshots.replace_one(
-                {"_id": snapshot["_id"], "$or": [{"version": {"$lt": snapshot["version"]}},
-                                                 {"version": {"$exists": False}}]},
-                snapshot,
-                upsert=True,
-            )
+        """Replace the snapshot unless a newer version is there, by ``_id`` only.
+
+        Two commits of consecutive versions may write their snapshots in either order;
+        revisions are inserted before snapshots, so after writing version n a check for
+        revision n+1 catches the older one landing last, and the newest is written again.
+        """
+        aggregate_id, version = snapshot["_id"], snapshot["version"]
+        while True:
+            current = await self.snapshots.find_one({"_id": aggregate_id}, {"version": 1})
+            stored = current.get("version") if current else None
+            if isinstance(stored, int) and stored >= version:
+                return
+            try:
+                await self.snapshots.replace_one({"_id": aggregate_id}, snapshot, upsert=True)
+            except DuplicateKeyError:  # a concurrent first write: compare again
+                continue
+            newer = await self.revisions.find_one({"_id": revision_id(aggregate_id, version + 1)}, {"snapshot": 1})
+            if newer is None:
+                return
+            snapshot, version = newer["snapshot"], version + 1
 
     async def publish_pending(self, aggregate_id: str | None = None, *, limit: int = 500,
                               repair_snapshots: bool = True, older_than_s: float | None = None) -> int:
-        """Publish unpublished revisions in version order; returns how many revisions.
+        """Publish pending revisions in version order, from the markers; returns how many
+        markers were settled (published, or found already published or orphaned).
 
         ``repair_snapshots`` rewrites each pending revision's snapshot first (a crash may
         have left the snapshot behind); the fast path after a commit skips it.
@@ -150,14 +189,41 @@ class AggregateStore:
         """
         if self._publisher is None:
             return 0
-        query: Document = {"published": False, "kind": self._kind}
+        now = datetime.now(UTC)
+        query: Document = {"kind": self._kind}
         if aggregate_id is not None:
             query["aggregate_id"] = aggregate_id
         if older_than_s is not None:
-            query["created_at"] = {"$lt": datetime.now(UTC) - timedelta(seconds=older_than_s)}
-        pending = await self.revisions.find(query).sort(
+            query["created_at"] = {"$lt": now - timedelta(seconds=older_than_s)}
+        markers = await self.outbox.find(query).sort(
             [("aggregate_id", ASCENDING), ("version", ASCENDING)]).limit(limit).to_list(None)
-        if not pending:
+        settled, pending = 0, []
+        for marker in markers:
+            rev = await self.revisions.find_one({"_id": marker["_id"]})
+            if rev is None or rev.get("published"):
+                if rev is not None or _aware(marker["created_at"]) < now - ORPHAN_AFTER:
+                    await self.outbox.delete_one({"_id": marker["_id"]})
+                    settled += 1
+                continue
+            pending.append(rev)
+        return settled + await self._publish_revisions(pending, repair_snapshots=repair_snapshots)
+
+    async def publish_unmarked(self, *, limit: int = 500) -> int:
+        """Scan ``revisions`` for unpublished ones (no marker: older code, or a marker
+        dropped as orphaned while its writer stalled). Once per relay start: on the
+        local store this query reads the whole collection."""
+        if self._publisher is None:
+            return 0
+        total = 0
+        while True:
+            pending = await self.revisions.find({"published": False, "kind": self._kind}).sort(
+                [("aggregate_id", ASCENDING), ("version", ASCENDING)]).limit(limit).to_list(None)
+            total += await self._publish_revisions(pending, repair_snapshots=True)
+            if len(pending) < limit:
+                return total
+
+    async def _publish_revisions(self, pending: list[Document], *, repair_snapshots: bool) -> int:
+        if not pending or self._publisher is None:
             return 0
         items: list[tuple[str, CloudEvent]] = []
         for rev in pending:
@@ -165,14 +231,13 @@ class AggregateStore:
                 await self._write_snapshot(rev["snapshot"])  # repairs a crash between the two writes
             items += [(e["topic"], CloudEvent.model_validate(e["event"])) for e in rev["events"]]
         await self._publisher.publish_many(items)
-        await self.revisions.update_many(
-            {"_id": {"$in": [r["_id"] for r in pending]}},
-            {"$set": {"published": True, "published_at": datetime.now(UTC)}},
-        )
+        for rev in pending:
+            await self._mark_published(rev["_id"])
         return len(pending)
 
     async def backlog(self) -> int:
-        return await self.revisions.count_documents({"published": False, "kind": self._kind})
+        """Revisions waiting to be published (their markers)."""
+        return await self.outbox.count_documents({"kind": self._kind})
 
     async def history(self, aggregate_id: str, *, limit: int = 100, before: int | None = None) -> list[Document]:
         query: Document = {"aggregate_id": aggregate_id, "kind": self._kind}
@@ -192,10 +257,14 @@ class OutboxRelay:
         self._grace_s = grace_s
         self._interval = interval_s
         self._task: asyncio.Task[None] | None = None
+        self._scanned: set[int] = set()  # stores given their one full scan of revisions
 
     async def sweep_once(self) -> int:
         total = 0
         for store in self._stores:
+            if id(store) not in self._scanned:
+                total += await store.publish_unmarked()
+                self._scanned.add(id(store))
             total += await store.publish_pending(older_than_s=self._grace_s)
             OUTBOX_BACKLOG.labels(self._service, store.kind).set(await store.backlog())
         return total
@@ -231,6 +300,10 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def utcnow() -> datetime:
