@@ -24,7 +24,7 @@ import aiohttp
 from bench.common import Histogram, LoopStallMonitor, open_loop
 from bench.harness import CpuMeter, Stack, admin_token, infra_pids, top_cpu
 from bench.http import Client
-from bench.observe import OBSERVERS, Observers
+from bench.observe import OBSERVERS, REPLICAS, Observers
 
 _VERSION = re.compile(r"\d+")
 STAGES = ("kafka_publish", "kafka_read")
@@ -66,54 +66,39 @@ Update = tuple[str, int, float, bool]
 """(customer id, version, commit time, measured: not a warm-up update)."""
 
 
-def _stats(obs: Observers, updates: list[Update], bases: tuple[float, float]) -> dict[str, Any]:
+def _stats(obs: Observers, updates: list[Update]) -> dict[str, Any]:
     """Per observer and for every department: commit -> visible, over the measured updates."""
     hists = {o: Histogram() for o in (*OBSERVERS, "every_department", *STAGES)}
     unseen: Counter[str] = Counter()
-    desk_upper = 0
-    check = Histogram()
-    in_order = sorted(updates, key=lambda u: u[2])
-    for k, (cid, version, committed, measured) in enumerate(in_order, start=1):
+    upper: Counter[str] = Counter()
+    for cid, version, committed, measured in updates:
         if not measured:
             continue
-        seen = {
-            "sse": obs.sse.get((cid, version)),
-            "service_desk_replica": obs.desk.get((cid, version)),
-            "contacts_360": obs.contacts_count.time_at(bases[1] + k),
-            "sales_replica": obs.sales.get(round(committed * 1000)),
-        }
-        if obs.exact_360:
-            at = obs.timeline.get((cid, version))
-            if at is not None:
-                check.record_s(max(at - committed, 0.0))
+        key = (cid, version)
         for stage, seen_at in (("kafka_publish", obs.kafka_publish), ("kafka_read", obs.kafka_read)):
-            if (at := seen_at.get((cid, version))) is not None:
+            if (at := seen_at.get(key)) is not None:
                 hists[stage].record_s(max(at - committed, 0.0))
-        desk_upper += (cid, version) not in obs.desk_exact and seen["service_desk_replica"] is not None
-        for o, at in seen.items():
-            if at is not None:
-                hists[o].record_s(max(at - committed, 0.0))
-            elif o != "sales_replica":
+        times = []
+        for o in OBSERVERS:
+            at = obs.applied(o, key)
+            if at is None:
                 unseen[o] += 1
-        if seen["sales_replica"] is None:  # not sampled (not lost): the counter's estimate
-            seen["sales_replica"] = obs.sales_count.time_at(bases[0] + k)
-            unseen["sales_replica"] += seen["sales_replica"] is None
-        times = [at for at in seen.values() if at is not None]
-        if len(times) == len(seen):
+                continue
+            hists[o].record_s(max(at - committed, 0.0))
+            times.append(at)
+            upper[o] += key in obs.upper_bound.get(o, ())
+        if len(times) == len(OBSERVERS):
             hists["every_department"].record_s(max(max(times) - committed, 0.0))
         else:
             unseen["every_department"] += 1
     out: dict[str, Any] = {o: {**h.summary(), "missing": unseen.get(o, 0)} for o, h in hists.items()}
-    out["sales_replica"]["method"] = "exact apply time, sampled (replica_stats read every poll)"
-    out["service_desk_replica"]["method"] = f"exact applied_at; {desk_upper} overwritten before a read (upper bound)"
-    out["contacts_360"]["method"] = "worker's handled-events counter, matched in commit order (approximate)"
+    for o in ("sales_replica", "service_desk_replica"):
+        out[o]["method"] = f"the replica's applied_at; {upper[o]} overwritten before a read (upper bound)"
+    out["contacts_360"]["method"] = "the timeline entry's applied_at, looked up by event id"
     out["sse"]["method"] = "arrival at one SSE client"
     out["kafka_publish"]["method"] = "stage: the record's Kafka timestamp (sent by contacts' outbox relay)"
     out["kafka_read"]["method"] = "stage: read from the topic by a group-less consumer in the bench process"
-    if obs.exact_360:
-        out["contacts_360_by_lookup"] = {**check.summary(), "method": "timeline entry looked up by event id "
-                                         "(validation of the counter method; adds store reads)"}
-    out["every_department"]["method"] = "slowest of the four (sales: counter estimate when not sampled)"
+    out["every_department"]["method"] = "slowest of the four"
     return out
 
 
@@ -125,7 +110,6 @@ async def _rate(client: Client, obs: Observers, versions: dict[str, int], *, rat
     updates: list[Update] = []
     statuses: Counter[str] = Counter()
     warm = int(warmup_s * rate)
-    bases = (obs.sales_count.last, obs.contacts_count.last)
 
     async def fire(i: int) -> bool:
         exact = bool(idle)
@@ -153,15 +137,13 @@ async def _rate(client: Client, obs: Observers, versions: dict[str, int], *, rat
     with LoopStallMonitor() as stall:
         load = await open_loop(fire, rate=rate, duration_s=duration_s, warmup_s=warmup_s, max_inflight=max_inflight)
     cpu = meter.stop()
-    waited, n = 0.0, len(updates)
-    while waited < drain_s and not (
-            all((c, v) in obs.sse and (c, v) in obs.desk for c, v, _, _ in updates)
-            and obs.sales_count.last >= bases[0] + n and obs.contacts_count.last >= bases[1] + n):
+    waited = 0.0
+    while waited < drain_s and not all(obs.applied(o, (c, v)) is not None for c, v, _, _ in updates
+                                       for o in OBSERVERS):
         await asyncio.sleep(0.25)
         waited += 0.25
-    await asyncio.sleep(2 * obs.poll_s)
     summary = load.summary()
-    prop = _stats(obs, updates, bases)
+    prop = _stats(obs, updates)
     return {"offered_rate": rate, "achieved_rate": summary["achieved_rate"],
             "updates_measured": sum(u[3] for u in updates),
             "patch": {k: summary[k] for k in ("sent", "ok", "errors", "dropped_over_inflight_cap",
@@ -171,21 +153,19 @@ async def _rate(client: Client, obs: Observers, versions: dict[str, int], *, rat
 
 
 async def run(stack: Stack, *, rates: list[int], duration_s: float, warmup_s: float = 1.0, pool_size: int = 100,
-              poll_s: float = 0.1, drain_s: float = 20.0, max_inflight: int = 1000,
-              profile: Any = None, exact_360: bool = False) -> dict[str, Any]:
+              drain_s: float = 20.0, max_inflight: int = 1000, profile: Any = None) -> dict[str, Any]:
     token = admin_token()
     pids = {**stack.pids(), **infra_pids(stack.infra), "bench client": os.getpid()}
     async with Client(stack.api("contacts"), headers={"Authorization": f"Bearer {token}"}, limit=max_inflight,
                       timeout_s=30) as client:
         versions = await create_pool(client, min(pool_size, 100), stack.run_id)
-        obs = Observers(kafka=stack.infra.kafka, contacts_api=stack.api("contacts"),
-                        contacts_worker=stack.worker_url("contacts"), token=token, mongo=stack.infra.mongo,
-                        databases=stack.databases, topic=stack.topics.customer, pool=list(versions),
-                        poll_s=poll_s, exact_360=exact_360)
+        obs = Observers(kafka=stack.infra.kafka, contacts_api=stack.api("contacts"), token=token,
+                        mongo=stack.infra.mongo, databases=stack.databases, topic=stack.topics.customer,
+                        pool=list(versions))
         await obs.start()
         try:
             for _ in range(300):  # the pool's creations reached the replicas: what follows is updates
-                if all((c, v) in obs.desk for c, v in versions.items()):
+                if all(obs.applied(o, (c, v)) is not None for c, v in versions.items() for o in REPLICAS):
                     break
                 await asyncio.sleep(0.2)
             await asyncio.sleep(2)
@@ -204,4 +184,5 @@ async def run(stack: Stack, *, rates: list[int], duration_s: float, warmup_s: fl
         finally:
             await obs.stop()
     return {"rows": rows, "duration_s": duration_s, "warmup_s": warmup_s, "pool_customers": len(versions),
-            "poll_interval_s": poll_s, "desk_poll_interval_s": obs.desk_poll_s, "observer_store_reads": obs.store_reads}
+            "replica_poll_interval_s": obs.replica_poll_s, "timeline_poll_interval_s": obs.timeline_poll_s,
+            "observer_store_reads": obs.store_reads}

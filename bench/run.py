@@ -56,8 +56,7 @@ FULL = Plan(b1_rates=[100, 500, 2000], b1_duration_s=10, b1_pool=100,
 
 
 class Suite:
-    def __init__(self, plan: Plan, *, quick: bool, profile: bool, exact_360: bool = False) -> None:
-        self.exact_360 = exact_360
+    def __init__(self, plan: Plan, *, quick: bool, profile: bool) -> None:
         self.plan = plan
         self.quick = quick
         self.profile = profile
@@ -90,7 +89,7 @@ class Suite:
             profile = self._profile_b1(stack) if self.profile else None
             self.save("B1_propagation", await b1_propagation.run(
                 stack, rates=p.b1_rates, duration_s=p.b1_duration_s, pool_size=p.b1_pool,
-                drain_s=10 if self.quick else 30, profile=profile, exact_360=self.exact_360), stack)
+                drain_s=10 if self.quick else 30, profile=profile), stack)
             self.timed("B1", started)
         if "B2" in p.sections:
             started = time.monotonic()
@@ -145,8 +144,6 @@ def main() -> None:
                         help="comma list of B0..B5")
     parser.add_argument("--profile", action="store_true", help="py-spy profiles during B1 and B2 (CRM_BENCH_PYSPY)")
     parser.add_argument("--b5-events", type=int, default=None, help="events on the topic for B5")
-    parser.add_argument("--exact-360", action="store_true",
-                        help="B1: also look contacts' timeline entries up by event id (validates the counter method)")
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
     if args.only:
@@ -154,7 +151,7 @@ def main() -> None:
     if args.b5_events:
         plan = Plan(**{**plan.__dict__, "b5_events": args.b5_events})
     check_events()
-    suite = Suite(plan, quick=args.quick, profile=args.profile, exact_360=args.exact_360)
+    suite = Suite(plan, quick=args.quick, profile=args.profile)
     began, load_before = time.monotonic(), os.getloadavg()
     infra = ensure_infra()
     idle = CpuMeter(infra_pids(infra)).start()

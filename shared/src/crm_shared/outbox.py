@@ -113,7 +113,8 @@ class AggregateStore:
         }
         if events:
             marker = {"kind": self._kind, "aggregate_id": aggregate_id, "version": version, "created_at": now}
-            await self.outbox.replace_one({"_id": revision["_id"]}, marker, upsert=True)
+            with contextlib.suppress(DuplicateKeyError):  # a concurrent writer of this version made it
+                await self.outbox.replace_one({"_id": revision["_id"]}, marker, upsert=True)
         try:
             await self.revisions.insert_one(revision)
         except DuplicateKeyError as exc:  # the winner wrote the same marker: it stays

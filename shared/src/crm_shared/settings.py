@@ -48,6 +48,11 @@ class CrmSettings(BaseSettings):
     log_json: bool = True
 
     outbox_sweep_interval_s: float = Field(default=1.0, gt=0)
+    max_concurrent_requests: int = Field(default=8, ge=1)
+    """Requests in an API's handlers at once; more wait up to ``queue_timeout_s``, then get
+    503 + Retry-After (health, metrics and SSE are not counted). Size it to the store: the
+    local FerretDB/SQLite store serialises writes; a MongoDB replica set takes far more."""
+    queue_timeout_s: float = Field(default=1.0, ge=0)
 
     @model_validator(mode="after")
     def _production_rules(self) -> Self:

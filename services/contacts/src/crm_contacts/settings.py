@@ -19,11 +19,6 @@ class ContactsSettings(CrmSettings):
     idempotency_ttl_h: float = Field(default=24.0, gt=0)
     sweep_interval_s: float = Field(default=1.0, gt=0)
     """Pending merges and erasures are resumed this often (the outbox relay has its own)."""
-    max_concurrent_requests: int = Field(default=4, ge=1)
-    """Requests in the handlers at once; more wait up to ``queue_timeout_s``, then get 503.
-    Tune to the store: the local FerretDB/SQLite store does best at 1-4 (its throughput falls
-    as concurrency rises); a MongoDB replica set takes far more."""
-    queue_timeout_s: float = Field(default=1.0, ge=0)
     live_enabled: bool = True
     """Tail the business topics in the API process for the SSE streams."""
     live_recent_events: int = Field(default=5000, ge=0)

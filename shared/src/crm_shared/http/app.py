@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from crm_shared.auth import TokenVerifier
+from crm_shared.http.limits import ConcurrencyLimit
 from crm_shared.http.problems import install_problem_handlers, problem
 from crm_shared.logs import correlation_id
 from crm_shared.settings import CrmSettings
@@ -54,7 +55,9 @@ def create_app(
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     install_problem_handlers(app)
-    app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests,
+                       queue_timeout_s=settings.queue_timeout_s, service=settings.service_name)
+    app.add_middleware(CorrelationMiddleware)  # outermost: a shed request keeps its correlation id
 
     @app.get("/healthz", tags=["ops"], include_in_schema=False)
     async def healthz() -> dict[str, str]:

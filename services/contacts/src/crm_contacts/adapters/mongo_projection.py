@@ -73,7 +73,7 @@ class MongoProjectionRepository:
         try:
             await self._timeline.insert_one({"_id": entry.event_id, "customer_id": entry.customer_id,
                                              "time": entry.time, "type": entry.type, "summary": entry.summary,
-                                             "event": entry.event})
+                                             "event": entry.event, "applied_at": datetime.now(UTC)})
         except DuplicateKeyError:
             return False
         return True

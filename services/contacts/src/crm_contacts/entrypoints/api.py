@@ -18,7 +18,6 @@ from fastapi import FastAPI
 
 from crm_contacts.bootstrap import Container, bootstrap
 from crm_contacts.entrypoints.http import custom_fields, customers, gdpr, live, merges, views
-from crm_contacts.entrypoints.http.limits import ConcurrencyLimit
 from crm_contacts.settings import ContactsSettings
 
 
@@ -46,8 +45,6 @@ def create_api(settings: ContactsSettings | None = None, *, container: Container
     app = create_app(settings=settings, title="CRM contacts", lifespan=lifespan, readiness=readiness)
     for module in (customers, merges, gdpr, views, custom_fields, live):
         app.include_router(module.router)
-    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests,
-                       queue_timeout_s=settings.queue_timeout_s)
     return app
 
 

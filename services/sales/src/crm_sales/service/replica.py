@@ -49,7 +49,9 @@ class CustomerReplica:
     async def _upsert(self, snapshot: CustomerSnapshot) -> bool:
         if await self._repo.is_redirected(snapshot.id):
             return False  # merged away: a late event of a duplicate must not resurrect it
-        return await self._repo.upsert(snapshot.id, snapshot.version, replica_fields(snapshot))
+        # applied_at: when this department saw the change (ops and the propagation benchmark read it)
+        return await self._repo.upsert(snapshot.id, snapshot.version,
+                                       {**replica_fields(snapshot), "applied_at": self._d.now()})
 
     async def on_snapshot(self, event: CloudEvent) -> None:
         if not understood(event):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from crm_contacts.entrypoints.http.limits import ConcurrencyLimit
+from crm_shared.http.limits import ConcurrencyLimit
 from starlette.types import Receive, Scope, Send
 
 
