@@ -61,7 +61,7 @@ def create_worker(settings: ContactsSettings, **faust_overrides: Any) -> faust.A
 
     for key in ("deal", "ticket", "customer"):
         add_consumer_agent(app, topic=topics.name(key), consumer=consumer_for(key), ready=ready,
-                           name=f"contacts.{key}")
+                           name=f"contacts.{key}", keys_in_parallel=settings.consumer_keys_in_parallel)
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]
     async def close(sender: faust.App, *_: Any, **__: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from collections.abc import Iterable
@@ -23,6 +24,9 @@ class ReplicaRepo:
         self.redirects = db[REDIRECTS]
         self.stats = db[REPLICA_STATS]
         self._instance = f"{socket.gethostname()}:{os.getpid()}"
+        # the worker applies several customers at once; the local store's $inc is a
+        # read-then-write, so this process's counter updates go one at a time
+        self._stats_lock = asyncio.Lock()
 
     async def get(self, customer_id: str) -> Document | None:
         return await self.customers.find_one({"_id": customer_id})
@@ -67,13 +71,14 @@ class ReplicaRepo:
 
     async def record_applied(self, *, event_time: datetime, applied_at: datetime) -> None:
         """Per worker instance, so concurrent instances never race on one counter."""
-        await self.stats.update_one(
-            {"_id": self._instance},
-            {"$set": {"last_event_time": event_time, "last_applied_at": applied_at,
-                      "last_lag_s": max((applied_at - event_time).total_seconds(), 0.0)},
-             "$inc": {"applied": 1}},
-            upsert=True,
-        )
+        async with self._stats_lock:
+            await self.stats.update_one(
+                {"_id": self._instance},
+                {"$set": {"last_event_time": event_time, "last_applied_at": applied_at,
+                          "last_lag_s": max((applied_at - event_time).total_seconds(), 0.0)},
+                 "$inc": {"applied": 1}},
+                upsert=True,
+            )
 
     async def summary(self) -> dict[str, Any]:
         docs = await self.stats.find({}).to_list(None)

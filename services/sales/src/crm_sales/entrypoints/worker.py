@@ -73,7 +73,7 @@ def create_worker(settings: SalesSettings, *, resources: Resources | None = None
     topics = Topics(settings.topic_prefix)
     res = resources or Resources(settings)
     for topic in (topics.customer, topics.deal):
-        add_consumer_agent(app, topic=topic, ready=res.ready,
+        add_consumer_agent(app, topic=topic, ready=res.ready, keys_in_parallel=settings.consumer_keys_in_parallel,
                            consumer=lambda t=topic: res.consumer(t))  # type: ignore[misc]
     app.on_before_shutdown.connect(res.close)
     return app

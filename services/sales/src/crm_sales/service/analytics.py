@@ -52,9 +52,10 @@ class DealFacts:
                 except DuplicateKeyError:
                     continue
                 return
-            result = await self._facts.replace_one({"_id": new.id, "version": fact.version}, new.to_doc())
-            if result.matched_count:
-                return
+            # by _id alone (the local store indexes nothing else): one writer per deal, as deal
+            # events are keyed by customer and handled in order per key
+            await self._facts.replace_one({"_id": new.id}, new.to_doc())
+            return
 
 
 def _period(date_from: date | None, date_to: date | None) -> dict[str, Any]:

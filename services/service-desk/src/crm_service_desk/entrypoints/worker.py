@@ -92,9 +92,12 @@ def create_worker(settings: ServiceDeskSettings, *, runtime: WorkerRuntime | Non
     app = make_faust_app(settings, **faust_overrides)
     rt = runtime or WorkerRuntime(settings)
     topics = Topics(settings.topic_prefix)
-    add_consumer_agent(app, topic=topics.customer, ready=rt.ready, consumer=lambda: rt.container.customer_consumer())
-    add_consumer_agent(app, topic=topics.deal, ready=rt.ready, consumer=lambda: rt.container.deal_consumer())
-    add_consumer_agent(app, topic=topics.ticket, ready=rt.ready, consumer=lambda: rt.container.ticket_consumer())
+    add_consumer_agent(app, topic=topics.customer, ready=rt.ready, consumer=lambda: rt.container.customer_consumer(),
+                       keys_in_parallel=settings.consumer_keys_in_parallel)
+    add_consumer_agent(app, topic=topics.deal, ready=rt.ready, consumer=lambda: rt.container.deal_consumer(),
+                       keys_in_parallel=settings.consumer_keys_in_parallel)
+    add_consumer_agent(app, topic=topics.ticket, ready=rt.ready, consumer=lambda: rt.container.ticket_consumer(),
+                       keys_in_parallel=settings.consumer_keys_in_parallel)
     app.on_before_shutdown.connect(rt.close)
     app.crm_runtime = rt  # type: ignore[attr-defined]  # keeps the weakly connected receiver alive
     return app
