@@ -48,11 +48,11 @@ class Plan:
 
 QUICK = Plan(b1_rates=[100, 500], b1_duration_s=3, b1_pool=20, b2_rates=[5, 10, 20, 40, 80], b2_step_s=3,
              b2_customers=50, b3_rates=[20], b3_duration_s=2, b4_events=10, b4_destinations=3, b4_timeout_s=45,
-             b5_events=200, b5_cap_s=30)
+             b5_events=1_000, b5_cap_s=30)
 FULL = Plan(b1_rates=[100, 500, 2000], b1_duration_s=10, b1_pool=100,
             b2_rates=[2, 5, 10, 20, 40, 80, 160, 320, 640, 1280], b2_step_s=10, b2_customers=200,
             b3_rates=[10, 20, 50], b3_duration_s=5, b4_events=100, b4_destinations=6, b4_timeout_s=240,
-            b5_events=1_500, b5_cap_s=420)
+            b5_events=20_000, b5_cap_s=420)
 
 
 class Suite:
