@@ -161,3 +161,23 @@ async def test_snapshot_written_out_of_order_ends_at_the_newest_version(
         assert await store.get(cid) == {"_id": cid, "version": 2, "n": 2}
     finally:
         await client.close()
+
+
+async def test_a_loser_reads_at_least_the_winners_version_after_its_conflict(
+    mongodb_url: str, mongo_database: str
+) -> None:
+    client = make_client(mongodb_url)
+    try:
+        store = AggregateStore(client[mongo_database], snapshots="things", publisher=None)
+        await store.ensure_indexes()
+        cid = str(uuid.uuid4())
+        await store.commit(aggregate_id=cid, expected_version=0, snapshot={"n": 1}, events=[], actor="u")
+        # the winner of version 2 inserted its revision and has not written its snapshot yet
+        await store.revisions.insert_one({"_id": revision_id(cid, 2), "aggregate_id": cid, "kind": "things",
+                                          "version": 2, "snapshot": {"_id": cid, "version": 2, "n": 2},
+                                          "events": [], "published": True})
+        with pytest.raises(VersionConflict):
+            await store.commit(aggregate_id=cid, expected_version=1, snapshot={"n": 99}, events=[], actor="u")
+        assert await store.get(cid) == {"_id": cid, "version": 2, "n": 2}
+    finally:
+        await client.close()

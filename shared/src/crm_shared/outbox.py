@@ -118,6 +118,11 @@ class AggregateStore:
         try:
             await self.revisions.insert_one(revision)
         except DuplicateKeyError as exc:  # the winner wrote the same marker: it stays
+            # Help the winner: its snapshot may not be written yet, and the loser's next
+            # read must not find the version it just lost on.
+            winner = await self.revisions.find_one({"_id": revision["_id"]}, {"snapshot": 1})
+            if winner is not None:
+                await self._write_snapshot(winner["snapshot"])
             raise VersionConflict(
                 f"{self._kind[:-1] if self._kind.endswith('s') else self._kind} {aggregate_id} "
                 f"was changed by someone else (version {version} exists)",
