@@ -1,0 +1,58 @@
+"""The 360 projection's per-customer id lists on the real store: link, move, migrate."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from crm_contacts.adapters.mongo_projection import MongoProjectionRepository
+from crm_shared.events.deal import DealSnapshot
+from crm_shared.events.samples import sample_event
+from crm_shared.mongo import make_client
+
+pytestmark = pytest.mark.integration
+
+
+def _deal(version: int = 1, **changes: Any) -> DealSnapshot:
+    snap: DealSnapshot = sample_event("crm.deal.created").payload().snapshot  # type: ignore[attr-defined]
+    return snap.model_copy(update={"id": str(uuid.uuid4()), "version": version, **changes})
+
+
+async def test_deals_follow_their_customer_through_moves_and_merges(mongodb_url: str, mongo_database: str) -> None:
+    client = make_client(mongodb_url)
+    try:
+        repo = MongoProjectionRepository(client[mongo_database])
+        await repo.ensure_indexes()
+        x, y = "cust-x", "cust-y"
+        d1, d2 = _deal(), _deal()
+        assert await repo.apply_deal(x, d1)
+        assert await repo.apply_deal(x, d2)
+        assert not await repo.apply_deal(x, d2)  # redelivery
+        assert {d.id for d in await repo.deals_of(x)} == {d1.id, d2.id}
+        # d2 moves to y by its own newer event: x's list still names it, its snapshot decides
+        assert await repo.apply_deal(y, d2.model_copy(update={"version": 2}))
+        assert [d.id for d in await repo.deals_of(x)] == [d1.id]
+        assert [(d.id, d.version) for d in await repo.deals_of(y)] == [(d2.id, 2)]
+        await repo.repoint(x, y)  # x merged into y
+        assert await repo.deals_of(x) == []
+        assert {d.id for d in await repo.deals_of(y)} == {d1.id, d2.id}
+        await repo.purge(y)
+        assert await repo.deals_of(y) == []
+    finally:
+        await client.close()
+
+
+async def test_lists_are_built_once_for_a_database_from_before_them(mongodb_url: str, mongo_database: str) -> None:
+    client = make_client(mongodb_url)
+    try:
+        db = client[mongo_database]
+        d1, d2 = _deal(), _deal()
+        await db["deals_360"].insert_many([
+            {"_id": d.id, "version": 1, "customer_id": "old", "snapshot": d.model_dump(mode="json")} for d in (d1, d2)])
+        repo = MongoProjectionRepository(db)
+        await repo.ensure_indexes()
+        assert {d.id for d in await repo.deals_of("old")} == {d1.id, d2.id}
+        assert await repo.tickets_of("old") == []
+    finally:
+        await client.close()
