@@ -52,7 +52,7 @@ QUICK = Plan(b1_rates=[100, 500], b1_duration_s=3, b1_pool=20, b2_rates=[5, 10, 
 FULL = Plan(b1_rates=[100, 500, 2000], b1_duration_s=10, b1_pool=100,
             b2_rates=[2, 5, 10, 20, 40, 80, 160, 320, 640, 1280], b2_step_s=10, b2_customers=200,
             b3_rates=[10, 20, 50], b3_duration_s=5, b4_events=100, b4_destinations=6, b4_timeout_s=240,
-            b5_events=20_000, b5_cap_s=420)
+            b5_events=60_000, b5_cap_s=420)
 
 
 class Suite:
