@@ -20,15 +20,17 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from pymongo import AsyncMongoClient
 
 from crm_devtools.net import free_port as _free_port
+from crm_devtools.store_audit import StoreAudit
 
 if TYPE_CHECKING:
     from crm_shared.topics import Topics
@@ -260,3 +262,16 @@ class FreePort(int):
 def free_port() -> FreePort:
     """A TCP port free right now: ``free_port`` is one, ``free_port()`` gives more."""
     return FreePort(_free_port())
+
+
+@pytest.fixture
+async def store_audit(mongodb_url: str) -> AsyncIterator[tuple[AsyncMongoClient[dict[str, Any]], StoreAudit]]:
+    """A store client whose commands are audited: ``audit.scans`` lists every command
+    that did not filter on ``_id`` alone (see ``crm_devtools.store_audit``)."""
+    audit = StoreAudit()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        mongodb_url, tz_aware=True, uuidRepresentation="standard", event_listeners=[audit])
+    try:
+        yield client, audit
+    finally:
+        await client.close()

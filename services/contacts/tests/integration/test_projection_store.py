@@ -56,3 +56,19 @@ async def test_lists_are_built_once_for_a_database_from_before_them(mongodb_url:
         assert await repo.tickets_of("old") == []
     finally:
         await client.close()
+
+
+async def test_the_worker_path_filters_on_id_only(store_audit: tuple[Any, Any], mongo_database: str) -> None:
+    client, audit = store_audit
+    repo = MongoProjectionRepository(client[mongo_database])
+    await repo.ensure_indexes()
+    audit.clear()
+    deal = _deal()
+    await repo.apply_deal("cust-a", deal)
+    await repo.apply_deal("cust-a", deal.model_copy(update={"version": 2}))
+    assert [d.version for d in await repo.deals_of("cust-a")] == [2]
+    assert await repo.tickets_of("cust-a") == []
+    await repo.save_summary("cust-a", {"deals": {"open_count": 1}})
+    await repo.touch("cust-a", deal.created_at)
+    assert (await repo.summary("cust-a") or {})["deals"] == {"open_count": 1}
+    assert audit.scans == []

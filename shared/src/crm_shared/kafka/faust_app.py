@@ -8,6 +8,7 @@ in faust tables, so there is no changelog to keep co-partitioned.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
@@ -17,8 +18,37 @@ from crm_shared.kafka.consumer import EventConsumer, Outcome, RecordInfo, normal
 from crm_shared.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_CONSUMED
 from crm_shared.settings import CrmSettings
 
+log = logging.getLogger(__name__)
 
-def make_faust_app(settings: CrmSettings, **overrides: Any) -> faust.App:
+
+class CrmApp(faust.App):  # type: ignore[misc]
+    """A faust app that closes the service's resources only after its agents stopped.
+
+    faust sends ``on_before_shutdown`` when the consumer has stopped but the agents
+    still run: closing the store client or the producer there made every record still
+    in flight fail and be dead-lettered as if it were poison (measured: two per
+    shutdown under load, and a 20 s stop). ``close_after_agents`` runs in
+    ``on_shutdown``, after the agents' tasks were cancelled; what they had not finished
+    is uncommitted and comes again after the restart.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._closers: list[Callable[[], Awaitable[Any]]] = []
+
+    def close_after_agents(self, close: Callable[[], Awaitable[Any]]) -> None:
+        self._closers.append(close)
+
+    async def on_shutdown(self) -> None:
+        await super().on_shutdown()
+        for close in reversed(self._closers):
+            try:
+                await close()
+            except Exception:
+                log.exception("closing a worker resource failed")
+
+
+def make_faust_app(settings: CrmSettings, **overrides: Any) -> CrmApp:
     servers = ";".join(f"kafka://{s.strip()}" for s in settings.kafka_bootstrap_servers.split(","))
     options: dict[str, Any] = {
         "broker": servers,
@@ -40,7 +70,7 @@ def make_faust_app(settings: CrmSettings, **overrides: Any) -> faust.App:
         "logging_config": None,
     }
     options.update(overrides)
-    app = faust.App(settings.consumer_group, **options)
+    app = CrmApp(settings.consumer_group, **options)
     _add_ops_pages(app)
     return app
 

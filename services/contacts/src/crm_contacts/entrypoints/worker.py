@@ -63,11 +63,12 @@ def create_worker(settings: ContactsSettings, **faust_overrides: Any) -> faust.A
         add_consumer_agent(app, topic=topics.name(key), consumer=consumer_for(key), ready=ready,
                            name=f"contacts.{key}", keys_in_parallel=settings.consumer_keys_in_parallel)
 
-    @app.on_before_shutdown.connect  # type: ignore[arg-type]
-    async def close(sender: faust.App, *_: Any, **__: Any) -> None:
+    async def close() -> None:
         container = state.pop("container", None)
         if container is not None:
             await container.close()
+
+    app.close_after_agents(close)
 
     return app
 

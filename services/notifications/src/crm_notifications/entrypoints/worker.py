@@ -100,7 +100,7 @@ def create_worker(settings: NotificationsSettings, *, runtime: WorkerRuntime | N
         add_consumer_agent(app, topic=topics.name(key), ready=runtime.start,
                            consumer=lambda key=key: runtime.consumer(key),  # type: ignore[misc]
                            name=f"{settings.consumer_group}.{key}")
-    app.on_before_shutdown.connect(runtime.stop)
+    app.close_after_agents(runtime.stop)
     return app
 
 

@@ -75,7 +75,7 @@ def create_worker(settings: SalesSettings, *, resources: Resources | None = None
     for topic in (topics.customer, topics.deal):
         add_consumer_agent(app, topic=topic, ready=res.ready, keys_in_parallel=settings.consumer_keys_in_parallel,
                            consumer=lambda t=topic: res.consumer(t))  # type: ignore[misc]
-    app.on_before_shutdown.connect(res.close)
+    app.close_after_agents(res.close)
     return app
 
 
@@ -110,8 +110,8 @@ class Housekeeping(Service):  # type: ignore[misc]
         await self._every(self._settings.conversion_resume_interval_s, "conversions",
                           lambda c: c.conversion.resume_stale(older_than=c.deps.now() - resume_after))
 
-    # No on_stop cleanup here: the app closes the shared resources once its consumer has
-    # stopped (on_before_shutdown); closing them first would fail in-flight records.
+    # No on_stop cleanup here: the app closes the shared resources once its agents have
+    # stopped (CrmApp.close_after_agents); closing them first would fail in-flight records.
 
 
 def main() -> None:

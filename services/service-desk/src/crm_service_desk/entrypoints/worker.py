@@ -98,7 +98,7 @@ def create_worker(settings: ServiceDeskSettings, *, runtime: WorkerRuntime | Non
                        keys_in_parallel=settings.consumer_keys_in_parallel)
     add_consumer_agent(app, topic=topics.ticket, ready=rt.ready, consumer=lambda: rt.container.ticket_consumer(),
                        keys_in_parallel=settings.consumer_keys_in_parallel)
-    app.on_before_shutdown.connect(rt.close)
+    app.close_after_agents(rt.close)
     app.crm_runtime = rt  # type: ignore[attr-defined]  # keeps the weakly connected receiver alive
     return app
 

@@ -1,0 +1,60 @@
+"""Which store commands filter on something other than ``_id`` (i.e. scan on FerretDB).
+
+The local store indexes ``{_id: x}`` and nothing else, so a per-event or per-write
+path that filters on anything else gets slower as data grows (CONTRIBUTING: the
+``_id`` rule). ``StoreAudit`` is a PyMongo command listener that records every
+command whose filter is not exactly ``{_id: <scalar>}``; tests attach it to a client
+(fixture ``store_audit``) and assert a hot path made no such command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import monitoring
+
+#: command name -> how to get its filters out of the command document
+_FILTERS: dict[str, Callable[[Mapping[str, Any]], list[Any]]] = {
+    "find": lambda c: [c.get("filter") or {}],
+    "count": lambda c: [c.get("query") or {}],
+    "distinct": lambda c: [c.get("query") or {}],
+    "findAndModify": lambda c: [c.get("query") or {}],
+    "update": lambda c: [u.get("q") or {} for u in c.get("updates", [])],
+    "delete": lambda c: [d.get("q") or {} for d in c.get("deletes", [])],
+    "aggregate": lambda c: [{"$pipeline": c.get("pipeline")}],
+}
+
+
+def by_id(query: Any) -> bool:
+    """``{_id: x}`` with ``x`` a plain value: the only filter the local store indexes."""
+    return isinstance(query, dict) and list(query) == ["_id"] and not isinstance(query["_id"], dict | list)
+
+
+@dataclass
+class StoreAudit(monitoring.CommandListener):
+    scans: list[tuple[str, str, Any]] = field(default_factory=list)
+    """(command, collection, filter) of every command not by ``_id``."""
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        get = _FILTERS.get(event.command_name)
+        if get is None:
+            return
+        collection = str(event.command.get(event.command_name))
+        for query in get(event.command):
+            if not by_id(query):
+                self.scans.append((event.command_name, collection, query))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        return None
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        return None
+
+    def clear(self) -> None:
+        self.scans.clear()
+
+    def on(self, *collections: str) -> list[tuple[str, str, Any]]:
+        """The recorded scans, on ``collections`` only when given."""
+        return [s for s in self.scans if not collections or s[1] in collections]

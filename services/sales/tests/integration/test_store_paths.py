@@ -1,0 +1,26 @@
+"""Sales' per-event store paths filter on ``_id`` only (the local store scans otherwise)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from crm_sales.adapters.replica_repo import ReplicaRepo
+
+pytestmark = pytest.mark.integration
+
+
+async def test_applying_a_customer_event_reads_and_writes_by_id(store_audit: tuple[Any, Any],
+                                                                mongo_database: str) -> None:
+    client, audit = store_audit
+    repo = ReplicaRepo(client[mongo_database])
+    now = datetime.now(UTC)
+    for version in (1, 2, 2):  # what CustomerReplica.on_snapshot does per event, a redelivery last
+        assert not await repo.is_redirected("cust-1")
+        await repo.upsert("cust-1", version, {"display_name": f"v{version}", "applied_at": now})
+        await repo.record_applied(event_time=now, applied_at=now)
+    doc = await repo.get("cust-1")
+    assert doc is not None
+    assert (doc["version"], doc["display_name"]) == (2, "v2")
+    assert audit.scans == []
