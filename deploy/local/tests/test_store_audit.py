@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from crm_devtools.store_audit import by_id
+from crm_shared.mongo_audit import by_id
 
 pytestmark = pytest.mark.integration
 

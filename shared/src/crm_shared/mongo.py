@@ -13,14 +13,19 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from crm_shared.mongo_audit import StoreAudit
+
 Document = dict[str, Any]
 Collection = AsyncCollection[Document]
 Database = AsyncDatabase[Document]
 
 
-def make_client(url: str, *, app_name: str = "crm") -> AsyncMongoClient[Document]:
+def make_client(url: str, *, app_name: str = "crm", audit: bool = False) -> AsyncMongoClient[Document]:
+    """``audit``: count commands not filtered on ``_id`` (``crm_shared.mongo_audit``)."""
+    listeners = [StoreAudit(record=False)] if audit else []
     return AsyncMongoClient(
-        url, tz_aware=True, appname=app_name, serverSelectionTimeoutMS=5000, uuidRepresentation="standard"
+        url, tz_aware=True, appname=app_name, serverSelectionTimeoutMS=5000, uuidRepresentation="standard",
+        event_listeners=listeners,
     )
 
 

@@ -29,7 +29,7 @@ class Infra:
 
     @classmethod
     async def open(cls, settings: CrmSettings, *, start_publisher: bool = True) -> Infra:
-        client = make_client(settings.mongodb_url, app_name=settings.service_name)
+        client = make_client(settings.mongodb_url, app_name=settings.service_name, audit=settings.store_audit)
         publisher = EventPublisher(settings.kafka_bootstrap_servers, client_id=settings.service_name)
         if start_publisher:
             await _retry_start(publisher)

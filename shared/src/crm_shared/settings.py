@@ -53,6 +53,9 @@ class CrmSettings(BaseSettings):
     503 + Retry-After (health, metrics and SSE are not counted). Size it to the store: the
     local FerretDB/SQLite store serialises writes; a MongoDB replica set takes far more."""
     queue_timeout_s: float = Field(default=1.0, ge=0)
+    store_audit: bool = False
+    """Count store commands not filtered on ``_id`` in ``crm_store_non_id_filters_total``
+    (by collection and command): what scans on the local store. For development."""
     consumer_keys_in_parallel: int = Field(default=16, ge=1)
     """Records of different keys a worker's replica agents handle at once (one key is
     always handled in offset order); 1 handles one record at a time."""

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from crm_shared.mongo_audit import StoreAudit
 from pymongo import AsyncMongoClient
 
 from crm_devtools.net import free_port as _free_port
-from crm_devtools.store_audit import StoreAudit
 
 if TYPE_CHECKING:
     from crm_shared.topics import Topics
@@ -267,7 +267,7 @@ def free_port() -> FreePort:
 @pytest.fixture
 async def store_audit(mongodb_url: str) -> AsyncIterator[tuple[AsyncMongoClient[dict[str, Any]], StoreAudit]]:
     """A store client whose commands are audited: ``audit.scans`` lists every command
-    that did not filter on ``_id`` alone (see ``crm_devtools.store_audit``)."""
+    that did not filter on ``_id`` alone (see ``crm_shared.mongo_audit``)."""
     audit = StoreAudit()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         mongodb_url, tz_aware=True, uuidRepresentation="standard", event_listeners=[audit])

@@ -2,9 +2,11 @@
 
 The local store indexes ``{_id: x}`` and nothing else, so a per-event or per-write
 path that filters on anything else gets slower as data grows (CONTRIBUTING: the
-``_id`` rule). ``StoreAudit`` is a PyMongo command listener that records every
-command whose filter is not exactly ``{_id: <scalar>}``; tests attach it to a client
-(fixture ``store_audit``) and assert a hot path made no such command.
+``_id`` rule). ``StoreAudit`` is a PyMongo command listener that notes every command
+whose filter is not exactly ``{_id: <scalar>}``: tests attach it to a client (fixture
+``store_audit``) and assert a hot path made none; a running service counts them in
+``crm_store_non_id_filters_total{collection, command}`` when ``CRM_STORE_AUDIT=1``
+(``record=False``: counting only, nothing kept).
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from prometheus_client import Counter
 from pymongo import monitoring
+
+NON_ID_FILTERS = Counter("crm_store_non_id_filters_total",
+                         "Store commands that filtered on something else than _id (scans on the local store)",
+                         ["collection", "command"])
 
 #: command name -> how to get its filters out of the command document
 _FILTERS: dict[str, Callable[[Mapping[str, Any]], list[Any]]] = {
@@ -36,6 +43,7 @@ def by_id(query: Any) -> bool:
 class StoreAudit(monitoring.CommandListener):
     scans: list[tuple[str, str, Any]] = field(default_factory=list)
     """(command, collection, filter) of every command not by ``_id``."""
+    record: bool = True
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         get = _FILTERS.get(event.command_name)
@@ -44,7 +52,9 @@ class StoreAudit(monitoring.CommandListener):
         collection = str(event.command.get(event.command_name))
         for query in get(event.command):
             if not by_id(query):
-                self.scans.append((event.command_name, collection, query))
+                NON_ID_FILTERS.labels(collection, event.command_name).inc()
+                if self.record:
+                    self.scans.append((event.command_name, collection, query))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         return None
