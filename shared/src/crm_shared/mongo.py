@@ -6,6 +6,7 @@ unique/compound indexes, simple aggregations; no transactions or change streams.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -61,3 +62,50 @@ async def upsert_if_newer(coll: Collection, doc_id: str, version: int, fields: D
             continue
         return True
     return False
+
+
+class IdLists:
+    """Which ids belong to an owner, by ``_id``: ``{_id: owner, ids: [...]}``.
+
+    For "the deals of this customer" on a per-event path: the local store would scan
+    for ``{customer_id: x}``; this reads one document. The list is a superset: the
+    item's own document stays the truth (an item moved to another owner is still
+    listed under the old one until ``discard``), so readers check the owner field.
+    Written by one worker per owner key (events keyed by owner, handled in order).
+    """
+
+    def __init__(self, coll: Collection) -> None:
+        self.coll = coll
+
+    async def add(self, owner: str, item_id: str) -> None:
+        for _ in range(2):
+            try:
+                await self.coll.update_one({"_id": owner}, {"$addToSet": {"ids": item_id}}, upsert=True)
+            except DuplicateKeyError:  # two first adds raced: the other created the document
+                continue
+            return
+
+    async def get(self, owner: str) -> list[str]:
+        doc = await self.coll.find_one({"_id": owner})
+        return list(doc.get("ids", [])) if doc else []
+
+    async def items(self, owner: str, source: Collection, *, owner_field: str) -> list[Document]:
+        """The listed documents of ``source`` that still name ``owner``, by ``_id``."""
+        docs = await asyncio.gather(*(source.find_one({"_id": i}) for i in await self.get(owner)))
+        return [d for d in docs if d is not None and d.get(owner_field) == owner]
+
+    async def move(self, from_owner: str, to_owner: str) -> None:
+        for item_id in await self.get(from_owner):
+            await self.add(to_owner, item_id)
+        await self.coll.delete_one({"_id": from_owner})
+
+    async def drop(self, owner: str) -> None:
+        await self.coll.delete_one({"_id": owner})
+
+    async def build_once(self, source: Collection, *, owner_field: str) -> None:
+        """For data from before the lists: fill them from ``source`` (one scan) if empty."""
+        if await self.coll.find_one({}) is not None or await source.find_one({}) is None:
+            return
+        async for doc in source.find({}, {owner_field: 1}):
+            if doc.get(owner_field):
+                await self.add(str(doc[owner_field]), doc["_id"])

@@ -10,7 +10,6 @@ snapshot now names another customer (moved by a merge) is skipped.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,7 @@ from typing import Any
 
 from crm_shared.events.deal import DealSnapshot
 from crm_shared.events.ticket import TicketSnapshot
-from crm_shared.mongo import Database, Document, upsert_if_newer
+from crm_shared.mongo import Database, Document, IdLists, upsert_if_newer
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
@@ -40,7 +39,7 @@ class MongoProjectionRepository:
         self._tickets = db["tickets_360"]
         self._summary = db["customer_360"]
         self._timeline = db["timeline"]
-        self._links = {"deals": db["deals_360_by_customer"], "tickets": db["tickets_360_by_customer"]}
+        self._links = {"deals": IdLists(db["deals_360_by_customer"]), "tickets": IdLists(db["tickets_360_by_customer"])}
 
     async def ensure_indexes(self) -> None:
         await self._deals.create_index([("customer_id", ASCENDING)])
@@ -51,39 +50,21 @@ class MongoProjectionRepository:
 
     async def _migrate_links(self) -> None:
         """Databases from before the id lists: build them once from the snapshots."""
-        for kind, snapshots in (("deals", self._deals), ("tickets", self._tickets)):
-            links = self._links[kind]
-            if await links.find_one({}) is not None or await snapshots.find_one({}) is None:
-                continue
-            async for doc in snapshots.find({}, {"customer_id": 1}):
-                await self._link(kind, doc["customer_id"], doc["_id"])
-
-    async def _link(self, kind: str, customer_id: str, item_id: str) -> None:
-        for _ in range(2):
-            try:
-                await self._links[kind].update_one({"_id": customer_id}, {"$addToSet": {"ids": item_id}}, upsert=True)
-            except DuplicateKeyError:  # two first links raced: the other created the document
-                continue
-            return
-
-    async def _of(self, kind: str, customer_id: str) -> list[Document]:
-        links = await self._links[kind].find_one({"_id": customer_id})
-        snapshots = self._deals if kind == "deals" else self._tickets
-        docs = await asyncio.gather(*(snapshots.find_one({"_id": i}) for i in (links or {}).get("ids", [])))
-        return [d for d in docs if d is not None and d.get("customer_id") == customer_id]
+        await self._links["deals"].build_once(self._deals, owner_field="customer_id")
+        await self._links["tickets"].build_once(self._tickets, owner_field="customer_id")
 
     async def apply_deal(self, customer_id: str, deal: DealSnapshot) -> bool:
         applied = await upsert_if_newer(self._deals, deal.id, deal.version,
                                         {"customer_id": customer_id, "snapshot": deal.model_dump(mode="json")})
         if applied:
-            await self._link("deals", customer_id, deal.id)
+            await self._links["deals"].add(customer_id, deal.id)
         return applied
 
     async def apply_ticket(self, customer_id: str, ticket: TicketSnapshot) -> bool:
         applied = await upsert_if_newer(self._tickets, ticket.id, ticket.version,
                                         {"customer_id": customer_id, "snapshot": ticket.model_dump(mode="json")})
         if applied:
-            await self._link("tickets", customer_id, ticket.id)
+            await self._links["tickets"].add(customer_id, ticket.id)
         return applied
 
     async def deal_version(self, deal_id: str) -> int:
@@ -91,10 +72,12 @@ class MongoProjectionRepository:
         return int(doc["version"]) if doc else 0
 
     async def deals_of(self, customer_id: str) -> list[DealSnapshot]:
-        return [DealSnapshot.model_validate(d["snapshot"]) for d in await self._of("deals", customer_id)]
+        docs = await self._links["deals"].items(customer_id, self._deals, owner_field="customer_id")
+        return [DealSnapshot.model_validate(d["snapshot"]) for d in docs]
 
     async def tickets_of(self, customer_id: str) -> list[TicketSnapshot]:
-        return [TicketSnapshot.model_validate(d["snapshot"]) for d in await self._of("tickets", customer_id)]
+        docs = await self._links["tickets"].items(customer_id, self._tickets, owner_field="customer_id")
+        return [TicketSnapshot.model_validate(d["snapshot"]) for d in docs]
 
     async def save_summary(self, customer_id: str, summary: Document) -> None:
         await self._summary.update_one({"_id": customer_id},
@@ -140,11 +123,8 @@ class MongoProjectionRepository:
         return [_entry(d) for d in docs]
 
     async def repoint(self, from_id: str, to_id: str) -> None:
-        for kind in ("deals", "tickets"):
-            moved = await self._links[kind].find_one({"_id": from_id})
-            for item_id in (moved or {}).get("ids", []):
-                await self._link(kind, to_id, item_id)
-            await self._links[kind].delete_one({"_id": from_id})
+        for links in self._links.values():
+            await links.move(from_id, to_id)
         for coll in (self._deals, self._tickets, self._timeline):
             await coll.update_many({"customer_id": from_id}, {"$set": {"customer_id": to_id}})
         old = await self._summary.find_one({"_id": from_id})
@@ -156,7 +136,7 @@ class MongoProjectionRepository:
         for coll in (self._deals, self._tickets, self._timeline):
             await coll.delete_many({"customer_id": customer_id})
         for links in self._links.values():
-            await links.delete_one({"_id": customer_id})
+            await links.drop(customer_id)
         await self._summary.delete_one({"_id": customer_id})
 
     async def export(self, customer_id: str) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from crm_sales.adapters.collections import CUSTOMERS, REDIRECTS, REPLICA_STATS
 from crm_sales.domain.customer import erased_fields
 
 MAX_REDIRECT_HOPS = 10
+BY_ID_MAX = 50
+"""Up to this many customers are read one by ``_id`` (a page of a list), more with ``$in``."""
 
 
 class ReplicaRepo:
@@ -35,6 +37,9 @@ class ReplicaRepo:
         wanted = sorted(set(ids))
         if not wanted:
             return {}
+        if len(wanted) <= BY_ID_MAX:  # by _id: an $in reads the whole replica on the local store
+            docs = await asyncio.gather(*(self.customers.find_one({"_id": i}) for i in wanted))
+            return {d["_id"]: d for d in docs if d is not None}
         return {d["_id"]: d async for d in self.customers.find({"_id": {"$in": wanted}})}
 
     async def resolve(self, customer_id: str) -> str:

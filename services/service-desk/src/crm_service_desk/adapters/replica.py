@@ -8,11 +8,12 @@ can be re-pointed or refused.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from crm_shared.mongo import Database, Document, upsert_if_newer
+from crm_shared.mongo import Database, Document, IdLists, upsert_if_newer
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
@@ -54,7 +55,11 @@ class CustomerReplica:
         return await self.coll.find_one({"_id": customer_id})
 
     async def many(self, customer_ids: Sequence[str]) -> dict[str, Document]:
-        docs = await self.coll.find({"_id": {"$in": list(set(customer_ids))}}).to_list(None)
+        wanted = sorted(set(customer_ids))
+        if len(wanted) <= 50:  # by _id: an $in reads the whole replica on the local store
+            found = await asyncio.gather(*(self.coll.find_one({"_id": i}) for i in wanted))
+            return {d["_id"]: d for d in found if d is not None}
+        docs = await self.coll.find({"_id": {"$in": wanted}}).to_list(None)
         return {d["_id"]: d for d in docs}
 
     async def owners(self, customer_ids: Sequence[str]) -> dict[str, str | None]:
@@ -70,26 +75,38 @@ class CustomerReplica:
 
 
 class DealReplica:
+    """Deals by id, and which deals a customer has (``IdLists``), so a ticket's view reads
+    its customer's open deals by ``_id`` instead of scanning the replica."""
+
     def __init__(self, db: Database) -> None:
         self.coll = db["deal_replica"]
+        self.by_customer = IdLists(db["deal_replica_by_customer"])
 
     async def ensure_indexes(self) -> None:
         await self.coll.create_index([("customer_id", ASCENDING), ("status", ASCENDING)], name="customer_status")
         await self.coll.create_index([("applied_at", DESCENDING)], name="applied_at")
+        await self.by_customer.build_once(self.coll, owner_field="customer_id")
 
     async def apply(self, deal_id: str, version: int, fields: Document) -> bool:
-        return await upsert_if_newer(self.coll, deal_id, version, fields)
+        applied = await upsert_if_newer(self.coll, deal_id, version, fields)
+        if applied and fields.get("customer_id"):
+            await self.by_customer.add(str(fields["customer_id"]), deal_id)
+        return applied
 
     async def repoint(self, merged_ids: Sequence[str], survivor_id: str) -> None:
         await self.coll.update_many({"customer_id": {"$in": list(merged_ids)}},
                                     {"$set": {"customer_id": survivor_id}})
+        for merged_id in merged_ids:
+            await self.by_customer.move(merged_id, survivor_id)
 
     async def delete_for(self, customer_id: str) -> None:
         await self.coll.delete_many({"customer_id": customer_id})
+        await self.by_customer.drop(customer_id)
 
     async def open_for(self, customer_id: str) -> list[Document]:
-        return await self.coll.find({"customer_id": customer_id, "status": "open"}).sort(
-            "expected_close_date", ASCENDING).to_list(None)
+        deals = await self.by_customer.items(customer_id, self.coll, owner_field="customer_id")
+        return sorted((d for d in deals if d.get("status") == "open"),
+                      key=lambda d: (d.get("expected_close_date") or "", d["_id"]))  # no date first, as Mongo
 
     async def status(self) -> dict[str, Any]:
         return await _status(self.coll)
