@@ -12,7 +12,7 @@ whole topic is extrapolated from it, and says so.
 
 The issue asks for 1,000,000 events (quick: 20,000). Since the store's ``_id`` index
 works (see ``crm_devtools/infra/mongo.py``) the replica's cost per event is constant,
-~200 events/s on this box, so 1,000,000 would take ~85 minutes: the suite rebuilds
+~195 events/s on this box, so 1,000,000 would take 1.5-2.5 hours: the suite rebuilds
 what fits its time budget (full: 60,000, quick: 1,000; ``--b5-events`` to change) and
 estimates 1,000,000 from the fitted cost per event against the number already applied
 (and at the measured constant rate).
