@@ -7,6 +7,7 @@ unique/compound indexes, simple aggregations; no transactions or change streams.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -62,6 +63,21 @@ async def upsert_if_newer(coll: Collection, doc_id: str, version: int, fields: D
             continue
         return True
     return False
+
+
+BY_ID_MAX = 50
+"""``find_by_ids`` reads up to this many documents one by ``_id`` (a page of a list)."""
+
+
+async def find_by_ids(coll: Collection, ids: Iterable[str], projection: Document | None = None
+                      ) -> dict[str, Document]:
+    """Documents by id. Up to ``BY_ID_MAX`` are read one by ``_id`` (concurrently): the
+    local store scans the collection for an ``$in``; more than that take one ``$in``."""
+    wanted = sorted(set(ids))
+    if len(wanted) <= BY_ID_MAX:
+        docs = await asyncio.gather(*(coll.find_one({"_id": i}, projection) for i in wanted))
+        return {d["_id"]: d for d in docs if d is not None}
+    return {d["_id"]: d async for d in coll.find({"_id": {"$in": wanted}}, projection)}
 
 
 class IdLists:

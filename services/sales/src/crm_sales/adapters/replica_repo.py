@@ -9,15 +9,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from crm_shared.mongo import Database, Document, upsert_if_newer
+from crm_shared.mongo import Database, Document, find_by_ids, upsert_if_newer
 from pymongo.errors import DuplicateKeyError
 
 from crm_sales.adapters.collections import CUSTOMERS, REDIRECTS, REPLICA_STATS
 from crm_sales.domain.customer import erased_fields
 
 MAX_REDIRECT_HOPS = 10
-BY_ID_MAX = 50
-"""Up to this many customers are read one by ``_id`` (a page of a list), more with ``$in``."""
 
 
 class ReplicaRepo:
@@ -34,13 +32,7 @@ class ReplicaRepo:
         return await self.customers.find_one({"_id": customer_id})
 
     async def get_many(self, ids: Iterable[str]) -> dict[str, Document]:
-        wanted = sorted(set(ids))
-        if not wanted:
-            return {}
-        if len(wanted) <= BY_ID_MAX:  # by _id: an $in reads the whole replica on the local store
-            docs = await asyncio.gather(*(self.customers.find_one({"_id": i}) for i in wanted))
-            return {d["_id"]: d for d in docs if d is not None}
-        return {d["_id"]: d async for d in self.customers.find({"_id": {"$in": wanted}})}
+        return await find_by_ids(self.customers, ids)
 
     async def resolve(self, customer_id: str) -> str:
         """Follow merge redirects to the surviving customer id."""

@@ -8,12 +8,11 @@ can be re-pointed or refused.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from crm_shared.mongo import Database, Document, IdLists, upsert_if_newer
+from crm_shared.mongo import Database, Document, IdLists, find_by_ids, upsert_if_newer
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
@@ -55,16 +54,11 @@ class CustomerReplica:
         return await self.coll.find_one({"_id": customer_id})
 
     async def many(self, customer_ids: Sequence[str]) -> dict[str, Document]:
-        wanted = sorted(set(customer_ids))
-        if len(wanted) <= 50:  # by _id: an $in reads the whole replica on the local store
-            found = await asyncio.gather(*(self.coll.find_one({"_id": i}) for i in wanted))
-            return {d["_id"]: d for d in found if d is not None}
-        docs = await self.coll.find({"_id": {"$in": wanted}}).to_list(None)
-        return {d["_id"]: d for d in docs}
+        return await find_by_ids(self.coll, customer_ids)
 
     async def owners(self, customer_ids: Sequence[str]) -> dict[str, str | None]:
-        docs = await self.coll.find({"_id": {"$in": list(set(customer_ids))}}, {"owner_id": 1}).to_list(None)
-        return {d["_id"]: d.get("owner_id") for d in docs}
+        docs = await find_by_ids(self.coll, customer_ids, {"owner_id": 1})
+        return {k: d.get("owner_id") for k, d in docs.items()}
 
     async def owned_by(self, user_id: str) -> list[str]:
         docs = await self.coll.find({"owner_id": user_id}, {"_id": 1}).to_list(None)
