@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,6 +22,20 @@ pytestmark = pytest.mark.integration
 def _event(cid: str, seq: int) -> CloudEvent:
     return CloudEvent(type="crm.test.changed", source="/crm/test", subject=cid, dataschema="urn:test", sequence=seq,
                       customerid=cid, actor=Actor(id="u").header_value(), data={"seq": seq})
+
+
+def _revision(cid: str, version: int, *, n: int, events: Sequence[CloudEvent] = (), topic: str = "",
+              published: bool = True, at: datetime | None = None) -> dict[str, object]:
+    """A revision as AggregateStore.commit writes it, for states a crash or a race leaves."""
+    return {"_id": revision_id(cid, version), "aggregate_id": cid, "kind": "things", "version": version,
+            "snapshot": {"_id": cid, "version": version, "n": n},
+            "events": [{"topic": topic, "event": e.model_dump(mode="json")} for e in events],
+            "actor": "u", "changes": {}, "published": published, "created_at": at or datetime.now(UTC)}
+
+
+def _marker(cid: str, version: int, at: datetime) -> dict[str, object]:
+    return {"_id": revision_id(cid, version), "kind": "things", "aggregate_id": cid, "version": version,
+            "created_at": at}
 
 
 def _read_all(bootstrap: str, topic: str, expect: int) -> list[CloudEvent]:
@@ -75,14 +90,9 @@ async def test_sweeper_publishes_and_repairs_what_a_crash_left(
         crashed = AggregateStore(db, snapshots="things", publisher=None)
         await crashed.ensure_indexes()
         long_ago = datetime.now(UTC) - timedelta(minutes=1)
-        await crashed.outbox.insert_one({"_id": revision_id(cid, 1), "kind": "things", "aggregate_id": cid,
-                                         "version": 1, "created_at": long_ago})
-        await crashed.revisions.insert_one({
-            "_id": revision_id(cid, 1), "aggregate_id": cid, "kind": "things", "version": 1,
-            "snapshot": {"_id": cid, "version": 1, "n": 1},
-            "events": [{"topic": topics.customer, "event": _event(cid, 1).model_dump(mode="json")}],
-            "actor": "u", "changes": {}, "published": False, "created_at": long_ago,
-        })
+        await crashed.outbox.insert_one(_marker(cid, 1, long_ago))
+        await crashed.revisions.insert_one(_revision(cid, 1, n=1, events=[_event(cid, 1)], topic=topics.customer,
+                                                     published=False, at=long_ago))
         store = AggregateStore(db, snapshots="things", publisher=pub)
         assert await store.backlog() == 1
         relay = OutboxRelay([store], interval_s=0.05)
@@ -114,16 +124,11 @@ async def test_relay_start_publishes_unmarked_revisions_and_drops_orphan_markers
         legacy, orphan, young = (str(uuid.uuid4()) for _ in range(3))
         long_ago = datetime.now(UTC) - timedelta(minutes=5)
         # written before markers existed: a revision nobody published, no marker
-        await store.revisions.insert_one({
-            "_id": revision_id(legacy, 1), "aggregate_id": legacy, "kind": "things", "version": 1,
-            "snapshot": {"_id": legacy, "version": 1, "n": 7},
-            "events": [{"topic": topics.customer, "event": _event(legacy, 1).model_dump(mode="json")}],
-            "actor": "u", "changes": {}, "published": False, "created_at": long_ago})
+        await store.revisions.insert_one(_revision(legacy, 1, n=7, events=[_event(legacy, 1)], topic=topics.customer,
+                                                   published=False, at=long_ago))
         # markers whose writers lost the race or died before the revision insert
-        await store.outbox.insert_one({"_id": revision_id(orphan, 1), "kind": "things", "aggregate_id": orphan,
-                                       "version": 1, "created_at": long_ago})
-        await store.outbox.insert_one({"_id": revision_id(young, 1), "kind": "things", "aggregate_id": young,
-                                       "version": 1, "created_at": datetime.now(UTC) - timedelta(seconds=5)})
+        await store.outbox.insert_one(_marker(orphan, 1, long_ago))
+        await store.outbox.insert_one(_marker(young, 1, datetime.now(UTC) - timedelta(seconds=5)))
         relay = OutboxRelay([store], interval_s=0.05)
         assert await relay.sweep_once() == 2  # the legacy revision and the old orphan marker
         assert await store.backlog() == 1  # the young marker stays: its writer may still be inserting
@@ -148,9 +153,7 @@ async def test_snapshot_written_out_of_order_ends_at_the_newest_version(
         await store.ensure_indexes()
         cid = str(uuid.uuid4())
         for v in (1, 2):
-            await store.revisions.insert_one({"_id": revision_id(cid, v), "aggregate_id": cid, "kind": "things",
-                                              "version": v, "snapshot": {"_id": cid, "version": v, "n": v},
-                                              "events": [], "published": True})
+            await store.revisions.insert_one(_revision(cid, v, n=v))
         # version 2's writer was first to write its snapshot ...
         await store._write_snapshot({"_id": cid, "version": 2, "n": 2})
         await store._write_snapshot({"_id": cid, "version": 1, "n": 1})  # ... version 1's is stale: skipped
@@ -173,9 +176,7 @@ async def test_a_loser_reads_at_least_the_winners_version_after_its_conflict(
         cid = str(uuid.uuid4())
         await store.commit(aggregate_id=cid, expected_version=0, snapshot={"n": 1}, events=[], actor="u")
         # the winner of version 2 inserted its revision and has not written its snapshot yet
-        await store.revisions.insert_one({"_id": revision_id(cid, 2), "aggregate_id": cid, "kind": "things",
-                                          "version": 2, "snapshot": {"_id": cid, "version": 2, "n": 2},
-                                          "events": [], "published": True})
+        await store.revisions.insert_one(_revision(cid, 2, n=2))
         with pytest.raises(VersionConflict):
             await store.commit(aggregate_id=cid, expected_version=1, snapshot={"n": 99}, events=[], actor="u")
         assert await store.get(cid) == {"_id": cid, "version": 2, "n": 2}
