@@ -214,15 +214,18 @@ class AggregateStore:
             pending.append(rev)
         return settled + await self._publish_revisions(pending, repair_snapshots=repair_snapshots)
 
-    async def publish_unmarked(self, *, limit: int = 500) -> int:
+    async def publish_unmarked(self, *, limit: int = 500, older_than_s: float = 0.0) -> int:
         """Scan ``revisions`` for unpublished ones (no marker: older code, or a marker
         dropped as orphaned while its writer stalled). Once per relay start: on the
-        local store this query reads the whole collection."""
+        local store this query reads the whole collection. ``older_than_s`` leaves
+        revisions being committed right now to their writers' fast path."""
         if self._publisher is None:
             return 0
         total = 0
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
         while True:
-            pending = await self.revisions.find({"published": False, "kind": self._kind}).sort(
+            pending = await self.revisions.find({"published": False, "kind": self._kind,
+                                                 "created_at": {"$lt": cutoff}}).sort(
                 [("aggregate_id", ASCENDING), ("version", ASCENDING)]).limit(limit).to_list(None)
             total += await self._publish_revisions(pending, repair_snapshots=True)
             if len(pending) < limit:
@@ -269,7 +272,7 @@ class OutboxRelay:
         total = 0
         for store in self._stores:
             if id(store) not in self._scanned:
-                total += await store.publish_unmarked()
+                total += await store.publish_unmarked(older_than_s=self._grace_s)
                 self._scanned.add(id(store))
             total += await store.publish_pending(older_than_s=self._grace_s)
             OUTBOX_BACKLOG.labels(self._service, store.kind).set(await store.backlog())
