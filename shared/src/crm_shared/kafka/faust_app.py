@@ -27,7 +27,7 @@ class CrmApp(faust.App):  # type: ignore[misc]
     faust sends ``on_before_shutdown`` when the consumer has stopped but the agents
     still run: closing the store client or the producer there made every record still
     in flight fail and be dead-lettered as if it were poison (measured: two per
-    shutdown under load, and a 20 s stop). ``close_after_agents`` runs in
+    shutdown under load). ``close_after_agents`` runs in
     ``on_shutdown``, after the agents' tasks were cancelled; what they had not finished
     is uncommitted and comes again after the restart.
     """
