@@ -1,0 +1,1 @@
+"""The console: the backend-for-frontend that serves the CRM web app."""
