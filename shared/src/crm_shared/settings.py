@@ -46,6 +46,8 @@ class CrmSettings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = True
+    access_log: bool = True
+    """uvicorn's access log (method, path, status; query strings are dropped by our log filter)."""
 
     outbox_sweep_interval_s: float = Field(default=1.0, gt=0)
     max_concurrent_requests: int = Field(default=8, ge=1)

@@ -275,3 +275,11 @@ async def store_audit(mongodb_url: str) -> AsyncIterator[tuple[AsyncMongoClient[
         yield client, audit
     finally:
         await client.close()
+
+
+@pytest.fixture
+def fake_clock() -> Any:
+    """A ``crm_shared.clock.FakeClock`` at a fixed time; ``fake_clock.advance(minutes=5)``."""
+    from crm_shared.clock import FakeClock
+
+    return FakeClock()

@@ -35,6 +35,8 @@ class CrmApp(faust.App):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._closers: list[Callable[[], Awaitable[Any]]] = []
+        self.crm_runtime: Any = None
+        """The chassis' WorkerRuntime: its ``ready()`` opens the container at the worker's start."""
 
     def close_after_agents(self, close: Callable[[], Awaitable[Any]]) -> None:
         self._closers.append(close)
@@ -166,8 +168,9 @@ def run_worker(app: faust.App, settings: CrmSettings, *services: Any) -> None:
     """Run a faust worker in this process until SIGTERM/SIGINT, with our JSON logs.
 
     mode's Worker replaces the root log handler while it starts; this puts the
-    structured handler back. ``services`` (mode Services) run beside the agents:
-    periodic work that must not wait for the consumer group's first rebalance.
+    structured handler back. The app's ``crm_runtime`` (the chassis' container) is opened
+    at the worker's first start, so periodic jobs run before the consumer group's first
+    rebalance; ``services`` (mode Services) run beside the agents.
     """
     from faust.worker import Worker
 
@@ -179,6 +182,12 @@ def run_worker(app: faust.App, settings: CrmSettings, *services: Any) -> None:
     class _Worker(Worker):  # type: ignore[misc]
         def on_setup_root_logger(self, logger: Any, level: int) -> None:
             _logs()
+
+        async def on_first_start(self) -> None:
+            await super().on_first_start()
+            runtime = getattr(app, "crm_runtime", None)
+            if runtime is not None:
+                await runtime.ready()
 
     _logs()
     _Worker(app, *services, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
