@@ -92,9 +92,13 @@ def test_compose_images_are_built_from_their_dockerfile_with_the_pyproject_versi
         build = svc.get("build")
         if build is None:
             continue
-        service = re.fullmatch(r"services/([a-z-]+)/Dockerfile", build["dockerfile"]).group(1)  # type: ignore[union-attr]
+        service = build["args"]["SERVICE"]
+        assert build["dockerfile"] == "deploy/docker/service.Dockerfile"
         assert build["context"] == "."
         assert (ROOT / build["dockerfile"]).is_file()
+        package, api_port, web_port = SERVICES[service]
+        assert build["args"]["PACKAGE"] == package, name
+        assert (build["args"]["API_PORT"], build["args"]["WORKER_PORT"]) == (str(api_port), str(web_port)), name
         key = ENV_KEY[service]
         assert build["args"]["VERSION"] == f"${{{key}:-{version(service)}}}", name
         assert svc["image"] == f"crm-{service}:${{{key}:-{version(service)}}}", name
@@ -133,23 +137,23 @@ def test_local_override_only_swaps_images_of_known_services() -> None:
 
 # --- images --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("service", sorted(SERVICES))
-def test_dockerfile(service: str) -> None:
-    package, api_port, web_port = SERVICES[service]
-    text = (ROOT / "services" / service / "Dockerfile").read_text()
+def test_the_one_service_dockerfile() -> None:
+    text = (ROOT / "deploy" / "docker" / "service.Dockerfile").read_text()
     assert "ARG BASE_IMAGE=python:3.11-slim-bookworm" in text
     assert text.count("FROM ${BASE_IMAGE}") == 2  # builder + runtime
-    assert f"uv sync --frozen --no-dev --no-editable --package crm-{service}" in text
+    assert 'uv sync --frozen --no-dev --no-editable --package "crm-${SERVICE}"' in text
     assert 'org.opencontainers.image.version="${VERSION}"' in text
     assert re.search(r"^USER 10001:10001$", text, re.M)
-    assert 'HEALTHCHECK' in text
+    assert "HEALTHCHECK" in text
     assert "/opt/crm/healthcheck.py" in text
-    assert f'CMD ["python", "-m", "{package}.entrypoints.api"]' in text
-    assert f"CRM_HTTP_PORT={api_port}" in text
-    assert f"CRM_WORKER_WEB_PORT={web_port}" in text
+    assert "CRM_HTTP_PORT=${API_PORT}" in text
+    assert "CRM_WORKER_WEB_PORT=${WORKER_PORT}" in text
     assert "CRM_HTTP_HOST=0.0.0.0" in text
-    for src in re.findall(r"^COPY (?!--from)(\S+)", text, re.M):
-        assert (ROOT / src).exists(), f"{service}/Dockerfile copies missing {src}"
+    assert not list(ROOT.glob("services/*/Dockerfile")), "one Dockerfile for every service"
+    for service in SERVICES:
+        for src in re.findall(r"^COPY (?!--from)(\S+)", text, re.M):
+            path = src.replace("${SERVICE}", service)
+            assert (ROOT / path).exists(), f"the Dockerfile copies missing {path}"
 
 
 def test_dockerignore_lets_in_exactly_what_the_images_copy() -> None:
