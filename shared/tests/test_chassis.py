@@ -123,3 +123,16 @@ def test_fake_clock_moves_only_when_told() -> None:
     start = clock()
     assert clock() == start
     assert clock.advance(minutes=5) - start == __import__("datetime").timedelta(minutes=5)
+
+
+def test_access_logs_lose_query_strings_but_keep_the_path() -> None:
+    import logging
+
+    from crm_shared.http.access_log import DropQueryStrings
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", "/customers?email=ana@example.com", "1.1", 200), None)
+    assert DropQueryStrings().filter(record)
+    line = record.getMessage()
+    assert "ana@example.com" not in line
+    assert "GET /customers HTTP/1.1" in line

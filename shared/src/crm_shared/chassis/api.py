@@ -9,6 +9,7 @@ from typing import TypeVar
 from fastapi import APIRouter, FastAPI
 
 from crm_shared.chassis.container import ContainerFactory, ServiceContainer
+from crm_shared.http.access_log import install_access_log_filter
 from crm_shared.http.app import ReadinessCheck, create_app
 from crm_shared.logs import configure_logging
 from crm_shared.settings import CrmSettings, load_settings
@@ -55,6 +56,7 @@ def serve_api(create_api: Callable[[S], FastAPI], settings_type: type[S]) -> Non
 
     settings = load_settings(settings_type)
     configure_logging(level=settings.log_level, json=settings.log_json, service=settings.service_name)
+    install_access_log_filter()
     uvicorn.run(
         create_api(settings),
         host=settings.http_host,
