@@ -29,7 +29,7 @@ import os
 import signal
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
@@ -38,6 +38,9 @@ from crm_shared.errors import VersionConflict
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.metrics import OUTBOX_BACKLOG
 from crm_shared.mongo import Collection, Database, Document
+
+if TYPE_CHECKING:
+    from crm_shared.aggregates import InMemoryAggregateStore as InMemoryAggregateStore
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +247,10 @@ class AggregateStore:
             await self._mark_published(rev["_id"])
         return len(pending)
 
+    async def revision(self, aggregate_id: str, version: int) -> Document | None:
+        """One revision as :meth:`history` shows it (no snapshot, no events), or None."""
+        return await self.revisions.find_one({"_id": revision_id(aggregate_id, version)}, {"snapshot": 0, "events": 0})
+
     async def backlog(self) -> int:
         """Revisions waiting to be published (their markers)."""
         return await self.outbox.count_documents({"kind": self._kind})
@@ -323,3 +330,12 @@ def strip_mongo_id(doc: Document) -> dict[str, Any]:
     out = dict(doc)
     out["id"] = out.pop("_id")
     return out
+
+
+def __getattr__(name: str) -> Any:
+    # crm_shared.aggregates imports this module: its names are looked up on first use.
+    if name == "InMemoryAggregateStore":
+        from crm_shared.aggregates import InMemoryAggregateStore
+
+        return InMemoryAggregateStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,76 @@
+"""What a use case may ask of an aggregate store, whichever implementation it gets.
+
+:class:`~crm_shared.aggregates.AggregateStore` (the store) and
+:class:`~crm_shared.aggregates.InMemoryAggregateStore` (unit tests) both satisfy
+:class:`AggregateStorePort`; ``shared/tests/test_aggregate_store_contract.py`` runs one
+suite against both so the fake cannot drift from the real thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from crm_shared.events.envelope import CloudEvent
+from crm_shared.mongo import Document
+
+AfterWrite = Callable[[str, int], None]
+"""Called with (aggregate id, version) once a commit is stored and before its events
+are published: the fault-injection point of the reliability tests."""
+
+
+class AggregateStorePort(Protocol):
+    """Versioned aggregates: each commit is a revision (concurrency check, audit trail
+    and outbox at once) plus the latest snapshot."""
+
+    @property
+    def kind(self) -> str: ...
+
+    async def ensure_indexes(self) -> None: ...
+
+    async def get(self, aggregate_id: str) -> Document | None:
+        """The latest snapshot (with ``_id`` and ``version``), or None."""
+        ...
+
+    async def current_version(self, aggregate_id: str) -> int:
+        """The snapshot's version; 0 if the aggregate does not exist."""
+        ...
+
+    async def commit(
+        self,
+        *,
+        aggregate_id: str,
+        expected_version: int,
+        snapshot: Document,
+        events: Sequence[tuple[str, CloudEvent]],
+        actor: str,
+        changes: Document | None = None,
+        publish: bool = True,
+    ) -> int:
+        """Store version ``expected_version + 1`` and publish its events (unless
+        ``publish`` is false: the sweep does it); ``VersionConflict`` (412) if that
+        version exists. Returns the new version."""
+        ...
+
+    async def history(self, aggregate_id: str, *, limit: int = 100, before: int | None = None) -> list[Document]:
+        """Revisions newest first, without their snapshots and events."""
+        ...
+
+    async def revision(self, aggregate_id: str, version: int) -> Document | None:
+        """One revision as :meth:`history` shows it, or None."""
+        ...
+
+    async def publish_pending(
+        self,
+        aggregate_id: str | None = None,
+        *,
+        limit: int = 500,
+        repair_snapshots: bool = True,
+        older_than_s: float | None = None,
+    ) -> int:
+        """Publish what is committed and not yet published, in version order."""
+        ...
+
+    async def backlog(self) -> int:
+        """Revisions waiting to be published."""
+        ...
