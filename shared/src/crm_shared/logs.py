@@ -1,7 +1,7 @@
 """Structured JSON logs (structlog over the standard library).
 
-``log.info("msg", extra={...})`` fields and the correlation id bound for the current
-request or event end up as JSON keys.
+``log.info("msg", extra={...})`` fields, the correlation id bound for the current
+request or event, and the trace and span ids of the current span end up as JSON keys.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 from contextvars import ContextVar
 
 import structlog
+from opentelemetry import trace
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 """The id that follows one piece of work across HTTP requests and events."""
@@ -29,6 +30,10 @@ def _add_extra(_: object, __: str, event_dict: structlog.typing.EventDict) -> st
     cid = correlation_id.get()
     if cid:
         event_dict.setdefault("correlation_id", cid)
+    span = trace.get_current_span().get_span_context()
+    if span.is_valid:  # only with tracing on (crm_shared.telemetry)
+        event_dict.setdefault("trace_id", format(span.trace_id, "032x"))
+        event_dict.setdefault("span_id", format(span.span_id, "016x"))
     return event_dict
 
 

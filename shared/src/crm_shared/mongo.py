@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from crm_shared.mongo_audit import StoreAudit
+from crm_shared.telemetry import store_listeners
 
 Document = dict[str, Any]
 Collection = AsyncCollection[Document]
@@ -24,9 +25,13 @@ Database = AsyncDatabase[Document]
 
 def make_client(url: str, *, app_name: str = "crm", audit: bool = False) -> AsyncMongoClient[Document]:
     """``audit``: count commands not filtered on ``_id`` (``crm_shared.mongo_audit``)."""
-    listeners = [StoreAudit(record=False)] if audit else []
+    listeners = [*([StoreAudit(record=False)] if audit else []), *store_listeners()]
     return AsyncMongoClient(
-        url, tz_aware=True, appname=app_name, serverSelectionTimeoutMS=5000, uuidRepresentation="standard",
+        url,
+        tz_aware=True,
+        appname=app_name,
+        serverSelectionTimeoutMS=5000,
+        uuidRepresentation="standard",
         event_listeners=listeners,
     )
 
@@ -69,8 +74,7 @@ BY_ID_MAX = 50
 """``find_by_ids`` reads up to this many documents one by ``_id`` (a page of a list)."""
 
 
-async def find_by_ids(coll: Collection, ids: Iterable[str], projection: Document | None = None
-                      ) -> dict[str, Document]:
+async def find_by_ids(coll: Collection, ids: Iterable[str], projection: Document | None = None) -> dict[str, Document]:
     """Documents by id. Up to ``BY_ID_MAX`` are read one by ``_id`` (concurrently): the
     local store scans the collection for an ``$in``; more than that take one ``$in``."""
     wanted = sorted(set(ids))

@@ -44,6 +44,9 @@ class CrmSettings(BaseSettings):
     worker_group: str = ""
     """Kafka consumer group of the worker; defaults to ``crm-<service_name>``."""
 
+    otel_exporter_otlp_endpoint: str | None = Field(default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    """OTLP/HTTP collector for traces (e.g. ``http://otel-collector:4318``); unset: tracing off."""
+
     log_level: str = "INFO"
     log_json: bool = True
     access_log: bool = True
@@ -67,8 +70,7 @@ class CrmSettings(BaseSettings):
         if self.env == "production":
             if self.jwt_secret == DEV_JWT_SECRET and not self.oidc_jwks_url:
                 raise ValueError(
-                    "CRM_JWT_SECRET is the development default; set a real secret or "
-                    "CRM_OIDC_JWKS_URL in production"
+                    "CRM_JWT_SECRET is the development default; set a real secret or CRM_OIDC_JWKS_URL in production"
                 )
             if len(self.jwt_secret) < 32 and not self.oidc_jwks_url:
                 raise ValueError("CRM_JWT_SECRET must be at least 32 characters in production")

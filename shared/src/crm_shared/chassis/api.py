@@ -13,6 +13,7 @@ from crm_shared.http.access_log import install_access_log_filter
 from crm_shared.http.app import ReadinessCheck, create_app
 from crm_shared.logs import configure_logging
 from crm_shared.settings import CrmSettings, load_settings
+from crm_shared.telemetry import configure_telemetry
 
 C = TypeVar("C", bound=ServiceContainer)
 S = TypeVar("S", bound=CrmSettings)
@@ -56,6 +57,7 @@ def serve_api(create_api: Callable[[S], FastAPI], settings_type: type[S]) -> Non
 
     settings = load_settings(settings_type)
     configure_logging(level=settings.log_level, json=settings.log_json, service=settings.service_name)
+    configure_telemetry(settings)  # before the app and the store client: they check it
     install_access_log_filter()
     uvicorn.run(
         create_api(settings),

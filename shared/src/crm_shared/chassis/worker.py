@@ -12,6 +12,7 @@ from crm_shared.kafka.consumer import EventConsumer
 from crm_shared.kafka.faust_app import CrmApp, add_consumer_agent, make_faust_app, run_worker
 from crm_shared.logs import configure_logging
 from crm_shared.settings import CrmSettings, load_settings
+from crm_shared.telemetry import configure_telemetry
 
 log = logging.getLogger(__name__)
 
@@ -101,5 +102,6 @@ def serve_worker(create_worker: Callable[[S], CrmApp], settings_type: type[S]) -
 
     settings = load_settings(settings_type)
     configure_logging(level=settings.log_level, json=settings.log_json, service=settings.service_name)
+    configure_telemetry(settings)  # before the app and the store client: they check it
     ensure_topics(settings.kafka_bootstrap_servers, Topics(settings.topic_prefix))  # before faust subscribes
     run_worker(create_worker(settings), settings)

@@ -18,10 +18,9 @@ from crm_shared.http.limits import ConcurrencyLimit
 from crm_shared.http.problems import install_problem_handlers, problem
 from crm_shared.logs import correlation_id
 from crm_shared.settings import CrmSettings
+from crm_shared.telemetry import NO_NATIVE_TELEMETRY, asgi_middleware
 
-HTTP_LATENCY = Histogram(
-    "crm_http_request_duration_seconds", "HTTP request latency", ["method", "route", "status"]
-)
+HTTP_LATENCY = Histogram("crm_http_request_duration_seconds", "HTTP request latency", ["method", "route", "status"])
 HTTP_REQUESTS = Counter("crm_http_requests_total", "HTTP requests", ["method", "route", "status"])
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, Any]]]
@@ -71,12 +70,19 @@ def create_app(
     readiness: Callable[[FastAPI], ReadinessCheck] | None = None,
     version: str = "0.1.0",
 ) -> FastAPI:
-    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    # FastAPI's own telemetry would put paths and query strings (personal data) on spans
+    # and exception messages in OTel logs: server spans come from crm_shared.telemetry.
+    app = FastAPI(title=title, version=version, lifespan=lifespan, telemetry=NO_NATIVE_TELEMETRY)
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     install_problem_handlers(app)
-    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests,
-                       queue_timeout_s=settings.queue_timeout_s, service=settings.service_name)
+    app.add_middleware(
+        ConcurrencyLimit,
+        limit=settings.max_concurrent_requests,
+        queue_timeout_s=settings.queue_timeout_s,
+        service=settings.service_name,
+    )
+    app.add_middleware(asgi_middleware)  # server spans: inside correlation, around shedding
     app.add_middleware(CorrelationMiddleware)  # outermost: a shed request keeps its correlation id
 
     @app.get("/healthz", tags=["ops"], include_in_schema=False)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from opentelemetry.trace import StatusCode
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, NetworkTimeout, OperationFailure
 from tenacity import (
@@ -32,6 +33,7 @@ from tenacity import (
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.logs import causation_id, correlation_id
 from crm_shared.mongo import Collection
+from crm_shared.telemetry import consumer_span, tracing_enabled
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,11 @@ class TransientError(Exception):
 
 
 TRANSIENT: tuple[type[BaseException], ...] = (
-    TransientError, ConnectionFailure, NetworkTimeout, asyncio.TimeoutError, OSError,
+    TransientError,
+    ConnectionFailure,
+    NetworkTimeout,
+    asyncio.TimeoutError,
+    OSError,
 )
 
 
@@ -57,8 +63,9 @@ class Outcome(StrEnum):
 
 
 class DeadLetterSink(Protocol):
-    async def send_raw(self, topic: str, *, key: bytes | None, value: bytes | None,
-                       headers: list[tuple[str, bytes]] | None = None) -> None: ...
+    async def send_raw(
+        self, topic: str, *, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]] | None = None
+    ) -> None: ...
 
 
 class EventDeduper:
@@ -127,7 +134,9 @@ class EventConsumer:
     async def _handle(self, record: RecordInfo) -> Outcome:
         if record.value is None:
             if self._on_tombstone is not None and record.key is not None:
-                return await self._run(record, None, lambda: self._on_tombstone(record.key.decode()))  # type: ignore[misc,union-attr]
+                on_tombstone, key = self._on_tombstone, record.key.decode()
+                run = self._run(record, None, lambda: on_tombstone(key))
+                return await (self._traced(record, None, run) if tracing_enabled() else run)
             return Outcome.SKIPPED
         try:
             event = CloudEvent.from_bytes(record.value)
@@ -137,6 +146,27 @@ class EventConsumer:
         handler = self._handlers.get(event.type)
         if handler is None:
             return Outcome.SKIPPED
+        handling = self._handle_event(record, event, handler)
+        return await (self._traced(record, event, handling) if tracing_enabled() else handling)
+
+    async def _traced(self, record: RecordInfo, event: CloudEvent | None, handling: Awaitable[Outcome]) -> Outcome:
+        """``handling`` in a CONSUMER span that continues the event's trace (tracing on)."""
+        with consumer_span(
+            record.topic,
+            traceparent=event.traceparent if event else None,
+            consumer=self.consumer,
+            event_id=event.id if event else None,
+            event_type=event.type if event else None,
+            partition=record.partition,
+            offset=record.offset,
+        ) as span:
+            outcome = await handling
+            span.set_attribute("crm.outcome", outcome.value)
+            if outcome is Outcome.DEAD_LETTERED:
+                span.set_status(StatusCode.ERROR, "dead-lettered")
+            return outcome
+
+    async def _handle_event(self, record: RecordInfo, event: CloudEvent, handler: Handler) -> Outcome:
         if self._deduper is not None and await self._deduper.seen(event.id):
             return Outcome.DUPLICATE
         cid_token = correlation_id.set(event.correlationid or event.id)
@@ -147,8 +177,7 @@ class EventConsumer:
             correlation_id.reset(cid_token)
             causation_id.reset(cause_token)
 
-    async def _run(self, record: RecordInfo, event: CloudEvent | None,
-                   call: Callable[[], Awaitable[None]]) -> Outcome:
+    async def _run(self, record: RecordInfo, event: CloudEvent | None, call: Callable[[], Awaitable[None]]) -> Outcome:
         try:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception_type(TRANSIENT),
@@ -169,13 +198,20 @@ class EventConsumer:
             await self._deduper.remember(event.id)
         return Outcome.HANDLED
 
-    async def _dead_letter(self, record: RecordInfo, exc: BaseException, *, stage: str,
-                           event: CloudEvent | None = None) -> None:
+    async def _dead_letter(
+        self, record: RecordInfo, exc: BaseException, *, stage: str, event: CloudEvent | None = None
+    ) -> None:
         log.error(
             "dead-lettering record",
-            extra={"consumer": self.consumer, "topic": record.topic, "partition": record.partition,
-                   "offset": record.offset, "stage": stage, "error": repr(exc),
-                   "event_type": event.type if event else None},
+            extra={
+                "consumer": self.consumer,
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "stage": stage,
+                "error": repr(exc),
+                "event_type": event.type if event else None,
+            },
         )
         headers = [
             *record.headers,
@@ -189,8 +225,7 @@ class EventConsumer:
             ("dlq.original.offset", str(record.offset).encode()),
             ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
         ]
-        await self._dead_letters.send_raw(self._dlq_topic, key=record.key, value=record.value,
-                                          headers=headers)
+        await self._dead_letters.send_raw(self._dlq_topic, key=record.key, value=record.value, headers=headers)
 
 
 def dead_letter_info(headers: RawHeaders) -> dict[str, Any]:

@@ -6,12 +6,16 @@ customer stays ordered in one partition.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from opentelemetry.trace import Span
 
 from crm_shared.events.envelope import CloudEvent
+from crm_shared.telemetry import end_span, start_producer_span, tracing_enabled
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +55,45 @@ class EventPublisher:
         return self._producer
 
     async def publish(self, topic: str, event: CloudEvent) -> None:
-        await self.producer.send_and_wait(
-            topic, value=event.to_bytes(), key=event.kafka_key(), headers=event.kafka_headers()
-        )
+        await self.publish_many([(topic, event)])
 
     async def publish_many(self, items: Sequence[tuple[str, CloudEvent]]) -> None:
         """Send all, then wait for all: one round trip for a batch, order kept per key."""
+        if tracing_enabled():
+            await self._publish_traced(items)
+            return
         futures = [
             await self.producer.send(t, value=e.to_bytes(), key=e.kafka_key(), headers=e.kafka_headers())
             for t, e in items
         ]
         for fut in futures:
             await fut
+
+    async def _publish_traced(self, items: Sequence[tuple[str, CloudEvent]]) -> None:
+        """A PRODUCER span per event, from send to the broker's ack; the event carries it
+        as ``traceparent`` so every consumer continues this trace."""
+        sent: list[tuple[Span, asyncio.Future[Any]]] = []
+        try:
+            for topic, event in items:
+                span, traceparent = start_producer_span(
+                    topic, traceparent=event.traceparent, event_id=event.id, event_type=event.type
+                )
+                try:
+                    event = event.model_copy(update={"traceparent": traceparent})
+                    fut = await self.producer.send(
+                        topic, value=event.to_bytes(), key=event.kafka_key(), headers=event.kafka_headers()
+                    )
+                except BaseException as exc:
+                    end_span(span, exc)
+                    raise
+                sent.append((span, fut))
+            while sent:
+                await sent[0][1]
+                end_span(sent.pop(0)[0])
+        except BaseException as exc:
+            for span, _ in sent:
+                end_span(span, exc)
+            raise
 
     async def send_raw(
         self, topic: str, *, key: bytes | None, value: bytes | None, headers: Headers | None = None
