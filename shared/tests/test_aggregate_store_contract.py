@@ -32,15 +32,40 @@ def publisher() -> RecordingPublisher:
     return RecordingPublisher()
 
 
+class Crash(Exception):
+    """Stands for the process dying between the store write and the publish."""
+
+
+class CrashSwitch:
+    def __init__(self) -> None:
+        self.on = False
+        self.calls: list[tuple[str, int]] = []
+
+    def __call__(self, aggregate_id: str, version: int) -> None:
+        self.calls.append((aggregate_id, version))
+        if self.on:
+            raise Crash
+
+
+@pytest.fixture
+def crash() -> CrashSwitch:
+    return CrashSwitch()
+
+
 @pytest.fixture(params=["memory", pytest.param("mongo", marks=pytest.mark.integration)])
-async def store(request: pytest.FixtureRequest, publisher: RecordingPublisher) -> AsyncIterator[AggregateStorePort]:
+async def store(
+    request: pytest.FixtureRequest, publisher: RecordingPublisher, crash: CrashSwitch
+) -> AsyncIterator[AggregateStorePort]:
     if request.param == "memory":
-        yield InMemoryAggregateStore(snapshots="things", publisher=publisher)
+        yield InMemoryAggregateStore(snapshots="things", publisher=publisher, after_write=crash)
         return
     client = make_client(request.getfixturevalue("mongodb_url"))
     try:
         mongo = AggregateStore(
-            client[request.getfixturevalue("mongo_database")], snapshots="things", publisher=publisher
+            client[request.getfixturevalue("mongo_database")],
+            snapshots="things",
+            publisher=publisher,
+            after_write=crash,
         )
         await mongo.ensure_indexes()
         yield mongo
@@ -222,3 +247,27 @@ async def test_concurrent_commits_have_exactly_one_winner(
     assert await store.get(aid) == {"_id": aid, "version": 2, "n": winners[0]}
     assert sequences(publisher) == [(aid, 1), (aid, 2)]
     assert [r["version"] for r in await store.history(aid)] == [2, 1]
+
+
+async def test_a_crash_after_the_write_leaves_the_events_to_the_sweep(
+    store: AggregateStorePort, publisher: RecordingPublisher, crash: CrashSwitch
+) -> None:
+    aid = new_id()
+    crash.on = True
+    with pytest.raises(Crash):
+        await commit(store, aid, 0, n=1)
+    assert crash.calls == [(aid, 1)]
+    assert await store.get(aid) == {"_id": aid, "version": 1, "n": 1}
+    assert publisher.published == []
+    assert await store.backlog() == 1
+    assert await store.publish_pending(older_than_s=0) == 1
+    assert sequences(publisher) == [(aid, 1)]
+    assert await store.backlog() == 0
+
+
+async def test_a_conflict_does_not_reach_the_after_write_hook(store: AggregateStorePort, crash: CrashSwitch) -> None:
+    aid = new_id()
+    await commit(store, aid, 0)
+    with pytest.raises(VersionConflict):
+        await commit(store, aid, 0)
+    assert crash.calls == [(aid, 1)]

@@ -6,11 +6,11 @@ import uuid
 from typing import Any
 
 import pytest
+from crm_shared.aggregates import AggregateStore
 from crm_shared.errors import VersionConflict
 from crm_shared.events import Actor, CloudEvent
 from crm_shared.kafka.producer import EventPublisher
 from crm_shared.mongo import find_by_ids, make_client, upsert_if_newer
-from crm_shared.outbox import AggregateStore
 from crm_shared.topics import Topics
 
 pytestmark = pytest.mark.integration
@@ -47,12 +47,26 @@ async def test_the_write_path_filters_on_id_only(
         await store.ensure_indexes()
         audit.clear()
         cid = str(uuid.uuid4())
-        event = CloudEvent(type="crm.test.changed", source="/crm/test", subject=cid, dataschema="urn:test",
-                           sequence=1, customerid=cid, actor=Actor(id="u").header_value(), data={})
-        await store.commit(aggregate_id=cid, expected_version=0, snapshot={"n": 1},
-                           events=[(topics.customer, event)], actor="u")
-        await store.commit(aggregate_id=cid, expected_version=1, snapshot={"n": 2},
-                           events=[(topics.customer, event.model_copy(update={"sequence": 2}))], actor="u")
+        event = CloudEvent(
+            type="crm.test.changed",
+            source="/crm/test",
+            subject=cid,
+            dataschema="urn:test",
+            sequence=1,
+            customerid=cid,
+            actor=Actor(id="u").header_value(),
+            data={},
+        )
+        await store.commit(
+            aggregate_id=cid, expected_version=0, snapshot={"n": 1}, events=[(topics.customer, event)], actor="u"
+        )
+        await store.commit(
+            aggregate_id=cid,
+            expected_version=1,
+            snapshot={"n": 2},
+            events=[(topics.customer, event.model_copy(update={"sequence": 2}))],
+            actor="u",
+        )
         with pytest.raises(VersionConflict):
             await store.commit(aggregate_id=cid, expected_version=1, snapshot={"n": 3}, events=[], actor="u")
         assert await store.get(cid) == {"_id": cid, "version": 2, "n": 2}

@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from crm_shared.aggregates import AggregateStore
 from crm_shared.errors import VersionConflict
 from crm_shared.events import Actor, CloudEvent
 from crm_shared.kafka.producer import EventPublisher
 from crm_shared.mongo import make_client
-from crm_shared.outbox import AggregateStore, OutboxRelay, revision_id
+from crm_shared.outbox import OutboxRelay, revision_id
+from crm_shared.periodic import Periodic
 from crm_shared.topics import Topics
 from kafka import KafkaConsumer
 
@@ -20,27 +22,57 @@ pytestmark = pytest.mark.integration
 
 
 def _event(cid: str, seq: int) -> CloudEvent:
-    return CloudEvent(type="crm.test.changed", source="/crm/test", subject=cid, dataschema="urn:test", sequence=seq,
-                      customerid=cid, actor=Actor(id="u").header_value(), data={"seq": seq})
+    return CloudEvent(
+        type="crm.test.changed",
+        source="/crm/test",
+        subject=cid,
+        dataschema="urn:test",
+        sequence=seq,
+        customerid=cid,
+        actor=Actor(id="u").header_value(),
+        data={"seq": seq},
+    )
 
 
-def _revision(cid: str, version: int, *, n: int, events: Sequence[CloudEvent] = (), topic: str = "",
-              published: bool = True, at: datetime | None = None) -> dict[str, object]:
+def _revision(
+    cid: str,
+    version: int,
+    *,
+    n: int,
+    events: Sequence[CloudEvent] = (),
+    topic: str = "",
+    published: bool = True,
+    at: datetime | None = None,
+) -> dict[str, object]:
     """A revision as AggregateStore.commit writes it, for states a crash or a race leaves."""
-    return {"_id": revision_id(cid, version), "aggregate_id": cid, "kind": "things", "version": version,
-            "snapshot": {"_id": cid, "version": version, "n": n},
-            "events": [{"topic": topic, "event": e.model_dump(mode="json")} for e in events],
-            "actor": "u", "changes": {}, "published": published, "created_at": at or datetime.now(UTC)}
+    return {
+        "_id": revision_id(cid, version),
+        "aggregate_id": cid,
+        "kind": "things",
+        "version": version,
+        "snapshot": {"_id": cid, "version": version, "n": n},
+        "events": [{"topic": topic, "event": e.model_dump(mode="json")} for e in events],
+        "actor": "u",
+        "changes": {},
+        "published": published,
+        "created_at": at or datetime.now(UTC),
+    }
 
 
 def _marker(cid: str, version: int, at: datetime) -> dict[str, object]:
-    return {"_id": revision_id(cid, version), "kind": "things", "aggregate_id": cid, "version": version,
-            "created_at": at}
+    return {
+        "_id": revision_id(cid, version),
+        "kind": "things",
+        "aggregate_id": cid,
+        "version": version,
+        "created_at": at,
+    }
 
 
 def _read_all(bootstrap: str, topic: str, expect: int) -> list[CloudEvent]:
-    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                      consumer_timeout_ms=4000, group_id=None)
+    c = KafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=4000, group_id=None
+    )
     out = []
     for m in c:
         out.append(CloudEvent.from_bytes(m.value))
@@ -60,12 +92,26 @@ async def test_concurrent_writers_one_wins_and_events_are_published_in_order(
         store = AggregateStore(client[mongo_database], snapshots="things", publisher=pub)
         await store.ensure_indexes()
         cid = str(uuid.uuid4())
-        await store.commit(aggregate_id=cid, expected_version=0, snapshot={"n": 0},
-                           events=[(topics.customer, _event(cid, 1))], actor="u")
+        await store.commit(
+            aggregate_id=cid,
+            expected_version=0,
+            snapshot={"n": 0},
+            events=[(topics.customer, _event(cid, 1))],
+            actor="u",
+        )
         results = await asyncio.gather(
-            *[store.commit(aggregate_id=cid, expected_version=1, snapshot={"n": i},
-                           events=[(topics.customer, _event(cid, 2))], actor="u") for i in range(4)],
-            return_exceptions=True)
+            *[
+                store.commit(
+                    aggregate_id=cid,
+                    expected_version=1,
+                    snapshot={"n": i},
+                    events=[(topics.customer, _event(cid, 2))],
+                    actor="u",
+                )
+                for i in range(4)
+            ],
+            return_exceptions=True,
+        )
         assert sum(isinstance(r, int) for r in results) == 1
         assert sum(isinstance(r, VersionConflict) for r in results) == 3
         assert (await store.get(cid) or {})["version"] == 2
@@ -91,17 +137,19 @@ async def test_sweeper_publishes_and_repairs_what_a_crash_left(
         await crashed.ensure_indexes()
         long_ago = datetime.now(UTC) - timedelta(minutes=1)
         await crashed.outbox.insert_one(_marker(cid, 1, long_ago))
-        await crashed.revisions.insert_one(_revision(cid, 1, n=1, events=[_event(cid, 1)], topic=topics.customer,
-                                                     published=False, at=long_ago))
+        await crashed.revisions.insert_one(
+            _revision(cid, 1, n=1, events=[_event(cid, 1)], topic=topics.customer, published=False, at=long_ago)
+        )
         store = AggregateStore(db, snapshots="things", publisher=pub)
         assert await store.backlog() == 1
-        relay = OutboxRelay([store], interval_s=0.05)
-        relay.start()
+        relay = OutboxRelay([store])
+        sweeper = Periodic("test-outbox", relay.sweep_once, 0.05)
+        sweeper.start()
         for _ in range(100):
             if await store.backlog() == 0:
                 break
             await asyncio.sleep(0.05)
-        await relay.stop()
+        await sweeper.stop()
         assert await store.backlog() == 0
         assert await store.get(cid) == {"_id": cid, "version": 1, "n": 1}
         events = _read_all(kafka_bootstrap_servers, topics.customer, 1)
@@ -124,12 +172,13 @@ async def test_relay_start_publishes_unmarked_revisions_and_drops_orphan_markers
         legacy, orphan, young = (str(uuid.uuid4()) for _ in range(3))
         long_ago = datetime.now(UTC) - timedelta(minutes=5)
         # written before markers existed: a revision nobody published, no marker
-        await store.revisions.insert_one(_revision(legacy, 1, n=7, events=[_event(legacy, 1)], topic=topics.customer,
-                                                   published=False, at=long_ago))
+        await store.revisions.insert_one(
+            _revision(legacy, 1, n=7, events=[_event(legacy, 1)], topic=topics.customer, published=False, at=long_ago)
+        )
         # markers whose writers lost the race or died before the revision insert
         await store.outbox.insert_one(_marker(orphan, 1, long_ago))
         await store.outbox.insert_one(_marker(young, 1, datetime.now(UTC) - timedelta(seconds=5)))
-        relay = OutboxRelay([store], interval_s=0.05)
+        relay = OutboxRelay([store])
         assert await relay.sweep_once() == 2  # the legacy revision and the old orphan marker
         assert await store.backlog() == 1  # the young marker stays: its writer may still be inserting
         assert await relay.sweep_once() == 0  # the full scan ran once
@@ -144,9 +193,7 @@ async def test_relay_start_publishes_unmarked_revisions_and_drops_orphan_markers
         await client.close()
 
 
-async def test_snapshot_written_out_of_order_ends_at_the_newest_version(
-    mongodb_url: str, mongo_database: str
-) -> None:
+async def test_snapshot_written_out_of_order_ends_at_the_newest_version(mongodb_url: str, mongo_database: str) -> None:
     client = make_client(mongodb_url)
     try:
         store = AggregateStore(client[mongo_database], snapshots="things", publisher=None)

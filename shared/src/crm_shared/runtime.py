@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from crm_shared.aggregates import faults
 from crm_shared.kafka.producer import EventPublisher
 from crm_shared.mongo import Database, Document, make_client, ping
 from crm_shared.settings import CrmSettings
@@ -29,12 +30,18 @@ class Infra:
 
     @classmethod
     async def open(cls, settings: CrmSettings, *, start_publisher: bool = True) -> Infra:
+        faults.install_from_env()  # before the stores that take its hooks are built
         client = make_client(settings.mongodb_url, app_name=settings.service_name, audit=settings.store_audit)
         publisher = EventPublisher(settings.kafka_bootstrap_servers, client_id=settings.service_name)
         if start_publisher:
             await _retry_start(publisher)
-        return cls(settings=settings, topics=Topics(settings.topic_prefix),
-                   db=client[settings.database_name], publisher=publisher, _client=client)
+        return cls(
+            settings=settings,
+            topics=Topics(settings.topic_prefix),
+            db=client[settings.database_name],
+            publisher=publisher,
+            _client=client,
+        )
 
     async def close(self) -> None:
         await self.publisher.stop()

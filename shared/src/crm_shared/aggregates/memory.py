@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from crm_shared.aggregates.faults import default_after_write
 from crm_shared.aggregates.port import AfterWrite
 from crm_shared.clock import Clock, utcnow
 from crm_shared.errors import VersionConflict
@@ -40,7 +41,7 @@ class InMemoryAggregateStore:
     ) -> None:
         self._kind = snapshots
         self._publisher = publisher
-        self._after_write = after_write
+        self._after_write = after_write if after_write is not None else default_after_write()
         self._clock = clock
         self._snapshots: dict[str, Document] = {}
         self._revisions: dict[str, Document] = {}
@@ -132,7 +133,7 @@ class InMemoryAggregateStore:
                 for r in self._revisions.values()
                 if not r["published"]
                 and (aggregate_id is None or r["aggregate_id"] == aggregate_id)
-                and (cutoff is None or r["created_at"] < cutoff)
+                and (cutoff is None or r["created_at"] <= cutoff)
             ),
             key=lambda r: (r["aggregate_id"], r["version"]),
         )[:limit]
