@@ -1,0 +1,39 @@
+import { Center, Loader } from '@mantine/core';
+import { lazy, Suspense } from 'react';
+import { Route, Routes } from 'react-router';
+import { Shell } from './layout/Shell';
+import { LiveProvider } from './live/LiveProvider';
+
+const HomePage = lazy(() => import('./features/home/HomePage'));
+const CustomersPage = lazy(() => import('./features/customers/CustomersPage'));
+const Customer360Page = lazy(() => import('./features/customer360/Customer360Page'));
+const BoardPage = lazy(() => import('./features/pipeline/BoardPage'));
+const LeadsPage = lazy(() => import('./features/leads/LeadsPage'));
+const TicketsPage = lazy(() => import('./features/tickets/TicketsPage'));
+const TicketPage = lazy(() => import('./features/tickets/TicketPage'));
+const DashboardsPage = lazy(() => import('./features/dashboards/DashboardsPage'));
+const AdminPage = lazy(() => import('./features/admin/AdminPage'));
+const NotFound = lazy(() => import('./features/home/NotFound'));
+
+export function AppRoutes() {
+  return (
+    <LiveProvider>
+      <Shell>
+        <Suspense fallback={<Center py="xl"><Loader aria-label="loading" /></Center>}>
+          <Routes>
+            <Route path="/" element={<HomePage />} />
+            <Route path="/customers" element={<CustomersPage />} />
+            <Route path="/customers/:id" element={<Customer360Page />} />
+            <Route path="/pipeline" element={<BoardPage />} />
+            <Route path="/leads" element={<LeadsPage />} />
+            <Route path="/tickets" element={<TicketsPage />} />
+            <Route path="/tickets/:id" element={<TicketPage />} />
+            <Route path="/dashboards" element={<DashboardsPage />} />
+            <Route path="/admin" element={<AdminPage />} />
+            <Route path="*" element={<NotFound />} />
+          </Routes>
+        </Suspense>
+      </Shell>
+    </LiveProvider>
+  );
+}

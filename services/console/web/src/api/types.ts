@@ -1,0 +1,285 @@
+// Shapes of the services' responses (checked against each service's /openapi.json).
+
+export type Money = string; // decimals come as strings: "12000.00"
+
+export interface Me {
+  sub: string;
+  name: string;
+  email: string;
+  roles: string[];
+  department: string | null;
+  teams: string[];
+  locale: string;
+  csrf_token: string;
+}
+
+export interface DevUser {
+  sub: string;
+  name: string;
+  email: string;
+  roles: string[];
+  department: string | null;
+  teams: string[];
+  locale: string;
+  title: string;
+}
+
+export interface AuthConfig {
+  mode: 'development' | 'oidc';
+  users?: DevUser[];
+}
+
+export interface Customer {
+  id: string;
+  kind: 'company' | 'person';
+  display_name: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  company_id: string | null;
+  company_name: string | null;
+  emails: string[];
+  phones: string[];
+  address: Record<string, string | null> | null;
+  region: string | null;
+  industry: string | null;
+  owner_id: string | null;
+  tier: string | null;
+  segment: string | null;
+  lifecycle_stage: string | null;
+  consent: Record<string, { granted?: boolean; at?: string; source?: string } | boolean | null>;
+  tags: string[];
+  custom_fields: Record<string, unknown>;
+  archived: boolean;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  merged_into: string | null;
+  merged_ids: string[];
+}
+
+export interface CustomerPage {
+  items: Customer[];
+  next_cursor: string | null;
+}
+
+export interface TimelineItem {
+  event_id: string;
+  time: string;
+  type: string;
+  summary: string;
+  actor: string | null;
+  source: string;
+  subject: string;
+}
+
+export interface HistoryEntry {
+  version: number;
+  at: string;
+  actor: string | null;
+  actor_id: string | null;
+  department: string | null;
+  type: string;
+  origin: string | null;
+  changes: { field: string; from: unknown; to: unknown }[];
+  merged_ids: string[] | null;
+  merged_into: string | null;
+  reason: string | null;
+}
+
+export interface View360 {
+  customer: Customer;
+  deals: {
+    open_count: number;
+    pipeline_value: Record<string, Money>;
+    weighted_value: Record<string, Money>;
+    won_count: number;
+    won_value: Record<string, Money>;
+  };
+  tickets: {
+    open_count: number;
+    open_by_priority: Record<string, number>;
+    sla_breaches: { open_tickets_breached: number; total: number };
+  };
+  last_activity_at: string | null;
+}
+
+export interface DuplicateCandidate {
+  customer_id: string;
+  display_name: string;
+  kind: string;
+  score: number;
+  reasons: { field?: string; kind?: string; detail?: string; [k: string]: unknown }[];
+}
+
+export interface FieldDefinition {
+  key: string;
+  label: string;
+  type: 'text' | 'number' | 'date' | 'enum';
+  options: string[];
+  description: string | null;
+}
+
+export interface Stage {
+  id: string;
+  name: string;
+  probability: number;
+  kind: 'open' | 'won' | 'lost';
+}
+
+export interface Pipeline {
+  id: string;
+  name: string;
+  stages: Stage[];
+  version: number;
+}
+
+export interface Deal {
+  id: string;
+  customer_id: string;
+  name: string;
+  pipeline_id: string;
+  stage: string;
+  stage_probability: number;
+  status: 'open' | 'won' | 'lost';
+  amount: Money;
+  currency: string;
+  expected_close_date: string | null;
+  owner_id: string | null;
+  team: string | null;
+  version: number;
+  close_reason: string | null;
+  updated_at: string;
+  customer?: { display_name: string | null } | null;
+}
+
+export interface Paged<T> {
+  items: T[];
+  total?: number;
+  limit?: number;
+  offset?: number;
+}
+
+export interface BoardColumn {
+  stage: string;
+  name: string;
+  probability: number;
+  count: number;
+  amount_sum: Money;
+  weighted_sum: Money;
+  currency: string;
+}
+
+export interface Board {
+  pipeline_id: string;
+  stages: BoardColumn[];
+}
+
+export interface Lead {
+  id: string;
+  first_name: string | null;
+  last_name: string | null;
+  company_name: string | null;
+  email: string | null;
+  phone: string | null;
+  source: string;
+  score: number;
+  status: string;
+  owner_id: string | null;
+  team: string | null;
+  region: string | null;
+  industry: string | null;
+  created_at: string;
+  version: number;
+  customer_id: string | null;
+  deal_id: string | null;
+  disqualify_reason: string | null;
+}
+
+export interface LeadImportResult {
+  imported: number;
+  already_imported: number;
+  failed: number;
+  created: { row: number; id: string }[];
+  existing: { row: number; id: string }[];
+  errors: { row: number; errors: { loc: string[]; msg: string; type: string }[] }[];
+}
+
+export interface FollowUp {
+  id: string;
+  subject: string;
+  due_at: string | null;
+  deal_id: string | null;
+  lead_id: string | null;
+  [k: string]: unknown;
+}
+
+export interface SlaRecord {
+  name?: string;
+  kind?: string;
+  due_at?: string | null;
+  breached?: boolean;
+  [k: string]: unknown;
+}
+
+export interface Ticket {
+  id: string;
+  customer_id: string;
+  subject: string;
+  description: string;
+  channel: string;
+  priority: 'low' | 'normal' | 'high' | 'urgent';
+  status: 'new' | 'open' | 'pending' | 'on_hold' | 'solved' | 'closed';
+  assignee_id: string | null;
+  group: string | null;
+  tags: string[];
+  first_response_at: string | null;
+  solved_at: string | null;
+  first_response_due_at: string | null;
+  resolution_due_at: string | null;
+  sla_breaches: string[];
+  comment_count: number;
+  created_at: string;
+  updated_at: string;
+  version: number;
+  csat: { rating: number; at: string; comment?: string | null } | null;
+  sla: { policy_name: string; warning_share: number | null; first_response_s: number; resolution_s: number } | null;
+  customer?: { display_name?: string | null; state?: string } | null;
+}
+
+export interface Comment {
+  id: string;
+  body: string;
+  public: boolean;
+  author_id: string;
+  author_kind: string;
+  created_at: string;
+}
+
+export interface NotificationItem {
+  id: string;
+  type: string;
+  title: string;
+  customer_id: string | null;
+  record_id: string | null;
+  time: string;
+  read: boolean;
+}
+
+export interface SavedView {
+  id: string;
+  name: string;
+  screen: string;
+  filters: Record<string, string>;
+  columns: string[];
+  sort: string;
+}
+
+export interface LiveChange {
+  topic: 'customer' | 'deal' | 'ticket' | 'lead';
+  type: string;
+  id: string;
+  customer_id?: string | null;
+  version?: number;
+  actor?: { id?: string; department?: string | null; name?: string | null } | null;
+  time: string;
+}

@@ -1,0 +1,200 @@
+import {
+  DndContext, DragOverlay, KeyboardSensor, PointerSensor, pointerWithin, rectIntersection, useDraggable, useDroppable, useSensor, useSensors,
+  type Announcements, type CollisionDetection, type DragEndEvent,
+} from '@dnd-kit/core';
+import { Alert, Anchor, Badge, Button, Card, Group, Modal, Paper, ScrollArea, Select, Stack, Text, Textarea, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { ApiError, problemMessage } from '../../api/client';
+import { sales } from '../../api/services';
+import type { BoardColumn, Deal, Stage } from '../../api/types';
+import { useCan } from '../../auth/session';
+import { useT } from '../../i18n';
+import { formatMoney } from '../../lib/format';
+import { columnKeyboardCoordinates } from './keyboard';
+
+const collision: CollisionDetection = (args) => {
+  const within = pointerWithin(args);
+  return within.length ? within : rectIntersection(args);
+};
+
+export default function BoardPage() {
+  const { t, locale } = useT();
+  const qc = useQueryClient();
+  const canMove = useCan('deal');
+  const [params, setParams] = useSearchParams();
+  const pipelines = useQuery({ queryKey: ['pipelines'], queryFn: sales.pipelines });
+  const pipelineId = params.get('pipeline') ?? pipelines.data?.items[0]?.id ?? 'default';
+  const pipeline = pipelines.data?.items.find((p) => p.id === pipelineId);
+  const deals = useQuery({ queryKey: ['deals', 'board', pipelineId], queryFn: () => sales.deals({ pipeline_id: pipelineId, limit: 500 }) });
+  const board = useQuery({ queryKey: ['board', pipelineId], queryFn: () => sales.board(pipelineId), retry: false });
+  const [moving, setMoving] = useState<Record<string, string>>({});
+  const [activeId, setActiveId] = useState<string | null>(null);
+  const [closing, setClosing] = useState<{ deal: Deal; stage: Stage } | null>(null);
+  const sensors = useSensors(
+    useSensor(PointerSensor, { activationConstraint: { distance: 5 } }),
+    useSensor(KeyboardSensor, { coordinateGetter: columnKeyboardCoordinates }),
+  );
+
+  const stageName = (s: Stage | { stage: string; name: string }) => {
+    const id = 'id' in s ? s.id : s.stage;
+    return t(`stages.${id}`, { defaultValue: s.name });
+  };
+  const byStage = useMemo(() => {
+    const m = new Map<string, Deal[]>();
+    for (const d of deals.data?.items ?? []) {
+      const stage = moving[d.id] ?? d.stage;
+      m.set(stage, [...(m.get(stage) ?? []), d]);
+    }
+    return m;
+  }, [deals.data, moving]);
+  const dealById = new Map((deals.data?.items ?? []).map((d) => [d.id, d]));
+  const columnsFromServer = new Map<string, BoardColumn>((board.data?.stages ?? []).map((c) => [c.stage, c]));
+
+  async function move(deal: Deal, stage: Stage, reason?: string) {
+    setMoving((m) => ({ ...m, [deal.id]: stage.id }));
+    try {
+      await sales.moveStage(deal.id, stage.id, deal.version, reason);
+    } catch (e) {
+      notifications.show({
+        color: e instanceof ApiError && e.status === 412 ? 'orange' : 'red',
+        message: e instanceof ApiError && e.status === 412 ? t('board.stale', { name: deal.name }) : problemMessage(e),
+      });
+    } finally {
+      await Promise.all([
+        qc.invalidateQueries({ queryKey: ['deals'] }),
+        qc.invalidateQueries({ queryKey: ['board'] }),
+      ]);
+      setMoving((m) => {
+        const { [deal.id]: _, ...rest } = m;
+        return rest;
+      });
+    }
+  }
+
+  function onDragEnd(e: DragEndEvent) {
+    setActiveId(null);
+    const deal = dealById.get(String(e.active.id));
+    const stage = pipeline?.stages.find((s) => s.id === e.over?.id);
+    if (!deal || !stage || stage.id === (moving[deal.id] ?? deal.stage)) return;
+    if (stage.kind === 'won' || stage.kind === 'lost') setClosing({ deal, stage });
+    else void move(deal, stage);
+  }
+
+  const announcements: Announcements = {
+    onDragStart: ({ active }) => t('board.a11y.picked', { name: dealById.get(String(active.id))?.name ?? '' }),
+    onDragOver: ({ active, over }) => over ? t('board.a11y.over', { name: dealById.get(String(active.id))?.name ?? '', stage: stageName(pipeline?.stages.find((s) => s.id === over.id) ?? { stage: String(over.id), name: String(over.id) }) }) : '',
+    onDragEnd: ({ active, over }) => over ? t('board.a11y.dropped', { name: dealById.get(String(active.id))?.name ?? '', stage: stageName(pipeline?.stages.find((s) => s.id === over.id) ?? { stage: String(over.id), name: String(over.id) }) }) : t('board.a11y.cancelled'),
+    onDragCancel: () => t('board.a11y.cancelled'),
+  };
+
+  const active = activeId ? dealById.get(activeId) : undefined;
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>{t('nav.pipeline')}</Title>
+        <Select aria-label={t('board.pipeline')} value={pipelineId} w={240}
+          data={(pipelines.data?.items ?? []).map((p) => ({ value: p.id, label: p.name }))}
+          onChange={(v) => v && setParams({ pipeline: v })} data-testid="pipeline-select" />
+      </Group>
+      {canMove && <Text size="sm" c="dimmed">{t('board.hint')}</Text>}
+      {deals.error ? <Alert color="red">{problemMessage(deals.error)}</Alert> : null}
+      <DndContext sensors={sensors} collisionDetection={collision} onDragStart={(e) => setActiveId(String(e.active.id))}
+        onDragEnd={onDragEnd} onDragCancel={() => setActiveId(null)}
+        accessibility={{ announcements, screenReaderInstructions: { draggable: t('board.a11y.instructions') } }}>
+        <ScrollArea type="auto" offsetScrollbars>
+          <Group align="flex-start" wrap="nowrap" gap="sm" pb="sm">
+            {(pipeline?.stages ?? []).map((s) => (
+              <Column key={s.id} stage={s} title={stageName(s)} deals={byStage.get(s.id) ?? []} totals={columnsFromServer.get(s.id)}
+                canMove={canMove} locale={locale} />
+            ))}
+          </Group>
+        </ScrollArea>
+        <DragOverlay>{active ? <DealCard deal={active} locale={locale} overlay /> : null}</DragOverlay>
+      </DndContext>
+      <CloseDialog closing={closing} onCancel={() => setClosing(null)}
+        onConfirm={(reason) => { if (closing) void move(closing.deal, closing.stage, reason); setClosing(null); }} />
+    </Stack>
+  );
+}
+
+function Column({ stage, title, deals, totals, canMove, locale }: {
+  stage: Stage; title: string; deals: Deal[]; totals: BoardColumn | undefined; canMove: boolean; locale: string;
+}) {
+  const { t } = useT();
+  const { setNodeRef, isOver } = useDroppable({ id: stage.id });
+  const color = stage.kind === 'won' ? 'green' : stage.kind === 'lost' ? 'gray' : 'indigo';
+  return (
+    <Paper ref={setNodeRef} withBorder p="xs" w={260} miw={260} data-testid={`board-column-${stage.id}`} aria-label={title}
+      role="region" style={{ background: isOver ? 'var(--mantine-color-indigo-0)' : 'var(--mantine-color-gray-0)', minHeight: 400 }}>
+      <Group justify="space-between" mb={4} wrap="nowrap">
+        <Text fw={700} size="sm" truncate>{title}</Text>
+        <Badge color={color} variant="light" data-testid="column-count">{totals ? totals.count : '—'}</Badge>
+      </Group>
+      <Group gap={6} mb="xs">
+        <Text size="xs" c="dimmed">{t('board.sum')}</Text>
+        <Text size="xs" fw={600} data-testid="column-sum">{totals ? formatMoney(totals.amount_sum, totals.currency, locale) : '—'}</Text>
+        <Text size="xs" c="dimmed">{t('board.weighted', { p: stage.probability })}</Text>
+        <Text size="xs" fw={600} data-testid="column-weighted">{totals ? formatMoney(totals.weighted_sum, totals.currency, locale) : '—'}</Text>
+      </Group>
+      <Stack gap={6}>
+        {deals.map((d) => (canMove ? <DraggableDeal key={d.id} deal={d} locale={locale} /> : <DealCard key={d.id} deal={d} locale={locale} />))}
+      </Stack>
+    </Paper>
+  );
+}
+
+function DraggableDeal({ deal, locale }: { deal: Deal; locale: string }) {
+  const { t } = useT();
+  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: deal.id });
+  return (
+    <div ref={setNodeRef} {...attributes} {...listeners} aria-roledescription={t('board.a11y.card')} style={{ opacity: isDragging ? 0.4 : 1, cursor: 'grab', borderRadius: 8 }}>
+      <DealCard deal={deal} locale={locale} />
+    </div>
+  );
+}
+
+function DealCard({ deal, locale, overlay }: { deal: Deal; locale: string; overlay?: boolean }) {
+  const { t } = useT();
+  return (
+    <Card withBorder padding="xs" shadow={overlay ? 'md' : undefined} data-testid={overlay ? undefined : `deal-card-${deal.id}`} data-version={deal.version}>
+      <Text size="sm" fw={600} lineClamp={2}>{deal.name}</Text>
+      {overlay ? (
+        <Text size="xs" c="dimmed">{deal.customer?.display_name ?? '—'}</Text>
+      ) : (
+        <Anchor component={Link} to={`/customers/${deal.customer_id}`} size="xs" c="dimmed" onPointerDown={(e) => e.stopPropagation()}
+          onKeyDown={(e) => e.stopPropagation()}>
+          {deal.customer?.display_name ?? '—'}
+        </Anchor>
+      )}
+      <Group justify="space-between" mt={4}>
+        <Text size="sm">{formatMoney(deal.amount, deal.currency, locale)}</Text>
+        <Text size="xs" c="dimmed">{deal.owner_id ?? ''}</Text>
+      </Group>
+      {deal.status !== 'open' && deal.close_reason && <Text size="xs" c="dimmed">{t('board.reason')}: {deal.close_reason}</Text>}
+    </Card>
+  );
+}
+
+function CloseDialog({ closing, onCancel, onConfirm }: { closing: { deal: Deal; stage: Stage } | null; onCancel: () => void; onConfirm: (reason: string) => void }) {
+  const { t } = useT();
+  const [reason, setReason] = useState('');
+  const won = closing?.stage.kind === 'won';
+  return (
+    <Modal opened={closing !== null} onClose={onCancel} title={won ? t('board.wonTitle') : t('board.lostTitle')} centered>
+      <form onSubmit={(e) => { e.preventDefault(); onConfirm(reason.trim()); setReason(''); }} data-testid="close-dialog">
+        <Text size="sm" mb="xs">{closing?.deal.name}</Text>
+        <Textarea label={won ? t('board.wonReason') : t('board.lostReason')} value={reason} required={!won} autoFocus
+          onChange={(e) => setReason(e.currentTarget.value)} data-testid="close-reason" />
+        <Group justify="flex-end" mt="md">
+          <Button variant="default" onClick={onCancel}>{t('common.cancel')}</Button>
+          <Button type="submit" color={won ? 'green' : 'red'} disabled={!won && !reason.trim()} data-testid="close-confirm">
+            {won ? t('board.markWon') : t('board.markLost')}
+          </Button>
+        </Group>
+      </form>
+    </Modal>
+  );
+}
