@@ -30,13 +30,13 @@ test-unit: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy -p crm_shared -p crm_contacts -p crm_sales -p crm_service_desk -p crm_notifications -p crm_devtools
-	$(PY) -m crm_shared.events.schemas --check
+	$(PY) -m crm_devtools.contracts --check
 
 fmt: install
 	$(VENV)/bin/ruff check --fix .
 
 schemas: install  ## regenerate docs/events from the event models
-	$(PY) -m crm_shared.events.schemas
+	$(PY) -m crm_devtools.contracts
 
 infra-up: install
 	$(CRM) infra up

@@ -6,9 +6,9 @@ from typing import Any
 
 import orjson
 import pytest
+from crm_devtools.contracts.schemas import ASYNCAPI_FILE, default_docs_dir
 from crm_shared.events import registered_events
 from crm_shared.events.catalog import PUBLISHERS
-from crm_shared.events.schemas import ASYNCAPI_FILE, default_docs_dir
 from crm_shared.topics import Topics
 from jsonschema import Draft202012Validator
 

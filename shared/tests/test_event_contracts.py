@@ -9,11 +9,8 @@ from typing import Any
 
 import orjson
 import pytest
-from crm_shared.events import CloudEvent, registered_events
-from crm_shared.events.catalog import PUBLISHERS
-from crm_shared.events.compat import check_compatible
-from crm_shared.events.samples import sample_data, sample_events
-from crm_shared.events.schemas import (
+from crm_devtools.contracts.compat import check_compatible
+from crm_devtools.contracts.schemas import (
     ASYNCAPI_FILE,
     ENVELOPE_FILE,
     README_FILE,
@@ -23,12 +20,15 @@ from crm_shared.events.schemas import (
     main,
     schema_file,
 )
+from crm_shared.events import CloudEvent, registered_events
+from crm_shared.events.catalog import PUBLISHERS
+from crm_shared.events.samples import sample_data, sample_events
 from crm_shared.topics import Topics
 from jsonschema import Draft202012Validator, FormatChecker
 
 DOCS = default_docs_dir()
 TYPES = sorted(registered_events())
-REGEN = "run `python -m crm_shared.events.schemas` and commit docs/events"
+REGEN = "run `python -m crm_devtools.contracts` and commit docs/events"
 
 
 def _committed(name: str) -> Any:
@@ -142,19 +142,22 @@ def _changed(path: list[str], value: Any = None, *, delete: bool = False) -> dic
         (_changed(["properties", "size"], delete=True), "size: property removed"),
         (_changed(["properties", "name"], {"type": "integer"}), "name: type changed"),
         (_changed(["properties", "tags", "items"], {"type": "integer"}), "tags[]: type changed"),
-        (_changed(["properties", "status", "anyOf", 0, "enum"], ["a"]),
-         'status: enum values removed: "b"'),
+        (_changed(["properties", "status", "anyOf", 0, "enum"], ["a"]), 'status: enum values removed: "b"'),
         (_changed(["properties", "name", "enum"], ["x"]), "name: enum introduced"),
         (_changed(["required"], ["name", "size"]), "size: property newly required"),
-        (_changed(["required"], ["name", "extra"]) | {"properties": {
-            **BASE["properties"], "extra": {"type": "string"}}}, "extra: new required property"),
+        (
+            _changed(["required"], ["name", "extra"])
+            | {"properties": {**BASE["properties"], "extra": {"type": "string"}}},
+            "extra: new required property",
+        ),
         (_changed(["properties", "size", "maximum"], 50), "size: maximum narrowed"),
         (_changed(["properties", "size", "minimum"], 1), "size: minimum narrowed"),
         (_changed(["properties", "name", "pattern"], "^[a-z]+$"), "name: pattern changed"),
-        (_changed(["properties", "status"], {"enum": ["a", "b"], "type": "string"}),
-         "status: type changed from null|string to string"),
-        (_changed(["$defs", "Item", "properties", "kind", "enum"], ["x"]),
-         '$defs.Item.kind: enum values removed: "y"'),
+        (
+            _changed(["properties", "status"], {"enum": ["a", "b"], "type": "string"}),
+            "status: type changed from null|string to string",
+        ),
+        (_changed(["$defs", "Item", "properties", "kind", "enum"], ["x"]), '$defs.Item.kind: enum values removed: "y"'),
         (_changed(["$defs", "Item", "properties"], {}), "$defs.Item.kind: property removed"),
     ],
 )

@@ -21,7 +21,7 @@ class EventData(BaseModel):
 
     Consumers ignore fields they do not know (``extra="ignore"``) so that adding an
     optional field is a compatible change; removing or retyping one needs a new
-    ``schema_version`` (see ``crm_shared.events.compat``).
+    ``schema_version`` (see ``crm_devtools.contracts.compat``).
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True)

@@ -13,12 +13,12 @@ import inspect
 from typing import Any
 
 import orjson
-
 from crm_shared.events.base import EventData, registered_events
 from crm_shared.events.catalog import PUBLISHERS, SUBSCRIBERS
 from crm_shared.events.envelope import CONTENT_TYPE, CloudEvent
-from crm_shared.events.schemas import data_schema, envelope_schema
 from crm_shared.topics import PARTITIONS, Topics
+
+from crm_devtools.contracts.schemas import data_schema, envelope_schema
 
 Schema = dict[str, Any]
 
@@ -96,11 +96,13 @@ def _message(cls: type[EventData], example: CloudEvent | None) -> Schema:
         "x-schema-version": cls.schema_version,
     }
     if example is not None:
-        message["examples"] = [{
-            "name": "sample",
-            "headers": {k: v.decode() for k, v in example.kafka_headers()},
-            "payload": orjson.loads(example.to_bytes()),
-        }]
+        message["examples"] = [
+            {
+                "name": "sample",
+                "headers": {k: v.decode() for k, v in example.kafka_headers()},
+                "payload": orjson.loads(example.to_bytes()),
+            }
+        ]
     return message
 
 
@@ -142,23 +144,29 @@ def build_asyncapi() -> Schema:
             "title": spec.name,
             "description": spec.description,
             "messages": {n: {"$ref": f"#/components/messages/{n}"} for n in names},
-            "bindings": {"kafka": {
-                "partitions": spec.partitions or PARTITIONS,
-                "topicConfiguration": _topic_config(spec.config),
-                "bindingVersion": KAFKA_BINDING,
-            }},
+            "bindings": {
+                "kafka": {
+                    "partitions": spec.partitions or PARTITIONS,
+                    "topicConfiguration": _topic_config(spec.config),
+                    "bindingVersion": KAFKA_BINDING,
+                }
+            },
         }
         refs = [{"$ref": f"#/channels/{spec.key}/messages/{n}"} for n in names]
         channel_ref = {"$ref": f"#/channels/{spec.key}"}
         publisher = PUBLISHERS[spec.key]
         operations[_camel(publisher, "send", spec.key)] = {
-            "action": "send", "channel": channel_ref, "messages": refs,
+            "action": "send",
+            "channel": channel_ref,
+            "messages": refs,
             "title": f"{publisher} publishes {spec.name}",
             "x-service": publisher,
         }
         for consumer in SUBSCRIBERS.get(spec.key, ()):
             operations[_camel(consumer, "receive", spec.key)] = {
-                "action": "receive", "channel": channel_ref, "messages": refs,
+                "action": "receive",
+                "channel": channel_ref,
+                "messages": refs,
                 "title": f"{consumer} consumes {spec.name}",
                 "x-service": consumer,
             }
@@ -172,11 +180,13 @@ def build_asyncapi() -> Schema:
             " own (`dataschema`). See docs/events/README.md.",
         },
         "defaultContentType": CONTENT_TYPE,
-        "servers": {"local": {
-            "host": LOCAL_BOOTSTRAP, "protocol": "kafka",
-            "description": "Local single-node KRaft broker (`make dev`); elsewhere use"
-            " KAFKA_BOOTSTRAP_SERVERS.",
-        }},
+        "servers": {
+            "local": {
+                "host": LOCAL_BOOTSTRAP,
+                "protocol": "kafka",
+                "description": "Local single-node KRaft broker (`make dev`); elsewhere use KAFKA_BOOTSTRAP_SERVERS.",
+            }
+        },
         "channels": channels,
         "operations": operations,
         "components": {"schemas": shared, "messages": messages},

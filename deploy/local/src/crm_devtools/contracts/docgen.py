@@ -12,12 +12,12 @@ import re
 from typing import Any
 
 import orjson
-
 from crm_shared.events.base import EventData, registered_events
 from crm_shared.events.catalog import PUBLISHERS
 from crm_shared.events.envelope import CloudEvent
-from crm_shared.events.schemas import data_schema, schema_file
 from crm_shared.topics import Topics
+
+from crm_devtools.contracts.schemas import data_schema, schema_file
 
 Schema = dict[str, Any]
 
@@ -28,8 +28,7 @@ KEYS = {
     "lead": "subject: the lead id; key: the lead's customer id, or `lead:<lead id>` until it"
     " is converted; sequence: the lead's version.",
     "deal": "subject: the deal id; key: the deal's customer id; sequence: the deal's version.",
-    "ticket": "subject: the ticket id; key: the ticket's customer id; sequence: the ticket's"
-    " version.",
+    "ticket": "subject: the ticket id; key: the ticket's customer id; sequence: the ticket's version.",
     "notification": "subject: the delivery id; key: the `customerid` of the event that"
     " triggered the notification; sequence: the number of attempts.",
 }
@@ -87,14 +86,12 @@ def topics_section() -> str:
     by_topic: dict[str, list[str]] = {}
     for cls in _ordered_types():
         by_topic.setdefault(cls.topic, []).append(f"`{cls.event_type}`")
-    rows = ["| topic | key | partitions | config | published by | event types |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| topic | key | partitions | config | published by | event types |", "|---|---|---|---|---|---|"]
     for spec in Topics().all():
         config = ", ".join(f"`{k}={v}`" for k, v in sorted(spec.config.items()))
         publisher = PUBLISHERS.get(spec.key, "any consumer (its own dead letters)")
         types = ", ".join(by_topic.get(spec.key, [])) or _cell(spec.description)
-        rows.append(f"| `{spec.name}` | `{spec.key}` | {spec.partitions} | {config} |"
-                    f" {publisher} | {types} |")
+        rows.append(f"| `{spec.name}` | `{spec.key}` | {spec.partitions} | {config} | {publisher} | {types} |")
     return "\n".join(rows)
 
 
@@ -112,14 +109,18 @@ def events_section() -> str:
         doc = inspect.cleandoc(cls.__doc__ or "")
         schema = data_schema(cls)
         link = schema_file(cls.event_type, cls.schema_version)
-        out += [f"#### `{cls.event_type}`", "",
-                f"`{cls.__name__}`, schema v{cls.schema_version}: [{link}]({link})", "", doc, ""]
+        out += [
+            f"#### `{cls.event_type}`",
+            "",
+            f"`{cls.__name__}`, schema v{cls.schema_version}: [{link}]({link})",
+            "",
+            doc,
+            "",
+        ]
         out += [*_fields(schema), ""]
         if cls.event_type in samples:
-            sample = orjson.dumps(orjson.loads(samples[cls.event_type].to_bytes()),
-                                  option=orjson.OPT_INDENT_2).decode()
-            out += ["<details><summary>Example</summary>", "", "```json", sample, "```", "",
-                    "</details>", ""]
+            sample = orjson.dumps(orjson.loads(samples[cls.event_type].to_bytes()), option=orjson.OPT_INDENT_2).decode()
+            out += ["<details><summary>Example</summary>", "", "```json", sample, "```", "", "</details>", ""]
     return "\n".join(out).rstrip()
 
 
@@ -129,8 +130,7 @@ def snapshots_section() -> str:
         defs.update(data_schema(cls).get("$defs", {}))
     out: list[str] = []
     for name in sorted(defs):
-        out += [f"### {name}", "", _cell(defs[name].get("description", "")), "",
-                *_fields(defs[name]), ""]
+        out += [f"### {name}", "", _cell(defs[name].get("description", "")), "", *_fields(defs[name]), ""]
     return "\n".join(out).rstrip()
 
 
@@ -156,12 +156,9 @@ SKELETON = """# Event catalogue
 def render_readme(current: str) -> str:
     """``current`` with its generated regions replaced by fresh content."""
     text = current or SKELETON
-    sections = {"topics": topics_section, "events": events_section,
-                "snapshots": snapshots_section}
+    sections = {"topics": topics_section, "events": events_section, "snapshots": snapshots_section}
     for name, render in sections.items():
-        pattern = re.compile(
-            rf"(<!-- BEGIN GENERATED: {name} -->\n).*?(<!-- END GENERATED: {name} -->)", re.S
-        )
+        pattern = re.compile(rf"(<!-- BEGIN GENERATED: {name} -->\n).*?(<!-- END GENERATED: {name} -->)", re.S)
         if not pattern.search(text):
             raise ValueError(f"README.md lacks the GENERATED: {name} markers")
         body = render()

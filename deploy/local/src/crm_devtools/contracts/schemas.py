@@ -1,7 +1,7 @@
 """Generate the committed event contract: JSON Schemas, AsyncAPI, README catalogue.
 
-    python -m crm_shared.events.schemas            # (re)write docs/events/
-    python -m crm_shared.events.schemas --check    # exit 1 if docs/events/ is stale
+    python -m crm_devtools.contracts            # (re)write docs/events/  (make schemas)
+    python -m crm_devtools.contracts --check    # exit 1 if docs/events/ is stale  (make lint)
 
 Writes ``docs/events/schemas/<type>.v<version>.json`` (JSON Schema 2020-12 of the
 event's ``data``, ``$id`` = its ``dataschema`` URN), ``docs/events/envelope.json``,
@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
 from crm_shared.events.base import EventData, registered_events
-from crm_shared.events.compat import check_compatible
 from crm_shared.events.envelope import CloudEvent
+
+from crm_devtools.contracts.compat import check_compatible
+from crm_devtools.paths import repo_root
 
 Schema = dict[str, Any]
 
@@ -36,7 +37,7 @@ README_FILE = "README.md"
 
 def default_docs_dir() -> Path:
     """``docs/events`` of the repository this package is checked out in."""
-    return Path(__file__).resolve().parents[4] / "docs" / "events"
+    return repo_root() / "docs" / "events"
 
 
 def schema_file(event_type: str, version: int) -> str:
@@ -71,8 +72,8 @@ def dumps(document: Any) -> str:
 
 def generate(docs_dir: Path) -> dict[str, str]:
     """Every generated file, by path relative to ``docs_dir``, in a stable order."""
-    from crm_shared.events.asyncapi import build_asyncapi
-    from crm_shared.events.docgen import render_readme
+    from crm_devtools.contracts.asyncapi import build_asyncapi
+    from crm_devtools.contracts.docgen import render_readme
 
     files: dict[str, str] = {}
     for event_type, cls in registered_events().items():
@@ -124,35 +125,33 @@ def write(docs_dir: Path, *, keep: Sequence[str] = ()) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crm_shared.events.schemas",
-                                     description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if docs/events is stale or a change breaks")
-    parser.add_argument("--force", action="store_true",
-                        help="overwrite a schema even if the change breaks it (unreleased types)")
-    parser.add_argument("--docs", type=Path, default=default_docs_dir(),
-                        help="the docs/events directory (default: %(default)s)")
+    parser = argparse.ArgumentParser(
+        prog="python -m crm_devtools.contracts", description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="do not write; exit 1 if docs/events is stale or a change breaks"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite a schema even if the change breaks it (unreleased types)"
+    )
+    parser.add_argument(
+        "--docs", type=Path, default=default_docs_dir(), help="the docs/events directory (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     docs_dir: Path = args.docs
     breaks = breaking_changes(docs_dir)
     for event_type, lines in breaks.items():
-        print(f"BREAKING {event_type} (bump its schema_version):", file=sys.stderr)
+        print(f"BREAKING {event_type} (bump its schema_version):", file=sys.stderr)  # noqa: T201 - a command-line tool
         for line in lines:
-            print(f"  - {line}", file=sys.stderr)
+            print(f"  - {line}", file=sys.stderr)  # noqa: T201 - a command-line tool
     if args.check:
         stale = stale_files(docs_dir)
         for name in stale:
-            print(f"stale: {name} (run python -m crm_shared.events.schemas)", file=sys.stderr)
+            print(f"stale: {name} (run python -m crm_devtools.contracts)", file=sys.stderr)  # noqa: T201 - a command-line tool
         return 1 if stale or breaks else 0
-    keep = [] if args.force else [
-        schema_file(t, registered_events()[t].schema_version) for t in breaks
-    ]
+    keep = [] if args.force else [schema_file(t, registered_events()[t].schema_version) for t in breaks]
     for name in keep:
-        print(f"kept {name}: bump schema_version, or --force", file=sys.stderr)
+        print(f"kept {name}: bump schema_version, or --force", file=sys.stderr)  # noqa: T201 - a command-line tool
     for name in write(docs_dir, keep=keep):
-        print(f"wrote {name}")
+        print(f"wrote {name}")  # noqa: T201 - a command-line tool
     return 1 if keep else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

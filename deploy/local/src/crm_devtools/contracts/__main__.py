@@ -1,0 +1,3 @@
+from crm_devtools.contracts.schemas import main
+
+raise SystemExit(main())
