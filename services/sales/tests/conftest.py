@@ -11,10 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
+from crm_devtools.testkit import FakeClock, api_client, eventually, running_worker
+from crm_sales.adapters.memory import FakeContacts
 from crm_sales.bootstrap import Container, build
-from crm_sales.domain.common import stable_id, utcnow
+from crm_sales.domain.common import to_ms
 from crm_sales.entrypoints.api import create_api
-from crm_sales.errors import DependencyUnavailable
 from crm_sales.settings import SalesSettings
 from crm_shared.auth import mint_token
 from crm_shared.events import CloudEvent
@@ -37,62 +38,18 @@ class RecordingPublisher:
         return [e.type for _, e in self.sent if subject is None or e.subject == subject]
 
 
-class FakeContacts:
-    """The contacts API as sales uses it; same Idempotency-Key, same customer."""
-
-    def __init__(self) -> None:
-        self.by_key: dict[str, str] = {}
-        self.by_email: dict[str, str] = {}
-        self.bodies: dict[str, dict[str, Any]] = {}
-        self.calls: list[str] = []
-        self.fail_create_after_commit = 0  # create, then raise as if the answer was lost
-        self.down = False
-
-    async def find_customer_by_email(self, email: str) -> str | None:
-        self.calls.append(f"find:{email}")
-        if self.down:
-            raise DependencyUnavailable("contacts down")
-        return self.by_email.get(email)
-
-    async def create_customer(self, body: dict[str, Any], *, idempotency_key: str) -> str:
-        self.calls.append(f"create:{idempotency_key}")
-        if self.down:
-            raise DependencyUnavailable("contacts down")
-        customer_id = self.by_key.get(idempotency_key)
-        if customer_id is None:
-            customer_id = stable_id("fake-customer", idempotency_key)
-            self.by_key[idempotency_key] = customer_id
-            self.bodies[customer_id] = body
-            for email in body.get("emails", []):
-                self.by_email.setdefault(email, customer_id)
-        if self.fail_create_after_commit:
-            self.fail_create_after_commit -= 1
-            raise DependencyUnavailable("the answer was lost")
-        return customer_id
-
-    @property
-    def customers(self) -> int:
-        return len(self.bodies)
-
-
-class FakeClock:
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> datetime:
-        self.now += timedelta(**kw)
-        return self.now
-
-
 @pytest.fixture
-def sales_settings(mongodb_url: str, kafka_bootstrap_servers: str, mongo_database: str,
-                   topic_prefix: str) -> SalesSettings:
-    return SalesSettings(MONGODB_URL=mongodb_url, KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap_servers,
-                         mongodb_database=mongo_database, topic_prefix=topic_prefix, env="test",
-                         follow_up_idle_days=7)
+def sales_settings(
+    mongodb_url: str, kafka_bootstrap_servers: str, mongo_database: str, topic_prefix: str
+) -> SalesSettings:
+    return SalesSettings(
+        MONGODB_URL=mongodb_url,
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap_servers,
+        mongodb_database=mongo_database,
+        topic_prefix=topic_prefix,
+        env="test",
+        follow_up_idle_days=7,
+    )
 
 
 @pytest.fixture
@@ -107,16 +64,18 @@ def contacts() -> FakeContacts:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(to_ms(datetime.now(UTC)))
 
 
 @pytest.fixture
-async def container(sales_settings: SalesSettings, publisher: RecordingPublisher, contacts: FakeContacts,
-                    clock: FakeClock) -> AsyncIterator[Container]:
+async def container(
+    sales_settings: SalesSettings, publisher: RecordingPublisher, contacts: FakeContacts, clock: FakeClock
+) -> AsyncIterator[Container]:
     client = make_client(sales_settings.mongodb_url)
-    c = build(sales_settings, db=client[sales_settings.database_name], publisher=publisher, contacts=contacts,
-              clock=clock)
-    await c.start()
+    c = build(
+        sales_settings, db=client[sales_settings.database_name], publisher=publisher, contacts=contacts, clock=clock
+    )
+    await c.provision_store()
     try:
         yield c
     finally:
@@ -125,9 +84,10 @@ async def container(sales_settings: SalesSettings, publisher: RecordingPublisher
 
 @pytest.fixture
 async def api(container: Container, sales_settings: SalesSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_api(sales_settings, container=container)
-    app.state.container = container
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sales") as client:
+    async def same() -> Container:
+        return container
+
+    async with api_client(create_api(sales_settings, container_factory=same), base_url="http://sales") as client:
         yield client
 
 
@@ -139,20 +99,42 @@ def auth(sales_settings: SalesSettings) -> Auth:
     """``auth("alice", "sales", teams=["emea"])`` -> Authorization header."""
 
     def make(sub: str, *roles: str, teams: list[str] | None = None, kind: str = "user") -> dict[str, str]:
-        token = mint_token(sales_settings, sub=sub, roles=list(roles), teams=teams, kind=kind,  # type: ignore[arg-type]
-                           department="sales")
+        token = mint_token(
+            sales_settings,
+            sub=sub,
+            roles=list(roles),
+            teams=teams,
+            kind=kind,  # type: ignore[arg-type]
+            department="sales",
+        )
         return {"Authorization": f"Bearer {token}"}
 
     return make
 
 
-async def seed_customer(container: Container, customer_id: str | None = None, *, name: str = "Nordwind Logistik",
-                        emails: Sequence[str] = (), version: int = 1) -> str:
+async def seed_customer(
+    container: Container,
+    customer_id: str | None = None,
+    *,
+    name: str = "Nordwind Logistik",
+    emails: Sequence[str] = (),
+    version: int = 1,
+) -> str:
     """Put a customer in the replica as if its event had been consumed."""
     customer_id = customer_id or str(uuid.uuid4())
-    await container.replica_repo.upsert(customer_id, version, {
-        "kind": "company", "display_name": name, "company_name": name, "emails": list(emails), "phones": [],
-        "lifecycle_stage": "opportunity", "erased": False})
+    await container.ports.replica.upsert(
+        customer_id,
+        version,
+        {
+            "kind": "company",
+            "display_name": name,
+            "company_name": name,
+            "emails": list(emails),
+            "phones": [],
+            "lifecycle_stage": "opportunity",
+            "erased": False,
+        },
+    )
     return customer_id
 
 
@@ -203,7 +185,7 @@ async def live(sales_settings: SalesSettings, topics: Any, contacts: FakeContact
     """The production wiring (real producer) on this test's topics and database."""
     from crm_sales.bootstrap import bootstrap
 
-    c = await bootstrap(sales_settings, provision=False, contacts=contacts)
+    c = await bootstrap(sales_settings, role="api", provision=False, contacts=contacts)
     try:
         yield c
     finally:
@@ -212,9 +194,10 @@ async def live(sales_settings: SalesSettings, topics: Any, contacts: FakeContact
 
 @pytest.fixture
 async def live_api(live: Container, sales_settings: SalesSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_api(sales_settings, container=live)
-    app.state.container = live
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sales") as client:
+    async def same() -> Container:
+        return live
+
+    async with api_client(create_api(sales_settings, container_factory=same), base_url="http://sales") as client:
         yield client
 
 
@@ -223,12 +206,8 @@ async def worker(sales_settings: SalesSettings, topics: Any) -> AsyncIterator[An
     """Sales' faust worker, in this process."""
     from crm_sales.entrypoints.worker import create_worker
 
-    app = create_worker(sales_settings, web_enabled=False)
-    await app.start()
-    try:
+    async with running_worker(create_worker(sales_settings, web_enabled=False)) as app:
         yield app
-    finally:
-        await app.stop()
 
 
 def _read(bootstrap: str, topic: str, stop: Callable[[list[CloudEvent]], bool], timeout_s: float) -> list[CloudEvent]:
@@ -236,8 +215,9 @@ def _read(bootstrap: str, topic: str, stop: Callable[[list[CloudEvent]], bool], 
 
     from kafka import KafkaConsumer
 
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None,
-                             consumer_timeout_ms=500)
+    consumer = KafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None, consumer_timeout_ms=500
+    )
     events: list[CloudEvent] = []
     deadline = time.monotonic() + timeout_s
     try:
@@ -257,29 +237,12 @@ def read_events(kafka_bootstrap_servers: str) -> Callable[..., Any]:
     """``await read_events(topic, stop=lambda evs: ..., timeout_s=20)``: every event from the start."""
     import asyncio
 
-    async def read(topic: str, *, stop: Callable[[list[CloudEvent]], bool] = lambda _: False,
-                   timeout_s: float = 20.0) -> list[CloudEvent]:
+    async def read(
+        topic: str, *, stop: Callable[[list[CloudEvent]], bool] = lambda _: False, timeout_s: float = 20.0
+    ) -> list[CloudEvent]:
         return await asyncio.to_thread(_read, kafka_bootstrap_servers, topic, stop, timeout_s)
 
     return read
-
-
-async def eventually(check: Callable[[], Any], *, timeout_s: float = 15.0, interval_s: float = 0.05) -> Any:
-    """Poll ``check`` (sync or async) until it returns something truthy."""
-    import asyncio
-    import inspect
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if inspect.isawaitable(value):
-            value = await value
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout_s}s")
-        await asyncio.sleep(interval_s)
 
 
 @pytest.fixture

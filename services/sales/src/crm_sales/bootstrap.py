@@ -1,112 +1,240 @@
-"""The one composition root of sales: used by the API, the worker and the tests."""
+"""The one composition root of sales: the API, the worker and the tests wire it here.
+
+- ``bootstrap(settings, role=...)``: production (real store and producer), with the
+  role's periodic jobs: the outbox relay in both; the follow-up scan and the resumer
+  of unfinished conversions in the worker;
+- ``build(settings, db=..., publisher=...)``: the Mongo adapters over a given store
+  and publisher, no jobs (integration tests);
+- ``in_memory(...)``: every port faked in memory (unit tests).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import timedelta
+from typing import Any, Literal
 
+from crm_shared.aggregates import AggregateStore
+from crm_shared.chassis import Background
+from crm_shared.clock import Clock, system_clock
 from crm_shared.kafka.consumer import DeadLetterSink, EventConsumer
 from crm_shared.mongo import Database
 from crm_shared.outbox import OutboxRelay, Publisher
+from crm_shared.periodic import Periodic
 from crm_shared.provision import ensure_topics
 from crm_shared.runtime import Infra
 from crm_shared.topics import Topics
 
-from crm_sales.adapters.collections import ensure_indexes
-from crm_sales.adapters.contacts import ContactsClient, HttpContactsClient
+from crm_sales.adapters import memory
+from crm_sales.adapters.collections import DEALS, LEADS, PIPELINES, RULESETS, ensure_indexes
+from crm_sales.adapters.contacts import HttpContactsClient
 from crm_sales.adapters.kafka_lag import LagProbe
+from crm_sales.adapters.mongo import (
+    MongoActivityLog,
+    MongoConfigs,
+    MongoDeals,
+    MongoFacts,
+    MongoLeads,
+    MongoReminders,
+    MongoTurnLog,
+)
 from crm_sales.adapters.replica_repo import ReplicaRepo
-from crm_sales.domain.common import Clock, utcnow
 from crm_sales.service.activities import ActivityService
 from crm_sales.service.analytics import AnalyticsQueries, DealFacts
 from crm_sales.service.assignment import AssignmentService
-from crm_sales.service.base import Deps
+from crm_sales.service.base import Deps, Ports
 from crm_sales.service.conversion import ConversionService
 from crm_sales.service.deals import DealService
 from crm_sales.service.followups import FollowUps
 from crm_sales.service.lead_import import LeadImport
 from crm_sales.service.leads import LeadService
 from crm_sales.service.pipelines import PipelineService
+from crm_sales.service.ports import Contacts
 from crm_sales.service.replica import CustomerReplica
 from crm_sales.service.upkeep import Upkeep
 from crm_sales.settings import SalesSettings
+
+Role = Literal["api", "worker"]
 
 
 @dataclass
 class Container:
     settings: SalesSettings
+    topics: Topics
     deps: Deps
-    contacts: ContactsClient
+    contacts: Contacts
     infra: Infra | None = None
-    relay: OutboxRelay = field(default_factory=lambda: OutboxRelay([]))
+    db: Database | None = None
+    stores: list[AggregateStore] = field(default_factory=list)
+    relay: OutboxRelay | None = None
+    background: Background = field(default_factory=Background)
 
     def __post_init__(self) -> None:
         d = self.deps
-        self.replica_repo = ReplicaRepo(d.db)
         self.upkeep = Upkeep(d)
         self.pipelines = PipelineService(d)
         self.assignment = AssignmentService(d)
-        self.deals = DealService(d, self.pipelines, self.replica_repo)
-        self.leads = LeadService(d, self.assignment, self.replica_repo)
+        self.deals = DealService(d, self.pipelines, self.contacts)
+        self.leads = LeadService(d, self.assignment)
         self.lead_import = LeadImport(d, self.leads)
         self.conversion = ConversionService(d, self.leads, self.deals, self.contacts)
         self.activities = ActivityService(d, self.deals, self.leads, self.upkeep)
         self.followups = FollowUps(d, self.upkeep)
-        lag = (LagProbe(self.settings.kafka_bootstrap_servers, group=self.settings.consumer_group,
-                        topic=d.topics.customer) if self.infra is not None else None)
-        self.replica = CustomerReplica(d, self.replica_repo, self.upkeep, lag)
+        lag = (
+            LagProbe(
+                self.settings.kafka_bootstrap_servers, group=self.settings.consumer_group, topic=self.topics.customer
+            )
+            if self.infra is not None
+            else None
+        )
+        self.replica = CustomerReplica(d, self.upkeep, lag)
         self.facts = DealFacts(d)
         self.analytics = AnalyticsQueries(d, self.pipelines)
 
-    async def start(self) -> None:
-        await ensure_indexes(self.deps.db)
-        for store in self.deps.stores:
-            await store.ensure_indexes()
+    @property
+    def ports(self) -> Ports:
+        return self.deps.ports
+
+    async def provision_store(self) -> None:
+        """Indexes, and the default pipeline."""
+        if self.db is not None:
+            await ensure_indexes(self.db)
+            for store in self.stores:
+                await store.ensure_indexes()
         await self.pipelines.ensure_default()
 
-    def consumers(self, dead_letters: DeadLetterSink) -> dict[str, EventConsumer]:
-        """The worker's consumers, by topic."""
-        topics, dlq = self.deps.topics, self.deps.topics.dead_letter("sales")
-        return {
-            topics.customer: EventConsumer(consumer="sales.customer-replica", handlers=self.replica.handlers,
-                                           on_tombstone=self.replica.on_tombstone, dead_letters=dead_letters,
-                                           dead_letter_topic=dlq),
-            topics.deal: EventConsumer(consumer="sales.deal-facts", handlers=self.facts.handlers,
-                                       dead_letters=dead_letters, dead_letter_topic=dlq),
-        }
+    def _consumer(self, name: str, handlers: Any, **extra: Any) -> EventConsumer:
+        if self.infra is None:
+            raise RuntimeError("the worker's consumers need the real broker (bootstrap)")
+        dead_letters: DeadLetterSink = self.infra.publisher
+        return EventConsumer(
+            consumer=name,
+            handlers=handlers,
+            dead_letters=dead_letters,
+            dead_letter_topic=self.topics.dead_letter("sales"),
+            **extra,
+        )
+
+    def replica_consumer(self) -> EventConsumer:
+        return self._consumer("sales.customer-replica", self.replica.handlers, on_tombstone=self.replica.on_tombstone)
+
+    def facts_consumer(self) -> EventConsumer:
+        return self._consumer("sales.deal-facts", self.facts.handlers)
+
+    async def resume_conversions(self) -> int:
+        after = timedelta(seconds=self.settings.conversion_resume_after_s)
+        return await self.conversion.resume_stale(older_than=self.deps.now() - after)
+
+    async def start(self) -> None:
+        await self.background.start()
 
     async def readiness(self) -> dict[str, Any]:
         checks = await self.infra.readiness() if self.infra is not None else {"store": True}
-        return {**checks, "outbox": await self.relay.readiness()}
+        return {**checks, "outbox": await self.relay.readiness()} if self.relay is not None else checks
 
     async def close(self) -> None:
-        await self.relay.stop()
-        closer = getattr(self.contacts, "close", None)
-        if closer is not None:
-            await closer()
-        if self.infra is not None:
-            await self.infra.close()
+        await self.background.close()
 
 
-def build(settings: SalesSettings, *, db: Database, publisher: Publisher | None, contacts: ContactsClient | None = None,
-          clock: Clock = utcnow, infra: Infra | None = None) -> Container:
-    """Wire everything over the given store and publisher (tests pass fakes here)."""
-    deps = Deps(settings=settings, db=db, topics=Topics(settings.topic_prefix), publisher=publisher, clock=clock)
-    client = contacts or HttpContactsClient(settings, base_url=settings.contacts_url,
-                                            timeout_s=settings.contacts_timeout_s,
-                                            attempts=settings.contacts_attempts)
-    container = Container(settings=settings, deps=deps, contacts=client, infra=infra)
-    container.relay = OutboxRelay(deps.stores, interval_s=settings.outbox_sweep_interval_s)
-    return container
+def build(
+    settings: SalesSettings,
+    *,
+    db: Database,
+    publisher: Publisher | None,
+    contacts: Contacts | None = None,
+    clock: Clock = system_clock,
+    infra: Infra | None = None,
+) -> Container:
+    """The Mongo adapters over the given store and publisher, no jobs (tests pass fakes here)."""
+    topics = Topics(settings.topic_prefix)
+    deals = MongoDeals(db, snapshots=DEALS, publisher=publisher)
+    leads = MongoLeads(db, snapshots=LEADS, publisher=publisher)
+    pipelines = MongoConfigs(db, snapshots=PIPELINES, publisher=publisher)
+    rulesets = MongoConfigs(db, snapshots=RULESETS, publisher=publisher)
+    ports = Ports(
+        deals=deals,
+        leads=leads,
+        pipelines=pipelines,
+        rulesets=rulesets,
+        turns=MongoTurnLog(db),
+        activities=MongoActivityLog(db),
+        reminders=MongoReminders(db),
+        replica=ReplicaRepo(db),
+        facts=MongoFacts(db),
+    )
+    deps = Deps(settings=settings, topics=topics, ports=ports, publisher=publisher, clock=clock)
+    client = contacts or HttpContactsClient(
+        settings,
+        base_url=settings.contacts_url,
+        timeout_s=settings.contacts_timeout_s,
+        attempts=settings.contacts_attempts,
+    )
+    stores: list[AggregateStore] = [deals, leads, pipelines, rulesets]
+    relay = OutboxRelay(stores, service=settings.service_name)
+    return Container(
+        settings=settings, topics=topics, deps=deps, contacts=client, infra=infra, db=db, stores=stores, relay=relay
+    )
 
 
-async def bootstrap(settings: SalesSettings, *, provision: bool = True,
-                    contacts: ContactsClient | None = None) -> Container:
-    """The production wiring: real store, real producer, topics provisioned, indexes made."""
+def in_memory(
+    settings: SalesSettings | None = None,
+    *,
+    clock: Clock = system_clock,
+    contacts: Contacts | None = None,
+    publisher: Publisher | None = None,
+) -> Container:
+    """Every port faked in memory: the use cases without I/O (unit tests)."""
+    settings = settings or SalesSettings(topic_prefix="")
+    ports = Ports(
+        deals=memory.InMemoryDeals(snapshots=DEALS, publisher=publisher, clock=clock),
+        leads=memory.InMemoryLeads(snapshots=LEADS, publisher=publisher, clock=clock),
+        pipelines=memory.InMemoryConfigs(snapshots=PIPELINES, publisher=publisher, clock=clock),
+        rulesets=memory.InMemoryConfigs(snapshots=RULESETS, publisher=publisher, clock=clock),
+        turns=memory.InMemoryTurnLog(),
+        activities=memory.InMemoryActivityLog(),
+        reminders=memory.InMemoryReminders(),
+        replica=memory.InMemoryReplica(),
+        facts=memory.InMemoryFacts(),
+    )
+    topics = Topics(settings.topic_prefix)
+    deps = Deps(settings=settings, topics=topics, ports=ports, publisher=publisher, clock=clock)
+    return Container(settings=settings, topics=topics, deps=deps, contacts=contacts or memory.FakeContacts())
+
+
+async def bootstrap(
+    settings: SalesSettings,
+    *,
+    role: Role = "api",
+    provision: bool = True,
+    clock: Clock = system_clock,
+    contacts: Contacts | None = None,
+) -> Container:
+    """The production wiring of one process: real store and producer, the role's jobs."""
     if provision:
         await asyncio.to_thread(ensure_topics, settings.kafka_bootstrap_servers, Topics(settings.topic_prefix))
     infra = await Infra.open(settings)
-    container = build(settings, db=infra.db, publisher=infra.publisher, contacts=contacts, infra=infra)
-    await container.start()
+    container = build(settings, db=infra.db, publisher=infra.publisher, contacts=contacts, clock=clock, infra=infra)
+    bg = container.background
+    bg.on_close(infra.close)
+    close_contacts = getattr(container.contacts, "close", None)
+    if close_contacts is not None:
+        bg.on_close(close_contacts)
+    await container.provision_store()
+    assert container.relay is not None
+    bg.add(Periodic(f"{settings.service_name}-outbox", container.relay.sweep_once, settings.outbox_sweep_interval_s))
+    if role == "worker":
+        # Periodic jobs, not faust timers: those start only after the group's first
+        # rebalance, which a crashed member holds until its session times out.
+        bg.add(
+            Periodic(
+                "sales-follow-ups", container.followups.scan, settings.follow_up_scan_interval_s, run_at_start=False
+            ),
+            Periodic(
+                "sales-conversions",
+                container.resume_conversions,
+                settings.conversion_resume_interval_s,
+                run_at_start=False,
+            ),
+        )
     return container

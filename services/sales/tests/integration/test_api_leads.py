@@ -14,11 +14,16 @@ pytestmark = pytest.mark.integration
 
 RULES = {
     "rules": [
-        {"id": "emea-logistics", "match": {"regions": ["emea"], "industries": ["logistics"]}, "owner_id": "anna",
-         "team": "emea"},
+        {
+            "id": "emea-logistics",
+            "match": {"regions": ["emea"], "industries": ["logistics"]},
+            "owner_id": "anna",
+            "team": "emea",
+        },
         {"id": "events", "match": {"sources": ["event"]}, "team": "field", "members": ["ben", "cem", "dora"]},
     ],
-    "fallback_owner_id": "fiona", "fallback_team": "inside",
+    "fallback_owner_id": "fiona",
+    "fallback_team": "inside",
 }
 
 
@@ -34,7 +39,10 @@ async def test_rules_are_admin_only_and_versioned(api: httpx.AsyncClient, auth: 
     await _rules(api, auth)
     r = await api.get("/assignment-rules", headers=auth("max", "sales", "manager"))
     assert (r.status_code, r.headers["etag"], [x["id"] for x in r.json()["rules"]]) == (
-        200, '"1"', ["emea-logistics", "events"])
+        200,
+        '"1"',
+        ["emea-logistics", "events"],
+    )
     assert (await api.get("/assignment-rules", headers=auth("alice", "sales"))).status_code == 403
     r = await api.put("/assignment-rules", json=RULES, headers={**auth("root", "admin"), "If-Match": '"0"'})
     assert r.status_code == 412
@@ -43,17 +51,33 @@ async def test_rules_are_admin_only_and_versioned(api: httpx.AsyncClient, auth: 
     assert (r.status_code, r.json()["errors"][0]["loc"][:2]) == (422, ["rules", 0])
 
 
-async def test_capture_applies_rules_and_round_robin_is_persisted(api: httpx.AsyncClient, auth: Any,
-                                                                  container: Container, publisher: Any) -> None:
+async def test_capture_applies_rules_and_round_robin_is_persisted(
+    api: httpx.AsyncClient, auth: Any, container: Container, publisher: Any
+) -> None:
     await _rules(api, auth)
     h = auth("mia", "marketing")
-    r = await api.post("/leads", json={"first_name": "Lena", "last_name": "Fischer", "email": "Lena@Example.org",
-                                       "region": "EMEA", "industry": "logistics", "source": "web_form", "score": 72},
-                       headers=h)
+    r = await api.post(
+        "/leads",
+        json={
+            "first_name": "Lena",
+            "last_name": "Fischer",
+            "email": "Lena@Example.org",
+            "region": "EMEA",
+            "industry": "logistics",
+            "source": "web_form",
+            "score": 72,
+        },
+        headers=h,
+    )
     assert r.status_code == 201, r.text
     lead = r.json()
     assert (lead["owner_id"], lead["team"], lead["status"], lead["email"], lead["assigned_by_rule"]) == (
-        "anna", "emea", "assigned", "lena@example.org", "emea-logistics")
+        "anna",
+        "emea",
+        "assigned",
+        "lena@example.org",
+        "emea-logistics",
+    )
     assert publisher.types(lead["id"]) == ["crm.lead.created", "crm.lead.assigned"]
     assert publisher.sent[-1][1].customerid == f"lead:{lead['id']}"
 
@@ -63,10 +87,11 @@ async def test_capture_applies_rules_and_round_robin_is_persisted(api: httpx.Asy
         owners.append(r.json()["owner_id"])
     assert owners == ["ben", "cem", "dora", "ben"]
     # concurrent captures never get the same turn
-    results = await asyncio.gather(*[api.post("/leads", json={"last_name": f"C{i}", "source": "event"}, headers=h)
-                                     for i in range(6)])
+    results = await asyncio.gather(
+        *[api.post("/leads", json={"last_name": f"C{i}", "source": "event"}, headers=h) for i in range(6)]
+    )
     assert sorted(r.json()["owner_id"] for r in results) == ["ben", "ben", "cem", "cem", "dora", "dora"]
-    turns = await container.deps.db["assignment_tickets"].count_documents({"rule_id": "events"})
+    turns = await container.db["assignment_tickets"].count_documents({"rule_id": "events"})
     assert turns == 10
 
     r = await api.post("/leads", json={"company_name": "Acme", "region": "apac"}, headers=h)
@@ -79,14 +104,17 @@ async def test_manual_assignment_and_disqualification(api: httpx.AsyncClient, au
     assert (lead["owner_id"], lead["status"]) == (None, "new")
     r = await api.post(f"/leads/{lead['id']}/assign", json={"owner_id": "alice"}, headers={**rep, "If-Match": '"1"'})
     assert (r.json()["owner_id"], r.json()["status"], r.headers["etag"]) == ("alice", "assigned", '"2"')
-    r = await api.post(f"/leads/{lead['id']}/assign", json={"owner_id": "zed", "team": "apac"},
-                       headers={**rep, "If-Match": '"2"'})
+    r = await api.post(
+        f"/leads/{lead['id']}/assign", json={"owner_id": "zed", "team": "apac"}, headers={**rep, "If-Match": '"2"'}
+    )
     assert r.status_code == 403
-    r = await api.patch(f"/leads/{lead['id']}", json={"score": 80, "status": "working"},
-                        headers={**rep, "If-Match": '"2"'})
+    r = await api.patch(
+        f"/leads/{lead['id']}", json={"score": 80, "status": "working"}, headers={**rep, "If-Match": '"2"'}
+    )
     assert (r.json()["score"], r.json()["status"]) == (80, "working")
-    r = await api.post(f"/leads/{lead['id']}/disqualify", json={"reason": "no_budget"},
-                       headers={**rep, "If-Match": '"3"'})
+    r = await api.post(
+        f"/leads/{lead['id']}/disqualify", json={"reason": "no_budget"}, headers={**rep, "If-Match": '"3"'}
+    )
     assert r.json()["status"] == "disqualified"
     assert publisher.types(lead["id"]) == ["crm.lead.created", "crm.lead.assigned", "crm.lead.disqualified"]
     r = await api.patch(f"/leads/{lead['id']}", json={"score": 1}, headers={**rep, "If-Match": '"4"'})
@@ -104,16 +132,19 @@ async def test_bad_leads_get_field_level_errors(api: httpx.AsyncClient, auth: An
     assert (await api.post("/leads", json={"last_name": "x"}, headers=auth("sam", "service"))).status_code == 403
 
 
-CSV = ("first_name,last_name,email,phone,score,region,source\n"
-       "Lena,Fischer,lena@example.org,+49 40 123456,70,emea,import\n"
-       "Bad,Mail,nope,,10,emea,import\n"
-       "Tom,Twice,lena@example.org,,5,amer,import\n"
-       "Ann,Score,ann@example.org,,250,amer,import\n"
-       "Kai,Ok,kai@example.org,,,apac,import\n")
+CSV = (
+    "first_name,last_name,email,phone,score,region,source\n"
+    "Lena,Fischer,lena@example.org,+49 40 123456,70,emea,import\n"
+    "Bad,Mail,nope,,10,emea,import\n"
+    "Tom,Twice,lena@example.org,,5,amer,import\n"
+    "Ann,Score,ann@example.org,,250,amer,import\n"
+    "Kai,Ok,kai@example.org,,,apac,import\n"
+)
 
 
-async def test_csv_import_reports_bad_rows_and_imports_good_ones(api: httpx.AsyncClient, auth: Any,
-                                                                 publisher: Any) -> None:
+async def test_csv_import_reports_bad_rows_and_imports_good_ones(
+    api: httpx.AsyncClient, auth: Any, publisher: Any
+) -> None:
     h = {**auth("mia", "marketing"), "Idempotency-Key": "upload-1"}
     files = {"file": ("leads.csv", CSV.encode(), "text/csv")}
     r = await api.post("/leads/import", files=files, headers=h)
@@ -121,8 +152,11 @@ async def test_csv_import_reports_bad_rows_and_imports_good_ones(api: httpx.Asyn
     body = r.json()
     assert (body["imported"], body["failed"], body["already_imported"]) == (2, 3, 0)
     assert [c["row"] for c in body["created"]] == [2, 6]
-    assert [(e["row"], e["errors"][0]["loc"]) for e in body["errors"]] == [(3, ["email"]), (4, ["email"]),
-                                                                           (5, ["score"])]
+    assert [(e["row"], e["errors"][0]["loc"]) for e in body["errors"]] == [
+        (3, ["email"]),
+        (4, ["email"]),
+        (5, ["score"]),
+    ]
     assert publisher.types().count("crm.lead.created") == 2
     # the same upload again: nothing new
     again = (await api.post("/leads/import", files=files, headers=h)).json()

@@ -41,8 +41,9 @@ MATRIX = {
 
 
 @pytest.mark.parametrize("role", list(MATRIX))
-async def test_permission_matrix(role: str, api: httpx.AsyncClient, auth: Any, container: Container,
-                                 customer_seeder: Any) -> None:
+async def test_permission_matrix(
+    role: str, api: httpx.AsyncClient, auth: Any, container: Container, customer_seeder: Any
+) -> None:
     cid = await customer_seeder(container)
     alice = Principal(sub="alice", roles=frozenset({"sales"}), teams=("emea",))
     deal, _ = await container.deals.create(alice, DealDraft(name="D", customer_id=cid))
@@ -56,8 +57,9 @@ async def test_permission_matrix(role: str, api: httpx.AsyncClient, auth: Any, c
     listed = listing.json()["total"] if listing.status_code == 200 else None
     got_lead = (await api.get(f"/leads/{lead.id}", headers=h)).status_code
     patch_lead = (await api.patch(f"/leads/{lead.id}", json={"score": 5}, headers={**h, **tag})).status_code
-    new_lead = (await api.post("/leads", json={"last_name": "N", "team": teams[0] if teams else None},
-                               headers=h)).status_code
+    new_lead = (
+        await api.post("/leads", json={"last_name": "N", "team": teams[0] if teams else None}, headers=h)
+    ).status_code
     new_deal = (await api.post("/deals", json={"name": "N", "customer_id": cid}, headers=h)).status_code
     funnel = (await api.get("/analytics/funnel", headers=h)).status_code
     body = DEFAULT_PIPELINE.model_dump()
@@ -65,18 +67,22 @@ async def test_permission_matrix(role: str, api: httpx.AsyncClient, auth: Any, c
     assert (got_deal, patch_deal, listed, got_lead, patch_lead, new_lead, new_deal, funnel, put) == MATRIX[role]
 
 
-async def test_a_rep_cannot_hand_a_deal_outside_the_team(api: httpx.AsyncClient, auth: Any, container: Container,
-                                                         customer_seeder: Any) -> None:
+async def test_a_rep_cannot_hand_a_deal_outside_the_team(
+    api: httpx.AsyncClient, auth: Any, container: Container, customer_seeder: Any
+) -> None:
     h = auth("alice", "sales", teams=["emea"])
-    deal = (await api.post("/deals", json={"name": "D", "customer_id": await customer_seeder(container)},
-                           headers=h)).json()
-    r = await api.patch(f"/deals/{deal['id']}", json={"owner_id": "carol", "team": "apac"},
-                        headers={**h, "If-Match": '"1"'})
+    deal = (
+        await api.post("/deals", json={"name": "D", "customer_id": await customer_seeder(container)}, headers=h)
+    ).json()
+    r = await api.patch(
+        f"/deals/{deal['id']}", json={"owner_id": "carol", "team": "apac"}, headers={**h, "If-Match": '"1"'}
+    )
     assert r.status_code == 403
     r = await api.patch(f"/deals/{deal['id']}", json={"owner_id": "bob"}, headers={**h, "If-Match": '"1"'})
     assert (r.status_code, r.json()["owner_id"]) == (200, "bob")  # still the team's
-    r = await api.post("/deals", json={"name": "D", "customer_id": deal["customer_id"], "owner_id": "carol",
-                                       "team": "apac"}, headers=h)
+    r = await api.post(
+        "/deals", json={"name": "D", "customer_id": deal["customer_id"], "owner_id": "carol", "team": "apac"}, headers=h
+    )
     assert r.status_code == 403
     r = await api.get("/analytics/funnel", params={"owner_id": "carol"}, headers=h)
     assert r.status_code == 403

@@ -11,8 +11,9 @@ from crm_sales.adapters.replica_repo import ReplicaRepo
 pytestmark = pytest.mark.integration
 
 
-async def test_applying_a_customer_event_reads_and_writes_by_id(store_audit: tuple[Any, Any],
-                                                                mongo_database: str) -> None:
+async def test_applying_a_customer_event_reads_and_writes_by_id(
+    store_audit: tuple[Any, Any], mongo_database: str
+) -> None:
     client, audit = store_audit
     repo = ReplicaRepo(client[mongo_database])
     now = datetime.now(UTC)

@@ -33,19 +33,47 @@ def simulate(scenario: list[tuple[datetime, str, str, tuple[Any, ...]]]) -> dict
             stage_id, amount, currency, owner, close = args
             stage = DEFAULT_PIPELINE.stage(stage_id)
             assert stage is not None
-            deal = Deal(id=key, customer_id="c", name=key, pipeline_id="default", stage=stage_id,
-                        stage_probability=stage.probability, amount=amount, currency=currency, owner_id=owner,
-                        expected_close_date=close, stage_entered_at=at, created_at=at, updated_at=at, version=1)
+            deal = Deal(
+                id=key,
+                customer_id="c",
+                name=key,
+                pipeline_id="default",
+                stage=stage_id,
+                stage_probability=stage.probability,
+                amount=amount,
+                currency=currency,
+                owner_id=owner,
+                expected_close_date=close,
+                stage_entered_at=at,
+                created_at=at,
+                updated_at=at,
+                version=1,
+            )
             event_type = "crm.deal.created"
         else:
             old = deals[key]
-            move = plan_move(status=old.status, current_stage=old.stage, stage_entered_at=old.stage_entered_at,
-                             pipeline=DEFAULT_PIPELINE, to_stage=args[0], reason=args[1], now=at)
-            deal = old.model_copy(update={"stage": move.to_stage, "stage_probability": move.probability,
-                                          "status": move.status, "stage_entered_at": at, "updated_at": at,
-                                          "version": old.version + 1})
-            event_type = {"stage_changed": "crm.deal.stage_changed", "won": "crm.deal.won",
-                          "lost": "crm.deal.lost"}[move.kind]
+            move = plan_move(
+                status=old.status,
+                current_stage=old.stage,
+                stage_entered_at=old.stage_entered_at,
+                pipeline=DEFAULT_PIPELINE,
+                to_stage=args[0],
+                reason=args[1],
+                now=at,
+            )
+            deal = old.model_copy(
+                update={
+                    "stage": move.to_stage,
+                    "stage_probability": move.probability,
+                    "status": move.status,
+                    "stage_entered_at": at,
+                    "updated_at": at,
+                    "version": old.version + 1,
+                }
+            )
+            event_type = {"stage_changed": "crm.deal.stage_changed", "won": "crm.deal.won", "lost": "crm.deal.lost"}[
+                move.kind
+            ]
             extra = {"from_stage": move.from_stage, "time_in_previous_stage_s": move.time_in_previous_stage_s}
         deals[key] = deal
         snapshot: DealSnapshot = deal.snapshot()
@@ -61,15 +89,32 @@ def test_fold_is_idempotent_and_ignores_older_versions(analytics_scenario: Any) 
     assert d1.stages_entered == ["initial_contact", "qualification", "proposal", "closed_won"]
     assert d1.time_in_stage_s == {"initial_contact": 2 * DAY, "qualification": 3 * DAY, "proposal": 5 * DAY}
     same = d1.model_copy(update={"stage": "proposal"})
-    assert fold(same, event_type="crm.deal.updated",
-                snapshot=DealSnapshot.model_validate({**_snap(d1), "version": d1.version})) is None
+    assert (
+        fold(
+            same,
+            event_type="crm.deal.updated",
+            snapshot=DealSnapshot.model_validate({**_snap(d1), "version": d1.version}),
+        )
+        is None
+    )
 
 
 def _snap(f: DealFact) -> dict[str, Any]:
-    return {"id": f.id, "customer_id": "c", "name": "n", "pipeline_id": f.pipeline_id, "stage": f.stage,
-            "stage_probability": f.probability, "status": f.status, "amount": f.amount, "currency": f.currency,
-            "stage_entered_at": f.stage_entered_at, "created_at": f.created_at, "updated_at": f.created_at,
-            "version": f.version}
+    return {
+        "id": f.id,
+        "customer_id": "c",
+        "name": "n",
+        "pipeline_id": f.pipeline_id,
+        "stage": f.stage,
+        "stage_probability": f.probability,
+        "status": f.status,
+        "amount": f.amount,
+        "currency": f.currency,
+        "stage_entered_at": f.stage_entered_at,
+        "created_at": f.created_at,
+        "updated_at": f.created_at,
+        "version": f.version,
+    }
 
 
 def test_funnel_of_march_by_hand(analytics_scenario: Any) -> None:
@@ -85,11 +130,22 @@ def test_funnel_of_march_by_hand(analytics_scenario: Any) -> None:
         "closed_lost": (1, {"EUR": "2000.00"}),
     }
     assert {s: r["current"]["count"] for s, r in rows.items()} == {
-        "initial_contact": 2, "qualification": 0, "proposal": 1, "negotiation": 1, "closed_won": 1, "closed_lost": 1}
-    assert [rows[s]["conversion_to_next"] for s in ("initial_contact", "qualification", "proposal",
-                                                    "negotiation")] == [0.6667, 0.75, 0.6667, 0.5]
-    assert [rows[s]["avg_time_in_stage_s"] for s in ("initial_contact", "qualification", "proposal",
-                                                     "negotiation")] == [2 * DAY, 2 * DAY, 5 * DAY, None]
+        "initial_contact": 2,
+        "qualification": 0,
+        "proposal": 1,
+        "negotiation": 1,
+        "closed_won": 1,
+        "closed_lost": 1,
+    }
+    assert [rows[s]["conversion_to_next"] for s in ("initial_contact", "qualification", "proposal", "negotiation")] == [
+        0.6667,
+        0.75,
+        0.6667,
+        0.5,
+    ]
+    assert [
+        rows[s]["avg_time_in_stage_s"] for s in ("initial_contact", "qualification", "proposal", "negotiation")
+    ] == [2 * DAY, 2 * DAY, 5 * DAY, None]
     assert result["win_rate"] == 0.5
     assert result["avg_sales_cycle_days"] == 10.0
     assert result["deals"]["count"] == 6
@@ -106,13 +162,34 @@ def test_funnel_of_one_owner(analytics_scenario: Any) -> None:
 def test_weighted_forecast_by_hand(analytics_scenario: Any) -> None:
     result = forecast(list(simulate(analytics_scenario).values()))
     assert result["months"] == [
-        {"month": "2025-03", "currency": "EUR", "open_count": 0, "open_amount": "0.00", "weighted_amount": "0.00",
-         "won_count": 2, "won_amount": "10999.00"},
+        {
+            "month": "2025-03",
+            "currency": "EUR",
+            "open_count": 0,
+            "open_amount": "0.00",
+            "weighted_amount": "0.00",
+            "won_count": 2,
+            "won_amount": "10999.00",
+        },
         # D3 500 x 10% + D4 3000 x 75% + D7 700 x 10%
-        {"month": "2025-04", "currency": "EUR", "open_count": 3, "open_amount": "4200.00",
-         "weighted_amount": "2370.00", "won_count": 0, "won_amount": "0.00"},
-        {"month": "2025-05", "currency": "USD", "open_count": 1, "open_amount": "1500.00",
-         "weighted_amount": "750.00", "won_count": 0, "won_amount": "0.00"},
+        {
+            "month": "2025-04",
+            "currency": "EUR",
+            "open_count": 3,
+            "open_amount": "4200.00",
+            "weighted_amount": "2370.00",
+            "won_count": 0,
+            "won_amount": "0.00",
+        },
+        {
+            "month": "2025-05",
+            "currency": "USD",
+            "open_count": 1,
+            "open_amount": "1500.00",
+            "weighted_amount": "750.00",
+            "won_count": 0,
+            "won_amount": "0.00",
+        },
     ]
     assert result["totals"] == {
         "EUR": {"open_amount": "4200.00", "weighted_amount": "2370.00", "won_amount": "10999.00"},

@@ -7,32 +7,46 @@ from crm_sales.domain.assignment import AssignmentRule, Decision, RuleMatch, Rul
 
 RULES = RuleSet(
     rules=[
-        AssignmentRule(id="emea-logistics", match=RuleMatch(regions=["emea"], industries=["logistics"]),
-                       owner_id="anna"),
-        AssignmentRule(id="emea-events", match=RuleMatch(regions=["emea"], sources=["event", "webinar"]),
-                       team="emea-field", members=["ben", "cem", "dora"]),
+        AssignmentRule(
+            id="emea-logistics", match=RuleMatch(regions=["emea"], industries=["logistics"]), owner_id="anna"
+        ),
+        AssignmentRule(
+            id="emea-events",
+            match=RuleMatch(regions=["emea"], sources=["event", "webinar"]),
+            team="emea-field",
+            members=["ben", "cem", "dora"],
+        ),
         AssignmentRule(id="emea", match=RuleMatch(regions=["EMEA"]), team="emea-inside"),
-        AssignmentRule(id="big-industries", match=RuleMatch(industries=["banking", "insurance"]),
-                       owner_id="erik", team="enterprise"),
+        AssignmentRule(
+            id="big-industries",
+            match=RuleMatch(industries=["banking", "insurance"]),
+            owner_id="erik",
+            team="enterprise",
+        ),
     ],
-    fallback_owner_id="fiona", fallback_team="inside",
+    fallback_owner_id="fiona",
+    fallback_team="inside",
 )
 
 
-@pytest.mark.parametrize(("region", "industry", "source", "expected"), [
-    # rule order matters: logistics in emea goes to anna even from an event
-    ("emea", "logistics", "event", Decision("emea-logistics", "anna", None)),
-    ("emea", "retail", "event", Decision("emea-events", None, "emea-field", ("ben", "cem", "dora"))),
-    ("emea", "retail", "webinar", Decision("emea-events", None, "emea-field", ("ben", "cem", "dora"))),
-    ("emea", "retail", "web_form", Decision("emea", None, "emea-inside")),
-    ("emea", None, None, Decision("emea", None, "emea-inside")),
-    ("amer", "banking", "web_form", Decision("big-industries", "erik", "enterprise")),
-    (None, "insurance", None, Decision("big-industries", "erik", "enterprise")),
-    ("amer", "retail", "web_form", Decision("fallback", "fiona", "inside")),
-    (None, None, None, Decision("fallback", "fiona", "inside")),
-])
-def test_first_matching_rule_decides(region: str | None, industry: str | None, source: str | None,
-                                     expected: Decision) -> None:
+@pytest.mark.parametrize(
+    ("region", "industry", "source", "expected"),
+    [
+        # rule order matters: logistics in emea goes to anna even from an event
+        ("emea", "logistics", "event", Decision("emea-logistics", "anna", None)),
+        ("emea", "retail", "event", Decision("emea-events", None, "emea-field", ("ben", "cem", "dora"))),
+        ("emea", "retail", "webinar", Decision("emea-events", None, "emea-field", ("ben", "cem", "dora"))),
+        ("emea", "retail", "web_form", Decision("emea", None, "emea-inside")),
+        ("emea", None, None, Decision("emea", None, "emea-inside")),
+        ("amer", "banking", "web_form", Decision("big-industries", "erik", "enterprise")),
+        (None, "insurance", None, Decision("big-industries", "erik", "enterprise")),
+        ("amer", "retail", "web_form", Decision("fallback", "fiona", "inside")),
+        (None, None, None, Decision("fallback", "fiona", "inside")),
+    ],
+)
+def test_first_matching_rule_decides(
+    region: str | None, industry: str | None, source: str | None, expected: Decision
+) -> None:
     assert decide(RULES, region=region, industry=industry, source=source) == expected
 
 
@@ -53,14 +67,17 @@ def test_round_robin_turns_cycle_through_the_members(ticket: int, member: str) -
     assert pick(("ben", "cem", "dora"), ticket) == member
 
 
-@pytest.mark.parametrize("bad", [
-    {"id": "r", "match": {}},                                          # no target
-    {"id": "r", "owner_id": "a", "members": ["b"], "team": "t"},       # owner and round-robin
-    {"id": "r", "team": "t", "members": ["a", "a"]},                   # duplicate member
-    {"id": "fallback", "owner_id": "a"},                               # reserved id
-    {"id": "Has Space", "owner_id": "a"},                              # bad id
-    {"id": "r", "owner_id": "a", "match": {"colour": ["red"]}},        # unknown criterion
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"id": "r", "match": {}},  # no target
+        {"id": "r", "owner_id": "a", "members": ["b"], "team": "t"},  # owner and round-robin
+        {"id": "r", "team": "t", "members": ["a", "a"]},  # duplicate member
+        {"id": "fallback", "owner_id": "a"},  # reserved id
+        {"id": "Has Space", "owner_id": "a"},  # bad id
+        {"id": "r", "owner_id": "a", "match": {"colour": ["red"]}},  # unknown criterion
+    ],
+)
 def test_malformed_rules_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         AssignmentRule.model_validate(bad)

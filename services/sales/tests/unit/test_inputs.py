@@ -12,20 +12,29 @@ from pydantic import ValidationError
 
 
 def test_lead_input_is_normalised() -> None:
-    lead = LeadInput(first_name=" Lena ", email=" Lena@Example.ORG ", phone="+49 (40) 123-456", region="EMEA",
-                     source="Web_Form")
+    lead = LeadInput(
+        first_name=" Lena ", email=" Lena@Example.ORG ", phone="+49 (40) 123-456", region="EMEA", source="Web_Form"
+    )
     assert (lead.first_name, lead.email, lead.phone, lead.region, lead.source) == (
-        "Lena", "lena@example.org", "+4940123456", "emea", "web_form")
+        "Lena",
+        "lena@example.org",
+        "+4940123456",
+        "emea",
+        "web_form",
+    )
     assert LeadInput(company_name="X", phone="0049 30 1234").phone == "+49301234"
 
 
-@pytest.mark.parametrize(("data", "loc"), [
-    ({"email": "not-an-email"}, ("email",)),
-    ({"last_name": "X", "phone": "030 1234"}, ("phone",)),
-    ({"last_name": "X", "score": 101}, ("score",)),
-    ({"last_name": "X", "colour": "red"}, ("colour",)),
-    ({"source": "web"}, ()),  # nobody to contact
-])
+@pytest.mark.parametrize(
+    ("data", "loc"),
+    [
+        ({"email": "not-an-email"}, ("email",)),
+        ({"last_name": "X", "phone": "030 1234"}, ("phone",)),
+        ({"last_name": "X", "score": 101}, ("score",)),
+        ({"last_name": "X", "colour": "red"}, ("colour",)),
+        ({"source": "web"}, ()),  # nobody to contact
+    ],
+)
 def test_bad_lead_input_names_the_field(data: dict[str, object], loc: tuple[str, ...]) -> None:
     with pytest.raises(ValidationError) as err:
         LeadInput.model_validate(data)
@@ -42,17 +51,22 @@ def test_deal_amount_is_a_non_negative_decimal() -> None:
 
 
 def test_csv_reports_bad_rows_by_line_and_keeps_the_good_ones() -> None:
-    text = ("first_name,last_name,email,phone,score,region\n"
-            "Lena,Fischer,lena@example.org,+4940123456,70,emea\n"
-            "Bad,Mail,nope,,10,emea\n"
-            ",,,,,\n"
-            "Tom,Twice,lena@example.org,,5,amer\n"
-            "Ann,Score,ann@example.org,,250,amer\n"
-            "Kai,Ok,kai@example.org,,,apac\n")
+    text = (
+        "first_name,last_name,email,phone,score,region\n"
+        "Lena,Fischer,lena@example.org,+4940123456,70,emea\n"
+        "Bad,Mail,nope,,10,emea\n"
+        ",,,,,\n"
+        "Tom,Twice,lena@example.org,,5,amer\n"
+        "Ann,Score,ann@example.org,,250,amer\n"
+        "Kai,Ok,kai@example.org,,,apac\n"
+    )
     good, bad = parse(text, max_rows=100)
     assert [(line, lead.email) for line, lead in good] == [(2, "lena@example.org"), (7, "kai@example.org")]
     assert [(e.row, e.errors[0]["loc"], e.errors[0]["type"]) for e in bad] == [
-        (3, ["email"], "string_pattern_mismatch"), (5, ["email"], "duplicate"), (6, ["score"], "less_than_equal")]
+        (3, ["email"], "string_pattern_mismatch"),
+        (5, ["email"], "duplicate"),
+        (6, ["score"], "less_than_equal"),
+    ]
 
 
 def test_csv_with_semicolons_and_bom() -> None:
@@ -61,11 +75,14 @@ def test_csv_with_semicolons_and_bom() -> None:
     assert good[0][1].company_name == "Nordwind"
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("", "empty"),
-    ("first_name,colour\nA,red\n", "unknown column"),
-    ("last_name\n" + "x\n" * 4, "too many rows"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "empty"),
+        ("first_name,colour\nA,red\n", "unknown column"),
+        ("last_name\n" + "x\n" * 4, "too many rows"),
+    ],
+)
 def test_csv_whole_file_problems(text: str, fragment: str) -> None:
     with pytest.raises(ValidationFailed) as err:
         parse(text, max_rows=3)

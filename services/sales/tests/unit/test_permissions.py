@@ -36,27 +36,33 @@ MATRIX = [
 ]
 
 
-@pytest.mark.parametrize(("who", "p", "record", "read_deal", "write_deal", "read_lead", "write_lead"), MATRIX,
-                         ids=[m[0] for m in MATRIX])
-def test_record_matrix(who: str, p: Principal, record: dict[str, str], read_deal: bool, write_deal: bool,
-                       read_lead: bool, write_lead: bool) -> None:
+@pytest.mark.parametrize(
+    ("who", "p", "record", "read_deal", "write_deal", "read_lead", "write_lead"), MATRIX, ids=[m[0] for m in MATRIX]
+)
+def test_record_matrix(
+    who: str, p: Principal, record: dict[str, str], read_deal: bool, write_deal: bool, read_lead: bool, write_lead: bool
+) -> None:
     assert perm.deal_read(p).covers(**record) is read_deal
     assert perm.deal_write(p).covers(**record) is write_deal
     assert perm.lead_read(p).covers(**record) is read_lead
     assert perm.lead_write(p).covers(**record) is write_lead
 
 
-@pytest.mark.parametrize(("p", "create_deal", "create_lead", "configure", "rules", "analytics"), [
-    (ALICE, True, True, False, False, True),
-    (MANAGER, True, True, False, True, True),
-    (ADMIN, True, True, True, True, True),
-    (SERVICE, False, False, False, False, False),
-    (MARKETING, False, True, False, False, False),
-    (READONLY, False, False, False, False, True),
-    (INTEGRATION, False, True, False, False, False),
-])
-def test_capability_matrix(p: Principal, create_deal: bool, create_lead: bool, configure: bool, rules: bool,
-                           analytics: bool) -> None:
+@pytest.mark.parametrize(
+    ("p", "create_deal", "create_lead", "configure", "rules", "analytics"),
+    [
+        (ALICE, True, True, False, False, True),
+        (MANAGER, True, True, False, True, True),
+        (ADMIN, True, True, True, True, True),
+        (SERVICE, False, False, False, False, False),
+        (MARKETING, False, True, False, False, False),
+        (READONLY, False, False, False, False, True),
+        (INTEGRATION, False, True, False, False, False),
+    ],
+)
+def test_capability_matrix(
+    p: Principal, create_deal: bool, create_lead: bool, configure: bool, rules: bool, analytics: bool
+) -> None:
     assert perm.may_create_deals(p) is create_deal
     assert perm.may_create_leads(p) is create_lead
     assert perm.may_configure(p) is configure

@@ -37,8 +37,9 @@ async def ensure_indexes(db: Database) -> None:
     await db[LEADS].create_index([("created_at", DESCENDING)], name="created")
     await db[ACTIVITIES].create_index([("deal_id", ASCENDING), ("occurred_at", DESCENDING)], name="deal")
     await db[ACTIVITIES].create_index([("lead_id", ASCENDING), ("occurred_at", DESCENDING)], name="lead")
-    await db[ACTIVITIES].create_index([("owner_id", ASCENDING), ("kind", ASCENDING), ("done", ASCENDING)],
-                                      name="owner_tasks")
+    await db[ACTIVITIES].create_index(
+        [("owner_id", ASCENDING), ("kind", ASCENDING), ("done", ASCENDING)], name="owner_tasks"
+    )
     await db[TICKETS].create_index([("rule_id", ASCENDING), ("n", ASCENDING)], unique=True, name="rule_turn")
     await db[FOLLOW_UPS].create_index([("published", ASCENDING)], name="unpublished")
     await db[FOLLOW_UPS].create_index([("owner_id", ASCENDING), ("created_at", DESCENDING)], name="owner")

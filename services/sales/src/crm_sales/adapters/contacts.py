@@ -1,4 +1,9 @@
-"""The contacts API as sales uses it: find a customer by e-mail, create one idempotently.
+"""The contacts API as sales uses it (the ``Contacts`` port): look customers and
+companies up, create one idempotently, check one by id.
+
+Look-ups are ``POST /customers/lookup`` with the key in the JSON body (``{"email"}``,
+``{"company_name"}`` or ``{"domain"}``): an e-mail address in a query string would end
+up in every access log on the way.
 
 ``HttpContactsClient`` authenticates as the ``svc-sales`` service account (role
 ``integration``), retries transport errors, 429 and 5xx with exponential backoff
@@ -11,7 +16,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Protocol
+from typing import Any
+from urllib.parse import quote
 
 import httpx
 from crm_shared.auth import mint_token
@@ -19,14 +25,9 @@ from crm_shared.settings import CrmSettings
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from crm_sales.errors import DependencyRejected, DependencyUnavailable
+from crm_sales.service.ports import CustomerState
 
 log = logging.getLogger(__name__)
-
-
-class ContactsClient(Protocol):
-    async def find_customer_by_email(self, email: str) -> str | None: ...
-
-    async def create_customer(self, body: dict[str, Any], *, idempotency_key: str) -> str: ...
 
 
 class _Retryable(Exception):
@@ -53,8 +54,15 @@ def _items(body: Any) -> list[dict[str, Any]]:
 class HttpContactsClient:
     TOKEN_TTL_S = 3600
 
-    def __init__(self, settings: CrmSettings, *, base_url: str, timeout_s: float = 5.0, attempts: int = 4,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: CrmSettings,
+        *,
+        base_url: str,
+        timeout_s: float = 5.0,
+        attempts: int = 4,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self._settings = settings
         self._attempts = attempts
         self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout_s, transport=transport)
@@ -66,28 +74,39 @@ class HttpContactsClient:
     def _auth(self) -> dict[str, str]:
         now = time.monotonic()
         if self._token is None or self._token[1] < now:
-            token = mint_token(self._settings, sub="svc-sales", roles=["integration"], kind="service",
-                               department="sales", ttl_s=self.TOKEN_TTL_S)
+            token = mint_token(
+                self._settings,
+                sub="svc-sales",
+                roles=["integration"],
+                kind="service",
+                department="sales",
+                ttl_s=self.TOKEN_TTL_S,
+            )
             self._token = (token, now + self.TOKEN_TTL_S / 2)
         return {"Authorization": f"Bearer {self._token[0]}"}
 
-    async def _call(self, method: str, url: str, *, headers: dict[str, str] | None = None,
-                    **kwargs: Any) -> httpx.Response:
+    async def _call(
+        self, method: str, url: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
         try:
             async for attempt in AsyncRetrying(
-                retry=retry_if_exception(_is_retryable), stop=stop_after_attempt(self._attempts),
-                wait=wait_exponential_jitter(initial=0.1, max=2.0), reraise=True,
+                retry=retry_if_exception(_is_retryable),
+                stop=stop_after_attempt(self._attempts),
+                wait=wait_exponential_jitter(initial=0.1, max=2.0),
+                reraise=True,
             ):
                 with attempt:
-                    response = await self._client.request(method, url, headers={**self._auth(), **(headers or {})},
-                                                         **kwargs)
+                    response = await self._client.request(
+                        method, url, headers={**self._auth(), **(headers or {})}, **kwargs
+                    )
                     if response.status_code == 429 or response.status_code >= 500:
                         raise _Retryable(f"contacts answered {response.status_code}")
                     return response
         except (_Retryable, httpx.TransportError) as exc:
             log.warning("contacts unavailable", extra={"url": url, "error": repr(exc)})
-            raise DependencyUnavailable("the contacts service is not available; retry later",
-                                        headers={"Retry-After": "5"}) from exc
+            raise DependencyUnavailable(
+                "the contacts service is not available; retry later", headers={"Retry-After": "5"}
+            ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
@@ -97,18 +116,39 @@ class HttpContactsClient:
         except ValueError:
             body = {"detail": response.text[:500]}
         detail = body.get("detail") if isinstance(body, dict) else None
-        return DependencyRejected(f"contacts refused to {what}: {detail or response.status_code}",
-                                  errors=body.get("errors") if isinstance(body, dict) else None,
-                                  upstream_status=response.status_code)
+        return DependencyRejected(
+            f"contacts refused to {what}: {detail or response.status_code}",
+            errors=body.get("errors") if isinstance(body, dict) else None,
+            upstream_status=response.status_code,
+        )
 
-    async def find_customer_by_email(self, email: str) -> str | None:
-        response = await self._call("GET", "/customers", params={"email": email})
+    async def _lookup(self, what: str, body: dict[str, str]) -> list[dict[str, Any]]:
+        response = await self._call("POST", "/customers/lookup", json=body)
         if response.status_code == 404:
-            return None
+            return []
         if response.status_code >= 400:
-            raise self._rejected(response, "search customers")
-        items = _items(response.json())
+            raise self._rejected(response, what)
+        return _items(response.json())
+
+    async def find_customer(self, *, email: str) -> str | None:
+        items = await self._lookup("look up customers", {"email": email})
         return str(items[0]["id"]) if items and "id" in items[0] else None
+
+    async def find_company(self, *, name: str | None = None, domain: str | None = None) -> str | None:
+        body = {"company_name": name} if name else {"domain": domain or ""}
+        items = await self._lookup("look up companies", body)
+        companies = [i for i in items if "id" in i and i.get("kind", "company") == "company"]
+        return str(companies[0]["id"]) if companies else None
+
+    async def customer_state(self, customer_id: str) -> CustomerState:
+        response = await self._call("GET", f"/customers/{quote(customer_id, safe='')}")
+        if response.status_code == 410:
+            return "erased"
+        if response.status_code in (404, 422):
+            return "unknown"
+        if response.status_code >= 400:
+            raise self._rejected(response, "read the customer")
+        return "active"
 
     async def create_customer(self, body: dict[str, Any], *, idempotency_key: str) -> str:
         response = await self._call("POST", "/customers", json=body, headers={"Idempotency-Key": idempotency_key})

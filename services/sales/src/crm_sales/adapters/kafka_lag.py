@@ -14,8 +14,9 @@ def _pending(bootstrap_servers: str, group: str, topic: str, timeout_s: float) -
 
     ms = max(int(timeout_s * 1000), 1000)
     admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="crm-sales-lag", request_timeout_ms=ms)
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None, request_timeout_ms=ms + 1000,
-                             client_id="crm-sales-lag")
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap_servers, group_id=None, request_timeout_ms=ms + 1000, client_id="crm-sales-lag"
+    )
     try:
         committed = admin.list_group_offsets({group: None}).get(group) or {}
         partitions = consumer.partitions_for_topic(topic) or set()
@@ -35,8 +36,9 @@ def _pending(bootstrap_servers: str, group: str, topic: str, timeout_s: float) -
 class LagProbe:
     """Pending records of (group, topic), cached for a moment; None if Kafka does not answer."""
 
-    def __init__(self, bootstrap_servers: str, *, group: str, topic: str, cache_s: float = 2.0,
-                 timeout_s: float = 3.0) -> None:
+    def __init__(
+        self, bootstrap_servers: str, *, group: str, topic: str, cache_s: float = 2.0, timeout_s: float = 3.0
+    ) -> None:
         self._args = (bootstrap_servers, group, topic, timeout_s)
         self._cache_s = cache_s
         self._cached: tuple[float, int | None] | None = None
@@ -46,8 +48,9 @@ class LagProbe:
         if self._cached is not None and now - self._cached[0] < self._cache_s:
             return self._cached[1]
         try:
-            value: int | None = await asyncio.wait_for(asyncio.to_thread(_pending, *self._args),
-                                                       timeout=self._args[3] + 2)
+            value: int | None = await asyncio.wait_for(
+                asyncio.to_thread(_pending, *self._args), timeout=self._args[3] + 2
+            )
         except Exception:  # a status page never fails because Kafka is slow
             log.warning("could not read consumer lag", exc_info=True)
             value = None

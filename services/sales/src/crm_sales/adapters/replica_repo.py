@@ -52,8 +52,9 @@ class ReplicaRepo:
 
     async def mark_erased(self, customer_id: str, version: int) -> None:
         """Erasure is final, whatever version the replica holds."""
-        await self.customers.update_one({"_id": customer_id}, {"$set": {**erased_fields(), "version": version}},
-                                        upsert=True)
+        await self.customers.update_one(
+            {"_id": customer_id}, {"$set": {**erased_fields(), "version": version}}, upsert=True
+        )
 
     async def redirect(self, merged_id: str, survivor_id: str, at: datetime) -> None:
         try:
@@ -71,9 +72,14 @@ class ReplicaRepo:
         async with self._stats_lock:
             await self.stats.update_one(
                 {"_id": self._instance},
-                {"$set": {"last_event_time": event_time, "last_applied_at": applied_at,
-                          "last_lag_s": max((applied_at - event_time).total_seconds(), 0.0)},
-                 "$inc": {"applied": 1}},
+                {
+                    "$set": {
+                        "last_event_time": event_time,
+                        "last_applied_at": applied_at,
+                        "last_lag_s": max((applied_at - event_time).total_seconds(), 0.0),
+                    },
+                    "$inc": {"applied": 1},
+                },
                 upsert=True,
             )
 

@@ -61,8 +61,14 @@ class DealFact(BaseModel):
         return cls.model_validate({**doc, "id": doc["_id"]})
 
 
-def fold(fact: DealFact | None, *, event_type: str, snapshot: DealSnapshot,
-         from_stage: str | None = None, time_in_previous_stage_s: float | None = None) -> DealFact | None:
+def fold(
+    fact: DealFact | None,
+    *,
+    event_type: str,
+    snapshot: DealSnapshot,
+    from_stage: str | None = None,
+    time_in_previous_stage_s: float | None = None,
+) -> DealFact | None:
     """The fact after one deal event; None if the event is not newer than the fact."""
     if fact is not None and snapshot.version <= fact.version:
         return None
@@ -84,13 +90,23 @@ def fold(fact: DealFact | None, *, event_type: str, snapshot: DealSnapshot,
     if snapshot.stage not in entered:
         entered.append(snapshot.stage)
     return DealFact(
-        id=snapshot.id, version=snapshot.version, pipeline_id=snapshot.pipeline_id,
-        owner_id=snapshot.owner_id, team=snapshot.team, status=snapshot.status, stage=snapshot.stage,
-        probability=snapshot.stage_probability, amount=snapshot.amount, currency=snapshot.currency,
-        created_at=snapshot.created_at, stage_entered_at=snapshot.stage_entered_at,
+        id=snapshot.id,
+        version=snapshot.version,
+        pipeline_id=snapshot.pipeline_id,
+        owner_id=snapshot.owner_id,
+        team=snapshot.team,
+        status=snapshot.status,
+        stage=snapshot.stage,
+        probability=snapshot.stage_probability,
+        amount=snapshot.amount,
+        currency=snapshot.currency,
+        created_at=snapshot.created_at,
+        stage_entered_at=snapshot.stage_entered_at,
         closed_at=snapshot.stage_entered_at if snapshot.status != "open" else None,
         expected_close_date=snapshot.expected_close_date,
-        stages_entered=entered, time_in_stage_s=spent, stays=stays,
+        stages_entered=entered,
+        time_in_stage_s=spent,
+        stays=stays,
     )
 
 
@@ -128,7 +144,10 @@ def funnel(pipeline: Pipeline, facts: list[DealFact]) -> dict[str, Any]:
     rows = []
     for stage in pipeline.stages:
         row: dict[str, Any] = {
-            "stage": stage.id, "name": stage.name, "kind": stage.kind, "probability": stage.probability,
+            "stage": stage.id,
+            "name": stage.name,
+            "kind": stage.kind,
+            "probability": stage.probability,
             "reached": _bucket(reached[stage.id]),
             "current": _bucket([f for f in facts if f.stage == stage.id]),
         }
@@ -166,9 +185,18 @@ def forecast(facts: list[DealFact], *, from_month: str | None = None, to_month: 
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
     def row(month: str, currency: str) -> dict[str, Any]:
-        return rows.setdefault((month, currency), {
-            "month": month, "currency": currency, "open_count": 0, "open_amount": Decimal(0),
-            "weighted_amount": Decimal(0), "won_count": 0, "won_amount": Decimal(0)})
+        return rows.setdefault(
+            (month, currency),
+            {
+                "month": month,
+                "currency": currency,
+                "open_count": 0,
+                "open_amount": Decimal(0),
+                "weighted_amount": Decimal(0),
+                "won_count": 0,
+                "won_amount": Decimal(0),
+            },
+        )
 
     def in_range(month: str) -> bool:
         if month == UNSCHEDULED:
@@ -190,13 +218,15 @@ def forecast(facts: list[DealFact], *, from_month: str | None = None, to_month: 
     ordered = sorted(rows.values(), key=lambda r: (r["month"] == UNSCHEDULED, r["month"], r["currency"]))
     totals: dict[str, dict[str, Any]] = {}
     for r in ordered:
-        t = totals.setdefault(r["currency"], {"open_amount": Decimal(0), "weighted_amount": Decimal(0),
-                                              "won_amount": Decimal(0)})
+        t = totals.setdefault(
+            r["currency"], {"open_amount": Decimal(0), "weighted_amount": Decimal(0), "won_amount": Decimal(0)}
+        )
         for k in t:
             t[k] += r[k]
     money = ("open_amount", "weighted_amount", "won_amount")
     return {
         "months": [{**r, **{k: money_str(r[k].quantize(CENT, ROUND_HALF_UP)) for k in money}} for r in ordered],
-        "totals": {c: {k: money_str(v.quantize(CENT, ROUND_HALF_UP)) for k, v in t.items()}
-                   for c, t in sorted(totals.items())},
+        "totals": {
+            c: {k: money_str(v.quantize(CENT, ROUND_HALF_UP)) for k, v in t.items()} for c, t in sorted(totals.items())
+        },
     }

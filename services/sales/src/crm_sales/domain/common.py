@@ -1,29 +1,21 @@
-"""Small shared domain helpers: time, ids, input types."""
+"""Small shared domain helpers: time, ids, input types (the clock is ``crm_shared.clock``)."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
-Clock = Callable[[], datetime]
-
 _NS = uuid.UUID("0b5f3c0e-7a51-4d6e-9d4c-5a1e2c3b4d5f")
 
 
-def utcnow() -> datetime:
-    """Now in UTC, truncated to milliseconds (what the store keeps), so a value read
-    back equals the value written and events carry the stored times."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
 def to_ms(value: datetime) -> datetime:
+    """``value`` in UTC truncated to milliseconds (what the store keeps), so a value read
+    back equals the value written and events carry the stored times."""
     value = value.astimezone(UTC)
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
@@ -72,8 +64,11 @@ Phone = Annotated[
     StringConstraints(pattern=r"^\+[1-9]\d{1,14}$"),
     Field(description="International format (E.164), e.g. +4930123456; spaces and dashes are removed."),
 ]
-Currency = Annotated[str, BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
-                     StringConstraints(pattern=r"^[A-Z]{3}$")]
+Currency = Annotated[
+    str,
+    BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
+    StringConstraints(pattern=r"^[A-Z]{3}$"),
+]
 
 
 def _non_negative_amount(value: Decimal) -> Decimal:

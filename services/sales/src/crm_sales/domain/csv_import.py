@@ -48,8 +48,7 @@ def parse(text: str, *, max_rows: int) -> tuple[list[tuple[int, LeadInput]], lis
     if unknown:
         raise ValidationFailed(
             f"unknown column(s): {', '.join(unknown)}; known: {', '.join(COLUMNS)}",
-            errors=[{"loc": ["file", "header", h], "msg": "unknown column", "type": "unknown_column"}
-                    for h in unknown],
+            errors=[{"loc": ["file", "header", h], "msg": "unknown column", "type": "unknown_column"} for h in unknown],
         )
     reader.fieldnames = header
     good: list[tuple[int, LeadInput]] = []
@@ -71,8 +70,12 @@ def parse(text: str, *, max_rows: int) -> tuple[list[tuple[int, LeadInput]], lis
             bad.append(RowError(line, _errors(exc)))
             continue
         if lead.email and lead.email in seen_emails:
-            bad.append(RowError(line, [{"loc": ["email"], "type": "duplicate",
-                                        "msg": f"same e-mail as line {seen_emails[lead.email]}"}]))
+            bad.append(
+                RowError(
+                    line,
+                    [{"loc": ["email"], "type": "duplicate", "msg": f"same e-mail as line {seen_emails[lead.email]}"}],
+                )
+            )
             continue
         if lead.email:
             seen_emails[lead.email] = line

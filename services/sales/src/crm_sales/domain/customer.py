@@ -7,8 +7,21 @@ from typing import Any
 from crm_shared.events import CustomerSnapshot
 
 REPLICA_FIELDS = (
-    "kind", "display_name", "first_name", "last_name", "company_id", "company_name", "emails", "phones",
-    "owner_id", "region", "industry", "tier", "lifecycle_stage", "archived", "updated_at",
+    "kind",
+    "display_name",
+    "first_name",
+    "last_name",
+    "company_id",
+    "company_name",
+    "emails",
+    "phones",
+    "owner_id",
+    "region",
+    "industry",
+    "tier",
+    "lifecycle_stage",
+    "archived",
+    "updated_at",
 )
 PERSONAL_FIELDS = ("display_name", "first_name", "last_name", "company_name", "emails", "phones")
 
@@ -21,8 +34,16 @@ def replica_fields(snapshot: CustomerSnapshot) -> dict[str, Any]:
 
 def erased_fields() -> dict[str, Any]:
     """What an erased customer leaves in the replica: a marker, no personal data."""
-    return {"display_name": None, "first_name": None, "last_name": None, "company_name": None,
-            "emails": [], "phones": [], "owner_id": None, "erased": True}
+    return {
+        "display_name": None,
+        "first_name": None,
+        "last_name": None,
+        "company_name": None,
+        "emails": [],
+        "phones": [],
+        "owner_id": None,
+        "erased": True,
+    }
 
 
 def inline(doc: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -65,7 +65,8 @@ class Deal(BaseModel):
 
     def public(self) -> dict[str, Any]:
         """The JSON shape of the API (without the inline customer)."""
-        return self.model_dump(mode="json")
+        # erased: the customer was erased; the record stays, anonymised and silenced
+        return {**self.model_dump(mode="json"), "erased": self.anonymized}
 
 
 class DealDraft(BaseModel):

@@ -100,6 +100,15 @@ class ConvertRequest(BaseModel):
 ConversionState = Literal["converting", "customer_linked", "deal_created", "converted"]
 
 
+class CompanyLink(BaseModel):
+    """The company a conversion linked: found in contacts, or created by it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    linked: Literal["existing", "created"]
+
+
 class Conversion(BaseModel):
     """The conversion saga, persisted on the lead so a crash or a repeat resumes it."""
 
@@ -109,6 +118,8 @@ class Conversion(BaseModel):
     deal_id: str | None
     customer_id: str | None = None
     lookup_done: bool = Field(default=False, description="The e-mail search in contacts found nothing.")
+    company: CompanyLink | None = None
+    company_lookup_done: bool = Field(default=False, description="The company search in contacts found nothing.")
     create_deal: bool = True
     deal: ConversionDeal = Field(default_factory=ConversionDeal)
     started_at: datetime
@@ -170,4 +181,5 @@ class Lead(BaseModel):
         return LeadSnapshot.model_validate(self.model_dump(include=set(LeadSnapshot.model_fields)))
 
     def public(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        # erased: the customer was erased; the record stays, anonymised and silenced
+        return {**self.model_dump(mode="json"), "erased": self.anonymized}

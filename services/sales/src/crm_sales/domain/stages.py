@@ -48,8 +48,11 @@ def plan_move(
 ) -> StageMove:
     """The move of a deal from ``current_stage`` to ``to_stage``, or the error why not."""
     if status != "open":
-        raise InvalidTransition(f"the deal is closed ({status}); a closed deal does not change stage",
-                                current_stage=current_stage, deal_status=status)
+        raise InvalidTransition(
+            f"the deal is closed ({status}); a closed deal does not change stage",
+            current_stage=current_stage,
+            deal_status=status,
+        )
     target = pipeline.stage(to_stage)
     if target is None:
         known = ", ".join(s.id for s in pipeline.stages)

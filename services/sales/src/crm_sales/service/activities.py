@@ -7,15 +7,13 @@ from typing import Any
 
 from crm_shared.auth import Principal
 from crm_shared.errors import ValidationFailed
-from crm_shared.mongo import Collection
-from pymongo.errors import DuplicateKeyError
 
-from crm_sales.adapters.collections import ACTIVITIES, FOLLOW_UPS
 from crm_sales.domain.activity import Activity, ActivityChanges, ActivityInput
 from crm_sales.domain.common import new_id, stable_id, to_ms
 from crm_sales.service.base import Deps, not_found
 from crm_sales.service.deals import DealService
 from crm_sales.service.leads import LeadService
+from crm_sales.service.ports import ActivityQuery, Page
 from crm_sales.service.upkeep import Upkeep
 
 MAX_PAGE = 200
@@ -27,8 +25,8 @@ class ActivityService:
         self._deals = deals
         self._leads = leads
         self._upkeep = upkeep
-        self._coll: Collection = deps.db[ACTIVITIES]
-        self._follow_ups: Collection = deps.db[FOLLOW_UPS]
+        self._log = deps.ports.activities
+        self._reminders = deps.ports.reminders
 
     async def _check_parent(self, p: Principal, *, deal_id: str | None, lead_id: str | None, write: bool) -> None:
         if deal_id is not None:
@@ -36,19 +34,28 @@ class ActivityService:
         elif lead_id is not None:
             await (self._leads.writable(p, lead_id) if write else self._leads.get(p, lead_id))
 
-    async def log(self, p: Principal, data: ActivityInput, *, idempotency_key: str | None = None
-                  ) -> tuple[Activity, bool]:
+    async def log(
+        self, p: Principal, data: ActivityInput, *, idempotency_key: str | None = None
+    ) -> tuple[Activity, bool]:
         await self._check_parent(p, deal_id=data.deal_id, lead_id=data.lead_id, write=True)
         activity_id = stable_id("activity", p.sub, idempotency_key) if idempotency_key else new_id()
         now = self._d.now()
         occurred = to_ms(data.occurred_at) if data.occurred_at else now
-        activity = Activity(id=activity_id, kind=data.kind, subject=data.subject, body=data.body,
-                            deal_id=data.deal_id, lead_id=data.lead_id, owner_id=p.sub, occurred_at=occurred,
-                            due_at=to_ms(data.due_at) if data.due_at else None, created_at=now, updated_at=now)
-        try:
-            await self._coll.insert_one({"_id": activity.id, **activity.to_doc()})
-        except DuplicateKeyError:
-            existing = await self._coll.find_one({"_id": activity_id})
+        activity = Activity(
+            id=activity_id,
+            kind=data.kind,
+            subject=data.subject,
+            body=data.body,
+            deal_id=data.deal_id,
+            lead_id=data.lead_id,
+            owner_id=p.sub,
+            occurred_at=occurred,
+            due_at=to_ms(data.due_at) if data.due_at else None,
+            created_at=now,
+            updated_at=now,
+        )
+        if not await self._log.insert({"_id": activity.id, **activity.to_doc()}):
+            existing = await self._log.get(activity_id)
             assert existing is not None
             return Activity.from_doc(existing), False
         await self._touch(activity, p)
@@ -61,30 +68,34 @@ class ActivityService:
         elif activity.lead_id is not None:
             await self._upkeep.touch_lead(activity.lead_id, at, actor=p.actor())
         subject = activity.deal_id or activity.lead_id
-        await self._follow_ups.update_many({"subject_id": subject, "done": False},
-                                           {"$set": {"done": True, "done_at": self._d.now()}})
+        if subject is not None:
+            await self._reminders.close_for(subject, self._d.now())
 
     async def get(self, p: Principal, activity_id: str) -> Activity:
-        doc = await self._coll.find_one({"_id": activity_id})
+        doc = await self._log.get(activity_id)
         if doc is None:
             raise not_found("activity", activity_id)
         activity = Activity.from_doc(doc)
         await self._check_parent(p, deal_id=activity.deal_id, lead_id=activity.lead_id, write=False)
         return activity
 
-    async def search(self, p: Principal, *, deal_id: str | None, lead_id: str | None, kind: str | None,
-                   open_tasks: bool, limit: int, offset: int) -> tuple[list[Activity], int]:
+    async def search(
+        self,
+        p: Principal,
+        *,
+        deal_id: str | None,
+        lead_id: str | None,
+        kind: str | None,
+        open_tasks: bool,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Activity], int]:
         if (deal_id is None) == (lead_id is None):
             raise ValidationFailed.field(["deal_id"], "give exactly one of deal_id and lead_id")
         await self._check_parent(p, deal_id=deal_id, lead_id=lead_id, write=False)
-        query: dict[str, Any] = {"deal_id": deal_id} if deal_id else {"lead_id": lead_id}
-        if kind:
-            query["kind"] = kind
-        if open_tasks:
-            query.update(kind="task", done=False)
-        docs = await self._coll.find(query).sort([("occurred_at", -1), ("_id", 1)]).skip(offset).limit(
-            min(limit, MAX_PAGE)).to_list(None)
-        return [Activity.from_doc(d) for d in docs], await self._coll.count_documents(query)
+        query = ActivityQuery(deal_id=deal_id, lead_id=lead_id, kind=kind, open_tasks=open_tasks)
+        docs, total = await self._log.search(query, Page(min(limit, MAX_PAGE), offset))
+        return [Activity.from_doc(d) for d in docs], total
 
     async def update(self, p: Principal, activity_id: str, changes: ActivityChanges) -> Activity:
         activity = await self.get(p, activity_id)
@@ -103,7 +114,7 @@ class ActivityService:
         elif provided.get("done") is False:
             update["done_at"] = None
         new = activity.model_copy(update=update)
-        await self._coll.replace_one({"_id": activity.id}, new.to_doc())
+        await self._log.replace({"_id": activity.id, **new.to_doc()})
         if provided.get("done") is True and not activity.done:
             await self._touch(new.model_copy(update={"occurred_at": now}), p)
         return new

@@ -11,14 +11,13 @@ from typing import Any
 from crm_shared.auth import Principal
 from crm_shared.errors import Forbidden, ValidationFailed
 from crm_shared.events import CloudEvent
-from pymongo.errors import DuplicateKeyError
 
-from crm_sales.adapters.collections import FACTS
 from crm_sales.domain import analytics as calc
 from crm_sales.domain import permissions as perm
 from crm_sales.domain.analytics import DealFact
 from crm_sales.service.base import Deps
 from crm_sales.service.pipelines import PipelineService
+from crm_sales.service.ports import FactQuery
 from crm_sales.service.replica import understood
 
 DEAL_EVENTS = ("crm.deal.created", "crm.deal.updated", "crm.deal.stage_changed", "crm.deal.won", "crm.deal.lost")
@@ -28,7 +27,7 @@ class DealFacts:
     """One document per deal, folded from its events (newer ``sequence`` only)."""
 
     def __init__(self, deps: Deps) -> None:
-        self._facts = deps.db[FACTS]
+        self._facts = deps.ports.facts
 
     @property
     def handlers(self) -> dict[str, Callable[[CloudEvent], Awaitable[None]]]:
@@ -39,39 +38,38 @@ class DealFacts:
             return
         data: Any = event.payload()
         for _ in range(3):
-            doc = await self._facts.find_one({"_id": data.snapshot.id})
+            doc = await self._facts.get(data.snapshot.id)
             fact = DealFact.from_doc(doc) if doc else None
-            new = calc.fold(fact, event_type=event.type, snapshot=data.snapshot,
-                            from_stage=getattr(data, "from_stage", None),
-                            time_in_previous_stage_s=getattr(data, "time_in_previous_stage_s", None))
+            new = calc.fold(
+                fact,
+                event_type=event.type,
+                snapshot=data.snapshot,
+                from_stage=getattr(data, "from_stage", None),
+                time_in_previous_stage_s=getattr(data, "time_in_previous_stage_s", None),
+            )
             if new is None:
                 return
             if fact is None:
-                try:
-                    await self._facts.insert_one({"_id": new.id, **new.to_doc()})
-                except DuplicateKeyError:
+                if not await self._facts.insert({"_id": new.id, **new.to_doc()}):
                     continue
                 return
-            # by _id alone (the local store indexes nothing else): one writer per deal, as deal
-            # events are keyed by customer and handled in order per key
-            await self._facts.replace_one({"_id": new.id}, new.to_doc())
+            await self._facts.replace({"_id": new.id, **new.to_doc()})
             return
 
 
-def _period(date_from: date | None, date_to: date | None) -> dict[str, Any]:
+def _period(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
     if date_from and date_to and date_to < date_from:
         raise ValidationFailed.field(["to"], "the period ends before it starts")
-    bounds: dict[str, Any] = {}
-    if date_from:
-        bounds["$gte"] = datetime.combine(date_from, time.min).replace(tzinfo=UTC)
-    if date_to:
-        bounds["$lt"] = datetime.combine(date_to, time.min).replace(tzinfo=UTC)
-    return bounds
+
+    def start_of(day: date | None) -> datetime | None:
+        return datetime.combine(day, time.min).replace(tzinfo=UTC) if day else None
+
+    return start_of(date_from), start_of(date_to)
 
 
 class AnalyticsQueries:
     def __init__(self, deps: Deps, pipelines: PipelineService) -> None:
-        self._facts = deps.db[FACTS]
+        self._facts = deps.ports.facts
         self._pipelines = pipelines
 
     @staticmethod
@@ -86,35 +84,60 @@ class AnalyticsQueries:
             raise Forbidden("you may see your own or your team's numbers only")
         return owner_id, team
 
-    async def _load(self, query: dict[str, Any]) -> list[DealFact]:
-        return [DealFact.from_doc(d) async for d in self._facts.find(query)]
+    async def _load(self, query: FactQuery) -> list[DealFact]:
+        return [DealFact.from_doc(d) for d in await self._facts.find(query)]
 
-    async def funnel(self, p: Principal, *, pipeline_id: str, owner_id: str | None, team: str | None,
-                     date_from: date | None, date_to: date | None) -> dict[str, Any]:
+    async def funnel(
+        self,
+        p: Principal,
+        *,
+        pipeline_id: str,
+        owner_id: str | None,
+        team: str | None,
+        date_from: date | None,
+        date_to: date | None,
+    ) -> dict[str, Any]:
         owner_id, team = self._scope(p, owner_id, team)
         pipeline, _ = await self._pipelines.load(pipeline_id)
-        query: dict[str, Any] = {"pipeline_id": pipeline_id}
-        if owner_id:
-            query["owner_id"] = owner_id
-        if team:
-            query["team"] = team
-        if bounds := _period(date_from, date_to):
-            query["created_at"] = bounds
-        filters = {"pipeline_id": pipeline_id, "owner_id": owner_id, "team": team,
-                   "from": date_from.isoformat() if date_from else None,
-                   "to": date_to.isoformat() if date_to else None}
+        created_from, created_before = _period(date_from, date_to)
+        query = FactQuery(
+            pipeline_id=pipeline_id,
+            owner_id=owner_id or None,
+            team=team or None,
+            created_from=created_from,
+            created_before=created_before,
+        )
+        filters = {
+            "pipeline_id": pipeline_id,
+            "owner_id": owner_id,
+            "team": team,
+            "from": date_from.isoformat() if date_from else None,
+            "to": date_to.isoformat() if date_to else None,
+        }
         return {"filters": filters, **calc.funnel(pipeline, await self._load(query))}
 
-    async def forecast(self, p: Principal, *, pipeline_id: str | None, owner_id: str | None, team: str | None,
-                       from_month: str | None, to_month: str | None) -> dict[str, Any]:
+    async def forecast(
+        self,
+        p: Principal,
+        *,
+        pipeline_id: str | None,
+        owner_id: str | None,
+        team: str | None,
+        from_month: str | None,
+        to_month: str | None,
+    ) -> dict[str, Any]:
         owner_id, team = self._scope(p, owner_id, team)
         if from_month and to_month and to_month < from_month:
             raise ValidationFailed.field(["to_month"], "the range ends before it starts")
-        query: dict[str, Any] = {"status": {"$in": ["open", "won"]}}
-        for key, value in (("pipeline_id", pipeline_id), ("owner_id", owner_id), ("team", team)):
-            if value:
-                query[key] = value
-        filters = {"pipeline_id": pipeline_id, "owner_id": owner_id, "team": team,
-                   "from_month": from_month, "to_month": to_month}
+        query = FactQuery(
+            pipeline_id=pipeline_id or None, owner_id=owner_id or None, team=team or None, statuses=("open", "won")
+        )
+        filters = {
+            "pipeline_id": pipeline_id,
+            "owner_id": owner_id,
+            "team": team,
+            "from_month": from_month,
+            "to_month": to_month,
+        }
         facts = await self._load(query)
         return {"filters": filters, **calc.forecast(facts, from_month=from_month, to_month=to_month)}

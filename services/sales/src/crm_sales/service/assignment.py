@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crm_shared.auth import Principal
-from pymongo.errors import DuplicateKeyError
 
-from crm_sales.adapters.collections import TICKETS
 from crm_sales.domain import permissions as perm
 from crm_sales.domain.assignment import RuleSet, decide, pick
 from crm_sales.service.base import Deps, check_version
@@ -32,10 +30,10 @@ class Routing:
 class AssignmentService:
     def __init__(self, deps: Deps) -> None:
         self._d = deps
-        self._turns = deps.db[TICKETS]
+        self._turns = deps.ports.turns
 
     async def load(self) -> tuple[RuleSet, int]:
-        doc = await self._d.rulesets.get(RULESET_ID)
+        doc = await self._d.ports.rulesets.get(RULESET_ID)
         if doc is None:
             return RuleSet(), 0
         version = int(doc["version"])
@@ -49,13 +47,18 @@ class AssignmentService:
         perm.require(perm.may_configure(p), "change the assignment rules")
         _, version = await self.load()
         check_version(version, expected)
-        new_version = await self._d.rulesets.commit(aggregate_id=RULESET_ID, expected_version=version,
-                                                    snapshot=ruleset.model_dump(), events=[],
-                                                    actor=p.actor().header_value())
+        new_version = await self._d.ports.rulesets.commit(
+            aggregate_id=RULESET_ID,
+            expected_version=version,
+            snapshot=ruleset.model_dump(),
+            events=[],
+            actor=p.actor().header_value(),
+        )
         return ruleset, new_version
 
-    async def route(self, *, lead_id: str, region: str | None, industry: str | None,
-                    source: str | None) -> Routing | None:
+    async def route(
+        self, *, lead_id: str, region: str | None, industry: str | None, source: str | None
+    ) -> Routing | None:
         ruleset, _ = await self.load()
         decision = decide(ruleset, region=region, industry=industry, source=source)
         if decision is None:
@@ -66,15 +69,11 @@ class AssignmentService:
         return Routing(owner_id=owner, team=decision.team, rule_id=decision.rule_id)
 
     async def _take_turn(self, rule_id: str, members: tuple[str, ...], lead_id: str) -> str:
-        last = await self._turns.find({"rule_id": rule_id}).sort("n", -1).limit(1).to_list(None)
-        n = int(last[0]["n"]) + 1 if last else 0
+        last = await self._turns.last_turn(rule_id)
+        n = last + 1 if last is not None else 0
         for _ in range(MAX_TURN_ATTEMPTS):
             owner = pick(members, n)
-            try:
-                await self._turns.insert_one({"_id": f"{rule_id}:{n:012d}", "rule_id": rule_id, "n": n,
-                                              "lead_id": lead_id, "owner_id": owner, "at": self._d.now()})
-            except DuplicateKeyError:
-                n += 1
-                continue
-            return owner
+            if await self._turns.take(rule_id, n, lead_id=lead_id, owner_id=owner, at=self._d.now()):
+                return owner
+            n += 1
         raise RuntimeError(f"could not take a round-robin turn of rule {rule_id!r}")

@@ -1,22 +1,33 @@
-"""What every use case needs: stores, clock, topics; event wrapping; retried system writes."""
+"""What every use case needs: its ports, clock, topics; event wrapping; retried system writes."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from crm_shared.clock import Clock, system_clock
 from crm_shared.errors import NotFound, VersionConflict
 from crm_shared.events import Actor, CloudEvent, EventData
 from crm_shared.logs import correlation_id
-from crm_shared.mongo import Database, Document
-from crm_shared.outbox import AggregateStore, Publisher
+from crm_shared.outbox import Publisher
 from crm_shared.topics import Topics
 
-from crm_sales.adapters.collections import DEALS, LEADS, PIPELINES, RULESETS
-from crm_sales.domain.common import Clock, utcnow
+from crm_sales.domain.common import to_ms
+from crm_sales.service.ports import (
+    ActivityLog,
+    Aggregates,
+    Configs,
+    CustomerReplicaStore,
+    DealRecords,
+    Document,
+    FactStore,
+    LeadRecords,
+    Reminders,
+    TurnLog,
+)
 from crm_sales.settings import SalesSettings
 
 log = logging.getLogger(__name__)
@@ -25,35 +36,44 @@ SYSTEM = Actor.system("sales")
 
 
 @dataclass
+class Ports:
+    """Every port sales' use cases write or read through."""
+
+    deals: DealRecords
+    leads: LeadRecords
+    pipelines: Configs
+    rulesets: Configs
+    turns: TurnLog
+    activities: ActivityLog
+    reminders: Reminders
+    replica: CustomerReplicaStore
+    facts: FactStore
+
+
+@dataclass
 class Deps:
     settings: SalesSettings
-    db: Database
     topics: Topics
+    ports: Ports
     publisher: Publisher | None
-    clock: Clock = utcnow
-    deals: AggregateStore = field(init=False)
-    leads: AggregateStore = field(init=False)
-    pipelines: AggregateStore = field(init=False)
-    rulesets: AggregateStore = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.deals = AggregateStore(self.db, snapshots=DEALS, publisher=self.publisher)
-        self.leads = AggregateStore(self.db, snapshots=LEADS, publisher=self.publisher)
-        self.pipelines = AggregateStore(self.db, snapshots=PIPELINES, publisher=self.publisher)
-        self.rulesets = AggregateStore(self.db, snapshots=RULESETS, publisher=self.publisher)
+    clock: Clock = system_clock
 
     @property
-    def stores(self) -> list[AggregateStore]:
-        return [self.deals, self.leads, self.pipelines, self.rulesets]
+    def deals(self) -> DealRecords:
+        return self.ports.deals
+
+    @property
+    def leads(self) -> LeadRecords:
+        return self.ports.leads
 
     def now(self) -> datetime:
-        return self.clock()
+        """Milliseconds, what the store keeps: a value read back equals the one written."""
+        return to_ms(self.clock())
 
 
 def wrap(data: EventData, *, actor: Actor, time: datetime, causation_id: str | None = None) -> CloudEvent:
     """An event of this request's (or this event's) flow."""
-    return CloudEvent.wrap(data, actor=actor, time=time, correlation_id=correlation_id.get(),
-                           causation_id=causation_id)
+    return CloudEvent.wrap(data, actor=actor, time=time, correlation_id=correlation_id.get(), causation_id=causation_id)
 
 
 @dataclass(frozen=True)
@@ -68,8 +88,9 @@ class Commit:
 Plan = Callable[[Document], Commit | None]
 
 
-async def update_with_retry(store: AggregateStore, aggregate_id: str, plan: Plan, *, actor: Actor,
-                            attempts: int = 10) -> Document | None:
+async def update_with_retry(
+    store: Aggregates, aggregate_id: str, plan: Plan, *, actor: Actor, attempts: int = 10
+) -> Document | None:
     """Reload, plan and commit until no concurrent writer interferes.
 
     For writes sales makes on its own (activity touches, merges, erasures): ``plan``
@@ -85,9 +106,14 @@ async def update_with_retry(store: AggregateStore, aggregate_id: str, plan: Plan
         if commit is None:
             return doc
         try:
-            version = await store.commit(aggregate_id=aggregate_id, expected_version=int(doc["version"]),
-                                         snapshot=commit.snapshot, events=commit.events,
-                                         actor=actor.header_value(), changes=commit.changes)
+            version = await store.commit(
+                aggregate_id=aggregate_id,
+                expected_version=int(doc["version"]),
+                snapshot=commit.snapshot,
+                events=commit.events,
+                actor=actor.header_value(),
+                changes=commit.changes,
+            )
         except VersionConflict:
             log.info("concurrent write; retrying", extra={"aggregate_id": aggregate_id})
             continue
@@ -98,8 +124,7 @@ async def update_with_retry(store: AggregateStore, aggregate_id: str, plan: Plan
 def check_version(current: int, expected: int | None) -> int:
     """412 when ``If-Match`` names another version than the current one."""
     if expected is not None and expected != current:
-        raise VersionConflict(f"the record is at version {current}, not {expected}; reload it",
-                              current_version=current)
+        raise VersionConflict(f"the record is at version {current}, not {expected}; reload it", current_version=current)
     return current
 
 

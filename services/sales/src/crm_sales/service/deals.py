@@ -8,7 +8,6 @@ from crm_shared.auth import Principal
 from crm_shared.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed, VersionConflict
 from crm_shared.events import Actor, DealCreated, DealLost, DealStageChanged, DealUpdated, DealWon, EventData
 
-from crm_sales.adapters.replica_repo import ReplicaRepo
 from crm_sales.domain import permissions as perm
 from crm_sales.domain.common import new_id, stable_id
 from crm_sales.domain.customer import inline
@@ -18,15 +17,17 @@ from crm_sales.domain.pipeline import DEFAULT_PIPELINE_ID, Pipeline, Stage
 from crm_sales.domain.stages import plan_move
 from crm_sales.service.base import Deps, check_version, not_found, wrap
 from crm_sales.service.pipelines import PipelineService
+from crm_sales.service.ports import Contacts, Page
 
 MAX_PAGE = 200
 
 
 class DealService:
-    def __init__(self, deps: Deps, pipelines: PipelineService, replica: ReplicaRepo) -> None:
+    def __init__(self, deps: Deps, pipelines: PipelineService, contacts: Contacts) -> None:
         self._d = deps
         self._pipelines = pipelines
-        self._replica = replica
+        self._replica = deps.ports.replica
+        self._contacts = contacts
 
     # -- reading ---------------------------------------------------------------------
 
@@ -47,32 +48,61 @@ class DealService:
             raise Forbidden("you may not change this deal")
         return deal
 
-    async def search(self, p: Principal, *, filters: dict[str, str | None], limit: int,
-                   offset: int) -> tuple[list[Deal], int]:
+    async def search(
+        self, p: Principal, *, filters: dict[str, str | None], limit: int, offset: int
+    ) -> tuple[list[Deal], int]:
         scope = perm.require_scope(perm.deal_read(p), "read deals")
-        query: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
-        if not scope.everything:
-            query["$or"] = [{"owner_id": scope.owner_id}, {"team": {"$in": list(scope.teams)}}]
-        cursor = self._d.deals.snapshots.find(query).sort([("created_at", -1), ("_id", 1)])
-        docs = await cursor.skip(offset).limit(min(limit, MAX_PAGE)).to_list(None)
-        return [Deal.from_doc(d) for d in docs], await self._d.deals.snapshots.count_documents(query)
+        docs, total = await self._d.deals.search(filters, visible=scope, page=Page(min(limit, MAX_PAGE), offset))
+        return [Deal.from_doc(d) for d in docs], total
 
     async def with_customers(self, deals: list[Deal]) -> list[dict[str, Any]]:
         """Deals as the API shows them: with the current customer from the replica."""
         customers = await self._replica.get_many(d.customer_id for d in deals)
         return [{**d.public(), "customer": inline(customers.get(d.customer_id))} for d in deals]
 
+    async def board(self, p: Principal, pipeline_id: str) -> dict[str, Any]:
+        """Per-stage count and sums (amount, amount x probability) of every deal the caller
+        may see, one row per stage and currency (a stage without deals: one row of zeros
+        in the default currency)."""
+        scope = perm.require_scope(perm.deal_read(p), "read deals")
+        pipeline, _ = await self._pipelines.load(pipeline_id)
+        totals: dict[str, list[Any]] = {}
+        for t in await self._d.deals.stage_totals(pipeline.id, visible=scope):
+            totals.setdefault(t.stage, []).append(t)
+        stages: list[dict[str, Any]] = []
+        for stage in pipeline.stages:
+            rows = totals.pop(stage.id, None) or [None]
+            for t in rows:
+                stages.append(
+                    {
+                        "stage": stage.id,
+                        "name": stage.name,
+                        "probability": stage.probability,
+                        "count": t.count if t else 0,
+                        "amount_sum": t.amount_sum if t else "0.00",
+                        "weighted_sum": t.weighted_sum if t else "0.00",
+                        "currency": t.currency if t else self._d.settings.default_currency,
+                    }
+                )
+        return {"pipeline_id": pipeline.id, "stages": stages}
+
     # -- writing ---------------------------------------------------------------------
 
     async def customer_for_deal(self, customer_id: str) -> str:
-        """The customer id to store: merges followed; 422 if sales does not know it."""
+        """The customer id to store, merges followed. A customer the replica does not hold
+        yet (created a moment ago) is checked once with contacts by id and accepted; the
+        deal shows it inline once its event arrives. 422 only for an id contacts does not
+        know or an erased customer; 503 with Retry-After if contacts cannot answer."""
         resolved = await self._replica.resolve(customer_id)
         doc = await self._replica.get(resolved)
-        if doc is None:
-            raise ValidationFailed.field(
-                ["customer_id"], f"unknown customer {customer_id!r} (a customer created a moment ago may not"
-                " have reached sales yet: retry shortly)", "unknown_customer")
-        if doc.get("erased"):
+        state = (
+            ("erased" if doc.get("erased") else "active")
+            if doc is not None
+            else (await self._contacts.customer_state(resolved))
+        )
+        if state == "unknown":
+            raise ValidationFailed.field(["customer_id"], f"unknown customer {customer_id!r}", "unknown_customer")
+        if state == "erased":
             raise ValidationFailed.field(["customer_id"], f"customer {customer_id!r} was erased", "erased_customer")
         return resolved
 
@@ -84,8 +114,9 @@ class DealService:
         stage = pipeline.stage(stage_id) if stage_id else pipeline.first_open
         if stage is None or stage.kind != "open":
             open_ids = ", ".join(s.id for s in pipeline.open_stages)
-            raise ValidationFailed.field(["stage"],
-                                         f"a new deal starts in an open stage of {pipeline_id!r}: {open_ids}")
+            raise ValidationFailed.field(
+                ["stage"], f"a new deal starts in an open stage of {pipeline_id!r}: {open_ids}"
+            )
         return pipeline, stage
 
     async def create(self, p: Principal, draft: DealDraft, *, idempotency_key: str | None = None) -> tuple[Deal, bool]:
@@ -101,11 +132,21 @@ class DealService:
             raise Forbidden("you may open deals for yourself or your team only")
         now = self._d.now()
         deal = Deal(
-            id=deal_id, customer_id=await self.customer_for_deal(draft.customer_id), name=draft.name,
-            pipeline_id=pipeline.id, stage=stage.id, stage_probability=stage.probability, amount=draft.amount,
+            id=deal_id,
+            customer_id=await self.customer_for_deal(draft.customer_id),
+            name=draft.name,
+            pipeline_id=pipeline.id,
+            stage=stage.id,
+            stage_probability=stage.probability,
+            amount=draft.amount,
             currency=draft.currency or self._d.settings.default_currency,
-            expected_close_date=draft.expected_close_date, owner_id=owner, team=team,
-            stage_entered_at=now, created_at=now, updated_at=now, version=1,
+            expected_close_date=draft.expected_close_date,
+            owner_id=owner,
+            team=team,
+            stage_entered_at=now,
+            created_at=now,
+            updated_at=now,
+            version=1,
         )
         try:
             await self._commit(deal, DealCreated(snapshot=deal.snapshot(), change_origin="sales"), p.actor())
@@ -126,12 +167,22 @@ class DealService:
         pipeline, stage = await self.pipeline_stage(spec.pipeline_id or DEFAULT_PIPELINE_ID, None)
         now = self._d.now()
         deal = Deal(
-            id=conversion.deal_id, customer_id=conversion.customer_id,
-            name=spec.name or lead.company_name or lead.display_name, pipeline_id=pipeline.id, stage=stage.id,
-            stage_probability=stage.probability, amount=spec.amount,
+            id=conversion.deal_id,
+            customer_id=conversion.customer_id,
+            name=spec.name or lead.company_name or lead.display_name,
+            pipeline_id=pipeline.id,
+            stage=stage.id,
+            stage_probability=stage.probability,
+            amount=spec.amount,
             currency=spec.currency or self._d.settings.default_currency,
-            expected_close_date=spec.expected_close_date, owner_id=lead.owner_id, team=lead.team, lead_id=lead.id,
-            stage_entered_at=now, created_at=now, updated_at=now, version=1,
+            expected_close_date=spec.expected_close_date,
+            owner_id=lead.owner_id,
+            team=lead.team,
+            lead_id=lead.id,
+            stage_entered_at=now,
+            created_at=now,
+            updated_at=now,
+            version=1,
         )
         try:
             await self._commit(deal, DealCreated(snapshot=deal.snapshot(), change_origin="sales"), conversion.by)
@@ -149,9 +200,10 @@ class DealService:
         provided = changes.provided()
         nulls = [f for f in REQUIRED_ON_PATCH if f in provided and provided[f] is None]
         if nulls:
-            raise ValidationFailed("required fields cannot be null",
-                                   errors=[{"loc": [f], "msg": "may not be null", "type": "none_not_allowed"}
-                                           for f in nulls])
+            raise ValidationFailed(
+                "required fields cannot be null",
+                errors=[{"loc": [f], "msg": "may not be null", "type": "none_not_allowed"} for f in nulls],
+            )
         if "customer_id" in provided:
             provided["customer_id"] = await self.customer_for_deal(provided["customer_id"])
         new = deal.model_copy(update={**provided, "updated_at": self._d.now(), "version": deal.version + 1})
@@ -169,23 +221,41 @@ class DealService:
         check_version(deal.version, expected)
         pipeline, _ = await self._pipelines.load(deal.pipeline_id)
         now = self._d.now()
-        move = plan_move(status=deal.status, current_stage=deal.stage, stage_entered_at=deal.stage_entered_at,
-                         pipeline=pipeline, to_stage=change.stage, reason=change.reason, now=now)
+        move = plan_move(
+            status=deal.status,
+            current_stage=deal.stage,
+            stage_entered_at=deal.stage_entered_at,
+            pipeline=pipeline,
+            to_stage=change.stage,
+            reason=change.reason,
+            now=now,
+        )
         closed = move.status != "open"
-        new = deal.model_copy(update={
-            "stage": move.to_stage, "stage_probability": move.probability, "status": move.status,
-            "stage_entered_at": now, "updated_at": now, "version": deal.version + 1,
-            "close_reason": move.reason if closed else None, "closed_at": now if closed else None,
-        })
+        new = deal.model_copy(
+            update={
+                "stage": move.to_stage,
+                "stage_probability": move.probability,
+                "status": move.status,
+                "stage_entered_at": now,
+                "updated_at": now,
+                "version": deal.version + 1,
+                "close_reason": move.reason if closed else None,
+                "closed_at": now if closed else None,
+            }
+        )
         event: EventData
         if move.kind == "won":
             event = DealWon(snapshot=new.snapshot(), reason=move.reason)
         elif move.kind == "lost":
             event = DealLost(snapshot=new.snapshot(), reason=move.reason or "")
         else:
-            event = DealStageChanged(snapshot=new.snapshot(), from_stage=move.from_stage, to_stage=move.to_stage,
-                                     probability=move.probability,
-                                     time_in_previous_stage_s=move.time_in_previous_stage_s)
+            event = DealStageChanged(
+                snapshot=new.snapshot(),
+                from_stage=move.from_stage,
+                to_stage=move.to_stage,
+                probability=move.probability,
+                time_in_previous_stage_s=move.time_in_previous_stage_s,
+            )
         await self._commit(new, event, p.actor(), changes={"from": move.from_stage, "to": move.to_stage})
         return new
 
@@ -193,9 +263,14 @@ class DealService:
         await self.get(p, deal_id)
         return await self._d.deals.history(deal_id)
 
-    async def _commit(self, deal: Deal, event: EventData, actor: Actor, *,
-                      changes: dict[str, Any] | None = None) -> None:
+    async def _commit(
+        self, deal: Deal, event: EventData, actor: Actor, *, changes: dict[str, Any] | None = None
+    ) -> None:
         await self._d.deals.commit(
-            aggregate_id=deal.id, expected_version=deal.version - 1, snapshot=deal.to_doc(),
+            aggregate_id=deal.id,
+            expected_version=deal.version - 1,
+            snapshot=deal.to_doc(),
             events=[(self._d.topics.deal, wrap(event, actor=actor, time=deal.updated_at))],
-            actor=actor.header_value(), changes=changes)
+            actor=actor.header_value(),
+            changes=changes,
+        )

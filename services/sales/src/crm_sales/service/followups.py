@@ -11,15 +11,13 @@ contract: their claim is the reminder, listed by ``GET /follow-ups``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from crm_shared.auth import Principal
 from crm_shared.events import CloudEvent, DealFollowUpDue
-from crm_shared.mongo import Collection
-from pymongo.errors import DuplicateKeyError
 
-from crm_sales.adapters.collections import ACTIVITIES, FOLLOW_UP_LEASES, FOLLOW_UPS
 from crm_sales.domain import followup
 from crm_sales.domain import permissions as perm
 from crm_sales.domain.common import stable_id
@@ -39,33 +37,31 @@ class FollowUps:
     def __init__(self, deps: Deps, upkeep: Upkeep) -> None:
         self._d = deps
         self._upkeep = upkeep
-        self._claims: Collection = deps.db[FOLLOW_UPS]
-        self._activities: Collection = deps.db[ACTIVITIES]
-        self._leases: Collection = deps.db[FOLLOW_UP_LEASES]
+        self._claims = deps.ports.reminders
+        self._activities = deps.ports.activities
 
     async def scan(self) -> int:
         """Claim and publish every reminder now due; returns how many were new."""
         now = self._d.now()
         cut = followup.cutoff(now, self._d.settings.follow_up_idle)
-        new = await self._scan("deal", {"status": "open", "idle_since": {"$lte": cut}}, now)
-        new += await self._scan("lead", {"status": {"$in": list(OPEN_STATUSES)}, "idle_since": {"$lte": cut}}, now)
+        new = await self._scan("deal", ("open",), cut, now)
+        new += await self._scan("lead", OPEN_STATUSES, cut, now)
         await self.publish_pending(older_than=now - REPUBLISH_AFTER)
         return new
 
-    async def _scan(self, kind: Literal["deal", "lead"], query: dict[str, Any], now: datetime) -> int:
+    async def _scan(self, kind: Literal["deal", "lead"], statuses: Sequence[str], cut: datetime, now: datetime) -> int:
+        """Records of a customer erased in contacts are never due (the store skips them)."""
         store = self._d.deals if kind == "deal" else self._d.leads
         batch = self._d.settings.follow_up_batch
         new = 0
         last_id: str | None = None
         while True:
-            page_query = {**query, "_id": {"$gt": last_id}} if last_id else query
-            page = await store.snapshots.find(page_query, {"_id": 1, "idle_since": 1}).sort("_id", 1).limit(
-                batch).to_list(None)
+            page = await store.idle(statuses=statuses, cut=cut, after_id=last_id, limit=batch)
             if not page:
                 return new
-            last_id = page[-1]["_id"]
-            claims = {followup.claim_id(kind, d["_id"], d["idle_since"]): d["_id"] for d in page}
-            taken = {c["_id"] async for c in self._claims.find({"_id": {"$in": list(claims)}}, {"_id": 1})}
+            last_id = page[-1][0]
+            claims = {followup.claim_id(kind, rid, idle_since): rid for rid, idle_since in page}
+            taken = await self._claims.taken(claims)
             for claim, aggregate_id in claims.items():
                 if claim not in taken and await self._claim(kind, aggregate_id, now):
                     new += 1
@@ -76,31 +72,40 @@ class FollowUps:
         if doc is None:
             return False
         record: Deal | Lead = Deal.from_doc(doc) if kind == "deal" else Lead.from_doc(doc)
+        if record.anonymized:
+            return False  # erased since the page was read
         idle_since = record.idle_since
         if not followup.is_due(idle_since, now, self._d.settings.follow_up_idle):
             return False  # changed since the page was read
-        latest = await self._activities.find_one({f"{kind}_id": aggregate_id}, {"occurred_at": 1},
-                                                 sort=[("occurred_at", -1)])
-        if latest is not None and latest["occurred_at"] > idle_since:
+        latest = await self._activities.latest_at(kind, aggregate_id)
+        if latest is not None and latest > idle_since:
             # an activity whose touch did not land (crash): repair instead of nagging
             touch = self._upkeep.touch_deal if kind == "deal" else self._upkeep.touch_lead
-            await touch(aggregate_id, latest["occurred_at"], actor=SYSTEM)
+            await touch(aggregate_id, latest, actor=SYSTEM)
             return False
         claim_id = followup.claim_id(kind, aggregate_id, idle_since)
         days = followup.idle_days(idle_since, now)
         claim: dict[str, Any] = {
-            "_id": claim_id, "kind": kind, "subject_id": aggregate_id, "owner_id": record.owner_id,
-            "team": record.team, "idle_since": idle_since, "idle_days": days, "created_at": now,
-            "published": kind != "deal", "done": False,
+            "_id": claim_id,
+            "kind": kind,
+            "subject_id": aggregate_id,
+            "owner_id": record.owner_id,
+            "team": record.team,
+            "idle_since": idle_since,
+            "idle_days": days,
+            "created_at": now,
+            "published": kind != "deal",
+            "done": False,
         }
         if isinstance(record, Deal):
             event = CloudEvent.wrap(
                 DealFollowUpDue(snapshot=record.snapshot(), idle_since=idle_since, idle_days=days),
-                actor=SYSTEM, time=now, event_id=stable_id("follow-up-event", claim_id))
+                actor=SYSTEM,
+                time=now,
+                event_id=stable_id("follow-up-event", claim_id),
+            )
             claim.update(topic=self._d.topics.deal, event=event.model_dump(mode="json", exclude_none=True))
-        try:
-            await self._claims.insert_one(claim)
-        except DuplicateKeyError:
+        if not await self._claims.claim(claim):
             return False
         if not claim["published"]:
             await self._publish([claim])
@@ -114,34 +119,20 @@ class FollowUps:
         so a consumer that dedupes by id sees it once. Each stale claim is leased (a
         unique insert per claim and time slot) so concurrent workers do not all resend it.
         """
-        stale = await self._claims.find({"published": False, "created_at": {"$lte": older_than}}).sort(
-            "created_at", 1).limit(500).to_list(None)
+        stale = await self._claims.unpublished(older_than=older_than, limit=500)
         slot = int(self._d.now().timestamp() // REPUBLISH_AFTER.total_seconds())
-        leased = []
-        for claim in stale:
-            try:
-                await self._leases.insert_one({"_id": f"{claim['_id']}@{slot}", "at": self._d.now()})
-            except DuplicateKeyError:
-                continue
-            leased.append(claim)
+        leased = [claim for claim in stale if await self._claims.lease(f"{claim['_id']}@{slot}", self._d.now())]
         return await self._publish(leased)
 
     async def _publish(self, claims: list[dict[str, Any]]) -> int:
         if self._d.publisher is None or not claims:
             return 0
         await self._d.publisher.publish_many([(c["topic"], CloudEvent.model_validate(c["event"])) for c in claims])
-        await self._claims.update_many({"_id": {"$in": [c["_id"] for c in claims]}},
-                                       {"$set": {"published": True, "published_at": self._d.now()}})
+        await self._claims.mark_published([c["_id"] for c in claims], self._d.now())
         return len(claims)
 
     async def reminders(self, p: Principal, *, owner_id: str | None, limit: int) -> list[dict[str, Any]]:
         """Reminders, newest first: a rep's own and their team's; everyone's for managers."""
         scope = perm.require_scope(perm.deal_write(p), "read follow-up reminders")
-        query: dict[str, Any] = {"done": False}
-        if owner_id:
-            query["owner_id"] = owner_id
-        if not scope.everything:
-            query["$or"] = [{"owner_id": scope.owner_id}, {"team": {"$in": list(scope.teams)}}]
-        docs = await self._claims.find(query, {"event": 0}).sort("created_at", -1).limit(min(limit, 200)).to_list(
-            None)
+        docs = await self._claims.open(owner_id=owner_id or None, visible=scope, limit=min(limit, 200))
         return [{**{k: v for k, v in d.items() if k != "_id"}, "id": d["_id"]} for d in docs]

@@ -34,10 +34,7 @@ class LeadImport:
             raise PayloadTooLarge(f"the file has {len(raw)} bytes; at most {limit} per import")
         good, bad = parse(decode(raw), max_rows=self._d.settings.import_max_rows)
         emails = [lead.email for _, lead in good if lead.email]
-        open_by_email = {
-            d["email"]: d["_id"] async for d in self._d.leads.snapshots.find(
-                {"email": {"$in": emails}, "status": {"$in": list(OPEN_STATUSES)}}, {"email": 1})
-        } if emails else {}
+        open_by_email = await self._d.leads.open_by_email(emails, OPEN_STATUSES)
         created: list[dict[str, Any]] = []
         repeated: list[dict[str, Any]] = []
         try:
@@ -45,8 +42,18 @@ class LeadImport:
                 key = f"{idempotency_key}:{line}" if idempotency_key else None
                 holder = open_by_email.get(data.email or "")
                 if holder is not None and holder != (key and self._leads.id_for(p, key)):
-                    bad.append(RowError(line, [{"loc": ["email"], "type": "duplicate",
-                                                "msg": f"an open lead with this e-mail exists: {holder}"}]))
+                    bad.append(
+                        RowError(
+                            line,
+                            [
+                                {
+                                    "loc": ["email"],
+                                    "type": "duplicate",
+                                    "msg": f"an open lead with this e-mail exists: {holder}",
+                                }
+                            ],
+                        )
+                    )
                     continue
                 try:
                     lead, new = await self._leads.capture(p, data, idempotency_key=key, publish=False)
@@ -61,7 +68,10 @@ class LeadImport:
             while await self._d.leads.publish_pending():
                 pass
         return {
-            "imported": len(created), "already_imported": len(repeated), "failed": len(bad),
-            "created": created, "existing": repeated,
+            "imported": len(created),
+            "already_imported": len(repeated),
+            "failed": len(bad),
+            "created": created,
+            "existing": repeated,
             "errors": [e.public() for e in sorted(bad, key=lambda e: e.row)],
         }

@@ -14,22 +14,22 @@ from crm_shared.auth import Principal
 from crm_shared.errors import Forbidden, InvalidTransition, ValidationFailed, VersionConflict
 from crm_shared.events import Actor, EventData, LeadAssigned, LeadCreated, LeadDisqualified
 
-from crm_sales.adapters.replica_repo import ReplicaRepo
 from crm_sales.domain import permissions as perm
 from crm_sales.domain.common import new_id, stable_id
 from crm_sales.domain.customer import inline
 from crm_sales.domain.lead import AssignRequest, DisqualifyRequest, Lead, LeadChanges, LeadInput
 from crm_sales.service.assignment import AssignmentService
 from crm_sales.service.base import Deps, check_version, not_found, wrap
+from crm_sales.service.ports import Page
 
 MAX_PAGE = 200
 
 
 class LeadService:
-    def __init__(self, deps: Deps, assignment: AssignmentService, replica: ReplicaRepo) -> None:
+    def __init__(self, deps: Deps, assignment: AssignmentService) -> None:
         self._d = deps
         self._assignment = assignment
-        self._replica = replica
+        self._replica = deps.ports.replica
 
     # -- reading ---------------------------------------------------------------------
 
@@ -50,15 +50,12 @@ class LeadService:
             raise Forbidden("you may not change this lead")
         return lead
 
-    async def search(self, p: Principal, *, filters: dict[str, str | None], limit: int,
-                   offset: int) -> tuple[list[Lead], int]:
+    async def search(
+        self, p: Principal, *, filters: dict[str, str | None], limit: int, offset: int
+    ) -> tuple[list[Lead], int]:
         scope = perm.require_scope(perm.lead_read(p), "read leads")
-        query: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
-        if not scope.everything:
-            query["$or"] = [{"owner_id": scope.owner_id}, {"team": {"$in": list(scope.teams)}}]
-        cursor = self._d.leads.snapshots.find(query).sort([("created_at", -1), ("_id", 1)])
-        docs = await cursor.skip(offset).limit(min(limit, MAX_PAGE)).to_list(None)
-        return [Lead.from_doc(d) for d in docs], await self._d.leads.snapshots.count_documents(query)
+        docs, total = await self._d.leads.search(filters, visible=scope, page=Page(min(limit, MAX_PAGE), offset))
+        return [Lead.from_doc(d) for d in docs], total
 
     async def with_customers(self, leads: list[Lead]) -> list[dict[str, Any]]:
         customers = await self._replica.get_many(x.customer_id for x in leads if x.customer_id)
@@ -77,8 +74,9 @@ class LeadService:
         """The id of the lead a request with this key creates (the same on every repeat)."""
         return stable_id("lead", p.sub, idempotency_key)
 
-    async def capture(self, p: Principal, data: LeadInput, *, idempotency_key: str | None = None,
-                      publish: bool = True) -> tuple[Lead, bool]:
+    async def capture(
+        self, p: Principal, data: LeadInput, *, idempotency_key: str | None = None, publish: bool = True
+    ) -> tuple[Lead, bool]:
         """The new lead and True, or the lead an earlier request with the same key made and False."""
         perm.require(perm.may_create_leads(p), "capture leads")
         lead_id = self.id_for(p, idempotency_key) if idempotency_key else new_id()
@@ -88,14 +86,23 @@ class LeadService:
         if owner is not None or team is not None:
             self._check_routing(p, owner, team)
         else:
-            routing = await self._assignment.route(lead_id=lead_id, region=data.region, industry=data.industry,
-                                                   source=data.source)
+            routing = await self._assignment.route(
+                lead_id=lead_id, region=data.region, industry=data.industry, source=data.source
+            )
             if routing is not None:
                 owner, team, rule = routing.owner_id, routing.team, routing.rule_id
         now = self._d.now()
-        lead = Lead(id=lead_id, **data.model_dump(exclude={"owner_id", "team"}), owner_id=owner, team=team,
-                    status="assigned" if owner else "new", assigned_by_rule=rule,
-                    created_at=now, updated_at=now, version=1)
+        lead = Lead(
+            id=lead_id,
+            **data.model_dump(exclude={"owner_id", "team"}),
+            owner_id=owner,
+            team=team,
+            status="assigned" if owner else "new",
+            assigned_by_rule=rule,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
         events: list[EventData] = [LeadCreated(snapshot=lead.snapshot())]
         if owner:
             events.append(LeadAssigned(snapshot=lead.snapshot(), previous_owner_id=None, rule_id=rule))
@@ -138,19 +145,30 @@ class LeadService:
         self._open(lead)
         rule: str | None = None
         if req.owner_id is None and req.team is None:
-            routing = await self._assignment.route(lead_id=lead.id, region=lead.region, industry=lead.industry,
-                                                   source=lead.source)
+            routing = await self._assignment.route(
+                lead_id=lead.id, region=lead.region, industry=lead.industry, source=lead.source
+            )
             if routing is None:
-                raise ValidationFailed.field(["owner_id"], "no assignment rule matches this lead and there is no"
-                                             " fallback: name an owner_id or a team")
+                raise ValidationFailed.field(
+                    ["owner_id"],
+                    "no assignment rule matches this lead and there is no fallback: name an owner_id or a team",
+                )
             owner, team, rule = routing.owner_id, routing.team, routing.rule_id
         else:
             owner = req.owner_id
             team = req.team if "team" in req.model_fields_set else lead.team
             self._check_routing(p, owner, team)
         status = lead.status if lead.status == "working" and owner else ("assigned" if owner else "new")
-        new = lead.model_copy(update={"owner_id": owner, "team": team, "status": status, "assigned_by_rule": rule,
-                                      "updated_at": self._d.now(), "version": lead.version + 1})
+        new = lead.model_copy(
+            update={
+                "owner_id": owner,
+                "team": team,
+                "status": status,
+                "assigned_by_rule": rule,
+                "updated_at": self._d.now(),
+                "version": lead.version + 1,
+            }
+        )
         event = LeadAssigned(snapshot=new.snapshot(), previous_owner_id=lead.owner_id, rule_id=rule)
         await self.commit(new, [event], p.actor())
         return new
@@ -159,15 +177,33 @@ class LeadService:
         lead = await self.writable(p, lead_id)
         check_version(lead.version, expected)
         self._open(lead)
-        new = lead.model_copy(update={"status": "disqualified", "disqualify_reason": req.reason,
-                                      "updated_at": self._d.now(), "version": lead.version + 1})
+        new = lead.model_copy(
+            update={
+                "status": "disqualified",
+                "disqualify_reason": req.reason,
+                "updated_at": self._d.now(),
+                "version": lead.version + 1,
+            }
+        )
         await self.commit(new, [LeadDisqualified(snapshot=new.snapshot(), reason=req.reason)], p.actor())
         return new
 
-    async def commit(self, lead: Lead, events: Sequence[EventData], actor: Actor, *,
-                     changes: dict[str, Any] | None = None, publish: bool = True) -> None:
+    async def commit(
+        self,
+        lead: Lead,
+        events: Sequence[EventData],
+        actor: Actor,
+        *,
+        changes: dict[str, Any] | None = None,
+        publish: bool = True,
+    ) -> None:
         """Version ``lead.version`` of the lead (the caller read ``lead.version - 1``)."""
         await self._d.leads.commit(
-            aggregate_id=lead.id, expected_version=lead.version - 1, snapshot=lead.to_doc(),
+            aggregate_id=lead.id,
+            expected_version=lead.version - 1,
+            snapshot=lead.to_doc(),
             events=[(self._d.topics.lead, wrap(e, actor=actor, time=lead.updated_at)) for e in events],
-            actor=actor.header_value(), changes=changes, publish=publish)
+            actor=actor.header_value(),
+            changes=changes,
+            publish=publish,
+        )

@@ -23,14 +23,18 @@ class PipelineService:
         self._d = deps
 
     async def ensure_default(self) -> None:
-        if await self._d.pipelines.get(DEFAULT_PIPELINE.id) is None:
+        if await self._d.ports.pipelines.get(DEFAULT_PIPELINE.id) is None:
             with contextlib.suppress(VersionConflict):  # another process seeded it
-                await self._d.pipelines.commit(aggregate_id=DEFAULT_PIPELINE.id, expected_version=0,
-                                               snapshot=DEFAULT_PIPELINE.model_dump(exclude={"id"}), events=[],
-                                               actor="system:sales")
+                await self._d.ports.pipelines.commit(
+                    aggregate_id=DEFAULT_PIPELINE.id,
+                    expected_version=0,
+                    snapshot=DEFAULT_PIPELINE.model_dump(exclude={"id"}),
+                    events=[],
+                    actor="system:sales",
+                )
 
     async def load(self, pipeline_id: str) -> tuple[Pipeline, int]:
-        doc = await self._d.pipelines.get(pipeline_id)
+        doc = await self._d.ports.pipelines.get(pipeline_id)
         if doc is None:
             if pipeline_id == DEFAULT_PIPELINE.id:
                 return DEFAULT_PIPELINE, 0
@@ -39,7 +43,7 @@ class PipelineService:
 
     async def all(self, p: Principal) -> list[tuple[Pipeline, int]]:
         perm.require_scope(perm.deal_read(p), "read pipelines")
-        docs = await self._d.pipelines.snapshots.find({}).sort("_id", 1).to_list(None)
+        docs = await self._d.ports.pipelines.all()
         out = [_from_doc(d) for d in docs]
         if not any(pl.id == DEFAULT_PIPELINE.id for pl, _ in out):
             out.insert(0, (DEFAULT_PIPELINE, 0))
@@ -51,15 +55,20 @@ class PipelineService:
 
     async def create(self, p: Principal, pipeline: Pipeline) -> tuple[Pipeline, int]:
         perm.require(perm.may_configure(p), "configure pipelines")
-        if await self._d.pipelines.get(pipeline.id) is not None or pipeline.id == DEFAULT_PIPELINE.id:
+        if await self._d.ports.pipelines.get(pipeline.id) is not None or pipeline.id == DEFAULT_PIPELINE.id:
             raise Conflict(f"pipeline {pipeline.id!r} exists; change it with PUT")
-        version = await self._d.pipelines.commit(aggregate_id=pipeline.id, expected_version=0,
-                                                 snapshot=pipeline.model_dump(exclude={"id"}), events=[],
-                                                 actor=p.actor().header_value())
+        version = await self._d.ports.pipelines.commit(
+            aggregate_id=pipeline.id,
+            expected_version=0,
+            snapshot=pipeline.model_dump(exclude={"id"}),
+            events=[],
+            actor=p.actor().header_value(),
+        )
         return pipeline, version
 
-    async def replace(self, p: Principal, pipeline_id: str, pipeline: Pipeline,
-                      expected: int | None) -> tuple[Pipeline, int]:
+    async def replace(
+        self, p: Principal, pipeline_id: str, pipeline: Pipeline, expected: int | None
+    ) -> tuple[Pipeline, int]:
         perm.require(perm.may_configure(p), "configure pipelines")
         if pipeline.id != pipeline_id:
             raise Conflict("a pipeline's id cannot change")
@@ -67,11 +76,14 @@ class PipelineService:
         check_version(version, expected)
         removed = {s.id for s in current.stages} - {s.id for s in pipeline.stages}
         if removed:
-            in_use = await self._d.deals.snapshots.count_documents(
-                {"pipeline_id": pipeline_id, "stage": {"$in": sorted(removed)}})
+            in_use = await self._d.deals.count_in_stages(pipeline_id, sorted(removed))
             if in_use:
                 raise Conflict(f"{in_use} deal(s) are in stage(s) {', '.join(sorted(removed))}; move them first")
-        new_version = await self._d.pipelines.commit(aggregate_id=pipeline_id, expected_version=version,
-                                                     snapshot=pipeline.model_dump(exclude={"id"}), events=[],
-                                                     actor=p.actor().header_value())
+        new_version = await self._d.ports.pipelines.commit(
+            aggregate_id=pipeline_id,
+            expected_version=version,
+            snapshot=pipeline.model_dump(exclude={"id"}),
+            events=[],
+            actor=p.actor().header_value(),
+        )
         return pipeline, new_version

@@ -10,10 +10,9 @@ from typing import Any, cast
 
 from crm_shared.events import CloudEvent, CustomerErased, CustomerMerged, CustomerSnapshot, event_class
 
-from crm_sales.adapters.kafka_lag import LagProbe
-from crm_sales.adapters.replica_repo import ReplicaRepo
 from crm_sales.domain.customer import replica_fields
 from crm_sales.service.base import Deps
+from crm_sales.service.ports import LagProbe
 from crm_sales.service.upkeep import Upkeep
 
 log = logging.getLogger(__name__)
@@ -25,15 +24,17 @@ def understood(event: CloudEvent) -> bool:
     """Only the schema versions this code was built for (a v2 would be skipped, not misread)."""
     if event.dataschema == event_class(event.type).dataschema():
         return True
-    log.warning("skipping an event of an unknown schema version",
-                extra={"event_id": event.id, "type": event.type, "dataschema": event.dataschema})
+    log.warning(
+        "skipping an event of an unknown schema version",
+        extra={"event_id": event.id, "type": event.type, "dataschema": event.dataschema},
+    )
     return False
 
 
 class CustomerReplica:
-    def __init__(self, deps: Deps, repo: ReplicaRepo, upkeep: Upkeep, lag: LagProbe | None = None) -> None:
+    def __init__(self, deps: Deps, upkeep: Upkeep, lag: LagProbe | None = None) -> None:
         self._d = deps
-        self._repo = repo
+        self._repo = deps.ports.replica
         self._upkeep = upkeep
         self._lag = lag
 
@@ -50,8 +51,9 @@ class CustomerReplica:
         if await self._repo.is_redirected(snapshot.id):
             return False  # merged away: a late event of a duplicate must not resurrect it
         # applied_at: when this department saw the change (ops and the propagation benchmark read it)
-        return await self._repo.upsert(snapshot.id, snapshot.version,
-                                       {**replica_fields(snapshot), "applied_at": self._d.now()})
+        return await self._repo.upsert(
+            snapshot.id, snapshot.version, {**replica_fields(snapshot), "applied_at": self._d.now()}
+        )
 
     async def on_snapshot(self, event: CloudEvent) -> None:
         if not understood(event):
@@ -69,8 +71,7 @@ class CustomerReplica:
             await self._repo.redirect(merged_id, data.survivor_id, self._d.now())
             await self._repo.delete(merged_id)
             moved = await self._upkeep.repoint(merged_id, data.survivor_id, causation_id=event.id)
-            log.info("customer merged", extra={"merged_id": merged_id, "survivor_id": data.survivor_id,
-                                               "moved": moved})
+            log.info("customer merged", extra={"merged_id": merged_id, "survivor_id": data.survivor_id, "moved": moved})
         await self._applied(event)
 
     async def on_erased(self, event: CloudEvent) -> None:
@@ -94,6 +95,7 @@ class CustomerReplica:
         summary["pending_events"] = await self._lag.pending() if self._lag is not None else None
         last = summary.get("last_applied_at")
         summary["seconds_since_last_applied"] = (
-            round((self._d.now() - last).total_seconds(), 3) if last is not None else None)
+            round((self._d.now() - last).total_seconds(), 3) if last is not None else None
+        )
         summary["caught_up"] = summary["pending_events"] == 0 if summary["pending_events"] is not None else None
         return summary

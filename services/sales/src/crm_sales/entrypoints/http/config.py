@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from crm_shared.auth import CurrentPrincipal
+from crm_shared.http.deps import IfMatch
 from crm_shared.http.etag import set_etag
 from fastapi import APIRouter, Response, status
 
 from crm_sales.domain.assignment import RuleSet
 from crm_sales.domain.pipeline import Pipeline
-from crm_sales.entrypoints.http.deps import ContainerDep, IfMatch
+from crm_sales.entrypoints.http.deps import ContainerDep
 
 router = APIRouter(tags=["configuration"])
 
@@ -40,8 +41,9 @@ async def create_pipeline(body: Pipeline, p: CurrentPrincipal, c: ContainerDep, 
 
 
 @router.put("/pipelines/{pipeline_id}")
-async def replace_pipeline(pipeline_id: str, body: Pipeline, p: CurrentPrincipal, c: ContainerDep,
-                           response: Response, expected: IfMatch) -> dict[str, Any]:
+async def replace_pipeline(
+    pipeline_id: str, body: Pipeline, p: CurrentPrincipal, c: ContainerDep, response: Response, expected: IfMatch
+) -> dict[str, Any]:
     pipeline, version = await c.pipelines.replace(p, pipeline_id, body, expected)
     set_etag(response, version)
     return _pipeline(pipeline, version)
@@ -55,8 +57,9 @@ async def get_rules(p: CurrentPrincipal, c: ContainerDep, response: Response) ->
 
 
 @router.put("/assignment-rules")
-async def replace_rules(body: RuleSet, p: CurrentPrincipal, c: ContainerDep, response: Response,
-                        expected: IfMatch) -> dict[str, Any]:
+async def replace_rules(
+    body: RuleSet, p: CurrentPrincipal, c: ContainerDep, response: Response, expected: IfMatch
+) -> dict[str, Any]:
     """Replace the ordered rules and the fallback (``If-Match: "0"`` the first time)."""
     ruleset, version = await c.assignment.replace(p, body, expected)
     set_etag(response, version)
