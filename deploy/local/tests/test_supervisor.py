@@ -99,7 +99,9 @@ def test_supervisor_reports_an_exit_and_keeps_the_others(tmp_path, free_port) ->
 def test_services_table() -> None:
     env = {"KAFKA_BOOTSTRAP_SERVERS": "k:1", "MONGODB_URL": "mongodb://m:2"}
     specs = process_specs(env=env)
-    assert [s.name for s in specs] == [f"{s.name}-{r}" for s in SERVICES for r in ("api", "worker")]
+    assert [s.name for s in specs] == [f"{s.name}-{r}" for s in SERVICES for r in ("api", "worker")
+                                       if r == "api" or s.worker_web_port is not None]
+    assert specs[0].name == "console-api"  # API only: its live tail runs in the API process
     by_name = {s.name: s for s in process_specs(["contacts", "service-desk"], env=env,
                                                 ports={"contacts": (18001, 16101)})}
     assert set(by_name) == {"contacts-api", "contacts-worker", "service-desk-api",
@@ -113,6 +115,9 @@ def test_services_table() -> None:
     assert api.port == 18001
     assert api.health_path == "/healthz"
     assert by_name["service-desk-api"].env["CRM_HTTP_PORT"] == "8003"
+    # every process calls the others where this table (and its overrides) puts them
+    assert by_name["service-desk-api"].env["CRM_CONTACTS_URL"] == "http://127.0.0.1:18001"
+    assert api.env["CRM_SALES_URL"] == "http://127.0.0.1:8002"
     with pytest.raises(KeyError):
         process_specs(["nope"], env=env)
 
@@ -120,7 +125,7 @@ def test_services_table() -> None:
 def test_crm_dev_stops_every_process_on_sigterm(free_port) -> None:
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}",
            "MONGODB_URL": f"mongodb://127.0.0.1:{free_port()}"}
-    dev = subprocess.Popen([PY, "-m", "crm_devtools", "dev", "--no-infra", "--only", "contacts",
+    dev = subprocess.Popen([PY, "-m", "crm_devtools", "dev", "--no-infra", "--only", "contacts", "--verbose",
                             "--port-offset", "30000"],
                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert dev.stdout is not None

@@ -160,15 +160,22 @@ def infra_topics(
 @app.command("dev")
 def dev(
     only: Annotated[str | None, typer.Option(
-        "--only", help="Comma-separated services, e.g. contacts,sales.")] = None,
+        "--only", help="Comma-separated services, e.g. console,contacts,sales.")] = None,
     no_infra: Annotated[bool, typer.Option(
         "--no-infra", help="Do not start the infrastructure; use KAFKA_BOOTSTRAP_SERVERS "
         "and MONGODB_URL as set.")] = False,
     port_offset: Annotated[int, typer.Option(
         "--port-offset", help="Add this to every service port (a second stack).")] = 0,
+    seed_size: Annotated[str, typer.Option(
+        "--seed", help="Demo data loaded when the store is empty: small, full or none.")] = "small",
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", help="Every process's INFO logs (default: warnings only).")] = False,
 ) -> None:
-    """Start the infrastructure and every service's API and worker; Ctrl-C stops them."""
+    """Start the infrastructure, the console and every service's API and worker; Ctrl-C stops them."""
+    import threading
+
     from crm_devtools.services import SERVICES, process_specs
+    from crm_devtools.stack import QUIET_ENV, demo_users, offset_ports, summary
     from crm_devtools.supervisor import Supervisor
 
     wanted = [s.strip() for s in only.split(",") if s.strip()] if only else None
@@ -191,14 +198,43 @@ def dev(
             log.error("%s", exc)
             raise typer.Exit(1) from exc
         for s in statuses:
-            typer.echo(f"infra  {s.line()}")
+            typer.echo(f"infra        {s.line()}")
         env = infra.cfg.connection_env()
-    ports = {s.name: (s.api_port + port_offset, s.worker_web_port + port_offset)
-             for s in SERVICES}
+    if not verbose:
+        env = {**QUIET_ENV, **env}
+    ports = offset_ports(port_offset)
     specs = process_specs(wanted, env=env, ports=ports)
-    supervisor = Supervisor(specs, echo=typer.echo, color=sys.stdout.isatty())
+    lines = summary(specs)
+    if lines and lines[0].startswith("console"):
+        typer.echo(lines[0])
+        typer.echo("sign in as (development sign-in):")
+        for line in demo_users():
+            typer.echo(line)
+    for line in lines[1:] if lines and lines[0].startswith("console") else lines:
+        typer.echo(line)
+    typer.echo("starting... (warnings only; --verbose for every log line)" if not verbose else "starting...")
+    started = time.monotonic()
+    everything = wanted is None or {"contacts", "sales", "service-desk", "notifications"} <= set(wanted)
+
+    def all_ready() -> None:
+        typer.echo(f"all ready in {time.monotonic() - started:.0f}s"
+                   + (f": open {specs[0].url}" if specs and specs[0].name == "console-api" else ""))
+        if everything and seed_size != "none":
+            threading.Thread(target=_seed_quietly, args=(ports, seed_size), daemon=True, name="seed").start()
+
+    supervisor = Supervisor(specs, echo=typer.echo, color=sys.stdout.isatty(), quiet=not verbose,
+                            on_all_ready=all_ready)
     code = supervisor.run_forever()
     raise typer.Exit(code)
+
+
+def _seed_quietly(ports: dict[str, tuple[int, int]], size: str) -> None:
+    from crm_devtools.stack import seed_when_empty
+
+    try:
+        seed_when_empty(ports, size=size, echo=typer.echo)
+    except Exception as exc:  # the stack runs on without demo data
+        log.warning("seed failed: %s (run `crm seed` to retry)", exc)
 
 
 @app.command(

@@ -249,8 +249,14 @@ class Supervisor:
         color: bool = False,
         stop_timeout_s: float = 10.0,
         poll_interval_s: float = 0.5,
+        quiet: bool = False,
+        on_all_ready: Callable[[], None] | None = None,
     ) -> None:
+        """``quiet``: no line per start and per ready process (the caller prints a summary);
+        ``on_all_ready`` runs once, when every process with a health check answered."""
         self.specs = list(specs)
+        self._quiet = quiet
+        self._on_all_ready = on_all_ready
         self._echo = echo
         self._color = color
         self._stop_timeout_s = stop_timeout_s
@@ -279,8 +285,9 @@ class Supervisor:
             proc = ServiceProcess(spec, sink=self.emit)
             self.procs[spec.name] = proc
             proc.start()
-            where = f"{spec.url}" if spec.url else "-"
-            self.emit(spec.name, f"started pid {proc.pid}, listens on {where}")
+            if not self._quiet:
+                where = f"{spec.url}" if spec.url else "-"
+                self.emit(spec.name, f"started pid {proc.pid}, listens on {where}")
 
     def run_forever(self) -> int:
         """Run until SIGINT/SIGTERM (exit 0) or until every process has exited (exit 1)."""
@@ -302,6 +309,8 @@ class Supervisor:
     def watch(self) -> int:
         reported_exit: set[str] = set()
         reported_ready: set[str] = set()
+        probed = {name for name, proc in self.procs.items() if proc.spec.health_path}
+        all_ready_told = False
         while not self.stop_event.is_set():
             for name, proc in self.procs.items():
                 code = proc.poll()
@@ -311,7 +320,12 @@ class Supervisor:
                 elif (code is None and name not in reported_ready and proc.spec.health_path
                       and proc.healthy()):
                     reported_ready.add(name)
-                    self.emit(name, f"ready: {proc.spec.url}{proc.spec.health_path} -> 200")
+                    if not self._quiet:
+                        self.emit(name, f"ready: {proc.spec.url}{proc.spec.health_path} -> 200")
+            if not all_ready_told and reported_ready >= probed and not reported_exit:
+                all_ready_told = True
+                if self._on_all_ready is not None:
+                    self._on_all_ready()
             if self.procs and len(reported_exit) == len(self.procs):
                 self._echo("every process has exited")
                 return 1
