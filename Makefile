@@ -6,30 +6,52 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CRM := $(VENV)/bin/crm
 
-.PHONY: install dev test test-unit lint fmt schemas infra-up infra-down infra-status clean bench bench-quick compose-deps compose-smoke
+.PHONY: install web dev test test-console console-e2e test-unit lint fmt schemas infra-up infra-down infra-status clean bench bench-quick compose-deps compose-smoke
 
 $(UV):
 	python3 -m venv .tools
 	.tools/bin/pip install -q "uv==$(UV_VERSION)"
 
-install: $(UV)  ## create .venv from uv.lock (pinned)
+install: $(UV)  ## create .venv from uv.lock (pinned), build the console's web app
 	$(UV) sync --all-packages --frozen
+	@$(MAKE) --no-print-directory web
+
+web:  ## the console's web app (services/console/web/dist), skipped with a warning without Node
+	@cd services/console/web && if ! command -v npm >/dev/null 2>&1; then \
+	  echo "warning: node/npm not found: the console's web app is not built (install Node 20, then make install)" >&2; \
+	else \
+	  if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; fi; \
+	  if [ ! -f dist/index.html ] || [ -n "$$(find src index.html package.json vite.config.ts -newer dist/index.html | head -1)" ]; then \
+	    npm run build --silent; fi; \
+	fi
 
 dev: install  ## start Kafka, the store and every service (Ctrl-C stops all)
 	$(CRM) dev
 
-test: install  ## all tests: unit, integration (real Kafka + store), end-to-end
+test: install  ## all tests: unit, integration (real Kafka + store), end-to-end, then the browser tests
 	$(CRM) infra up
 	KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$${CRM_INFRA_KAFKA_PORT:-9092} \
 	MONGODB_URL=mongodb://127.0.0.1:$${CRM_INFRA_MONGO_PORT:-27017} \
 	$(VENV)/bin/pytest
+	@$(MAKE) --no-print-directory console-e2e
+
+# Playwright driving Debian's Chromium (apt-get install chromium fonts-noto-cjk; npm's browser
+# downloads do not work here) against the whole system, started on free ports by the tests.
+test-console: install console-e2e  ## the console's browser tests
+
+console-e2e:
+	$(CRM) infra up
+	cd services/console/e2e && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && \
+	KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$${CRM_INFRA_KAFKA_PORT:-9092} \
+	MONGODB_URL=mongodb://127.0.0.1:$${CRM_INFRA_MONGO_PORT:-27017} \
+	npx playwright test
 
 test-unit: install
 	$(VENV)/bin/pytest -m "not integration and not e2e"
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy -p crm_shared -p crm_contacts -p crm_sales -p crm_service_desk -p crm_notifications -p crm_devtools
+	$(VENV)/bin/mypy -p crm_shared -p crm_contacts -p crm_sales -p crm_service_desk -p crm_notifications -p crm_console -p crm_devtools
 	$(PY) -m crm_devtools.contracts --check
 
 fmt: install
