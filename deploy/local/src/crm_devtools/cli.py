@@ -247,3 +247,26 @@ def token(ctx: typer.Context) -> None:
     from crm_devtools.token_cli import app as token_app  # imported lazily: FastAPI is slow
 
     token_app(ctx.args, prog_name="crm token")
+
+
+@app.command("seed")
+def seed(
+    size: Annotated[str, typer.Option("--size", help="full (500 companies, 2,000 people, ...) or small.")] = "full",
+    base_url_offset: Annotated[int, typer.Option(
+        "--base-url-offset", "--port-offset", help="Added to every default port, as in crm dev --port-offset.")] = 0,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    contacts_url: Annotated[str | None, typer.Option("--contacts-url")] = None,
+    sales_url: Annotated[str | None, typer.Option("--sales-url")] = None,
+    service_desk_url: Annotated[str | None, typer.Option("--service-desk-url")] = None,
+    notifications_url: Annotated[str | None, typer.Option("--notifications-url")] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=16,
+                                             help="Requests in flight per service.")] = 5,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+) -> None:
+    """Demo data through the services' APIs, as the demo users; repeat it to resume (creates only what is missing)."""
+    from crm_devtools.seed.command import run_seed_command  # lazily: httpx, rich
+
+    code = run_seed_command(size=size, offset=base_url_offset, host=host, contacts=contacts_url, sales=sales_url,
+                            service_desk=service_desk_url, notifications=notifications_url,
+                            concurrency=concurrency, progress=progress)
+    raise typer.Exit(code)
