@@ -18,7 +18,9 @@ class ContactsSettings(CrmSettings):
     duplicate_name_threshold: float = Field(default=85.0, ge=0, le=100)
     idempotency_ttl_h: float = Field(default=24.0, gt=0)
     sweep_interval_s: float = Field(default=1.0, gt=0)
-    """Pending merges and erasures are resumed this often (the outbox relay has its own)."""
+    """Pending merges, erasures and company renames are resumed this often (the outbox relay has its own)."""
+    idempotency_purge_interval_s: float = Field(default=600.0, gt=0)
+    """Idempotency keys older than ``idempotency_ttl_h`` are forgotten this often."""
     live_enabled: bool = True
     """Tail the business topics in the API process for the SSE streams."""
     live_recent_events: int = Field(default=5000, ge=0)

@@ -18,31 +18,44 @@ from .conftest import auth, read_topic
 
 pytestmark = pytest.mark.integration
 
-LENA = {"kind": "person", "first_name": "Lena", "last_name": "Fischer", "emails": ["Lena@Nordwind.example"],
-        "phones": ["040 123456789"], "address": {"street": "Hafenstraße 12", "city": "Hamburg", "country": "de"}}
+LENA = {
+    "kind": "person",
+    "first_name": "Lena",
+    "last_name": "Fischer",
+    "emails": ["Lena@Nordwind.example"],
+    "phones": ["040 123456789"],
+    "address": {"street": "Hafenstraße 12", "city": "Hamburg", "country": "de"},
+}
 
 
 async def test_create_publishes_version_1_keyed_by_id_and_one_of_two_patches_wins(
-        client: httpx.AsyncClient, settings: ContactsSettings, topics: Topics, kafka_bootstrap_servers: str) -> None:
+    client: httpx.AsyncClient, settings: ContactsSettings, topics: Topics, kafka_bootstrap_servers: str
+) -> None:
     h = auth(settings, "sales")
     created = await client.post("/customers", json=LENA, headers=h)
     assert created.status_code == 201, created.text
     cid = created.json()["id"]
-    patches = await asyncio.gather(*[
-        client.patch(f"/customers/{cid}", json={"region": region}, headers={**h, "If-Match": '"1"'})
-        for region in ("emea", "apac")])
+    patches = await asyncio.gather(
+        *[
+            client.patch(f"/customers/{cid}", json={"region": region}, headers={**h, "If-Match": '"1"'})
+            for region in ("emea", "apac")
+        ]
+    )
     assert sorted(r.status_code for r in patches) == [200, 412]
     records = await asyncio.to_thread(read_topic, kafka_bootstrap_servers, topics.customer, expect=2)
     events = [CloudEvent.from_bytes(v) for _, v in records if v]
     assert [(k, e.type, e.sequence) for (k, _), e in zip(records, events, strict=True)] == [
-        (cid, "crm.customer.created", 1), (cid, "crm.customer.updated", 2)]
+        (cid, "crm.customer.created", 1),
+        (cid, "crm.customer.updated", 2),
+    ]
     winner = next(r for r in patches if r.status_code == 200).json()["region"]
     assert events[1].data["snapshot"]["region"] == winner
     assert events[1].data["previous"] == {"region": None}
 
 
-async def test_bad_input_writes_nothing(client: httpx.AsyncClient, settings: ContactsSettings,
-                                        container: Container) -> None:
+async def test_bad_input_writes_nothing(
+    client: httpx.AsyncClient, settings: ContactsSettings, container: Container
+) -> None:
     h = auth(settings, "sales")
     r = await client.post("/customers", json={**LENA, "emails": ["x@"], "phones": ["1"], "bogus": 1}, headers=h)
     assert r.status_code == 422
@@ -50,13 +63,21 @@ async def test_bad_input_writes_nothing(client: httpx.AsyncClient, settings: Con
     assert await container.repos.customers.store.backlog() == 0  # type: ignore[attr-defined]
 
 
-async def test_list_filters_search_and_cursor_on_the_store(client: httpx.AsyncClient, settings: ContactsSettings
-                                                           ) -> None:
+async def test_list_filters_search_and_cursor_on_the_store(
+    client: httpx.AsyncClient, settings: ContactsSettings
+) -> None:
     h = auth(settings, "admin")
     ids = []
     for i, (first, stage) in enumerate([("Anna", "lead"), ("Bernd", "customer"), ("Anneliese", "lead")]):
-        body = {"kind": "person", "first_name": first, "last_name": "Berg", "emails": [f"p{i}@berg.example"],
-                "lifecycle_stage": stage, "tags": ["Fleet"] if i else [], "owner_id": "rep-1"}
+        body = {
+            "kind": "person",
+            "first_name": first,
+            "last_name": "Berg",
+            "emails": [f"p{i}@berg.example"],
+            "lifecycle_stage": stage,
+            "tags": ["Fleet"] if i else [],
+            "owner_id": "rep-1",
+        }
         ids.append((await client.post("/customers", json=body, headers=h)).json()["id"])
     get = lambda **p: client.get("/customers", params=p, headers=h)  # noqa: E731
     assert [c["id"] for c in (await get(q="ann")).json()["items"]] == [ids[2], ids[0]]
@@ -70,8 +91,14 @@ async def test_list_filters_search_and_cursor_on_the_store(client: httpx.AsyncCl
 
 
 async def test_merge_and_erasure_leave_tombstones_and_no_personal_data(
-        client: httpx.AsyncClient, settings: ContactsSettings, topics: Topics, kafka_bootstrap_servers: str,
-        mongodb_url: str, mongo_database: str, container: Container) -> None:
+    client: httpx.AsyncClient,
+    settings: ContactsSettings,
+    topics: Topics,
+    kafka_bootstrap_servers: str,
+    mongodb_url: str,
+    mongo_database: str,
+    container: Container,
+) -> None:
     h = auth(settings, "admin")
     a = (await client.post("/customers", json=LENA, headers=h)).json()
     b = (await client.post("/customers", json={**LENA, "emails": ["lena.private@mail.example"]}, headers=h)).json()
@@ -86,8 +113,11 @@ async def test_merge_and_erasure_leave_tombstones_and_no_personal_data(
     assert gone["archived"] is True
 
     # a timeline entry, as the worker would have written it
-    await container.services.projection.on_customer_event(CloudEvent.from_bytes(orjson.dumps(
-        {**sample_event("crm.customer.updated").model_dump(mode="json"), "customerid": a["id"]})))
+    await container.services.projection.on_customer_event(
+        CloudEvent.from_bytes(
+            orjson.dumps({**sample_event("crm.customer.updated").model_dump(mode="json"), "customerid": a["id"]})
+        )
+    )
     erased = await client.post(f"/customers/{a['id']}/erasure", json={"request_id": "dsr-1"}, headers=h)
     assert erased.json()["done"] is True
     assert (await client.get(f"/customers/{a['id']}", headers=h)).status_code == 410
@@ -113,8 +143,9 @@ async def test_merge_and_erasure_leave_tombstones_and_no_personal_data(
         assert personal not in dump, personal
 
 
-async def test_360_projection_on_the_store(client: httpx.AsyncClient, settings: ContactsSettings,
-                                           container: Container) -> None:
+async def test_360_projection_on_the_store(
+    client: httpx.AsyncClient, settings: ContactsSettings, container: Container
+) -> None:
     h = auth(settings, "admin")
     cid = (await client.post("/customers", json={**LENA, "lifecycle_stage": "opportunity"}, headers=h)).json()["id"]
     p = container.services.projection

@@ -48,8 +48,9 @@ async def test_lists_are_built_once_for_a_database_from_before_them(mongodb_url:
     try:
         db = client[mongo_database]
         d1, d2 = _deal(), _deal()
-        await db["deals_360"].insert_many([
-            {"_id": d.id, "version": 1, "customer_id": "old", "snapshot": d.model_dump(mode="json")} for d in (d1, d2)])
+        await db["deals_360"].insert_many(
+            [{"_id": d.id, "version": 1, "customer_id": "old", "snapshot": d.model_dump(mode="json")} for d in (d1, d2)]
+        )
         repo = MongoProjectionRepository(db)
         await repo.ensure_indexes()
         assert {d.id for d in await repo.deals_of("old")} == {d1.id, d2.id}

@@ -12,13 +12,18 @@ from crm_shared.errors import Conflict, Gone, NotFound, ValidationFailed, Versio
 from .conftest import ADMIN, INTEGRATION, MARKETING, SALES, caller, person
 
 
-async def test_create_normalises_and_publishes_version_1(container: Container, repo: InMemoryCustomerRepository
-                                                         ) -> None:
+async def test_create_normalises_and_publishes_version_1(
+    container: Container, repo: InMemoryCustomerRepository
+) -> None:
     result = await container.services.customers.create(SALES, person(tags=[" VIP ", "vip"]))
     c = result.customer
     assert result.created
     assert (c.display_name, c.emails, c.phones, c.tags) == (
-        "Lena Fischer", ["lena.fischer@nordwind.example"], ["+4940123456789"], ["vip"])
+        "Lena Fischer",
+        ["lena.fischer@nordwind.example"],
+        ["+4940123456789"],
+        ["vip"],
+    )
     [event] = repo.events()
     assert (event.type, event.sequence, event.customerid, event.subject) == ("crm.customer.created", 1, c.id, c.id)
     assert event.actor == "user:u1@sales"
@@ -26,15 +31,28 @@ async def test_create_normalises_and_publishes_version_1(container: Container, r
     assert event.data["snapshot"]["emails"] == ["lena.fischer@nordwind.example"]
 
 
-async def test_every_bad_field_is_reported_and_nothing_written(container: Container,
-                                                               repo: InMemoryCustomerRepository) -> None:
-    draft = person(emails=["ok@x.org", "broken@"], phones=["12"], custom_fields={"fleet_size": "many", "nope": 1},
-                   consent={"email": {"granted": True, "source": "form", "at": "2999-01-01T00:00:00Z"}})
+async def test_every_bad_field_is_reported_and_nothing_written(
+    container: Container, repo: InMemoryCustomerRepository
+) -> None:
+    draft = person(
+        emails=["ok@x.org", "broken@"],
+        phones=["12"],
+        custom_fields={"fleet_size": "many", "nope": 1},
+        consent={"email": {"granted": True, "source": "form", "at": "2999-01-01T00:00:00Z"}},
+    )
     with pytest.raises(ValidationFailed) as err:
         await container.services.customers.create(SALES, draft)
     locs = sorted(str(e["loc"]) for e in err.value.errors)
-    assert locs == sorted(str(x) for x in [["emails", 1], ["phones", 0], ["custom_fields", "fleet_size"],
-                                           ["custom_fields", "nope"], ["consent", "email", "at"]])
+    assert locs == sorted(
+        str(x)
+        for x in [
+            ["emails", 1],
+            ["phones", 0],
+            ["custom_fields", "fleet_size"],
+            ["custom_fields", "nope"],
+            ["consent", "email", "at"],
+        ]
+    )
     assert repo.docs == {}
     assert repo.published == []
 
@@ -42,15 +60,17 @@ async def test_every_bad_field_is_reported_and_nothing_written(container: Contai
 async def test_a_person_needs_a_name_and_a_company_a_company_name(container: Container) -> None:
     with pytest.raises(ValidationFailed):
         await container.services.customers.create(SALES, CustomerDraft(kind="person", emails=["a@b.org"]))
-    company = await container.services.customers.create(SALES, CustomerDraft(kind="company",
-                                                                              company_name="Nordwind GmbH"))
+    company = await container.services.customers.create(
+        SALES, CustomerDraft(kind="company", company_name="Nordwind GmbH")
+    )
     assert company.customer.display_name == "Nordwind GmbH"
-    by_display = await container.services.customers.create(SALES, CustomerDraft(kind="company",
-                                                                                 display_name="Elbe Cargo"))
+    by_display = await container.services.customers.create(
+        SALES, CustomerDraft(kind="company", display_name="Elbe Cargo")
+    )
     assert by_display.customer.company_name == "Elbe Cargo"
-    renamed = await container.services.customers.update(SALES, by_display.customer.id,
-                                                        CustomerPatch(display_name="Elbe Cargo AG"),
-                                                        expected_version=1)
+    renamed = await container.services.customers.update(
+        SALES, by_display.customer.id, CustomerPatch(display_name="Elbe Cargo AG"), expected_version=1
+    )
     assert renamed.company_name == "Elbe Cargo AG"
 
 
@@ -63,8 +83,9 @@ async def test_a_person_links_to_a_live_company(container: Container) -> None:
         await svc.create(SALES, person(company_id=lena.id))  # not a company
 
 
-async def test_idempotency_key_same_body_same_customer_other_body_409(container: Container,
-                                                                      repo: InMemoryCustomerRepository) -> None:
+async def test_idempotency_key_same_body_same_customer_other_body_409(
+    container: Container, repo: InMemoryCustomerRepository
+) -> None:
     svc = container.services.customers
     first = await svc.create(INTEGRATION, person(), idempotency_key="lead-42")
     again = await svc.create(INTEGRATION, person(), idempotency_key="lead-42")
@@ -98,12 +119,17 @@ async def test_duplicates_are_returned_on_create(container: Container) -> None:
     assert {r.code for r in second.duplicates[0].reasons} == {"same_email", "same_phone"}
 
 
-async def test_update_is_a_cdc_change_with_previous_values(container: Container, repo: InMemoryCustomerRepository
-                                                           ) -> None:
+async def test_update_is_a_cdc_change_with_previous_values(
+    container: Container, repo: InMemoryCustomerRepository
+) -> None:
     svc = container.services.customers
     c = (await svc.create(SALES, person(custom_fields={"plan": "basic", "fleet_size": 3}))).customer
-    updated = await svc.update(SALES, c.id, CustomerPatch.model_validate(
-        {"first_name": "Helena", "custom_fields": {"plan": "pro", "fleet_size": None}}), expected_version=1)
+    updated = await svc.update(
+        SALES,
+        c.id,
+        CustomerPatch.model_validate({"first_name": "Helena", "custom_fields": {"plan": "pro", "fleet_size": None}}),
+        expected_version=1,
+    )
     assert updated.display_name == "Helena Fischer"
     assert updated.custom_fields == {"plan": "pro"}
     event = repo.events("crm.customer.updated")[0]
@@ -112,8 +138,9 @@ async def test_update_is_a_cdc_change_with_previous_values(container: Container,
     assert event.data["previous"]["first_name"] == "Lena"
 
 
-async def test_stale_version_is_refused_and_a_no_op_writes_nothing(container: Container,
-                                                                    repo: InMemoryCustomerRepository) -> None:
+async def test_stale_version_is_refused_and_a_no_op_writes_nothing(
+    container: Container, repo: InMemoryCustomerRepository
+) -> None:
     svc = container.services.customers
     c = (await svc.create(SALES, person())).customer
     with pytest.raises(VersionConflict):
@@ -126,8 +153,9 @@ async def test_stale_version_is_refused_and_a_no_op_writes_nothing(container: Co
 async def test_lifecycle_cannot_be_cleared(container: Container) -> None:
     c = (await container.services.customers.create(SALES, person())).customer
     with pytest.raises(ValidationFailed):
-        await container.services.customers.update(MARKETING, c.id, CustomerPatch(lifecycle_stage=None),
-                                                  expected_version=1)
+        await container.services.customers.update(
+            MARKETING, c.id, CustomerPatch(lifecycle_stage=None), expected_version=1
+        )
 
 
 async def test_archive_and_restore(container: Container) -> None:
@@ -166,8 +194,16 @@ async def test_list_filters_search_and_cursor(container: Container) -> None:
     svc = container.services.customers
     ids = []
     for i in range(5):
-        created = await svc.create(SALES, person(first_name=f"Anna{i}", emails=[f"anna{i}@x.org"], phones=[],
-                                                 tags=["fleet"] if i % 2 else [], region="emea"))
+        created = await svc.create(
+            SALES,
+            person(
+                first_name=f"Anna{i}",
+                emails=[f"anna{i}@x.org"],
+                phones=[],
+                tags=["fleet"] if i % 2 else [],
+                region="emea",
+            ),
+        )
         ids.append(created.customer.id)
     q = container.services.queries
     page1 = await q.list(SALES, ListParams(limit=2))

@@ -20,19 +20,30 @@ T = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
 def cust(cid: str, **kw: object) -> Customer:
-    data: dict[str, object] = {"id": cid, "kind": "person", "display_name": "Lena Fischer", "lifecycle_stage": "lead",
-                               "version": 1, "created_at": T, "updated_at": T}
+    data: dict[str, object] = {
+        "id": cid,
+        "kind": "person",
+        "display_name": "Lena Fischer",
+        "lifecycle_stage": "lead",
+        "version": 1,
+        "created_at": T,
+        "updated_at": T,
+    }
     data.update(kw)
     return Customer.model_validate(data)
 
 
 # -- normalisation ---------------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "region", "e164"), [
-    ("040 123456789", "DE", "+4940123456789"),
-    ("+49 (40) 1234-56789", "US", "+4940123456789"),
-    ("(415) 555-2671", "US", "+14155552671"),
-])
+
+@pytest.mark.parametrize(
+    ("raw", "region", "e164"),
+    [
+        ("040 123456789", "DE", "+4940123456789"),
+        ("+49 (40) 1234-56789", "US", "+4940123456789"),
+        ("(415) 555-2671", "US", "+14155552671"),
+    ],
+)
 def test_phones_become_e164(raw: str, region: str, e164: str) -> None:
     assert normalize_phone(raw, region) == e164
 
@@ -70,10 +81,18 @@ def test_custom_field_values_are_validated_by_type() -> None:
     assert clean == {"fleet_size": 140, "renewal": "2026-01-31", "plan": "pro", "note": "hi"}
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("fleet_size", "140"), ("fleet_size", True), ("renewal", "31.01.2026"), ("renewal", 20260131),
-    ("plan", "enterprise"), ("note", 5), ("unknown", "x"),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("fleet_size", "140"),
+        ("fleet_size", True),
+        ("renewal", "31.01.2026"),
+        ("renewal", 20260131),
+        ("plan", "enterprise"),
+        ("note", 5),
+        ("unknown", "x"),
+    ],
+)
 def test_wrong_custom_field_values_name_the_field(key: str, value: object) -> None:
     clean, errors = validate_values({key: value}, DEFS)  # type: ignore[dict-item]
     assert [e["loc"] for e in errors] == [["custom_fields", key]]
@@ -97,6 +116,7 @@ def test_definitions_cannot_change_type_or_drop_options() -> None:
 
 # -- change computation ----------------------------------------------------------------
 
+
 def test_diff_names_changed_fields_with_previous_json_values() -> None:
     before = cust("c1", tier="gold", tags=["a"]).model_dump()
     after = cust("c1", tier="platinum", tags=["a"], version=2, updated_at=datetime(2025, 3, 4, tzinfo=UTC)).model_dump()
@@ -113,6 +133,7 @@ def test_diff_on_creation_lists_only_set_fields() -> None:
 
 
 # -- duplicates ------------------------------------------------------------------------
+
 
 def test_duplicate_reasons_and_scores() -> None:
     target = cust("t", emails=["l@x.org"], phones=["+4940123456789"], company_id="co", display_name="Lena Fischer")
@@ -137,19 +158,39 @@ def test_similar_names_need_the_same_company_for_people_but_not_for_companies() 
 
 def test_merged_and_archived_records_are_not_candidates() -> None:
     target = cust("t", emails=["l@x.org"])
-    assert rank_candidates(target, [cust("a", emails=["l@x.org"], merged_into="z"),
-                                    cust("b", emails=["l@x.org"], archived=True)]) == []
+    assert (
+        rank_candidates(
+            target, [cust("a", emails=["l@x.org"], merged_into="z"), cust("b", emails=["l@x.org"], archived=True)]
+        )
+        == []
+    )
 
 
 # -- merge rules -----------------------------------------------------------------------
 
+
 def test_merge_unites_lists_keeps_survivor_values_and_honours_choices() -> None:
-    survivor = cust("s", emails=["a@x.org"], tags=["x"], tier=None, region="emea", lifecycle_stage="lead",
-                    custom_fields={"plan": "basic"},
-                    consent={"email": {"granted": True, "at": T, "source": "form"}})
-    dup = cust("d", emails=["b@x.org", "a@x.org"], tags=["y"], tier="gold", region="apac", display_name="L. Fischer",
-               lifecycle_stage="customer", custom_fields={"plan": "pro", "fleet_size": 3},
-               consent={"email": {"granted": False, "at": datetime(2025, 4, 1, tzinfo=UTC), "source": "call"}})
+    survivor = cust(
+        "s",
+        emails=["a@x.org"],
+        tags=["x"],
+        tier=None,
+        region="emea",
+        lifecycle_stage="lead",
+        custom_fields={"plan": "basic"},
+        consent={"email": {"granted": True, "at": T, "source": "form"}},
+    )
+    dup = cust(
+        "d",
+        emails=["b@x.org", "a@x.org"],
+        tags=["y"],
+        tier="gold",
+        region="apac",
+        display_name="L. Fischer",
+        lifecycle_stage="customer",
+        custom_fields={"plan": "pro", "fleet_size": 3},
+        consent={"email": {"granted": False, "at": datetime(2025, 4, 1, tzinfo=UTC), "source": "call"}},
+    )
     out = merged_fields(survivor, [dup], {"display_name": "d"})
     assert out["emails"] == ["a@x.org", "b@x.org"]
     assert out["tags"] == ["x", "y"]
@@ -170,11 +211,13 @@ def test_merge_choices_are_checked() -> None:
 
 # -- 360 figures -----------------------------------------------------------------------
 
+
 def test_deal_and_ticket_summaries() -> None:
     created = sample_event("crm.deal.created").payload().snapshot  # type: ignore[attr-defined]
     won = sample_event("crm.deal.won").payload().snapshot  # type: ignore[attr-defined]
-    other = created.model_copy(update={"id": "d2", "amount": Decimal("1000.00"), "stage_probability": 50,
-                                       "currency": "USD"})
+    other = created.model_copy(
+        update={"id": "d2", "amount": Decimal("1000.00"), "stage_probability": 50, "currency": "USD"}
+    )
     s = deal_summary([created, other, won.model_copy(update={"id": "d3"})])
     assert s["open_count"] == 2
     assert s["pipeline_value"] == {"EUR": "48300.00", "USD": "1000.00"}
@@ -184,8 +227,9 @@ def test_deal_and_ticket_summaries() -> None:
     assert s["last_stage_change"]["stage"] == "qualification"
     breached = sample_event("crm.ticket.sla_breached").payload().snapshot  # type: ignore[attr-defined]
     solved = sample_event("crm.ticket.resolved").payload().snapshot  # type: ignore[attr-defined]
-    t = ticket_summary([breached, solved, breached.model_copy(update={"id": "t2", "priority": "urgent",
-                                                                         "sla_breaches": []})])
+    t = ticket_summary(
+        [breached, solved, breached.model_copy(update={"id": "t2", "priority": "urgent", "sla_breaches": []})]
+    )
     assert t["open_count"] == 2
     assert t["open_by_priority"] == {"low": 0, "normal": 1, "high": 0, "urgent": 1}
     assert t["sla_breaches"] == {"open_tickets_breached": 1, "total": 1}

@@ -8,14 +8,16 @@ import httpx
 import pytest
 from crm_contacts.bootstrap import Container
 from crm_contacts.entrypoints.api import create_api
+from crm_devtools.testkit import api_client
 from crm_shared.auth import mint_token
 
 
 @pytest.fixture
 async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_api(container.settings, container=container)
-    app.state.container = container
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://contacts") as c:
+    async def factory() -> Container:
+        return container
+
+    async with api_client(create_api(container.settings, container_factory=factory), base_url="http://contacts") as c:
         yield c
 
 
@@ -81,20 +83,25 @@ async def test_auth_and_roles(client: httpx.AsyncClient, container: Container) -
     assert (await client.get("/customers")).status_code == 401
     r = await client.post("/customers", json=LENA, headers=auth(container, "readonly"))
     assert r.status_code == 403
-    assert (await client.put("/custom-fields/vip", json={"label": "VIP", "type": "text"},
-                             headers=auth(container, "sales"))).status_code == 403
+    assert (
+        await client.put("/custom-fields/vip", json={"label": "VIP", "type": "text"}, headers=auth(container, "sales"))
+    ).status_code == 403
 
 
 async def test_custom_field_admin_api(client: httpx.AsyncClient, container: Container) -> None:
     h = auth(container, "admin")
-    assert (await client.put("/custom-fields/segment_code", json={"label": "Code", "type": "text"},
-                             headers=h)).status_code == 201
-    assert (await client.put("/custom-fields/segment_code", json={"label": "Code", "type": "text"},
-                             headers=h)).status_code == 200
-    assert (await client.put("/custom-fields/segment_code", json={"label": "Code", "type": "number"},
-                             headers=h)).status_code == 409
-    assert (await client.put("/custom-fields/Bad-Key", json={"label": "x", "type": "text"},
-                             headers=h)).status_code == 422
+    assert (
+        await client.put("/custom-fields/segment_code", json={"label": "Code", "type": "text"}, headers=h)
+    ).status_code == 201
+    assert (
+        await client.put("/custom-fields/segment_code", json={"label": "Code", "type": "text"}, headers=h)
+    ).status_code == 200
+    assert (
+        await client.put("/custom-fields/segment_code", json={"label": "Code", "type": "number"}, headers=h)
+    ).status_code == 409
+    assert (
+        await client.put("/custom-fields/Bad-Key", json={"label": "x", "type": "text"}, headers=h)
+    ).status_code == 422
     keys = [d["key"] for d in (await client.get("/custom-fields", headers=h)).json()]
     assert "segment_code" in keys
     r = await client.post("/customers", json={**LENA, "custom_fields": {"segment_code": "A1"}}, headers=h)

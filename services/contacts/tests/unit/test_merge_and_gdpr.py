@@ -20,7 +20,8 @@ async def _pair(container: Container) -> tuple[Customer, Customer]:
 
 
 async def test_merge_emits_one_event_tombstones_and_is_idempotent(
-        container: Container, repo: InMemoryCustomerRepository, tombstones: RecordingTombstones) -> None:
+    container: Container, repo: InMemoryCustomerRepository, tombstones: RecordingTombstones
+) -> None:
     a, b = await _pair(container)
     merges = container.services.merges
     result = await merges.merge(SALES, a.id, MergeRequest(duplicate_ids=[b.id]))
@@ -69,21 +70,23 @@ async def test_merge_checks_input_and_permissions(container: Container) -> None:
         await merges.merge(SALES, a.id, MergeRequest(duplicate_ids=[b.id], field_choices={"owner_id": b.id}))
 
 
-async def test_a_merge_interrupted_before_publishing_is_finished_by_the_sweeper(
-        container: Container, repo: InMemoryCustomerRepository, tombstones: RecordingTombstones) -> None:
+async def test_a_merge_interrupted_before_publishing_is_finished_by_the_merges_job(
+    container: Container, repo: InMemoryCustomerRepository, tombstones: RecordingTombstones
+) -> None:
     a, b = await _pair(container)
     repo.broker_down = True
     await container.services.merges.merge(SALES, a.id, MergeRequest(duplicate_ids=[b.id]))
     assert tombstones.sent == []  # never a tombstone before the merged event is out
     repo.broker_down = False
-    assert await container.services.sweeper.run_once() >= 1
+    assert await container.background.job("contacts-merges").run_once() >= 1
     assert tombstones.keys() == [b.id]
     assert [e.type for e in repo.events()][-1] == "crm.customer.merged"
     assert await container.repos.sagas.pending("merge") == []
 
 
 async def test_erasure_leaves_no_personal_data_and_a_tombstone(
-        container: Container, repo: InMemoryCustomerRepository, tombstones: RecordingTombstones) -> None:
+    container: Container, repo: InMemoryCustomerRepository, tombstones: RecordingTombstones
+) -> None:
     a, b = await _pair(container)
     await container.services.customers.update(SALES, a.id, CustomerPatch(first_name="Helena"), expected_version=1)
     await container.services.merges.merge(SALES, a.id, MergeRequest(duplicate_ids=[b.id]))

@@ -83,15 +83,18 @@ async def test_create_matrix(container: Container, role: str, field: str) -> Non
             await svc.create(caller(role), draft)
 
 
-@pytest.mark.parametrize(("action", "roles"), [
-    (Action.READ, {"admin", "sales", "service", "marketing", "readonly", "integration", "manager", SYSTEM}),
-    (Action.CREATE, {"admin", "sales", "service", "marketing", "integration"}),
-    (Action.ARCHIVE, {"admin", "sales"}),
-    (Action.MERGE, {"admin", "sales", SYSTEM}),
-    (Action.EXPORT, {"admin"}),
-    (Action.ERASE, {"admin"}),
-    (Action.MANAGE_FIELDS, {"admin"}),
-])
+@pytest.mark.parametrize(
+    ("action", "roles"),
+    [
+        (Action.READ, {"admin", "sales", "service", "marketing", "readonly", "integration", "manager", SYSTEM}),
+        (Action.CREATE, {"admin", "sales", "service", "marketing", "integration"}),
+        (Action.ARCHIVE, {"admin", "sales"}),
+        (Action.MERGE, {"admin", "sales", SYSTEM}),
+        (Action.EXPORT, {"admin"}),
+        (Action.ERASE, {"admin"}),
+        (Action.MANAGE_FIELDS, {"admin"}),
+    ],
+)
 def test_action_matrix(action: Action, roles: set[str]) -> None:
     every = {"admin", "sales", "service", "marketing", "readonly", "integration", "manager", SYSTEM}
     assert {r for r in every if allowed([r], action)} == roles
@@ -109,8 +112,12 @@ async def test_a_forbidden_field_names_itself(container: Container) -> None:
     svc = container.services.customers
     created = (await svc.create(ADMIN, person())).customer
     with pytest.raises(Forbidden) as err:
-        await svc.update(caller("service"), created.id,
-                         CustomerPatch.model_validate({"lifecycle_stage": "customer", "tier": "gold"}),
-                         expected_version=1)
-    assert err.value.errors == [{"loc": ["lifecycle_stage"], "msg": "not allowed to change this field",
-                                 "type": "forbidden_field"}]
+        await svc.update(
+            caller("service"),
+            created.id,
+            CustomerPatch.model_validate({"lifecycle_stage": "customer", "tier": "gold"}),
+            expected_version=1,
+        )
+    assert err.value.errors == [
+        {"loc": ["lifecycle_stage"], "msg": "not allowed to change this field", "type": "forbidden_field"}
+    ]

@@ -27,8 +27,9 @@ def sample_actor(event: CloudEvent):  # type: ignore[no-untyped-def]
     return Actor(id="rep", department="sales")
 
 
-async def test_deal_and_ticket_events_build_the_360(container: Container,
-                                                    projections: InMemoryProjectionRepository) -> None:
+async def test_deal_and_ticket_events_build_the_360(
+    container: Container, projections: InMemoryProjectionRepository
+) -> None:
     c = (await container.services.customers.create(SALES, person())).customer
     p = container.services.projection
     created = about("crm.deal.created", c.id)
@@ -72,8 +73,9 @@ def _patch(**kw: object):  # type: ignore[no-untyped-def]
     return CustomerPatch.model_validate(kw)
 
 
-async def test_merge_repoints_360_data_and_later_events(container: Container,
-                                                        projections: InMemoryProjectionRepository) -> None:
+async def test_merge_repoints_360_data_and_later_events(
+    container: Container, projections: InMemoryProjectionRepository
+) -> None:
     svc = container.services.customers
     a = (await svc.create(SALES, person())).customer
     b = (await svc.create(SALES, person(first_name="L."))).customer
@@ -94,8 +96,9 @@ def _merged_event(container: Container, survivor_id: str) -> CloudEvent:
     return [e for e in repo.events("crm.customer.merged") if e.customerid == survivor_id][-1]
 
 
-async def test_erasure_purges_and_blocks_later_events(container: Container,
-                                                      projections: InMemoryProjectionRepository) -> None:
+async def test_erasure_purges_and_blocks_later_events(
+    container: Container, projections: InMemoryProjectionRepository
+) -> None:
     c = (await container.services.customers.create(SALES, person())).customer
     p = container.services.projection
     await p.on_ticket_event(about("crm.ticket.opened", c.id))

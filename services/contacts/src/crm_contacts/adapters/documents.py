@@ -11,14 +11,20 @@ from crm_contacts.service.ports import Erased, Stored
 
 def search_tokens(customer: Customer) -> list[str]:
     """Folded words of the names and e-mail addresses (prefix search without text indexes)."""
-    return name_tokens(customer.display_name, customer.first_name, customer.last_name,
-                       customer.company_name, *customer.emails)
+    return name_tokens(
+        customer.display_name, customer.first_name, customer.last_name, customer.company_name, *customer.emails
+    )
 
 
 def to_document(state: Stored) -> dict[str, Any]:
     if isinstance(state, Erased):
-        return {"_id": state.id, "version": state.version, "erased": True, "erased_at": state.erased_at,
-                "archived": True}
+        return {
+            "_id": state.id,
+            "version": state.version,
+            "erased": True,
+            "erased_at": state.erased_at,
+            "archived": True,
+        }
     doc = state.model_dump(mode="python", exclude={"id"})
     doc["_id"] = state.id
     doc["search_tokens"] = search_tokens(state)
@@ -33,8 +39,11 @@ def from_document(doc: dict[str, Any]) -> Stored:
 
 def redacted_changes(changes: dict[str, Any]) -> dict[str, Any]:
     """An audit record without values: who changed which field when, and nothing else."""
-    kept = {k: v for k, v in changes.items() if k in {"type", "origin", "merged_ids", "merged_into", "reason",
-                                                        "request_id", "causation_id"}}
+    kept = {
+        k: v
+        for k, v in changes.items()
+        if k in {"type", "origin", "merged_ids", "merged_into", "reason", "request_id", "causation_id"}
+    }
     kept["fields"] = {name: {"redacted": True} for name in (changes.get("fields") or {})}
     kept["redacted"] = True
     return kept

@@ -133,9 +133,15 @@ class KafkaTail:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, timeout_s: float = 30.0) -> None:
-        consumer = AIOKafkaConsumer(*self._topics, bootstrap_servers=self._bootstrap, client_id=self._client_id,
-                                    group_id=None, enable_auto_commit=False, auto_offset_reset="latest",
-                                    fetch_max_wait_ms=50)
+        consumer = AIOKafkaConsumer(
+            *self._topics,
+            bootstrap_servers=self._bootstrap,
+            client_id=self._client_id,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="latest",
+            fetch_max_wait_ms=50,
+        )
         await consumer.start()
         try:
             async with asyncio.timeout(timeout_s):

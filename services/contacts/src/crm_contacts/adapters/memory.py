@@ -30,6 +30,7 @@ def _matches(c: Customer, q: CustomerQuery) -> bool:
         q.tag is None or q.tag in c.tags,
         q.email is None or q.email in c.emails,
         q.phone is None or q.phone in c.phones,
+        q.email_domain is None or any(e.endswith(f"@{q.email_domain}") for e in c.emails),
         q.updated_since is None or c.updated_at >= q.updated_since,
         all(any(t.startswith(tok) for t in tokens) for tok in q.name_tokens),
     ]
@@ -57,32 +58,56 @@ class InMemoryCustomerRepository:
         return [c for c in self._customers() if c.id in ids]
 
     async def find(self, query: CustomerQuery, *, limit: int) -> list[Customer]:
-        found = sorted((c for c in self._customers() if _matches(c, query)), key=lambda c: (c.updated_at, c.id),
-                       reverse=query.order == "desc")
+        found = sorted(
+            (c for c in self._customers() if _matches(c, query)),
+            key=lambda c: (c.updated_at, c.id),
+            reverse=query.order == "desc",
+        )
         return found[:limit]
 
-    async def sharing_contacts(self, emails: Sequence[str], phones: Sequence[str], *, limit: int = 50
-                               ) -> list[Customer]:
+    async def sharing_contacts(
+        self, emails: Sequence[str], phones: Sequence[str], *, limit: int = 50
+    ) -> list[Customer]:
         return [c for c in self._customers() if set(c.emails) & set(emails) or set(c.phones) & set(phones)][:limit]
 
-    async def named_like(self, tokens: Sequence[str], *, kind: str, company_id: str | None,
-                         limit: int = 200) -> list[Customer]:
-        return [c for c in self._customers() if c.kind == kind and not c.archived
-                and (company_id is None or c.company_id == company_id)
-                and (not tokens or set(tokens) & set(search_tokens(c)))][:limit]
+    async def named_like(
+        self, tokens: Sequence[str], *, kind: str, company_id: str | None, limit: int = 200
+    ) -> list[Customer]:
+        return [
+            c
+            for c in self._customers()
+            if c.kind == kind
+            and not c.archived
+            and (company_id is None or c.company_id == company_id)
+            and (not tokens or set(tokens) & set(search_tokens(c)))
+        ][:limit]
 
     async def merged_into(self, survivor_id: str) -> list[Customer]:
         return [c for c in self._customers() if c.merged_into == survivor_id]
 
-    async def commit(self, *, state: Stored, expected_version: int, events: Sequence[tuple[str, CloudEvent]],
-                     actor: str, audit: Document) -> int:
+    async def commit(
+        self,
+        *,
+        state: Stored,
+        expected_version: int,
+        events: Sequence[tuple[str, CloudEvent]],
+        actor: str,
+        audit: Document,
+    ) -> int:
         version = expected_version + 1
         if (state.id, version) in self.revisions:
             raise VersionConflict(f"version {version} of {state.id} exists")
         doc = {**to_document(state), "version": version}
         self.revisions[(state.id, version)] = {
-            "aggregate_id": state.id, "version": version, "snapshot": doc, "events": list(events), "actor": actor,
-            "changes": audit, "published": not events, "created_at": datetime.now(UTC)}
+            "aggregate_id": state.id,
+            "version": version,
+            "snapshot": doc,
+            "events": list(events),
+            "actor": actor,
+            "changes": audit,
+            "published": not events,
+            "created_at": datetime.now(UTC),
+        }
         current = self.docs.get(state.id)
         if current is None or current["version"] < version:
             self.docs[state.id] = doc
@@ -98,8 +123,11 @@ class InMemoryCustomerRepository:
         n = 0
         for (cid, v), rev in self.revisions.items():
             if cid == customer_id and v < below_version and not rev["changes"].get("redacted"):
-                rev.update(snapshot={"_id": cid, "version": v, "redacted": True}, events=[],
-                           changes=redacted_changes(rev["changes"]))
+                rev.update(
+                    snapshot={"_id": cid, "version": v, "redacted": True},
+                    events=[],
+                    changes=redacted_changes(rev["changes"]),
+                )
                 n += 1
         return n
 
@@ -171,8 +199,9 @@ class InMemorySagaRepository:
 class RecordingTombstones:
     sent: list[tuple[str, bytes | None, bytes | None]] = field(default_factory=list)
 
-    async def send_raw(self, topic: str, *, key: bytes | None, value: bytes | None,
-                       headers: list[tuple[str, bytes]] | None = None) -> None:
+    async def send_raw(
+        self, topic: str, *, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]] | None = None
+    ) -> None:
         self.sent.append((topic, key, value))
 
     def keys(self) -> list[str]:

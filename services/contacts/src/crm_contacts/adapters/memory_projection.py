@@ -64,16 +64,18 @@ class InMemoryProjectionRepository:
     def _of(self, ids: Sequence[str]) -> list[TimelineEntry]:
         return sorted((e for e in self.entries.values() if e.customer_id in ids), key=lambda e: (e.time, e.event_id))
 
-    async def timeline(self, customer_id: str, *, before: tuple[datetime, str] | None, limit: int
-                       ) -> list[TimelineEntry]:
+    async def timeline(
+        self, customer_id: str, *, before: tuple[datetime, str] | None, limit: int
+    ) -> list[TimelineEntry]:
         items = [e for e in reversed(self._of([customer_id])) if before is None or (e.time, e.event_id) < before]
         return items[:limit]
 
     async def timeline_entry(self, event_id: str) -> TimelineEntry | None:
         return self.entries.get(event_id)
 
-    async def timeline_after(self, customer_ids: Sequence[str], *, after: tuple[datetime, str], limit: int
-                             ) -> list[TimelineEntry]:
+    async def timeline_after(
+        self, customer_ids: Sequence[str], *, after: tuple[datetime, str], limit: int
+    ) -> list[TimelineEntry]:
         return [e for e in self._of(customer_ids) if e.time >= after[0] and e.event_id != after[1]][:limit]
 
     async def repoint(self, from_id: str, to_id: str) -> None:
@@ -93,7 +95,9 @@ class InMemoryProjectionRepository:
         self.summaries.pop(customer_id, None)
 
     async def export(self, customer_id: str) -> dict[str, Any]:
-        return {"summary": self.summaries.get(customer_id, {}),
-                "deals": [d.model_dump(mode="json") for d in await self.deals_of(customer_id)],
-                "tickets": [t.model_dump(mode="json") for t in await self.tickets_of(customer_id)],
-                "timeline": [e.event for e in reversed(self._of([customer_id]))]}
+        return {
+            "summary": self.summaries.get(customer_id, {}),
+            "deals": [d.model_dump(mode="json") for d in await self.deals_of(customer_id)],
+            "tickets": [t.model_dump(mode="json") for t in await self.tickets_of(customer_id)],
+            "timeline": [e.event for e in reversed(self._of([customer_id]))],
+        }

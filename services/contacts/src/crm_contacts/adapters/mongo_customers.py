@@ -33,6 +33,8 @@ def build_filter(q: CustomerQuery) -> Document:
         clauses.append({"emails": q.email})
     if q.phone:
         clauses.append({"phones": q.phone})
+    if q.email_domain:  # a suffix: scans the emails index, not the collection (lookups are rare)
+        clauses.append({"emails": {"$regex": "@" + re.escape(q.email_domain) + "$"}})
     if q.updated_since:
         clauses.append({"updated_at": {"$gte": q.updated_since}})
     clauses += [{"search_tokens": {"$regex": "^" + re.escape(tok)}} for tok in q.name_tokens]
@@ -51,8 +53,15 @@ class MongoCustomerRepository:
 
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()
-        for keys in (["emails"], ["phones"], ["company_id"], ["search_tokens"], ["tags"], ["owner_id"],
-                     ["merged_into"]):
+        for keys in (
+            ["emails"],
+            ["phones"],
+            ["company_id"],
+            ["search_tokens"],
+            ["tags"],
+            ["owner_id"],
+            ["merged_into"],
+        ):
             await self._coll.create_index([(k, ASCENDING) for k in keys])
         await self._coll.create_index([("updated_at", DESCENDING), ("_id", DESCENDING)], name="updated_id")
 
@@ -60,8 +69,9 @@ class MongoCustomerRepository:
         doc = await self._coll.find_one({"_id": customer_id})
         return from_document(doc) if doc else None
 
-    async def _customers(self, query: Document, *, limit: int, sort: list[tuple[str, int]] | None = None
-                         ) -> list[Customer]:
+    async def _customers(
+        self, query: Document, *, limit: int, sort: list[tuple[str, int]] | None = None
+    ) -> list[Customer]:
         cursor = self._coll.find(query)
         if sort:
             cursor = cursor.sort(sort)
@@ -73,11 +83,13 @@ class MongoCustomerRepository:
 
     async def find(self, query: CustomerQuery, *, limit: int) -> list[Customer]:
         direction = DESCENDING if query.order == "desc" else ASCENDING
-        return await self._customers(build_filter(query), limit=limit,
-                                     sort=[("updated_at", direction), ("_id", direction)])
+        return await self._customers(
+            build_filter(query), limit=limit, sort=[("updated_at", direction), ("_id", direction)]
+        )
 
-    async def sharing_contacts(self, emails: Sequence[str], phones: Sequence[str], *, limit: int = 50
-                               ) -> list[Customer]:
+    async def sharing_contacts(
+        self, emails: Sequence[str], phones: Sequence[str], *, limit: int = 50
+    ) -> list[Customer]:
         clauses: list[Document] = []
         if emails:
             clauses.append({"emails": {"$in": list(emails)}})
@@ -87,8 +99,9 @@ class MongoCustomerRepository:
             return []
         return await self._customers({"$or": clauses, **NOT_ERASED}, limit=limit)
 
-    async def named_like(self, tokens: Sequence[str], *, kind: str, company_id: str | None,
-                         limit: int = 200) -> list[Customer]:
+    async def named_like(
+        self, tokens: Sequence[str], *, kind: str, company_id: str | None, limit: int = 200
+    ) -> list[Customer]:
         query: Document = {"kind": kind, **LIVE}
         if company_id is not None:
             query["company_id"] = company_id
@@ -99,17 +112,34 @@ class MongoCustomerRepository:
     async def merged_into(self, survivor_id: str) -> list[Customer]:
         return await self._customers({"merged_into": survivor_id}, limit=1000)
 
-    async def commit(self, *, state: Stored, expected_version: int, events: Sequence[tuple[str, CloudEvent]],
-                     actor: str, audit: Document) -> int:
-        return await self.store.commit(aggregate_id=state.id, expected_version=expected_version,
-                                       snapshot=to_document(state), events=events, actor=actor, changes=audit)
+    async def commit(
+        self,
+        *,
+        state: Stored,
+        expected_version: int,
+        events: Sequence[tuple[str, CloudEvent]],
+        actor: str,
+        audit: Document,
+    ) -> int:
+        return await self.store.commit(
+            aggregate_id=state.id,
+            expected_version=expected_version,
+            snapshot=to_document(state),
+            events=events,
+            actor=actor,
+            changes=audit,
+        )
 
     async def history(self, customer_id: str, *, before: int | None, limit: int) -> list[Document]:
         return await self.store.history(customer_id, limit=limit, before=before)
 
     async def scrub_history(self, customer_id: str, *, below_version: int) -> int:
-        query = {"aggregate_id": customer_id, "kind": COLLECTION, "version": {"$lt": below_version},
-                 "changes.redacted": {"$ne": True}}
+        query = {
+            "aggregate_id": customer_id,
+            "kind": COLLECTION,
+            "version": {"$lt": below_version},
+            "changes.redacted": {"$ne": True},
+        }
         revisions = await self._revisions.find(query, {"changes": 1, "version": 1}).to_list(None)
         for rev in revisions:
             update: dict[str, Any] = {

@@ -27,8 +27,14 @@ class MongoIdempotencyRepository:
 
     async def claim(self, record: IdempotencyRecord) -> IdempotencyRecord:
         try:
-            await self._coll.insert_one({"_id": record.key, "body_hash": record.body_hash,
-                                         "customer_id": record.customer_id, "created_at": datetime.now(UTC)})
+            await self._coll.insert_one(
+                {
+                    "_id": record.key,
+                    "body_hash": record.body_hash,
+                    "customer_id": record.customer_id,
+                    "created_at": datetime.now(UTC),
+                }
+            )
             return record
         except DuplicateKeyError:
             doc = await self._coll.find_one({"_id": record.key})
@@ -44,13 +50,19 @@ class MongoIdempotencyRepository:
         return int(result.deleted_count)
 
 
+def definition_of(doc: Document) -> FieldDefinition:
+    """The stored document's ``_id`` is the key (the model forbids unknown fields)."""
+    fields = {k: v for k, v in doc.items() if k != "_id"}
+    return FieldDefinition.model_validate({**fields, "key": doc["_id"]})
+
+
 class MongoCustomFieldRepository:
     def __init__(self, db: Database) -> None:
         self._coll = db["custom_fields"]
 
     async def all(self) -> dict[str, FieldDefinition]:
         docs = await self._coll.find({}).to_list(None)
-        return {d["_id"]: FieldDefinition.model_validate({**d, "key": d["_id"]}) for d in docs}
+        return {d["_id"]: definition_of(d) for d in docs}
 
     async def put(self, definition: FieldDefinition, *, expected_version: int) -> None:
         doc = {**definition.model_dump(exclude={"key"}), "_id": definition.key}
@@ -76,8 +88,14 @@ class MongoSagaRepository:
         await self._coll.create_index([("kind", ASCENDING), ("state", ASCENDING), ("started_at", ASCENDING)])
 
     async def start(self, kind: SagaKind, saga_id: str, doc: Document) -> Document:
-        stored: dict[str, Any] = {**doc, "_id": f"{kind}:{saga_id}", "saga_id": saga_id, "kind": kind,
-                                  "state": "pending", "started_at": datetime.now(UTC)}
+        stored: dict[str, Any] = {
+            **doc,
+            "_id": f"{kind}:{saga_id}",
+            "saga_id": saga_id,
+            "kind": kind,
+            "state": "pending",
+            "started_at": datetime.now(UTC),
+        }
         try:
             await self._coll.insert_one(stored)
         except DuplicateKeyError:
@@ -88,12 +106,17 @@ class MongoSagaRepository:
 
     async def pending(self, kind: SagaKind, *, limit: int = 50) -> list[Document]:
         cutoff = datetime.now(UTC) - SAGA_GRACE
-        return await self._coll.find({"kind": kind, "state": "pending", "started_at": {"$lt": cutoff}}).sort(
-            "started_at", ASCENDING).limit(limit).to_list(None)
+        return (
+            await self._coll.find({"kind": kind, "state": "pending", "started_at": {"$lt": cutoff}})
+            .sort("started_at", ASCENDING)
+            .limit(limit)
+            .to_list(None)
+        )
 
     async def finish(self, kind: SagaKind, saga_id: str) -> None:
-        await self._coll.update_one({"_id": f"{kind}:{saga_id}"},
-                                    {"$set": {"state": "done", "finished_at": datetime.now(UTC)}})
+        await self._coll.update_one(
+            {"_id": f"{kind}:{saga_id}"}, {"$set": {"state": "done", "finished_at": datetime.now(UTC)}}
+        )
 
     async def get(self, kind: SagaKind, saga_id: str) -> Document | None:
         return await self._coll.find_one({"_id": f"{kind}:{saga_id}"})

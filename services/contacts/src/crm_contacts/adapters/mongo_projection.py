@@ -29,8 +29,14 @@ one seen (clocks of producers differ): at least once; clients dedupe by id."""
 
 
 def _entry(doc: Document) -> TimelineEntry:
-    return TimelineEntry(event_id=doc["_id"], customer_id=doc["customer_id"], time=doc["time"], type=doc["type"],
-                         summary=doc.get("summary", ""), event=doc.get("event") or {})
+    return TimelineEntry(
+        event_id=doc["_id"],
+        customer_id=doc["customer_id"],
+        time=doc["time"],
+        type=doc["type"],
+        summary=doc.get("summary", ""),
+        event=doc.get("event") or {},
+    )
 
 
 class MongoProjectionRepository:
@@ -44,8 +50,9 @@ class MongoProjectionRepository:
     async def ensure_indexes(self) -> None:
         await self._deals.create_index([("customer_id", ASCENDING)])
         await self._tickets.create_index([("customer_id", ASCENDING)])
-        await self._timeline.create_index([("customer_id", ASCENDING), ("time", DESCENDING), ("_id", DESCENDING)],
-                                          name="customer_time")
+        await self._timeline.create_index(
+            [("customer_id", ASCENDING), ("time", DESCENDING), ("_id", DESCENDING)], name="customer_time"
+        )
         await self._migrate_links()
 
     async def _migrate_links(self) -> None:
@@ -54,15 +61,20 @@ class MongoProjectionRepository:
         await self._links["tickets"].build_once(self._tickets, owner_field="customer_id")
 
     async def apply_deal(self, customer_id: str, deal: DealSnapshot) -> bool:
-        applied = await upsert_if_newer(self._deals, deal.id, deal.version,
-                                        {"customer_id": customer_id, "snapshot": deal.model_dump(mode="json")})
+        applied = await upsert_if_newer(
+            self._deals, deal.id, deal.version, {"customer_id": customer_id, "snapshot": deal.model_dump(mode="json")}
+        )
         if applied:
             await self._links["deals"].add(customer_id, deal.id)
         return applied
 
     async def apply_ticket(self, customer_id: str, ticket: TicketSnapshot) -> bool:
-        applied = await upsert_if_newer(self._tickets, ticket.id, ticket.version,
-                                        {"customer_id": customer_id, "snapshot": ticket.model_dump(mode="json")})
+        applied = await upsert_if_newer(
+            self._tickets,
+            ticket.id,
+            ticket.version,
+            {"customer_id": customer_id, "snapshot": ticket.model_dump(mode="json")},
+        )
         if applied:
             await self._links["tickets"].add(customer_id, ticket.id)
         return applied
@@ -80,8 +92,9 @@ class MongoProjectionRepository:
         return [TicketSnapshot.model_validate(d["snapshot"]) for d in docs]
 
     async def save_summary(self, customer_id: str, summary: Document) -> None:
-        await self._summary.update_one({"_id": customer_id},
-                                       {"$set": {**summary, "updated_at": datetime.now(UTC)}}, upsert=True)
+        await self._summary.update_one(
+            {"_id": customer_id}, {"$set": {**summary, "updated_at": datetime.now(UTC)}}, upsert=True
+        )
 
     async def touch(self, customer_id: str, at: datetime) -> None:
         with contextlib.suppress(DuplicateKeyError):  # two first writes raced: the other created it
@@ -92,34 +105,52 @@ class MongoProjectionRepository:
 
     async def add_timeline(self, entry: TimelineEntry) -> bool:
         try:
-            await self._timeline.insert_one({"_id": entry.event_id, "customer_id": entry.customer_id,
-                                             "time": entry.time, "type": entry.type, "summary": entry.summary,
-                                             "event": entry.event, "applied_at": datetime.now(UTC)})
+            await self._timeline.insert_one(
+                {
+                    "_id": entry.event_id,
+                    "customer_id": entry.customer_id,
+                    "time": entry.time,
+                    "type": entry.type,
+                    "summary": entry.summary,
+                    "event": entry.event,
+                    "applied_at": datetime.now(UTC),
+                }
+            )
         except DuplicateKeyError:
             return False
         return True
 
-    async def timeline(self, customer_id: str, *, before: tuple[datetime, str] | None, limit: int
-                       ) -> list[TimelineEntry]:
+    async def timeline(
+        self, customer_id: str, *, before: tuple[datetime, str] | None, limit: int
+    ) -> list[TimelineEntry]:
         query: Document = {"customer_id": customer_id}
         if before is not None:
             at, event_id = before
             query = {"$and": [query, {"$or": [{"time": {"$lt": at}}, {"time": at, "_id": {"$lt": event_id}}]}]}
-        docs = await self._timeline.find(query).sort([("time", DESCENDING), ("_id", DESCENDING)]).limit(
-            limit).to_list(None)
+        docs = (
+            await self._timeline.find(query)
+            .sort([("time", DESCENDING), ("_id", DESCENDING)])
+            .limit(limit)
+            .to_list(None)
+        )
         return [_entry(d) for d in docs]
 
     async def timeline_entry(self, event_id: str) -> TimelineEntry | None:
         doc = await self._timeline.find_one({"_id": event_id})
         return _entry(doc) if doc else None
 
-    async def timeline_after(self, customer_ids: Sequence[str], *, after: tuple[datetime, str], limit: int
-                             ) -> list[TimelineEntry]:
+    async def timeline_after(
+        self, customer_ids: Sequence[str], *, after: tuple[datetime, str], limit: int
+    ) -> list[TimelineEntry]:
         at, event_id = after
-        query = {"customer_id": {"$in": list(customer_ids)}, "time": {"$gte": at - REPLAY_SKEW},
-                 "_id": {"$ne": event_id}}
-        docs = await self._timeline.find(query).sort([("time", ASCENDING), ("_id", ASCENDING)]).limit(
-            limit).to_list(None)
+        query = {
+            "customer_id": {"$in": list(customer_ids)},
+            "time": {"$gte": at - REPLAY_SKEW},
+            "_id": {"$ne": event_id},
+        }
+        docs = (
+            await self._timeline.find(query).sort([("time", ASCENDING), ("_id", ASCENDING)]).limit(limit).to_list(None)
+        )
         return [_entry(d) for d in docs]
 
     async def repoint(self, from_id: str, to_id: str) -> None:
@@ -142,12 +173,23 @@ class MongoProjectionRepository:
     async def export(self, customer_id: str) -> dict[str, Any]:
         summary = await self.summary(customer_id) or {}
         summary.pop("_id", None)
-        timeline = await self._timeline.find({"customer_id": customer_id}).sort(
-            [("time", DESCENDING), ("_id", DESCENDING)]).to_list(None)
+        timeline = (
+            await self._timeline.find({"customer_id": customer_id})
+            .sort([("time", DESCENDING), ("_id", DESCENDING)])
+            .to_list(None)
+        )
         return {
             "summary": summary,
             "deals": [d.model_dump(mode="json") for d in await self.deals_of(customer_id)],
             "tickets": [t.model_dump(mode="json") for t in await self.tickets_of(customer_id)],
-            "timeline": [{"event_id": d["_id"], "time": d["time"], "type": d["type"], "summary": d.get("summary"),
-                          "event": d.get("event")} for d in timeline],
+            "timeline": [
+                {
+                    "event_id": d["_id"],
+                    "time": d["time"],
+                    "type": d["type"],
+                    "summary": d.get("summary"),
+                    "event": d.get("event"),
+                }
+                for d in timeline
+            ],
         }

@@ -28,7 +28,8 @@ class FieldSpec(BaseModel):
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     type: FieldType
     options: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
-        default_factory=list, max_length=200, description="Allowed values of an enum field.")
+        default_factory=list, max_length=200, description="Allowed values of an enum field."
+    )
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
 
     @model_validator(mode="after")
@@ -85,8 +86,9 @@ def coerce(defn: FieldDefinition, value: CustomFieldValue) -> CustomFieldValue:
     return value
 
 
-def validate_values(values: Mapping[str, CustomFieldValue], defs: Mapping[str, FieldDefinition],
-                    *, loc: str = "custom_fields") -> tuple[dict[str, CustomFieldValue], list[dict[str, Any]]]:
+def validate_values(
+    values: Mapping[str, CustomFieldValue], defs: Mapping[str, FieldDefinition], *, loc: str = "custom_fields"
+) -> tuple[dict[str, CustomFieldValue], list[dict[str, Any]]]:
     """Coerced values (``None`` kept: it means 'remove') and field-level errors."""
     clean: dict[str, CustomFieldValue] = {}
     errors: list[dict[str, Any]] = []
@@ -96,8 +98,7 @@ def validate_values(values: Mapping[str, CustomFieldValue], defs: Mapping[str, F
             clean[key] = None  # removing a value whose definition is gone
             continue
         if defn is None:
-            errors.append({"loc": [loc, key], "msg": f"unknown custom field {key!r}",
-                           "type": "unknown_custom_field"})
+            errors.append({"loc": [loc, key], "msg": f"unknown custom field {key!r}", "type": "unknown_custom_field"})
             continue
         try:
             clean[key] = coerce(defn, value)

@@ -56,8 +56,7 @@ def _same_company(a: Customer, b: Customer) -> bool:
     return False
 
 
-def reasons_for(target: Customer, other: Customer, *, name_threshold: float = DEFAULT_NAME_THRESHOLD
-                ) -> list[Reason]:
+def reasons_for(target: Customer, other: Customer, *, name_threshold: float = DEFAULT_NAME_THRESHOLD) -> list[Reason]:
     reasons: list[Reason] = []
     emails = sorted(set(target.emails) & set(other.emails))
     if emails:
@@ -70,8 +69,9 @@ def reasons_for(target: Customer, other: Customer, *, name_threshold: float = DE
         similarity = name_similarity(target.display_name, other.display_name)
         if similarity >= name_threshold:
             where = "company name" if target.kind == "company" else "name within the same company"
-            reasons.append(Reason("similar_name", f"{where} {similarity:.0f}% similar",
-                                  round(NAME_WEIGHT * similarity / 100, 3)))
+            reasons.append(
+                Reason("similar_name", f"{where} {similarity:.0f}% similar", round(NAME_WEIGHT * similarity / 100, 3))
+            )
     return reasons
 
 
@@ -82,8 +82,9 @@ def combined(reasons: Iterable[Reason]) -> float:
     return round(1.0 - doubt, 3)
 
 
-def rank_candidates(target: Customer, others: Iterable[Customer], *, limit: int = 10,
-                    name_threshold: float = DEFAULT_NAME_THRESHOLD) -> list[DuplicateCandidate]:
+def rank_candidates(
+    target: Customer, others: Iterable[Customer], *, limit: int = 10, name_threshold: float = DEFAULT_NAME_THRESHOLD
+) -> list[DuplicateCandidate]:
     """Best candidates first; the target itself, merged and archived records are skipped."""
     out: list[DuplicateCandidate] = []
     seen: set[str] = {target.id}
@@ -93,7 +94,6 @@ def rank_candidates(target: Customer, others: Iterable[Customer], *, limit: int 
         seen.add(other.id)
         reasons = reasons_for(target, other, name_threshold=name_threshold)
         if reasons:
-            out.append(DuplicateCandidate(other.id, other.display_name, other.kind,
-                                          combined(reasons), tuple(reasons)))
+            out.append(DuplicateCandidate(other.id, other.display_name, other.kind, combined(reasons), tuple(reasons)))
     out.sort(key=lambda c: (-c.score, c.customer_id))
     return out[:limit]

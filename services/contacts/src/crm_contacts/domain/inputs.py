@@ -17,7 +17,7 @@ from crm_shared.events.customer import (
     ErasureReason,
     LifecycleStage,
 )
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
@@ -89,8 +89,7 @@ class CustomerPatch(_CustomerFields):
 
 
 class MergeRequest(Strict):
-    duplicate_ids: Annotated[list[Annotated[str, StringConstraints(max_length=64)]],
-                             Field(min_length=1, max_length=20)]
+    duplicate_ids: Annotated[list[Annotated[str, StringConstraints(max_length=64)]], Field(min_length=1, max_length=20)]
     field_choices: dict[str, Annotated[str, StringConstraints(max_length=64)]] = Field(
         default_factory=dict,
         description="Snapshot field → id of the record (survivor or duplicate) whose value to keep.",
@@ -104,3 +103,36 @@ class ErasureRequest(Strict):
 
 def consent_time(value: ConsentInput, now: datetime) -> datetime:
     return value.at if value.at is not None else now
+
+
+class LookupRequest(Strict):
+    """Body of ``POST /customers/lookup``: exactly one key, so personal data stays out of URLs."""
+
+    email: RawEmail | None = Field(default=None, description="Exact address (any case).")
+    phone: RawPhone | None = Field(default=None, description="A phone number; national ones in the default region.")
+    company_name: ShortText | None = Field(default=None, description="Exact company name (any case).")
+    domain: (
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True,
+                to_lower=True,
+                min_length=3,
+                max_length=253,
+                pattern=r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+            ),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="An e-mail domain (`nordwind.example`): the companies with an address "
+        "there or with a person who has one.",
+    )
+    include_archived: bool = False
+
+    @model_validator(mode="after")
+    def _one_key(self) -> LookupRequest:
+        given = [k for k in ("email", "phone", "company_name", "domain") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of email, phone, company_name, domain")
+        return self

@@ -31,18 +31,22 @@ def check_choices(choices: Mapping[str, str], record_ids: Sequence[str]) -> None
     errors = []
     for field, source in choices.items():
         if field not in CHOOSABLE:
-            errors.append({"loc": ["field_choices", field], "msg": "this field cannot be chosen",
-                           "type": "not_choosable"})
+            errors.append(
+                {"loc": ["field_choices", field], "msg": "this field cannot be chosen", "type": "not_choosable"}
+            )
         elif source not in record_ids:
-            errors.append({"loc": ["field_choices", field],
-                           "msg": "must be the id of the survivor or of one of the duplicates",
-                           "type": "unknown_record"})
+            errors.append(
+                {
+                    "loc": ["field_choices", field],
+                    "msg": "must be the id of the survivor or of one of the duplicates",
+                    "type": "unknown_record",
+                }
+            )
     if errors:
         raise ValidationFailed("invalid field choices", errors=errors)
 
 
-def merged_fields(survivor: Customer, duplicates: Sequence[Customer],
-                  choices: Mapping[str, str]) -> dict[str, Any]:
+def merged_fields(survivor: Customer, duplicates: Sequence[Customer], choices: Mapping[str, str]) -> dict[str, Any]:
     """The survivor's business fields after the merge (JSON-ready python values)."""
     records = [survivor, *duplicates]
     by_id = {r.id: r.model_dump() for r in records}

@@ -76,7 +76,3 @@ def to_millis(value: datetime) -> datetime:
     """UTC, truncated to milliseconds: what the store keeps, so reads equal writes."""
     value = value.astimezone(UTC)
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
-
-
-def utcnow() -> datetime:
-    return to_millis(datetime.now(UTC))

@@ -30,8 +30,9 @@ class Action(StrEnum):
     MANAGE_FIELDS = "manage_custom_fields"
 
 
-_EVERYONE = frozenset({Role.ADMIN, Role.SALES, Role.SERVICE, Role.MARKETING, Role.READONLY,
-                       Role.MANAGER, Role.INTEGRATION, SYSTEM})
+_EVERYONE = frozenset(
+    {Role.ADMIN, Role.SALES, Role.SERVICE, Role.MARKETING, Role.READONLY, Role.MANAGER, Role.INTEGRATION, SYSTEM}
+)
 
 ACTIONS: Final[dict[Action, frozenset[str]]] = {
     Action.READ: _EVERYONE,
@@ -103,6 +104,7 @@ def require_fields(roles: Iterable[str], fields: Iterable[str], *, creating: boo
         verb = "set" if creating else "change"
         raise Forbidden(
             f"your roles ({', '.join(sorted(roles))}) may not {verb} {', '.join(denied)}",
-            errors=[{"loc": [f], "msg": f"not allowed to {verb} this field", "type": "forbidden_field"}
-                    for f in denied],
+            errors=[
+                {"loc": [f], "msg": f"not allowed to {verb} this field", "type": "forbidden_field"} for f in denied
+            ],
         )

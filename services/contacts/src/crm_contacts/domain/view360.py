@@ -48,8 +48,12 @@ def deal_summary(deals: Iterable[DealSnapshot]) -> dict[str, Any]:
         "weighted_value": {c: _money(v) for c, v in sorted(weighted.items())},
         "won_count": won_count,
         "won_value": {c: _money(v) for c, v in sorted(won.items())},
-        "last_stage_change": None if last is None else {
-            "deal_id": last.id, "deal_name": last.name, "stage": last.stage,
+        "last_stage_change": None
+        if last is None
+        else {
+            "deal_id": last.id,
+            "deal_name": last.name,
+            "stage": last.stage,
             "at": last.stage_entered_at.isoformat().replace("+00:00", "Z"),
         },
     }

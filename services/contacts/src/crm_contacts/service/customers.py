@@ -16,6 +16,7 @@ from crm_contacts.domain.inputs import CustomerDraft, CustomerPatch
 from crm_contacts.domain.permissions import Action, require, require_fields
 from crm_contacts.service import events
 from crm_contacts.service.caller import Caller
+from crm_contacts.service.company_names import CompanyNameService, renamed
 from crm_contacts.service.duplicates import DuplicateService
 from crm_contacts.service.ports import CustomFieldRepository, Erased, IdempotencyRecord, IdempotencyRepository
 from crm_contacts.service.validation import Rules, normalize_fields
@@ -38,9 +39,18 @@ def body_hash(draft: CustomerDraft) -> str:
 
 
 class CustomerService:
-    def __init__(self, *, writer: Writer, fields: CustomFieldRepository, idempotency: IdempotencyRepository,
-                 duplicates: DuplicateService, default_region: str) -> None:
+    def __init__(
+        self,
+        *,
+        writer: Writer,
+        fields: CustomFieldRepository,
+        idempotency: IdempotencyRepository,
+        duplicates: DuplicateService,
+        companies: CompanyNameService,
+        default_region: str,
+    ) -> None:
         self._w = writer
+        self._companies = companies
         self._fields = fields
         self._idempotency = idempotency
         self._duplicates = duplicates
@@ -48,10 +58,9 @@ class CustomerService:
 
     async def _rules(self, needs_definitions: bool) -> Rules:
         definitions = await self._fields.all() if needs_definitions else {}
-        return Rules(default_region=self._region, definitions=definitions, now=self._w.clock())
+        return Rules(default_region=self._region, definitions=definitions, now=self._w.now())
 
-    async def create(self, caller: Caller, draft: CustomerDraft, *, idempotency_key: str | None = None
-                     ) -> CreateResult:
+    async def create(self, caller: Caller, draft: CustomerDraft, *, idempotency_key: str | None = None) -> CreateResult:
         require_fields(caller.roles, draft.provided() | {"kind"}, creating=True)
         if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
             raise ValidationFailed.field(["header", "Idempotency-Key"], f"1 to {MAX_IDEMPOTENCY_KEY} characters")
@@ -62,11 +71,15 @@ class CustomerService:
         derive_names(draft.kind, values, None)
         customer_id = str(uuid.uuid4())
         if idempotency_key is not None:
-            record = await self._idempotency.claim(IdempotencyRecord(
-                key=f"{caller.sub}:{idempotency_key}", body_hash=body_hash(draft), customer_id=customer_id))
+            record = await self._idempotency.claim(
+                IdempotencyRecord(
+                    key=f"{caller.sub}:{idempotency_key}", body_hash=body_hash(draft), customer_id=customer_id
+                )
+            )
             if record.body_hash != body_hash(draft):
-                raise Conflict("this Idempotency-Key was used with a different request body",
-                               reason="idempotency_key_reused")
+                raise Conflict(
+                    "this Idempotency-Key was used with a different request body", reason="idempotency_key_reused"
+                )
             customer_id = record.customer_id
             earlier = await self._w.repo.get(customer_id)
             if isinstance(earlier, Erased):
@@ -74,15 +87,27 @@ class CustomerService:
             if earlier is not None:
                 return CreateResult(earlier, created=False, duplicates=[])
         now = rules.now
-        customer = build({**values, "id": customer_id, "kind": draft.kind, "lifecycle_stage": draft.lifecycle_stage,
-                          "version": 1, "created_at": now, "updated_at": now})
+        customer = build(
+            {
+                **values,
+                "id": customer_id,
+                "kind": draft.kind,
+                "lifecycle_stage": draft.lifecycle_stage,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         candidates = await self._duplicates.candidates_for(customer)
         changes = diff(None, customer.model_dump(), BUSINESS_FIELDS)
         try:
             await self._w.repo.commit(
-                state=customer, expected_version=0,
+                state=customer,
+                expected_version=0,
                 events=[(self._w.topics.customer, events.created(customer, caller))],
-                actor=caller.actor_header, audit=audit("created", caller, changes))
+                actor=caller.actor_header,
+                audit=audit("created", caller, changes),
+            )
         except VersionConflict:
             if idempotency_key is None:
                 raise
@@ -94,14 +119,16 @@ class CustomerService:
         require(caller.roles, Action.READ)
         return await self._w.load(customer_id)
 
-    async def update(self, caller: Caller, customer_id: str, patch: CustomerPatch, *, expected_version: int | None
-                     ) -> Customer:
+    async def update(
+        self, caller: Caller, customer_id: str, patch: CustomerPatch, *, expected_version: int | None
+    ) -> Customer:
         require(caller.roles, Action.UPDATE)
         before = await self._w.load_live(customer_id, expected_version=expected_version)
         requested = patch.changes()
         rules = await self._rules("custom_fields" in requested)
-        values = normalize_fields(requested, rules, current_consent=before.model_dump()["consent"],
-                                  current_custom=before.custom_fields)
+        values = normalize_fields(
+            requested, rules, current_consent=before.model_dump()["consent"], current_custom=before.custom_fields
+        )
         if "company_id" in values:
             if values["company_id"] is None:
                 values.setdefault("company_name", None)
@@ -111,15 +138,17 @@ class CustomerService:
         if not changes:
             return before
         require_fields(caller.roles, changes.changed_fields, creating=False)
-        return await self._w.commit_update(caller, before, after, changes)
+        committed = await self._w.commit_update(caller, before, after, changes)
+        if renamed(before, committed):
+            await self._companies.on_renamed(caller, committed)
+        return committed
 
-    async def archive(self, caller: Caller, customer_id: str, *, expected_version: int | None,
-                      archived: bool = True
-                      ) -> Customer:
+    async def archive(
+        self, caller: Caller, customer_id: str, *, expected_version: int | None, archived: bool = True
+    ) -> Customer:
         require(caller.roles, Action.ARCHIVE)
         before = await self._w.load_live(customer_id, expected_version=expected_version)
         if before.archived == archived:
             return before
         after, changes = self._w.next_state(before, {"archived": archived})
-        return await self._w.commit_update(caller, before, after, changes,
-                                           kind="archived" if archived else "restored")
+        return await self._w.commit_update(caller, before, after, changes, kind="archived" if archived else "restored")

@@ -9,8 +9,29 @@ from crm_contacts.domain.permissions import Action, require
 from crm_contacts.service.caller import Caller
 from crm_contacts.service.writer import Writer
 
-GENERIC_TOKENS = frozenset({"gmbh", "ag", "kg", "inc", "ltd", "llc", "plc", "sa", "sas", "bv", "co", "corp",
-                            "company", "the", "and", "und", "group", "holding", "se"})
+GENERIC_TOKENS = frozenset(
+    {
+        "gmbh",
+        "ag",
+        "kg",
+        "inc",
+        "ltd",
+        "llc",
+        "plc",
+        "sa",
+        "sas",
+        "bv",
+        "co",
+        "corp",
+        "company",
+        "the",
+        "and",
+        "und",
+        "group",
+        "holding",
+        "se",
+    }
+)
 
 
 def distinctive_tokens(customer: Customer) -> list[str]:
@@ -35,8 +56,7 @@ class DuplicateService:
         return pool
 
     async def candidates_for(self, customer: Customer) -> list[DuplicateCandidate]:
-        return rank_candidates(customer, await self._pool(customer), limit=self._limit,
-                               name_threshold=self._threshold)
+        return rank_candidates(customer, await self._pool(customer), limit=self._limit, name_threshold=self._threshold)
 
     async def find(self, caller: Caller, customer_id: str) -> list[DuplicateCandidate]:
         require(caller.roles, Action.READ)

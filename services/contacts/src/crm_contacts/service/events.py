@@ -19,12 +19,22 @@ from crm_contacts.service.caller import Caller
 from crm_contacts.service.ports import Erased
 
 
-def _wrap(data: CustomerCreated | CustomerUpdated | CustomerMerged | CustomerErased, caller: Caller,
-          customer_id: str, time: datetime) -> CloudEvent:
+def _wrap(
+    data: CustomerCreated | CustomerUpdated | CustomerMerged | CustomerErased,
+    caller: Caller,
+    customer_id: str,
+    time: datetime,
+) -> CloudEvent:
     """``time`` is the commit time the snapshot carries, so event and record agree."""
-    return CloudEvent.wrap(data, actor=caller.actor, correlation_id=caller.correlation_id,
-                           causation_id=caller.causation_id, traceparent=caller.traceparent,
-                           customer_id=customer_id, time=time)
+    return CloudEvent.wrap(
+        data,
+        actor=caller.actor,
+        correlation_id=caller.correlation_id,
+        causation_id=caller.causation_id,
+        traceparent=caller.traceparent,
+        customer_id=customer_id,
+        time=time,
+    )
 
 
 def created(customer: Customer, caller: Caller) -> CloudEvent:
@@ -33,19 +43,29 @@ def created(customer: Customer, caller: Caller) -> CloudEvent:
 
 
 def updated(customer: Customer, changes: Changes, caller: Caller) -> CloudEvent:
-    data = CustomerUpdated(snapshot=customer.snapshot(), changed_fields=changes.changed_fields,
-                           previous=changes.previous, change_origin=caller.origin)
+    data = CustomerUpdated(
+        snapshot=customer.snapshot(),
+        changed_fields=changes.changed_fields,
+        previous=changes.previous,
+        change_origin=caller.origin,
+    )
     return _wrap(data, caller, customer.id, customer.updated_at)
 
 
 def merged(customer: Customer, changes: Changes, merged_ids: list[str], caller: Caller) -> CloudEvent:
-    data = CustomerMerged(snapshot=customer.snapshot(), changed_fields=changes.changed_fields,
-                          previous=changes.previous, change_origin=caller.origin,
-                          survivor_id=customer.id, merged_ids=merged_ids)
+    data = CustomerMerged(
+        snapshot=customer.snapshot(),
+        changed_fields=changes.changed_fields,
+        previous=changes.previous,
+        change_origin=caller.origin,
+        survivor_id=customer.id,
+        merged_ids=merged_ids,
+    )
     return _wrap(data, caller, customer.id, customer.updated_at)
 
 
 def erased(state: Erased, *, reason: ErasureReason, request_id: str, caller: Caller) -> CloudEvent:
-    data = CustomerErased(customer_id=state.id, version=state.version, erased_at=state.erased_at,
-                          reason=reason, request_id=request_id)
+    data = CustomerErased(
+        customer_id=state.id, version=state.version, erased_at=state.erased_at, reason=reason, request_id=request_id
+    )
     return _wrap(data, caller, state.id, state.erased_at)

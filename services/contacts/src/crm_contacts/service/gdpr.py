@@ -43,8 +43,15 @@ class ErasureResult:
 
 
 class GdprService:
-    def __init__(self, *, writer: Writer, projections: ProjectionRepository, idempotency: IdempotencyRepository,
-                 sagas: SagaRepository, tombstones: TombstoneSink) -> None:
+    def __init__(
+        self,
+        *,
+        writer: Writer,
+        projections: ProjectionRepository,
+        idempotency: IdempotencyRepository,
+        sagas: SagaRepository,
+        tombstones: TombstoneSink,
+    ) -> None:
         self._w = writer
         self._projections = projections
         self._idempotency = idempotency
@@ -72,11 +79,20 @@ class GdprService:
         if stored is None:
             await self._w.load(customer_id)  # 404
         if isinstance(stored, Customer) and stored.merged_into:
-            raise Conflict(f"customer {customer_id} was merged into {stored.merged_into}: erase the survivor, "
-                           "which erases the records merged into it")
-        saga = await self._sagas.start("erasure", customer_id, {
-            "customer_id": customer_id, "reason": request.reason, "request_id": request.request_id,
-            "caller": caller_doc(caller)})
+            raise Conflict(
+                f"customer {customer_id} was merged into {stored.merged_into}: erase the survivor, "
+                "which erases the records merged into it"
+            )
+        saga = await self._sagas.start(
+            "erasure",
+            customer_id,
+            {
+                "customer_id": customer_id,
+                "reason": request.reason,
+                "request_id": request.request_id,
+                "caller": caller_doc(caller),
+            },
+        )
         if saga.get("state") == "done" and isinstance(stored, Erased):
             return ErasureResult(customer_id, stored.version, done=True)
         return await self._run(saga)
@@ -110,13 +126,16 @@ class GdprService:
             if isinstance(stored, Erased):
                 state = stored
                 break
-            state = Erased(id=customer_id, version=stored.version + 1, erased_at=self._w.clock())
+            state = Erased(id=customer_id, version=stored.version + 1, erased_at=self._w.now())
             event = events.erased(state, reason=saga["reason"], request_id=saga["request_id"], caller=caller)
             try:
                 await self._w.repo.commit(
-                    state=state, expected_version=stored.version,
-                    events=[(self._w.topics.customer, event)] if publish else [], actor=caller.actor_header,
-                    audit=audit("erased", caller, reason=saga["reason"], request_id=saga["request_id"]))
+                    state=state,
+                    expected_version=stored.version,
+                    events=[(self._w.topics.customer, event)] if publish else [],
+                    actor=caller.actor_header,
+                    audit=audit("erased", caller, reason=saga["reason"], request_id=saga["request_id"]),
+                )
                 break
             except VersionConflict:
                 state = None

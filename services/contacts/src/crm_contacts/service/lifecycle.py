@@ -30,8 +30,10 @@ class LifecycleService:
         for _ in range(ATTEMPTS):
             stored = await self._w.repo.get(customer_id)
             if not isinstance(stored, Customer) or stored.merged_into:
-                log.warning("deal won for a customer contacts cannot change",
-                            extra={"customer_id": customer_id, "event_id": event.id})
+                log.warning(
+                    "deal won for a customer contacts cannot change",
+                    extra={"customer_id": customer_id, "event_id": event.id},
+                )
                 return None
             stage = lifecycle_after_deal_won(stored.lifecycle_stage)
             if stage is None:

@@ -56,16 +56,22 @@ class MergeService:
             elif stored.merged_into not in (None, survivor.id):
                 raise Conflict(f"customer {dup_id} was already merged into {stored.merged_into}")
             elif stored.kind != survivor.kind:
-                errors.append({"loc": loc, "msg": f"a {stored.kind} cannot be merged into a {survivor.kind}",
-                               "type": "kind_mismatch"})
+                errors.append(
+                    {
+                        "loc": loc,
+                        "msg": f"a {stored.kind} cannot be merged into a {survivor.kind}",
+                        "type": "kind_mismatch",
+                    }
+                )
             else:
                 out.append(stored)
         if errors:
             raise ValidationFailed("invalid duplicates", errors=errors)
         return out
 
-    async def merge(self, caller: Caller, survivor_id: str, request: MergeRequest, *,
-                    expected_version: int | None = None) -> MergeResult:
+    async def merge(
+        self, caller: Caller, survivor_id: str, request: MergeRequest, *, expected_version: int | None = None
+    ) -> MergeResult:
         require(caller.roles, Action.MERGE)
         if request.field_choices:
             require_fields(caller.roles, request.field_choices, creating=False)
@@ -77,13 +83,21 @@ class MergeService:
         if all(d.merged_into == survivor.id and d.id in survivor.merged_ids for d in duplicates):
             return MergeResult(survivor, ids, noop=True)
         if expected_version is not None and expected_version != survivor.version:
-            raise VersionConflict(f"customer {survivor_id} is at version {survivor.version}",
-                                  current_version=survivor.version)
+            raise VersionConflict(
+                f"customer {survivor_id} is at version {survivor.version}", current_version=survivor.version
+            )
         check_choices(request.field_choices, [survivor.id, *ids])
         sid = saga_id(survivor_id, ids)
-        saga = await self._sagas.start("merge", sid, {
-            "survivor_id": survivor_id, "duplicate_ids": ids, "field_choices": request.field_choices,
-            "caller": caller_doc(caller)})
+        saga = await self._sagas.start(
+            "merge",
+            sid,
+            {
+                "survivor_id": survivor_id,
+                "duplicate_ids": ids,
+                "field_choices": request.field_choices,
+                "caller": caller_doc(caller),
+            },
+        )
         customer = await self._run(saga)
         return MergeResult(customer, ids, noop=False)
 
@@ -116,16 +130,21 @@ class MergeService:
                 return dup  # archiving changed no business field: still its pre-merge values
             after, changes = self._w.next_state(dup, {"archived": True, "merged_into": survivor_id})
             try:
-                await self._w.repo.commit(state=after, expected_version=dup.version, events=[],
-                                          actor=caller.actor_header,
-                                          audit=audit("merged_away", caller, changes, merged_into=survivor_id))
+                await self._w.repo.commit(
+                    state=after,
+                    expected_version=dup.version,
+                    events=[],
+                    actor=caller.actor_header,
+                    audit=audit("merged_away", caller, changes, merged_into=survivor_id),
+                )
                 return dup
             except VersionConflict:
                 continue
         raise Conflict(f"customer {dup_id} keeps changing; try the merge again")
 
-    async def _merge_survivor(self, caller: Caller, survivor_id: str, duplicates: list[Customer],
-                              choices: dict[str, str]) -> Customer:
+    async def _merge_survivor(
+        self, caller: Caller, survivor_id: str, duplicates: list[Customer], choices: dict[str, str]
+    ) -> Customer:
         for _ in range(ATTEMPTS):
             survivor = await self._w.load(survivor_id)
             if survivor.merged_into:
@@ -139,9 +158,12 @@ class MergeService:
             event = events.merged(after, changes, [d.id for d in todo], caller)
             try:
                 await self._w.repo.commit(
-                    state=after, expected_version=survivor.version, events=[(self._w.topics.customer, event)],
+                    state=after,
+                    expected_version=survivor.version,
+                    events=[(self._w.topics.customer, event)],
                     actor=caller.actor_header,
-                    audit=audit("merged", caller, changes, merged_ids=[d.id for d in todo]))
+                    audit=audit("merged", caller, changes, merged_ids=[d.id for d in todo]),
+                )
                 return after
             except VersionConflict:
                 continue

@@ -9,8 +9,10 @@ survivor; events about an erased customer are dropped.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from crm_shared.events import registered_events
 from crm_shared.events.customer import CustomerErased, CustomerMerged
 from crm_shared.events.deal import DealSnapshot
 from crm_shared.events.envelope import CloudEvent
@@ -24,14 +26,25 @@ from crm_contacts.service.ports import CustomerRepository, Erased, ProjectionRep
 
 log = logging.getLogger(__name__)
 MAX_MERGE_HOPS = 10
+Handler = Callable[[CloudEvent], Awaitable[None]]
 
 
 class ProjectionService:
-    def __init__(self, *, projections: ProjectionRepository, customers: CustomerRepository,
-                 lifecycle: LifecycleService) -> None:
+    def __init__(
+        self, *, projections: ProjectionRepository, customers: CustomerRepository, lifecycle: LifecycleService
+    ) -> None:
         self._p = projections
         self._customers = customers
         self._lifecycle = lifecycle
+
+    def handlers_for(self, topic_key: str) -> dict[str, Handler]:
+        """Every event type of the topic (``deal``, ``ticket``, ``customer``), to its handler."""
+        handler: Handler = {
+            "deal": self.on_deal_event,
+            "ticket": self.on_ticket_event,
+            "customer": self.on_customer_event,
+        }[topic_key]
+        return {t: handler for t, cls in registered_events().items() if cls.topic == topic_key}
 
     async def resolve(self, customer_id: str) -> str | None:
         """Where events about ``customer_id`` belong now: the survivor of merges; None if erased."""
@@ -89,8 +102,14 @@ class ProjectionService:
         await self._p.save_summary(customer_id, {"deals": deal_summary(deals), "tickets": ticket_summary(tickets)})
 
     async def _record(self, customer_id: str, event: CloudEvent, *, activity: datetime | None) -> None:
-        entry = TimelineEntry(event_id=event.id, customer_id=customer_id, time=event.time, type=event.type,
-                              summary=summarize(event), event=event.model_dump(mode="json", exclude_none=True))
+        entry = TimelineEntry(
+            event_id=event.id,
+            customer_id=customer_id,
+            time=event.time,
+            type=event.type,
+            summary=summarize(event),
+            event=event.model_dump(mode="json", exclude_none=True),
+        )
         await self._p.add_timeline(entry)
         if activity is not None:
             await self._p.touch(customer_id, activity)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import builtins
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -12,11 +13,22 @@ import orjson
 from crm_shared.errors import ValidationFailed
 
 from crm_contacts.domain.customer import Customer
-from crm_contacts.domain.normalize import InvalidValue, name_tokens, normalize_email, normalize_phone, try_phone
+from crm_contacts.domain.inputs import LookupRequest
+from crm_contacts.domain.normalize import (
+    InvalidValue,
+    fold,
+    name_tokens,
+    normalize_email,
+    normalize_phone,
+    try_phone,
+)
 from crm_contacts.domain.permissions import Action, require
 from crm_contacts.service.caller import Caller
 from crm_contacts.service.ports import CustomerQuery
 from crm_contacts.service.writer import Writer
+
+LOOKUP_SCAN = 1000
+"""Candidates a lookup by company name or domain examines (names sharing words, addresses at a domain)."""
 
 
 @dataclass(frozen=True)
@@ -117,11 +129,20 @@ class QueryService:
             else:
                 tokens = tuple(name_tokens(p.q))[:8]
         return CustomerQuery(
-            lifecycle_stage=p.lifecycle_stage, owner_id=p.owner_id, region=p.region, industry=p.industry,
-            tag=p.tag.lower() if p.tag else None, kind=p.kind, company_id=p.company_id,
+            lifecycle_stage=p.lifecycle_stage,
+            owner_id=p.owner_id,
+            region=p.region,
+            industry=p.industry,
+            tag=p.tag.lower() if p.tag else None,
+            kind=p.kind,
+            company_id=p.company_id,
             updated_since=p.updated_since.replace(tzinfo=p.updated_since.tzinfo or UTC) if p.updated_since else None,
-            email=email, phone=phone, name_tokens=tokens,
-            include_archived=p.include_archived, order=p.order)
+            email=email,
+            phone=phone,
+            name_tokens=tokens,
+            include_archived=p.include_archived,
+            order=p.order,
+        )
 
     async def list(self, caller: Caller, params: ListParams) -> Page:
         require(caller.roles, Action.READ)
@@ -140,8 +161,53 @@ class QueryService:
         cursor = encode_cursor(params.order, items[-1].updated_at, items[-1].id) if more and items else None
         return Page(items=items, next_cursor=cursor)
 
-    async def history(self, caller: Caller, customer_id: str, *, before: int | None = None, limit: int = 50
-                      ) -> HistoryPage:
+    async def lookup(self, caller: Caller, request: LookupRequest) -> builtins.list[Customer]:
+        """Exact matches on one key (see :class:`LookupRequest`), newest first, at most a page."""
+        require(caller.roles, Action.READ)
+        base = CustomerQuery(include_archived=request.include_archived)
+        limit = self._page_max
+        if request.email is not None or request.phone is not None:
+            try:
+                query = (
+                    replace(base, email=normalize_email(request.email))
+                    if request.email is not None
+                    else replace(base, phone=normalize_phone(request.phone or "", self._region))
+                )
+            except InvalidValue as exc:
+                raise ValidationFailed.field(
+                    ["body", "email" if request.email is not None else "phone"], str(exc)
+                ) from exc
+            return await self._w.repo.find(query, limit=limit)
+        if request.company_name is not None:
+            # The name's words narrow by index; the exact (case- and accent-insensitive) match is here.
+            wanted = fold(" ".join(request.company_name.split()))
+            tokens = tuple(name_tokens(request.company_name))
+            candidates = (
+                await self._w.repo.find(replace(base, kind="company", name_tokens=tokens), limit=LOOKUP_SCAN)
+                if tokens
+                else []
+            )
+            return [
+                c
+                for c in candidates
+                if wanted in {fold(" ".join((n or "").split())) for n in (c.company_name, c.display_name)}
+            ][:limit]
+        assert request.domain is not None
+        with_address = await self._w.repo.find(replace(base, email_domain=request.domain), limit=LOOKUP_SCAN)
+        companies = {c.id: c for c in with_address if c.kind == "company"}
+        employers = {c.company_id for c in with_address if c.company_id and c.company_id not in companies}
+        for company in await self._w.repo.get_many(sorted(employers)) if employers else []:
+            if (
+                company.kind == "company"
+                and not company.merged_into
+                and (request.include_archived or not company.archived)
+            ):
+                companies[company.id] = company
+        return sorted(companies.values(), key=lambda c: (c.updated_at, c.id), reverse=True)[:limit]
+
+    async def history(
+        self, caller: Caller, customer_id: str, *, before: int | None = None, limit: int = 50
+    ) -> HistoryPage:
         require(caller.roles, Action.READ)
         if await self._w.repo.get(customer_id) is None:
             await self._w.load(customer_id)  # 404

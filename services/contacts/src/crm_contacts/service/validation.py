@@ -41,9 +41,13 @@ def _each(values: list[str], loc: str, fn: Any, errors: list[dict[str, Any]], ty
     return unique(out)
 
 
-def normalize_fields(values: Mapping[str, Any], rules: Rules, *,
-                     current_consent: Mapping[str, Any] | None = None,
-                     current_custom: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def normalize_fields(
+    values: Mapping[str, Any],
+    rules: Rules,
+    *,
+    current_consent: Mapping[str, Any] | None = None,
+    current_custom: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Normalised values for the given fields; ``current_*`` are merged into (patch)."""
     errors: list[dict[str, Any]] = []
     out: dict[str, Any] = {}
@@ -53,8 +57,9 @@ def normalize_fields(values: Mapping[str, Any], rules: Rules, *,
         elif name == "emails":
             out[name] = _each(value or [], name, normalize_email, errors, "email")
         elif name == "phones":
-            out[name] = _each(value or [], name,
-                              lambda raw: normalize_phone(raw, rules.default_region), errors, "phone")
+            out[name] = _each(
+                value or [], name, lambda raw: normalize_phone(raw, rules.default_region), errors, "phone"
+            )
         elif name == "tags":
             out[name] = _each(value or [], name, normalize_tag, errors, "tag")
         elif name == "consent":
@@ -63,8 +68,7 @@ def normalize_fields(values: Mapping[str, Any], rules: Rules, *,
                 assert isinstance(given, ConsentInput)
                 at = to_millis(consent_time(given, rules.now))
                 if at > rules.now:
-                    errors.append({"loc": [name, channel, "at"], "msg": "cannot be in the future",
-                                   "type": "future"})
+                    errors.append({"loc": [name, channel, "at"], "msg": "cannot be in the future", "type": "future"})
                 merged[channel] = {"granted": given.granted, "at": at, "source": given.source}
             out[name] = merged
         elif name == "custom_fields":

@@ -41,9 +41,15 @@ def _decode(cursor: str) -> tuple[datetime, str]:
 
 
 def entry_json(entry: TimelineEntry) -> dict[str, Any]:
-    return {"event_id": entry.event_id, "time": entry.time.isoformat().replace("+00:00", "Z"),
-            "type": entry.type, "summary": entry.summary, "actor": entry.event.get("actor"),
-            "source": entry.event.get("source"), "subject": entry.event.get("subject")}
+    return {
+        "event_id": entry.event_id,
+        "time": entry.time.isoformat().replace("+00:00", "Z"),
+        "type": entry.type,
+        "summary": entry.summary,
+        "actor": entry.event.get("actor"),
+        "source": entry.event.get("source"),
+        "subject": entry.event.get("subject"),
+    }
 
 
 class View360Service:
@@ -52,8 +58,9 @@ class View360Service:
         self._p = projections
         self._max = page_size_max
 
-    async def timeline(self, caller: Caller, customer_id: str, *, cursor: str | None = None,
-                       limit: int = TIMELINE_PAGE) -> TimelinePage:
+    async def timeline(
+        self, caller: Caller, customer_id: str, *, cursor: str | None = None, limit: int = TIMELINE_PAGE
+    ) -> TimelinePage:
         require(caller.roles, Action.READ)
         await self._w.load(customer_id)
         if not 1 <= limit <= self._max:
@@ -76,8 +83,9 @@ class View360Service:
             "timeline": {"items": [entry_json(e) for e in page.items], "next_cursor": page.next_cursor},
         }
 
-    async def replay(self, customer_ids: Sequence[str], last_event_id: str, *, limit: int = 500
-                     ) -> list[dict[str, Any]]:
+    async def replay(
+        self, customer_ids: Sequence[str], last_event_id: str, *, limit: int = 500
+    ) -> list[dict[str, Any]]:
         """Events about ``customer_ids`` recorded after ``last_event_id`` (SSE resume), oldest first."""
         seen = await self._p.timeline_entry(last_event_id)
         if seen is None:

@@ -6,28 +6,25 @@ insert is the optimistic-concurrency check, the audit record and the outbox entr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from crm_shared.clock import Clock, system_clock
 from crm_shared.errors import Conflict, Gone, NotFound, ValidationFailed, VersionConflict
 from crm_shared.topics import Topics
 from pydantic import ValidationError
 
 from crm_contacts.domain.changes import Changes, diff
 from crm_contacts.domain.customer import BUSINESS_FIELDS, Customer, person_display_name
-from crm_contacts.domain.normalize import utcnow
+from crm_contacts.domain.normalize import to_millis
 from crm_contacts.service import events
 from crm_contacts.service.caller import Caller
 from crm_contacts.service.ports import CustomerRepository, Erased
 
-Clock = Callable[[], datetime]
-
 
 def audit(kind: str, caller: Caller, changes: Changes | None = None, **extra: Any) -> dict[str, Any]:
     """The ``changes`` document of a revision: what the history endpoint shows."""
-    doc: dict[str, Any] = {"type": kind, "origin": caller.origin,
-                           "fields": changes.audit() if changes else {}}
+    doc: dict[str, Any] = {"type": kind, "origin": caller.origin, "fields": changes.audit() if changes else {}}
     if caller.causation_id:
         doc["causation_id"] = caller.causation_id
     doc.update(extra)
@@ -39,9 +36,10 @@ def build(data: dict[str, Any]) -> Customer:
     try:
         return Customer.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed("the customer is not valid", errors=[
-            {"loc": [p for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()
-        ]) from exc
+        raise ValidationFailed(
+            "the customer is not valid",
+            errors=[{"loc": [p for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()],
+        ) from exc
 
 
 def derive_names(kind: str, values: dict[str, Any], current: Customer | None) -> None:
@@ -61,17 +59,29 @@ def derive_names(kind: str, values: dict[str, Any], current: Customer | None) ->
         name = base.get("display_name") or ""
     if not name:
         loc = ["first_name"] if kind == "person" else ["company_name"]
-        raise ValidationFailed("a name is required", errors=[
-            {"loc": loc, "msg": "a person needs a first or last name (or display_name); "
-             "a company needs company_name (or display_name)", "type": "missing"}])
+        raise ValidationFailed(
+            "a name is required",
+            errors=[
+                {
+                    "loc": loc,
+                    "msg": "a person needs a first or last name (or display_name); "
+                    "a company needs company_name (or display_name)",
+                    "type": "missing",
+                }
+            ],
+        )
     values["display_name"] = name
 
 
 class Writer:
-    def __init__(self, *, repo: CustomerRepository, topics: Topics, clock: Clock = utcnow) -> None:
+    def __init__(self, *, repo: CustomerRepository, topics: Topics, clock: Clock = system_clock) -> None:
         self.repo = repo
         self.topics = topics
-        self.clock = clock
+        self._clock = clock
+
+    def now(self) -> datetime:
+        """Truncated to milliseconds, what the store keeps, so a record read back equals the one written."""
+        return to_millis(self._clock())
 
     async def load(self, customer_id: str) -> Customer:
         """The customer, merged-away ones included; 404 unknown, 410 erased."""
@@ -86,11 +96,15 @@ class Writer:
         """A customer that may change: not merged away; 412 if ``expected_version`` is stale."""
         customer = await self.load(customer_id)
         if customer.merged_into:
-            raise Conflict(f"customer {customer_id} was merged into {customer.merged_into}; change the survivor",
-                           merged_into=customer.merged_into)
+            raise Conflict(
+                f"customer {customer_id} was merged into {customer.merged_into}; change the survivor",
+                merged_into=customer.merged_into,
+            )
         if expected_version is not None and expected_version != customer.version:
-            raise VersionConflict(f"customer {customer_id} is at version {customer.version}, not {expected_version}",
-                                  current_version=customer.version)
+            raise VersionConflict(
+                f"customer {customer_id} is at version {customer.version}, not {expected_version}",
+                current_version=customer.version,
+            )
         return customer
 
     async def link_company(self, values: dict[str, Any], kind: str) -> None:
@@ -100,22 +114,34 @@ class Writer:
             return
         loc = {"loc": ["company_id"], "type": "company"}
         if kind != "person":
-            raise ValidationFailed("only a person belongs to a company",
-                                   errors=[{**loc, "msg": "only a person belongs to a company"}])
+            raise ValidationFailed(
+                "only a person belongs to a company", errors=[{**loc, "msg": "only a person belongs to a company"}]
+            )
         stored = await self.repo.get(company_id)
         if not isinstance(stored, Customer) or stored.kind != "company" or stored.archived:
             raise ValidationFailed("unknown company", errors=[{**loc, "msg": "no such (live) company"}])
         values["company_name"] = stored.company_name or stored.display_name
 
     def next_state(self, before: Customer, values: dict[str, Any]) -> tuple[Customer, Changes]:
-        after = build({**before.model_dump(), **values, "version": before.version + 1,
-                       "updated_at": max(self.clock(), before.updated_at)})
+        after = build(
+            {
+                **before.model_dump(),
+                **values,
+                "version": before.version + 1,
+                "updated_at": max(self.now(), before.updated_at),
+            }
+        )
         return after, diff(before.model_dump(), after.model_dump(), BUSINESS_FIELDS)
 
-    async def commit_update(self, caller: Caller, before: Customer, after: Customer, changes: Changes,
-                            *, kind: str = "updated") -> Customer:
+    async def commit_update(
+        self, caller: Caller, before: Customer, after: Customer, changes: Changes, *, kind: str = "updated"
+    ) -> Customer:
         event = events.updated(after, changes, caller)
-        await self.repo.commit(state=after, expected_version=before.version,
-                               events=[(self.topics.customer, event)], actor=caller.actor_header,
-                               audit=audit(kind, caller, changes))
+        await self.repo.commit(
+            state=after,
+            expected_version=before.version,
+            events=[(self.topics.customer, event)],
+            actor=caller.actor_header,
+            audit=audit(kind, caller, changes),
+        )
         return after

@@ -16,8 +16,9 @@ async def list_fields(caller: CallerDep, svc: ServicesDep) -> list[FieldDefiniti
 
 
 @router.put("/{key}", response_model=FieldDefinition, responses={201: {"description": "Defined"}})
-async def define_field(key: str, body: FieldSpec, caller: CallerDep, svc: ServicesDep,
-                       response: Response) -> FieldDefinition:
+async def define_field(
+    key: str, body: FieldSpec, caller: CallerDep, svc: ServicesDep, response: Response
+) -> FieldDefinition:
     """Create or change a definition. A type cannot change and enum options cannot be removed (409)."""
     definition, created = await svc.fields.define(caller, key, body)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK

@@ -19,8 +19,9 @@ router = APIRouter(prefix="/customers", tags=["gdpr"])
 async def export_customer(customer_id: str, caller: CallerDep, svc: ServicesDep) -> JSONResponse:
     """Everything contacts holds about the customer: record, history, merged records, 360 data, timeline."""
     data: dict[str, Any] = await svc.gdpr.export(caller, customer_id)
-    return JSONResponse(to_jsonable_python(data), headers={
-        "Content-Disposition": f'attachment; filename="customer-{customer_id}.json"'})
+    return JSONResponse(
+        to_jsonable_python(data), headers={"Content-Disposition": f'attachment; filename="customer-{customer_id}.json"'}
+    )
 
 
 @router.post("/{customer_id}/erasure", response_model=ErasureOut)

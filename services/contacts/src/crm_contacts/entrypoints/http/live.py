@@ -16,12 +16,12 @@ from typing import Annotated
 
 import orjson
 from crm_shared.errors import ValidationFailed
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from crm_contacts.bootstrap import Container
 from crm_contacts.domain.permissions import Action, require
-from crm_contacts.entrypoints.http.deps import CallerDep, container
+from crm_contacts.entrypoints.http.deps import CallerDep, ContainerDep
 
 router = APIRouter(tags=["live"])
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=100)]
@@ -66,28 +66,32 @@ def stream(c: Container, customer_ids: Sequence[str], last_event_id: str | None)
         finally:
             c.hub.unsubscribe(sub)
 
-    return EventSourceResponse(messages(), ping=c.settings.live_ping_s,
-                               headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return EventSourceResponse(
+        messages(), ping=c.settings.live_ping_s, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
 
 
 @router.get("/customers/{customer_id}/events", response_class=EventSourceResponse)
-async def customer_events(customer_id: str, request: Request, caller: CallerDep,
-                          last_event_id: LastEventId = None,
-                          last_event_id_q: Annotated[LastEventIdQuery, Query(alias="last_event_id")] = None
-                          ) -> EventSourceResponse:
-    c = container(request)
+async def customer_events(
+    customer_id: str,
+    c: ContainerDep,
+    caller: CallerDep,
+    last_event_id: LastEventId = None,
+    last_event_id_q: Annotated[LastEventIdQuery, Query(alias="last_event_id")] = None,
+) -> EventSourceResponse:
     customer = await c.services.customers.get(caller, customer_id)
     ids = [customer_id, *([customer.merged_into] if customer.merged_into else [])]
     return stream(c, ids, last_event_id or last_event_id_q)
 
 
 @router.get("/events", response_class=EventSourceResponse)
-async def events(request: Request, caller: CallerDep,
-                 customer_id: Annotated[list[str], Query(min_length=1)],
-                 last_event_id: LastEventId = None,
-                 last_event_id_q: Annotated[LastEventIdQuery, Query(alias="last_event_id")] = None
-                 ) -> EventSourceResponse:
-    c = container(request)
+async def events(
+    c: ContainerDep,
+    caller: CallerDep,
+    customer_id: Annotated[list[str], Query(min_length=1)],
+    last_event_id: LastEventId = None,
+    last_event_id_q: Annotated[LastEventIdQuery, Query(alias="last_event_id")] = None,
+) -> EventSourceResponse:
     require(caller.roles, Action.READ)
     if len(set(customer_id)) > c.settings.live_max_customers:
         raise ValidationFailed.field(["query", "customer_id"], f"at most {c.settings.live_max_customers} customers")

@@ -25,13 +25,19 @@ class DuplicateOut(BaseModel):
 
     @classmethod
     def of(cls, c: DuplicateCandidate) -> DuplicateOut:
-        return cls(customer_id=c.customer_id, display_name=c.display_name, kind=c.kind, score=c.score,
-                   reasons=[ReasonOut(code=r.code, detail=r.detail, score=r.score) for r in c.reasons])
+        return cls(
+            customer_id=c.customer_id,
+            display_name=c.display_name,
+            kind=c.kind,
+            score=c.score,
+            reasons=[ReasonOut(code=r.code, detail=r.detail, score=r.score) for r in c.reasons],
+        )
 
 
 class CreatedCustomer(Customer):
-    duplicates: list[DuplicateOut] = Field(default_factory=list,
-                                           description="Possible duplicates found when it was created.")
+    duplicates: list[DuplicateOut] = Field(
+        default_factory=list, description="Possible duplicates found when it was created."
+    )
 
 
 class CustomerPage(BaseModel):

@@ -23,9 +23,15 @@ async def customer_360(customer_id: str, caller: CallerDep, svc: ServicesDep) ->
 
 
 @router.get("/{customer_id}/timeline", response_model=TimelineOut)
-async def customer_timeline(customer_id: str, caller: CallerDep, svc: ServicesDep,
-                            cursor: str | None = None, limit: Annotated[int, Query(ge=1)] = 20) -> TimelineOut:
+async def customer_timeline(
+    customer_id: str,
+    caller: CallerDep,
+    svc: ServicesDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1)] = 20,
+) -> TimelineOut:
     """Every event about the customer, newest first."""
     page = await svc.view360.timeline(caller, customer_id, cursor=cursor, limit=limit)
-    return TimelineOut(items=[TimelineItem.model_validate(entry_json(e)) for e in page.items],
-                       next_cursor=page.next_cursor)
+    return TimelineOut(
+        items=[TimelineItem.model_validate(entry_json(e)) for e in page.items], next_cursor=page.next_cursor
+    )
