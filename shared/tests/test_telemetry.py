@@ -42,10 +42,13 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 
 class FakeKafka:
-    """What EventPublisher needs of aiokafka's producer: ``send`` returning a future."""
+    """What EventPublisher needs of aiokafka's producer."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, bytes]] = []
+
+    async def send_and_wait(self, topic: str, *, value: bytes, key: bytes, headers: Any) -> None:
+        await (await self.send(topic, value=value, key=key, headers=headers))
 
     async def send(self, topic: str, *, value: bytes, key: bytes, headers: Any) -> asyncio.Future[None]:
         self.sent.append((topic, value))

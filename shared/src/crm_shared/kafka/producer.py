@@ -55,7 +55,12 @@ class EventPublisher:
         return self._producer
 
     async def publish(self, topic: str, event: CloudEvent) -> None:
-        await self.publish_many([(topic, event)])
+        if tracing_enabled():
+            await self._publish_traced([(topic, event)])
+            return
+        await self.producer.send_and_wait(
+            topic, value=event.to_bytes(), key=event.kafka_key(), headers=event.kafka_headers()
+        )
 
     async def publish_many(self, items: Sequence[tuple[str, CloudEvent]]) -> None:
         """Send all, then wait for all: one round trip for a batch, order kept per key."""
