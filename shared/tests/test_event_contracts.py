@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import pytest
@@ -16,12 +16,14 @@ from crm_devtools.contracts.schemas import (
     README_FILE,
     data_schema,
     default_docs_dir,
+    envelope_file,
     generate,
     main,
     schema_file,
 )
-from crm_shared.events import CloudEvent, registered_events
+from crm_shared.events import CloudEvent, DealWon, base, registered_events
 from crm_shared.events.catalog import PUBLISHERS
+from crm_shared.events.envelope import ENVELOPE_VERSION
 from crm_shared.events.samples import sample_data, sample_events
 from crm_shared.topics import Topics
 from jsonschema import Draft202012Validator, FormatChecker
@@ -77,13 +79,43 @@ def test_same_version_changes_are_compatible(event_type: str) -> None:
         )
 
 
-@pytest.mark.parametrize("event_type", TYPES)
-def test_older_versions_are_kept(event_type: str) -> None:
-    cls = registered_events()[event_type]
-    for version in range(1, cls.schema_version):
-        assert (DOCS / schema_file(event_type, version)).exists(), (
-            f"{event_type} v{version} was deleted: older schemas stay for old subscribers"
-        )
+def test_a_version_bump_writes_the_new_schema_beside_the_old_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No type has a v2 yet, so a v2 of crm.deal.won made here stands for the next
+    breaking change: the generator writes its schema and leaves v1 for old subscribers."""
+
+    class DealWonV2(DealWon):
+        schema_version: ClassVar[int] = 2
+        won_by: str
+
+    docs = tmp_path / "events"
+    shutil.copytree(DOCS, docs)
+    v1 = (docs / schema_file("crm.deal.won", 1)).read_bytes()
+    monkeypatch.setitem(base._REGISTRY, "crm.deal.won", DealWonV2)
+    assert main(["--docs", str(docs)]) == 0
+    assert (docs / schema_file("crm.deal.won", 1)).read_bytes() == v1
+    v2 = orjson.loads((docs / schema_file("crm.deal.won", 2)).read_bytes())
+    assert (v2["$id"], "won_by" in v2["required"]) == ("urn:crm:events:crm.deal.won:v2", True)
+    assert check_compatible(orjson.loads(v1), v2) == ["won_by: new required property"]
+    assert main(["--check", "--docs", str(docs)]) == 0
+
+
+def test_older_envelope_versions_are_kept() -> None:
+    for version in range(1, ENVELOPE_VERSION):
+        schema = _committed(envelope_file(version))
+        assert schema["$id"] == f"urn:crm:events:envelope:v{version}"
+        Draft202012Validator.check_schema(schema)
+    assert _committed(ENVELOPE_FILE)["$id"] == f"urn:crm:events:envelope:v{ENVELOPE_VERSION}"
+
+
+@pytest.mark.parametrize("event", sample_events(), ids=lambda e: e.type)
+def test_a_v1_envelope_still_reads_as_the_same_event(event: CloudEvent) -> None:
+    """Records of envelope v1 stay on the topics (and in stored revisions) for a while."""
+    v1 = orjson.loads(event.to_bytes())
+    v1["sequence"] = v1.pop("sequencenum")
+    Draft202012Validator(_committed(envelope_file(1)), format_checker=FormatChecker()).validate(v1)
+    assert CloudEvent.from_bytes(orjson.dumps(v1)) == event
 
 
 def test_generator_refuses_to_overwrite_with_a_breaking_change(tmp_path: Path) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any, ClassVar
 
 import orjson
 import pytest
@@ -13,11 +15,14 @@ from crm_shared.events import (
     CustomerMerged,
     CustomerUpdated,
     DealSnapshot,
+    DealWon,
     LeadAssigned,
     LeadConverted,
     TicketCommented,
+    base,
     lead_partition_key,
 )
+from crm_shared.events.envelope import SEQUENCE_DIGITS, format_sequence
 from crm_shared.events.samples import (
     DUPLICATE,
     LEAD,
@@ -25,8 +30,9 @@ from crm_shared.events.samples import (
     REP,
     sample_data,
     sample_event,
+    sample_events,
 )
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 ACTOR = Actor(id=REP, department="sales")
 
@@ -85,9 +91,7 @@ def test_internal_comment_text_never_leaves_the_service_desk() -> None:
     assert isinstance(comment, TicketCommented)
     with pytest.raises(ValidationError, match="internal"):
         TicketCommented.model_validate(comment.model_dump() | {"public": False})
-    internal = TicketCommented.model_validate(
-        comment.model_dump() | {"public": False, "body_excerpt": None}
-    )
+    internal = TicketCommented.model_validate(comment.model_dump() | {"public": False, "body_excerpt": None})
     assert internal.body_excerpt is None
 
 
@@ -113,8 +117,13 @@ def test_wire_formats() -> None:
     moved = DealSnapshot.model_validate(snapshot | {"created_at": datetime(2025, 1, 1, 10, tzinfo=cet)})
     assert moved.created_at == datetime(2025, 1, 1, 9, tzinfo=UTC)
     assert moved.created_at.tzinfo is UTC
-    for bad in ({"created_at": datetime(2025, 1, 1)}, {"amount": Decimal("-1")},
-                {"currency": "eur"}, {"stage_probability": 101}, {"version": 0}):
+    for bad in (
+        {"created_at": datetime(2025, 1, 1)},
+        {"amount": Decimal("-1")},
+        {"currency": "eur"},
+        {"stage_probability": 101},
+        {"version": 0},
+    ):
         with pytest.raises(ValidationError):
             DealSnapshot.model_validate(snapshot | bad)
 
@@ -133,7 +142,82 @@ def test_unknown_fields_are_ignored_for_forward_compatibility() -> None:
     event = sample_event("crm.deal.stage_changed")
     data = event.data | {"added_in_a_later_version": 1}
     data["snapshot"] = data["snapshot"] | {"new_snapshot_field": "x"}
-    newer = CloudEvent.from_bytes(
-        orjson.dumps(orjson.loads(event.to_bytes()) | {"data": data, "newext": "y"})
-    )
+    newer = CloudEvent.from_bytes(orjson.dumps(orjson.loads(event.to_bytes()) | {"data": data, "newext": "y"}))
     assert newer.payload() == event.payload()
+
+
+# --- the sequence extension (envelope v2) and upcasting ------------------------------------
+
+CE_NAME = re.compile(r"^[a-z0-9]{1,20}$")
+CE_CONTEXT = {"specversion", "id", "source", "type", "datacontenttype", "dataschema", "subject", "time", "data"}
+
+
+@pytest.mark.parametrize("event", sample_events(), ids=lambda e: e.type)
+def test_the_wire_follows_the_cloudevents_type_system(event: CloudEvent) -> None:
+    """CloudEvents 1.0: attribute names, required attributes, extension value types,
+    and the sequence extension's type (a non-empty string that sorts like the version)."""
+    wire = orjson.loads(event.to_bytes())
+    assert wire["specversion"] == "1.0"
+    for required in ("id", "source", "type"):
+        assert isinstance(wire[required], str)
+        assert wire[required]
+    for name, value in wire.items():
+        assert CE_NAME.match(name), name
+        if name not in CE_CONTEXT:  # an extension: Boolean, Integer or String in JSON
+            assert isinstance(value, bool | int | str), (name, value)
+    assert isinstance(wire["sequence"], str)
+    assert len(wire["sequence"]) == SEQUENCE_DIGITS
+    assert (int(wire["sequence"]), wire["sequencenum"]) == (event.sequence, event.sequence)
+
+
+def test_sequence_strings_sort_like_the_versions() -> None:
+    versions = [0, 1, 2, 9, 10, 99, 100, 12_345, 2**31, 2**63 - 1, 2**64 - 1]
+    assert sorted(format_sequence(v) for v in reversed(versions)) == [format_sequence(v) for v in versions]
+    assert {len(format_sequence(v)) for v in versions} == {SEQUENCE_DIGITS}
+
+
+def test_readers_take_both_envelope_versions_and_reject_a_disagreement() -> None:
+    event = sample_event("crm.deal.won")
+    v2 = orjson.loads(event.to_bytes())
+    v1 = {k: v for k, v in v2.items() if k != "sequencenum"} | {"sequence": v2["sequencenum"]}
+    unpadded = v2 | {"sequence": str(event.sequence)}
+    for form in (v2, v1, unpadded):
+        back = CloudEvent.model_validate(form)
+        assert back == event
+        assert isinstance(back.sequence, int)
+    assert "sequencenum" not in (back.model_extra or {})
+    for bad in (
+        v2 | {"sequencenum": event.sequence + 1},
+        v2 | {"sequence": "4a"},
+        v1 | {"sequence": -1},
+        v1 | {"sequence": True},
+        v2 | {"sequence": ""},
+    ):
+        with pytest.raises(ValidationError):
+            CloudEvent.model_validate(bad)
+
+
+def test_payload_upcasts_data_of_an_older_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyeventsourcing-style upcasting: no type has a v2 yet, so a v2 of crm.deal.won
+    made here stands for the next breaking change."""
+
+    class DealWonV2(DealWon):
+        schema_version: ClassVar[int] = 2
+        won_by: str = Field(description="Who won the deal (the owner then).")
+
+    monkeypatch.setitem(base._REGISTRY, "crm.deal.won", DealWonV2)
+    old = sample_event("crm.deal.won")
+    assert old.dataschema.endswith(":v1")
+    with pytest.raises(LookupError, match=r"no upcaster from crm\.deal\.won v1 to v2"):
+        old.payload()
+
+    def v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+        return data | {"won_by": data["snapshot"]["owner_id"]}
+
+    monkeypatch.setitem(base._UPCASTERS, ("crm.deal.won", 1), v1_to_v2)
+    upcast = old.payload()
+    assert isinstance(upcast, DealWonV2)
+    assert (upcast.won_by, upcast.reason) == (REP, "best fleet coverage")  # type: ignore[attr-defined]
+    current = CloudEvent.wrap(upcast, actor=ACTOR)
+    assert current.dataschema.endswith(":v2")
+    assert current.payload() == upcast  # the current version is read as it is

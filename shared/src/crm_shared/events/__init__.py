@@ -5,7 +5,7 @@ The catalogue for humans is ``docs/events/README.md``.
 """
 
 from crm_shared.events import catalog  # registers every event type
-from crm_shared.events.base import EventData, event_class, register, registered_events
+from crm_shared.events.base import EventData, event_class, register, registered_events, upcaster
 from crm_shared.events.common import ChangeEvent, Snapshot
 from crm_shared.events.customer import (
     Address,
@@ -32,6 +32,7 @@ from crm_shared.events.lead import (
     LeadCreated,
     LeadDisqualified,
     LeadSnapshot,
+    LeadUpdated,
     lead_partition_key,
 )
 from crm_shared.events.notification import NotificationDelivered, NotificationFailed
@@ -75,6 +76,7 @@ __all__ = [
     "LeadCreated",
     "LeadDisqualified",
     "LeadSnapshot",
+    "LeadUpdated",
     "NotificationDelivered",
     "NotificationFailed",
     "Snapshot",
@@ -95,4 +97,5 @@ __all__ = [
     "lead_partition_key",
     "register",
     "registered_events",
+    "upcaster",
 ]

@@ -7,11 +7,20 @@ Business rules never live here: these are the shapes other systems subscribe to.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 _REGISTRY: dict[str, type[EventData]] = {}
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+"""``data`` of one schema version -> ``data`` of the next."""
+
+_UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+_DATASCHEMA = re.compile(r"^urn:crm:events:(?P<type>[^:]+):v(?P<version>[0-9]+)$")
 
 E = TypeVar("E", bound="EventData")
 
@@ -80,3 +89,40 @@ def registered_events() -> dict[str, type[EventData]]:
 
 def dump_data(data: EventData) -> dict[str, Any]:
     return data.model_dump(mode="json")
+
+
+def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Decorator: how ``data`` of ``event_type`` at ``from_version`` becomes
+    ``from_version + 1``. Written with the version bump of a breaking change, so
+    readers of the new model still understand the events already on the topics
+    (:meth:`CloudEvent.payload` applies the chain)."""
+
+    def add(step: Upcaster) -> Upcaster:
+        key = (event_type, from_version)
+        if key in _UPCASTERS and _UPCASTERS[key] is not step:
+            raise ValueError(f"upcaster for {event_type} v{from_version} registered twice")
+        _UPCASTERS[key] = step
+        return step
+
+    return add
+
+
+def dataschema_version(dataschema: str) -> int | None:
+    """The version in ``urn:crm:events:<type>:v<version>``; None for another form."""
+    found = _DATASCHEMA.match(dataschema)
+    return int(found["version"]) if found else None
+
+
+def upcast(event_type: str, version: int, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` of ``event_type`` at ``version`` brought to the registered model's
+    version, one registered step at a time; LookupError if a step is missing. Data of
+    the current version, or of a newer one (the model ignores unknown fields), is
+    returned as it is."""
+    target = event_class(event_type).schema_version
+    while version < target:
+        step = _UPCASTERS.get((event_type, version))
+        if step is None:
+            raise LookupError(f"no upcaster from {event_type} v{version} to v{version + 1}")
+        data = step(data)
+        version += 1
+    return data

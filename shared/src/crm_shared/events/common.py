@@ -60,9 +60,7 @@ CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 Email = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, to_lower=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$"
-    ),
+    StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$"),
 ]
 """An e-mail address, always lower case on the wire."""
 
@@ -87,9 +85,7 @@ CHANGE_ORIGIN_DESCRIPTION = (
 class ChangeEvent(EventData):
     """Salesforce-CDC style change description, mixed into update-type events."""
 
-    changed_fields: list[str] = Field(
-        description="Names of the top-level snapshot fields this change modified."
-    )
+    changed_fields: list[str] = Field(description="Names of the top-level snapshot fields this change modified.")
     previous: dict[str, Any] = Field(
         default_factory=dict,
         description="Previous JSON value of each changed field (null if it had none).",
@@ -108,4 +104,3 @@ class ChangeEvent(EventData):
         if unknown:
             raise ValueError(f"previous has fields not in changed_fields: {sorted(unknown)}")
         return self
-

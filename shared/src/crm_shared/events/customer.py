@@ -36,9 +36,7 @@ class Address(Snapshot):
     city: str | None = Field(default=None, description="City or locality.")
     postal_code: str | None = Field(default=None, description="Postal code.")
     state: str | None = Field(default=None, description="State, province or region.")
-    country: CountryCode | None = Field(
-        default=None, description="ISO 3166-1 alpha-2 country code (upper case)."
-    )
+    country: CountryCode | None = Field(default=None, description="ISO 3166-1 alpha-2 country code (upper case).")
 
 
 class Consent(Snapshot):
@@ -57,18 +55,12 @@ class CustomerSnapshot(Snapshot):
     display_name: str = Field(description="Name to show: company name or person's full name.")
     first_name: str | None = Field(default=None, description="A person's given name.")
     last_name: str | None = Field(default=None, description="A person's family name.")
-    company_id: str | None = Field(
-        default=None, description="For a person: the customer id of their company."
-    )
+    company_id: str | None = Field(default=None, description="For a person: the customer id of their company.")
     company_name: str | None = Field(
         default=None, description="Company name (a person's company, or the company itself)."
     )
-    emails: list[Email] = Field(
-        default_factory=list, description="E-mail addresses, lower case, primary first."
-    )
-    phones: list[E164Phone] = Field(
-        default_factory=list, description="Phone numbers in E.164 form, primary first."
-    )
+    emails: list[Email] = Field(default_factory=list, description="E-mail addresses, lower case, primary first.")
+    phones: list[E164Phone] = Field(default_factory=list, description="Phone numbers in E.164 form, primary first.")
     address: Address | None = Field(default=None, description="Postal address.")
     region: str | None = Field(default=None, description="Sales region (e.g. `emea`).")
     industry: str | None = Field(default=None, description="Industry (e.g. `manufacturing`).")
@@ -84,8 +76,7 @@ class CustomerSnapshot(Snapshot):
     tags: list[str] = Field(default_factory=list, description="Free tags.")
     custom_fields: dict[str, CustomFieldValue] = Field(
         default_factory=dict,
-        description="Tenant-defined fields: string, number, boolean or null; dates are ISO"
-        " 8601 strings.",
+        description="Tenant-defined fields: string, number, boolean or null; dates are ISO 8601 strings.",
     )
     archived: bool = Field(default=False, description="Archived customers are hidden in lists.")
     version: Version = Field(description="Aggregate version, +1 on every change (≥ 1).")
@@ -139,9 +130,7 @@ class CustomerMerged(ChangeEvent, _CustomerStateEvent):
     event_type: ClassVar[str] = "crm.customer.merged"
 
     survivor_id: str = Field(description="The customer that remains (= snapshot.id, the key).")
-    merged_ids: list[str] = Field(
-        min_length=1, description="Customers merged into the survivor; they no longer exist."
-    )
+    merged_ids: list[str] = Field(min_length=1, description="Customers merged into the survivor; they no longer exist.")
 
     @model_validator(mode="after")
     def _survivor_is_snapshot(self) -> Self:

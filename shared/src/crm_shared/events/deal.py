@@ -32,15 +32,11 @@ class DealSnapshot(Snapshot):
     name: str = Field(description="Deal name.")
     pipeline_id: str = Field(description="Pipeline the deal moves through.")
     stage: str = Field(description="Current stage id within the pipeline.")
-    stage_probability: int = Field(
-        ge=0, le=100, description="Win probability of the current stage, percent."
-    )
+    stage_probability: int = Field(ge=0, le=100, description="Win probability of the current stage, percent.")
     status: DealStatus = Field(description="`open`, or `won`/`lost` once closed.")
-    amount: Money = Field(description="Deal value as a decimal string (e.g. `\"12500.00\"`).")
+    amount: Money = Field(description='Deal value as a decimal string (e.g. `"12500.00"`).')
     currency: CurrencyCode = Field(description="ISO 4217 currency of `amount`.")
-    expected_close_date: date | None = Field(
-        default=None, description="Expected close date (ISO 8601 date)."
-    )
+    expected_close_date: date | None = Field(default=None, description="Expected close date (ISO 8601 date).")
     owner_id: str | None = Field(default=None, description="User id of the deal owner.")
     team: str | None = Field(default=None, description="Sales team owning the deal.")
     stage_entered_at: UtcDatetime = Field(description="When the deal entered its stage.")
@@ -96,9 +92,7 @@ class DealStageChanged(_DealEvent):
     from_stage: str = Field(description="Stage id before the move.")
     to_stage: str = Field(description="Stage id after the move (= snapshot.stage).")
     probability: int = Field(ge=0, le=100, description="Win probability of the new stage.")
-    time_in_previous_stage_s: float = Field(
-        ge=0, description="Seconds the deal spent in `from_stage`."
-    )
+    time_in_previous_stage_s: float = Field(ge=0, description="Seconds the deal spent in `from_stage`.")
 
 
 @register

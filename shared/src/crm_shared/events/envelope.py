@@ -13,6 +13,13 @@ into record headers; the value is authoritative.
 :meth:`~EventData.aggregate_version`): a lead without a customer is keyed
 ``lead:<lead id>``, a merge by the survivor, a notification outcome by the
 ``customerid`` of the event that caused it. See ``docs/events/README.md``.
+
+Envelope v2 (the wire, :meth:`CloudEvent.wire`): the CloudEvents *sequence*
+extension is a lexicographically orderable string, so ``sequence`` travels as the
+version zero-padded to 20 digits, and ``sequencenum`` carries the same number as an
+integer for subscribers that compare numerically. Envelope v1 sent ``sequence`` as an
+integer; readers (:meth:`CloudEvent.from_bytes`, ``model_validate``) accept both, and
+in Python ``CloudEvent.sequence`` is always the integer.
 """
 
 from __future__ import annotations
@@ -22,9 +29,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from crm_shared.events.base import EventData, dump_data, event_class
+from crm_shared.events.base import EventData, dataschema_version, dump_data, event_class, upcast
 from crm_shared.logs import causation_id as current_causation_id
 from crm_shared.logs import correlation_id as current_correlation_id
 
@@ -48,20 +55,57 @@ class Actor(BaseModel):
         return f"{self.kind}:{self.id}" + (f"@{self.department}" if self.department else "")
 
 
-_ALWAYS_ON_THE_WIRE = ("datacontenttype", "id", "specversion", "time")
+ENVELOPE_VERSION = 2
+"""Version of the wire form of the envelope (see the module docstring)."""
+
+SEQUENCE_DIGITS = 20
+"""Width of the zero-padded ``sequence`` string: every non-negative 64-bit integer fits."""
+
+_SEQUENCE_PATTERN = rf"^[0-9]{{{SEQUENCE_DIGITS}}}$"
+
+_ALWAYS_ON_THE_WIRE = ("datacontenttype", "id", "sequencenum", "specversion", "time")
+
+
+def format_sequence(number: int) -> str:
+    """``sequence`` as it travels: 7 -> ``"00000000000000000007"`` (sorts like the number)."""
+    return f"{number:0{SEQUENCE_DIGITS}d}"
+
+
+def parse_sequence(value: object) -> int:
+    """The number of a ``sequence`` in either envelope version (an integer, or digits)."""
+    if isinstance(value, bool):
+        raise ValueError("sequence must be an integer or a string of digits")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    raise ValueError("sequence must be an integer or a string of digits")
 
 
 def _wire_schema(schema: dict[str, Any]) -> None:
-    """Attributes with a default are still always present in a serialised event."""
+    """The schema describes the wire (v2): attributes with a default are still always
+    present, ``sequence`` is the padded string and ``sequencenum`` the integer."""
+    properties = schema["properties"]
+    properties["sequence"] = {
+        "type": "string",
+        "pattern": _SEQUENCE_PATTERN,
+        "title": "Sequence",
+        "description": "CloudEvents sequence extension: the aggregate version (monotonic per"
+        f" subject), zero-padded to {SEQUENCE_DIGITS} digits so it sorts as a string.",
+    }
+    properties["sequencenum"] = {
+        "type": "integer",
+        "minimum": 0,
+        "title": "Sequencenum",
+        "description": "The same number as `sequence`, as an integer: compare versions with it.",
+    }
     schema["required"] = sorted({*schema.get("required", ()), *_ALWAYS_ON_THE_WIRE})
 
 
 class CloudEvent(BaseModel):
     """One event as it travels on Kafka. Extension attributes are flat, lowercase."""
 
-    model_config = ConfigDict(
-        extra="allow", frozen=True, json_schema_extra=_wire_schema
-    )
+    model_config = ConfigDict(extra="allow", frozen=True, json_schema_extra=_wire_schema)
 
     specversion: Literal["1.0"] = Field(default="1.0", description="CloudEvents version.")
     id: str = Field(
@@ -78,30 +122,40 @@ class CloudEvent(BaseModel):
     datacontenttype: Literal["application/json"] = Field(
         default="application/json", description="`data` is always JSON."
     )
-    dataschema: str = Field(
-        description="`urn:crm:events:<type>:v<version>`: `$id` of the data's JSON Schema."
-    )
+    dataschema: str = Field(description="`urn:crm:events:<type>:v<version>`: `$id` of the data's JSON Schema.")
     # extensions
     sequence: int = Field(
-        ge=0, description="aggregate version, monotonic per subject (dedupe/ordering)"
+        ge=0,
+        description="aggregate version, monotonic per subject (dedupe/ordering); on the"
+        " wire a zero-padded string beside the integer `sequencenum`",
     )
     customerid: str = Field(
         description="partition key (Kafka record key): the customer the event is about,"
         " `lead:<lead id>` for a lead not yet converted"
     )
     actor: str = Field(description="kind:id@department of whoever caused the event")
-    correlationid: str | None = Field(
-        default=None, description="Id shared by every event of one business flow."
-    )
-    causationid: str | None = Field(
-        default=None, description="Id of the event (or request) that caused this one."
-    )
-    traceparent: str | None = Field(
-        default=None, description="W3C Trace Context of the producing span."
-    )
-    data: dict[str, Any] = Field(
-        description="The event's data: validates against the schema named by `dataschema`."
-    )
+    correlationid: str | None = Field(default=None, description="Id shared by every event of one business flow.")
+    causationid: str | None = Field(default=None, description="Id of the event (or request) that caused this one.")
+    traceparent: str | None = Field(default=None, description="W3C Trace Context of the producing span.")
+    data: dict[str, Any] = Field(description="The event's data: validates against the schema named by `dataschema`.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _either_envelope_version(cls, raw: Any) -> Any:
+        """v2 sends ``sequence`` as digits and ``sequencenum``; v1 an integer ``sequence``."""
+        if not isinstance(raw, dict) or ("sequence" not in raw and "sequencenum" not in raw):
+            return raw
+        raw = dict(raw)
+        number = raw.pop("sequencenum", None)
+        if number is not None and (isinstance(number, bool) or not isinstance(number, int)):
+            raise ValueError("sequencenum must be an integer")
+        if "sequence" in raw:
+            raw["sequence"] = parse_sequence(raw["sequence"])
+            if number is not None and number != raw["sequence"]:
+                raise ValueError("sequence and sequencenum disagree")
+        elif number is not None:
+            raw["sequence"] = number
+        return raw
 
     @classmethod
     def wrap(
@@ -137,11 +191,22 @@ class CloudEvent(BaseModel):
         )
 
     def payload(self) -> EventData:
-        """The typed ``data``; KeyError for an unknown type, ValidationError if bad."""
-        return event_class(self.type).model_validate(self.data)
+        """The typed ``data``, upcast from an older schema version if need be; KeyError
+        for an unknown type, LookupError for a version nobody can upcast, ValidationError
+        if bad."""
+        version = dataschema_version(self.dataschema)
+        data = self.data if version is None else upcast(self.type, version, self.data)
+        return event_class(self.type).model_validate(data)
+
+    def wire(self) -> dict[str, Any]:
+        """The event as it travels (structured mode, envelope v2), as JSON values."""
+        document = self.model_dump(mode="json", exclude_none=True)
+        document["sequence"] = format_sequence(self.sequence)
+        document["sequencenum"] = self.sequence
+        return document
 
     def to_bytes(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json", exclude_none=True))
+        return orjson.dumps(self.wire())
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> CloudEvent:

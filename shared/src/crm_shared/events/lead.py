@@ -14,7 +14,7 @@ from typing import ClassVar, Literal, Self
 from pydantic import Field, model_validator
 
 from crm_shared.events.base import EventData, register
-from crm_shared.events.common import E164Phone, Email, Snapshot, UtcDatetime, Version
+from crm_shared.events.common import ChangeEvent, E164Phone, Email, Snapshot, UtcDatetime, Version
 
 LeadStatus = Literal["new", "assigned", "working", "converted", "disqualified"]
 
@@ -30,9 +30,7 @@ class LeadSnapshot(Snapshot):
     """The full current state of one lead."""
 
     id: str = Field(description="Lead id.")
-    customer_id: str | None = Field(
-        default=None, description="The customer this lead became; null until converted."
-    )
+    customer_id: str | None = Field(default=None, description="The customer this lead became; null until converted.")
     first_name: str | None = Field(default=None, description="Contact's given name.")
     last_name: str | None = Field(default=None, description="Contact's family name.")
     company_name: str | None = Field(default=None, description="Company the lead works for.")
@@ -74,6 +72,18 @@ class LeadCreated(_LeadEvent):
 
 
 @register
+class LeadUpdated(ChangeEvent, _LeadEvent):
+    """Attributes of a lead changed: its contact details, company, score, source,
+    team, region or industry.
+
+    Assignment, conversion and disqualification have their own events and are not
+    repeated here.
+    """
+
+    event_type: ClassVar[str] = "crm.lead.updated"
+
+
+@register
 class LeadAssigned(_LeadEvent):
     """A lead got a (new) owner, by an assignment rule or by hand."""
 
@@ -82,9 +92,7 @@ class LeadAssigned(_LeadEvent):
     previous_owner_id: str | None = Field(
         default=None, description="Owner before this assignment; null if it had none."
     )
-    rule_id: str | None = Field(
-        default=None, description="Assignment rule that chose the owner; null if by hand."
-    )
+    rule_id: str | None = Field(default=None, description="Assignment rule that chose the owner; null if by hand.")
 
 
 @register
@@ -94,9 +102,7 @@ class LeadConverted(_LeadEvent):
     event_type: ClassVar[str] = "crm.lead.converted"
 
     customer_id: str = Field(description="The customer the lead became (= snapshot.customer_id).")
-    deal_id: str | None = Field(
-        default=None, description="The deal opened by the conversion, if any."
-    )
+    deal_id: str | None = Field(default=None, description="The deal opened by the conversion, if any.")
 
     @model_validator(mode="after")
     def _customer_is_snapshot(self) -> Self:

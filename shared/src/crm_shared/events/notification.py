@@ -24,9 +24,7 @@ class _DeliveryOutcome(EventData):
     delivery_id: str = Field(description="Id of the delivery (one rule, one recipient).")
     source_event_id: str = Field(description="`id` of the event that triggered it.")
     source_event_type: str = Field(description="`type` of that event.")
-    source_customerid: str = Field(
-        description="`customerid` of that event; the key of this one."
-    )
+    source_customerid: str = Field(description="`customerid` of that event; the key of this one.")
     rule_id: str = Field(description="Routing rule that matched.")
     recipient: str = Field(
         description="Who was notified: a user id, an e-mail address, a chat channel or a"

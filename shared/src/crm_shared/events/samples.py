@@ -67,8 +67,7 @@ def _customer(version: int, **changes: object) -> c.CustomerSnapshot:
         company_name="Nordwind Logistik GmbH",
         emails=["lena.fischer@nordwind-logistik.example"],
         phones=["+4940123456789"],
-        address=c.Address(street="Hafenstraße 12", city="Hamburg", postal_code="20457",
-                          country="DE"),
+        address=c.Address(street="Hafenstraße 12", city="Hamburg", postal_code="20457", country="DE"),
         region="emea",
         industry="logistics",
         owner_id=REP,
@@ -87,32 +86,64 @@ def _customer(version: int, **changes: object) -> c.CustomerSnapshot:
 
 def _lead(version: int, **changes: object) -> ld.LeadSnapshot:
     base = ld.LeadSnapshot(
-        id=LEAD, first_name="Lena", last_name="Fischer",
-        company_name="Nordwind Logistik GmbH", email="lena.fischer@nordwind-logistik.example",
-        phone="+4940123456789", source="web_form", score=72, status="new", team="emea-mid",
-        region="emea", industry="logistics", created_at=_at(0), updated_at=_at(0), version=1,
+        id=LEAD,
+        first_name="Lena",
+        last_name="Fischer",
+        company_name="Nordwind Logistik GmbH",
+        email="lena.fischer@nordwind-logistik.example",
+        phone="+4940123456789",
+        source="web_form",
+        score=72,
+        status="new",
+        team="emea-mid",
+        region="emea",
+        industry="logistics",
+        created_at=_at(0),
+        updated_at=_at(0),
+        version=1,
     )
     return _with(base, version=version, updated_at=_at(version * 5), **changes)
 
 
 def _deal(version: int, **changes: object) -> d.DealSnapshot:
     base = d.DealSnapshot(
-        id=DEAL, customer_id=PERSON, name="Nordwind fleet tracking, 140 vehicles",
-        pipeline_id="default", stage="qualification", stage_probability=20, status="open",
-        amount=Decimal("48300.00"), currency="EUR", expected_close_date=date(2025, 4, 30),
-        owner_id=REP, team="emea-mid", stage_entered_at=_at(31), last_activity_at=_at(31),
-        created_at=_at(31), updated_at=_at(31), version=1,
+        id=DEAL,
+        customer_id=PERSON,
+        name="Nordwind fleet tracking, 140 vehicles",
+        pipeline_id="default",
+        stage="qualification",
+        stage_probability=20,
+        status="open",
+        amount=Decimal("48300.00"),
+        currency="EUR",
+        expected_close_date=date(2025, 4, 30),
+        owner_id=REP,
+        team="emea-mid",
+        stage_entered_at=_at(31),
+        last_activity_at=_at(31),
+        created_at=_at(31),
+        updated_at=_at(31),
+        version=1,
     )
     return _with(base, version=version, **changes)
 
 
 def _ticket(version: int, **changes: object) -> t.TicketSnapshot:
     base = t.TicketSnapshot(
-        id=TICKET, customer_id=PERSON, subject="Second invoice for March?",
-        requester_email="lena.fischer@nordwind-logistik.example", channel="email",
-        priority="normal", status="new", group="billing", tags=["invoice"],
-        first_response_due_at=_at(24 * 60 + 240), resolution_due_at=_at(3 * 24 * 60),
-        created_at=_at(24 * 60), updated_at=_at(24 * 60), version=1,
+        id=TICKET,
+        customer_id=PERSON,
+        subject="Second invoice for March?",
+        requester_email="lena.fischer@nordwind-logistik.example",
+        channel="email",
+        priority="normal",
+        status="new",
+        group="billing",
+        tags=["invoice"],
+        first_response_due_at=_at(24 * 60 + 240),
+        resolution_due_at=_at(3 * 24 * 60),
+        created_at=_at(24 * 60),
+        updated_at=_at(24 * 60),
+        version=1,
     )
     return _with(base, version=version, **changes)
 
@@ -122,14 +153,24 @@ def _customer_events() -> list[EventData]:
     merged = _customer(3, emails=[*updated.emails, "l.fischer@example.org"], updated_at=_at(95))
     return [
         c.CustomerCreated(snapshot=_customer(1), change_origin="sales"),
-        c.CustomerUpdated(snapshot=updated, changed_fields=["tier"],
-                          previous={"tier": "gold"}, change_origin="console"),
-        c.CustomerMerged(snapshot=merged, survivor_id=PERSON, merged_ids=[DUPLICATE],
-                         changed_fields=["emails"],
-                         previous={"emails": ["lena.fischer@nordwind-logistik.example"]},
-                         change_origin="contacts"),
-        c.CustomerErased(customer_id=DUPLICATE, version=4, erased_at=_at(120),
-                         reason="data_subject_request", request_id="dsr-2025-0042"),
+        c.CustomerUpdated(
+            snapshot=updated, changed_fields=["tier"], previous={"tier": "gold"}, change_origin="console"
+        ),
+        c.CustomerMerged(
+            snapshot=merged,
+            survivor_id=PERSON,
+            merged_ids=[DUPLICATE],
+            changed_fields=["emails"],
+            previous={"emails": ["lena.fischer@nordwind-logistik.example"]},
+            change_origin="contacts",
+        ),
+        c.CustomerErased(
+            customer_id=DUPLICATE,
+            version=4,
+            erased_at=_at(120),
+            reason="data_subject_request",
+            request_id="dsr-2025-0042",
+        ),
     ]
 
 
@@ -137,34 +178,50 @@ def _lead_events() -> list[EventData]:
     assigned = _lead(2, status="assigned", owner_id=REP)
     return [
         ld.LeadCreated(snapshot=_lead(1)),
+        ld.LeadUpdated(
+            snapshot=_lead(2, score=85, phone="+4940123456700"),
+            changed_fields=["score", "phone", "updated_at"],
+            previous={"score": 72, "phone": "+4940123456789", "updated_at": _at(5)},
+            change_origin="sales",
+        ),
         ld.LeadAssigned(snapshot=assigned, previous_owner_id=None, rule_id="emea-round-robin"),
-        ld.LeadConverted(snapshot=_lead(3, status="converted", owner_id=REP,
-                                        customer_id=PERSON),
-                         customer_id=PERSON, deal_id=DEAL),
-        ld.LeadDisqualified(snapshot=_lead(3, status="disqualified", owner_id=REP),
-                            reason="duplicate"),
+        ld.LeadConverted(
+            snapshot=_lead(3, status="converted", owner_id=REP, customer_id=PERSON), customer_id=PERSON, deal_id=DEAL
+        ),
+        ld.LeadDisqualified(snapshot=_lead(3, status="disqualified", owner_id=REP), reason="duplicate"),
     ]
 
 
 def _deal_events() -> list[EventData]:
-    proposal = dict(stage="proposal", stage_probability=60, stage_entered_at=_at(2 * 24 * 60),
-                    amount=Decimal("51750.00"))
-    closed = dict(amount=Decimal("51750.00"), stage_entered_at=_at(9 * 24 * 60),
-                  updated_at=_at(9 * 24 * 60))
+    proposal = dict(
+        stage="proposal", stage_probability=60, stage_entered_at=_at(2 * 24 * 60), amount=Decimal("51750.00")
+    )
+    closed = dict(amount=Decimal("51750.00"), stage_entered_at=_at(9 * 24 * 60), updated_at=_at(9 * 24 * 60))
     return [
         d.DealCreated(snapshot=_deal(1), change_origin="sales"),
-        d.DealUpdated(snapshot=_deal(2, amount=Decimal("51750.00"), updated_at=_at(60)),
-                      changed_fields=["amount"], previous={"amount": "48300.00"},
-                      change_origin="sales"),
-        d.DealStageChanged(snapshot=_deal(3, **proposal, updated_at=_at(2 * 24 * 60)),
-                           from_stage="qualification", to_stage="proposal", probability=60,
-                           time_in_previous_stage_s=170_940.0),
-        d.DealWon(snapshot=_deal(4, **closed, stage="closed_won", stage_probability=100,
-                                 status="won"), reason="best fleet coverage"),
-        d.DealLost(snapshot=_deal(4, **closed, stage="closed_lost", stage_probability=0,
-                                  status="lost"), reason="price"),
-        d.DealFollowUpDue(snapshot=_deal(3, **proposal, updated_at=_at(2 * 24 * 60)),
-                          idle_since=_at(2 * 24 * 60), idle_days=7),
+        d.DealUpdated(
+            snapshot=_deal(2, amount=Decimal("51750.00"), updated_at=_at(60)),
+            changed_fields=["amount"],
+            previous={"amount": "48300.00"},
+            change_origin="sales",
+        ),
+        d.DealStageChanged(
+            snapshot=_deal(3, **proposal, updated_at=_at(2 * 24 * 60)),
+            from_stage="qualification",
+            to_stage="proposal",
+            probability=60,
+            time_in_previous_stage_s=170_940.0,
+        ),
+        d.DealWon(
+            snapshot=_deal(4, **closed, stage="closed_won", stage_probability=100, status="won"),
+            reason="best fleet coverage",
+        ),
+        d.DealLost(
+            snapshot=_deal(4, **closed, stage="closed_lost", stage_probability=0, status="lost"), reason="price"
+        ),
+        d.DealFollowUpDue(
+            snapshot=_deal(3, **proposal, updated_at=_at(2 * 24 * 60)), idle_since=_at(2 * 24 * 60), idle_days=7
+        ),
     ]
 
 
@@ -172,45 +229,67 @@ def _ticket_events() -> list[EventData]:
     day = 24 * 60
     opened = _ticket(1)
     assigned = _ticket(2, status="open", assignee_id=AGENT, updated_at=_at(day + 10))
-    solved = _with(assigned, version=6, status="solved", first_response_at=_at(day + 30),
-                   solved_at=_at(day + 90), updated_at=_at(day + 90))
+    solved = _with(
+        assigned,
+        version=6,
+        status="solved",
+        first_response_at=_at(day + 30),
+        solved_at=_at(day + 90),
+        updated_at=_at(day + 90),
+    )
     return [
         t.TicketOpened(snapshot=opened),
         t.TicketAssigned(snapshot=assigned, previous_assignee_id=None, previous_group="billing"),
-        t.TicketUpdated(snapshot=_with(assigned, version=3, priority="high", updated_at=_at(day + 20)),
-                        changed_fields=["priority", "updated_at"],
-                        previous={"priority": "normal", "updated_at": _at(day + 10)},
-                        change_origin="service-desk"),
-        t.TicketStatusChanged(snapshot=_with(assigned, version=3, status="pending"),
-                              from_status="open", to_status="pending"),
-        t.TicketCommented(snapshot=_with(assigned, version=4),
-                          comment_id=sample_id("comment:1"), author_id=AGENT, public=True,
-                          body_excerpt="Hi Lena, the second invoice is a duplicate; we have"
-                          " cancelled it."),
-        t.TicketSlaWarning(snapshot=assigned, target="first_response",
-                           due_at=_at(day + 240), elapsed_share=0.8),
-        t.TicketSlaBreached(snapshot=_with(assigned, version=5, sla_breaches=["first_response"]),
-                            target="first_response", due_at=_at(day + 240),
-                            breached_at=_at(day + 241)),
-        t.TicketResolved(snapshot=solved, from_status="open"),
-        t.TicketClosed(snapshot=_with(solved, version=8, status="closed", closed_at=_at(5 * day)),
-                       from_status="solved"),
-        t.TicketReopened(snapshot=_with(solved, version=7, status="open"),
-                         from_status="solved"),
+        t.TicketUpdated(
+            snapshot=_with(assigned, version=3, priority="high", updated_at=_at(day + 20)),
+            changed_fields=["priority", "updated_at"],
+            previous={"priority": "normal", "updated_at": _at(day + 10)},
+            change_origin="service-desk",
+        ),
+        t.TicketStatusChanged(
+            snapshot=_with(assigned, version=3, status="pending"), from_status="open", to_status="pending"
+        ),
+        t.TicketCommented(
+            snapshot=_with(assigned, version=4),
+            comment_id=sample_id("comment:1"),
+            author_id=AGENT,
+            public=True,
+            body_excerpt="Hi Lena, the second invoice is a duplicate; we have cancelled it.",
+        ),
+        t.TicketSlaWarning(snapshot=assigned, target="first_response", due_at=_at(day + 240), elapsed_share=0.8),
+        t.TicketSlaBreached(
+            snapshot=_with(assigned, version=5, sla_breaches=["first_response"]),
+            target="first_response",
+            due_at=_at(day + 240),
+            breached_at=_at(day + 241),
+        ),
+        t.TicketResolved(snapshot=solved, from_status="open", csat_url=f"https://support.example/csat/{TICKET}"),
+        t.TicketClosed(
+            snapshot=_with(solved, version=8, status="closed", closed_at=_at(5 * day)), from_status="solved"
+        ),
+        t.TicketReopened(snapshot=_with(solved, version=7, status="open"), from_status="solved"),
         t.TicketCsatRecorded(snapshot=solved, rating=5, comment="Quick and friendly, thanks!"),
     ]
 
 
 def _notification_events() -> list[EventData]:
-    common = dict(delivery_id=sample_id("delivery:1"), source_event_id=sample_id("deal.won"),
-                  source_event_type="crm.deal.won", source_customerid=PERSON,
-                  rule_id="deal-won-to-sales-channel", recipient="#sales-emea")
+    common = dict(
+        delivery_id=sample_id("delivery:1"),
+        source_event_id=sample_id("deal.won"),
+        source_event_type="crm.deal.won",
+        source_customerid=PERSON,
+        rule_id="deal-won-to-sales-channel",
+        recipient="#sales-emea",
+    )
     return [
-        n.NotificationDelivered(**common, channel="slack", attempts=1,
-                                delivered_at=_at(9 * 24 * 60 + 1)),
-        n.NotificationFailed(**common, channel="webhook", attempts=5,
-                             error="HTTP 503 from endpoint after 5 attempts",
-                             failed_at=_at(9 * 24 * 60 + 30)),
+        n.NotificationDelivered(**common, channel="slack", attempts=1, delivered_at=_at(9 * 24 * 60 + 1)),
+        n.NotificationFailed(
+            **common,
+            channel="webhook",
+            attempts=5,
+            error="HTTP 503 from endpoint after 5 attempts",
+            failed_at=_at(9 * 24 * 60 + 30),
+        ),
     ]
 
 
@@ -237,22 +316,23 @@ def _time(data: EventData) -> datetime:
 
 def sample_data() -> list[EventData]:
     """The typed data of every sample, in catalogue order."""
-    return [*_customer_events(), *_lead_events(), *_deal_events(), *_ticket_events(),
-            *_notification_events()]
+    return [*_customer_events(), *_lead_events(), *_deal_events(), *_ticket_events(), *_notification_events()]
 
 
 def sample_events() -> list[CloudEvent]:
     """One CloudEvent per registered type, in catalogue order, fully deterministic."""
     events = []
     for data in sample_data():
-        events.append(CloudEvent.wrap(
-            data,
-            actor=_actor(data),
-            event_id=sample_id(data.event_type),
-            time=_time(data),
-            correlation_id=CORRELATION,
-            traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-        ))
+        events.append(
+            CloudEvent.wrap(
+                data,
+                actor=_actor(data),
+                event_id=sample_id(data.event_type),
+                time=_time(data),
+                correlation_id=CORRELATION,
+                traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            )
+        )
     return events
 
 

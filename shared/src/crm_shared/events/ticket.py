@@ -25,29 +25,19 @@ class TicketSnapshot(Snapshot):
     id: str = Field(description="Ticket id.")
     customer_id: str = Field(description="The customer who asked (the Kafka key).")
     subject: str = Field(description="Ticket subject line.")
-    requester_email: Email | None = Field(
-        default=None, description="E-mail of the person who raised it, lower case."
-    )
+    requester_email: Email | None = Field(default=None, description="E-mail of the person who raised it, lower case.")
     channel: TicketChannel = Field(description="Where the ticket came in.")
     priority: TicketPriority = Field(description="Priority (drives the SLA policy).")
     status: TicketStatus = Field(description="Ticket status.")
     assignee_id: str | None = Field(default=None, description="User id of the assigned agent.")
     group: str | None = Field(default=None, description="Support group the ticket is in.")
     tags: list[str] = Field(default_factory=list, description="Free tags.")
-    first_response_at: UtcDatetime | None = Field(
-        default=None, description="First public agent reply."
-    )
+    first_response_at: UtcDatetime | None = Field(default=None, description="First public agent reply.")
     solved_at: UtcDatetime | None = Field(default=None, description="When last solved.")
     closed_at: UtcDatetime | None = Field(default=None, description="When closed.")
-    first_response_due_at: UtcDatetime | None = Field(
-        default=None, description="SLA deadline of the first response."
-    )
-    resolution_due_at: UtcDatetime | None = Field(
-        default=None, description="SLA deadline of the resolution."
-    )
-    sla_breaches: list[SlaTarget] = Field(
-        default_factory=list, description="SLA targets already breached."
-    )
+    first_response_due_at: UtcDatetime | None = Field(default=None, description="SLA deadline of the first response.")
+    resolution_due_at: UtcDatetime | None = Field(default=None, description="SLA deadline of the resolution.")
+    sla_breaches: list[SlaTarget] = Field(default_factory=list, description="SLA targets already breached.")
     created_at: UtcDatetime = Field(description="When the ticket was opened.")
     updated_at: UtcDatetime = Field(description="When the ticket last changed.")
     version: Version = Field(description="Aggregate version, +1 on every change (≥ 1).")
@@ -151,9 +141,7 @@ class TicketSlaWarning(_TicketEvent):
 
     target: SlaTarget = Field(description="Which SLA target.")
     due_at: UtcDatetime = Field(description="The deadline.")
-    elapsed_share: float = Field(
-        ge=0, le=1, description="Share of the allowed time already used (e.g. 0.8)."
-    )
+    elapsed_share: float = Field(ge=0, le=1, description="Share of the allowed time already used (e.g. 0.8).")
 
 
 @register
@@ -172,6 +160,12 @@ class TicketResolved(_TicketTransition):
     """A ticket was solved (status `solved`); the requester may still reopen it."""
 
     event_type: ClassVar[str] = "crm.ticket.resolved"
+
+    csat_url: str | None = Field(
+        default=None,
+        description="Where the requester rates the support (satisfaction survey); null if"
+        " no survey is offered for this ticket.",
+    )
 
 
 @register

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 from crm_shared.events.base import EventData, registered_events
-from crm_shared.events.envelope import CloudEvent
+from crm_shared.events.envelope import ENVELOPE_VERSION, CloudEvent
 
 from crm_devtools.contracts.compat import check_compatible
 from crm_devtools.paths import repo_root
@@ -29,8 +29,9 @@ from crm_devtools.paths import repo_root
 Schema = dict[str, Any]
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-ENVELOPE_ID = "urn:crm:events:envelope:v1"
+ENVELOPE_ID = f"urn:crm:events:envelope:v{ENVELOPE_VERSION}"
 ENVELOPE_FILE = "envelope.json"
+"""The current envelope; ``envelope.v<n>.json`` keep the older ones (never deleted)."""
 ASYNCAPI_FILE = "asyncapi.json"
 README_FILE = "README.md"
 
@@ -38,6 +39,11 @@ README_FILE = "README.md"
 def default_docs_dir() -> Path:
     """``docs/events`` of the repository this package is checked out in."""
     return repo_root() / "docs" / "events"
+
+
+def envelope_file(version: int) -> str:
+    """Path of an envelope version's schema, relative to ``docs/events``."""
+    return ENVELOPE_FILE if version == ENVELOPE_VERSION else f"envelope.v{version}.json"
 
 
 def schema_file(event_type: str, version: int) -> str:
@@ -58,8 +64,8 @@ def data_schema(cls: type[EventData]) -> Schema:
 
 
 def envelope_schema() -> Schema:
-    """JSON Schema 2020-12 of the CloudEvent envelope (``data`` left open)."""
-    schema = CloudEvent.model_json_schema()
+    """JSON Schema 2020-12 of the CloudEvent envelope as it travels (``data`` left open)."""
+    schema = CloudEvent.model_json_schema(mode="serialization")
     schema["$schema"] = DIALECT
     schema["$id"] = ENVELOPE_ID
     return schema
