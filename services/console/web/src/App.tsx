@@ -1,4 +1,4 @@
-import { MantineProvider, createTheme } from '@mantine/core';
+import { MantineProvider, createTheme, type CSSVariablesResolver } from '@mantine/core';
 import { ModalsProvider } from '@mantine/modals';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
@@ -7,7 +7,19 @@ import { ApiError } from './api/client';
 import { SessionGate } from './auth/SessionGate';
 import { AppRoutes } from './AppRoutes';
 
-const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'md' });
+const theme = createTheme({ primaryColor: 'indigo', primaryShade: { light: 8, dark: 8 }, defaultRadius: 'md' });
+
+// Small text must meet WCAG AA contrast: darker dimmed text and darker text on light variants.
+const COLORS = ['indigo', 'blue', 'green', 'red', 'orange', 'yellow', 'gray', 'cyan', 'teal', 'violet', 'grape', 'pink', 'lime'];
+const DARK_TEXT: Record<string, string> = { green: '#1f6b2e', orange: '#8f3b00', yellow: '#7a4d00', red: '#a61e1e', lime: '#4a6b00', teal: '#0b6157', cyan: '#0a5c6e' };
+const contrast: CSSVariablesResolver = () => ({
+  variables: {},
+  light: {
+    '--mantine-color-dimmed': 'var(--mantine-color-gray-7)',
+    ...Object.fromEntries(COLORS.map((c) => [`--mantine-color-${c}-light-color`, DARK_TEXT[c] ?? `var(--mantine-color-${c}-9)`])),
+  },
+  dark: {},
+});
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -21,7 +33,7 @@ const queryClient = new QueryClient({
 
 export function App() {
   return (
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} cssVariablesResolver={contrast}>
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
         <ModalsProvider>

@@ -14,6 +14,19 @@ const N = '/api/notifications';
 
 export type Query = Record<string, string | number | boolean | null | undefined | string[]>;
 
+const PAGE = 200; // the services' cap on limit
+
+/** Every item of an offset-paged list, page by page, up to `max`. */
+export async function allPages<T>(list: (q: Query) => Promise<Paged<T>>, q: Query, max = 2000): Promise<Paged<T>> {
+  const items: T[] = [];
+  for (let offset = 0; offset < max; offset += PAGE) {
+    const page = await list({ ...q, limit: PAGE, offset });
+    items.push(...page.items);
+    if (page.items.length < PAGE || (page.total !== undefined && items.length >= page.total)) break;
+  }
+  return { items, total: items.length };
+}
+
 export const consoleApi = {
   me: () => get<Me>('/api/me'),
   authConfig: () => get<AuthConfig>('/auth/config'),
@@ -152,7 +165,7 @@ export const serviceDesk = {
     request<unknown>(`${D}/tickets/${id}/comments`, { method: 'POST', body: { body, public: isPublic, author: 'agent' }, ifMatch }),
   slaPolicies: () => get<{ items: SlaPolicy[] }>(`${D}/sla-policies`),
   createSlaPolicy: (body: Omit<SlaPolicy, 'id' | 'version'>) => request<SlaPolicy>(`${D}/sla-policies`, { method: 'POST', body }),
-  groups: () => get<{ items: { name: string; members: string[] }[] }>(`${D}/groups`),
+  groups: () => get<{ items: { id: string; members: string[] }[] }>(`${D}/groups`),
   metrics: (q: Query = {}) => get<TicketMetrics>(`${D}/ticket-metrics`, q),
 };
 

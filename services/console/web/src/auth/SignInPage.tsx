@@ -49,7 +49,6 @@ export function SignInPage({ error }: { error: unknown }) {
                 onClick={() => void signIn(u.sub)}
                 disabled={busy !== null}
                 data-testid={`dev-user-${u.sub}`}
-                aria-label={t('signIn.as', { name: u.name })}
               >
                 <Card withBorder padding="sm">
                   <Text fw={600}>{u.name}</Text>

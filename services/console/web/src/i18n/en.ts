@@ -69,7 +69,7 @@ export const en = {
     tickets: 'Tickets', timeline: 'Timeline', history: 'Changes', consent: 'Consent', noConsent: 'No consent recorded',
     granted: 'Granted', refused: 'Refused',
   },
-  consentPurpose: { email_marketing: 'E-mail marketing', sms: 'SMS', phone: 'Phone calls', profiling: 'Profiling' },
+  consentPurpose: { email: 'E-mail', sms: 'SMS', phone: 'Phone calls', marketing: 'Marketing' },
   historyType: { created: 'Created', updated: 'Updated', archived: 'Archived', restored: 'Restored', merged: 'Merged', erased: 'Erased' },
   duplicates: {
     title: 'Possible duplicates', none: 'No likely duplicates', merge: 'Merge into this one', merged: 'Records merged',

@@ -56,7 +56,7 @@ export const zhCN: Dictionary = {
     wonValue: '已赢单', openTickets: '未结工单', people: '联系人', deals: '商机', tickets: '工单', timeline: '时间线', history: '变更记录',
     consent: '同意情况', noConsent: '没有同意记录', granted: '已同意', refused: '已拒绝',
   },
-  consentPurpose: { email_marketing: '邮件营销', sms: '短信', phone: '电话', profiling: '用户画像' },
+  consentPurpose: { email: '邮件', sms: '短信', phone: '电话', marketing: '营销' },
   historyType: { created: '创建', updated: '修改', archived: '归档', restored: '恢复', merged: '合并', erased: '删除' },
   duplicates: {
     title: '可能的重复记录', none: '没有疑似重复', merge: '合并到此记录', merged: '记录已合并', confirmTitle: '合并记录？',

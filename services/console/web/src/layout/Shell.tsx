@@ -59,7 +59,7 @@ export function Shell({ children }: { children: ReactNode }) {
             <LanguageSwitch />
             <Menu position="bottom-end">
               <Menu.Target>
-                <UnstyledButton aria-label={t('nav.account')} data-testid="user-menu">
+                <UnstyledButton data-testid="user-menu" title={t('nav.account')}>
                   <Text size="sm" fw={600}>{me.name}</Text>
                 </UnstyledButton>
               </Menu.Target>

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ApiError, problemMessage } from '../../api/client';
-import { sales } from '../../api/services';
+import { allPages, sales } from '../../api/services';
 import type { Lead, LeadImportResult } from '../../api/types';
 import { useCan } from '../../auth/session';
 import { useT } from '../../i18n';
@@ -23,7 +23,7 @@ export default function LeadsPage() {
   const [dialog, setDialog] = useState<{ kind: 'assign' | 'disqualify'; lead: Lead } | null>(null);
   const [value, setValue] = useState('');
   const [imported, setImported] = useState<LeadImportResult | null>(null);
-  const leads = useQuery({ queryKey: ['leads', status], queryFn: () => sales.leads({ status, limit: 500 }) });
+  const leads = useQuery({ queryKey: ['leads', status], queryFn: () => allPages(sales.leads, { status }) });
 
   const done = (msg: string) => {
     notifications.show({ color: 'green', message: msg });

@@ -30,11 +30,11 @@ export function NotificationBell() {
   return (
     <Popover width={360} position="bottom-end" shadow="md">
       <Popover.Target>
-        <Indicator label={unread.length} size={16} disabled={!unread.length} offset={4}>
-          <ActionIcon variant="subtle" size="lg" aria-label={t('bell.label', { count: unread.length })} data-testid="notification-bell">
+        <ActionIcon variant="subtle" size="lg" aria-label={t('bell.label', { count: unread.length })} data-testid="notification-bell">
+          <Indicator label={unread.length} size={16} disabled={!unread.length} offset={2}>
             <IconBell size={20} />
-          </ActionIcon>
-        </Indicator>
+          </Indicator>
+        </ActionIcon>
       </Popover.Target>
       <Popover.Dropdown data-testid="notification-list">
         <Group justify="space-between" mb="xs">

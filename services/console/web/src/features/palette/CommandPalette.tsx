@@ -17,9 +17,9 @@ export function CommandPalette() {
   const [q] = useDebouncedValue(query.trim(), 200);
   const enabled = q.length >= 2;
   const customers = useQuery({ queryKey: ['palette', 'customers', q], queryFn: () => contacts.list({ q, limit: 8 }), enabled });
-  const deals = useQuery({ queryKey: ['palette', 'deals'], queryFn: () => sales.deals({ limit: 500 }), enabled, staleTime: 60_000 });
-  const tickets = useQuery({ queryKey: ['palette', 'tickets'], queryFn: () => serviceDesk.tickets({ limit: 500 }), enabled, staleTime: 60_000 });
-  const leads = useQuery({ queryKey: ['palette', 'leads'], queryFn: () => sales.leads({ limit: 500 }), enabled, staleTime: 60_000 });
+  const deals = useQuery({ queryKey: ['palette', 'deals'], queryFn: () => sales.deals({ limit: 200 }), enabled, staleTime: 60_000 });
+  const tickets = useQuery({ queryKey: ['palette', 'tickets'], queryFn: () => serviceDesk.tickets({ limit: 200 }), enabled, staleTime: 60_000 });
+  const leads = useQuery({ queryKey: ['palette', 'leads'], queryFn: () => sales.leads({ limit: 200 }), enabled, staleTime: 60_000 });
 
   const actions = useMemo(() => {
     if (!enabled) return [];

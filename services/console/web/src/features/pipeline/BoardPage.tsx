@@ -2,13 +2,13 @@ import {
   DndContext, DragOverlay, KeyboardSensor, PointerSensor, pointerWithin, rectIntersection, useDraggable, useDroppable, useSensor, useSensors,
   type Announcements, type CollisionDetection, type DragEndEvent,
 } from '@dnd-kit/core';
-import { Alert, Anchor, Badge, Button, Card, Group, Modal, Paper, ScrollArea, Select, Stack, Text, Textarea, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, Modal, Paper, Select, Stack, Text, Textarea, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useSearchParams } from 'react-router';
 import { ApiError, problemMessage } from '../../api/client';
-import { sales } from '../../api/services';
+import { allPages, sales } from '../../api/services';
 import type { BoardColumn, Deal, Stage } from '../../api/types';
 import { useCan } from '../../auth/session';
 import { useT } from '../../i18n';
@@ -28,7 +28,7 @@ export default function BoardPage() {
   const pipelines = useQuery({ queryKey: ['pipelines'], queryFn: sales.pipelines });
   const pipelineId = params.get('pipeline') ?? pipelines.data?.items[0]?.id ?? 'default';
   const pipeline = pipelines.data?.items.find((p) => p.id === pipelineId);
-  const deals = useQuery({ queryKey: ['deals', 'board', pipelineId], queryFn: () => sales.deals({ pipeline_id: pipelineId, limit: 500 }) });
+  const deals = useQuery({ queryKey: ['deals', 'board', pipelineId], queryFn: () => allPages(sales.deals, { pipeline_id: pipelineId }) });
   const board = useQuery({ queryKey: ['board', pipelineId], queryFn: () => sales.board(pipelineId), retry: false });
   const [moving, setMoving] = useState<Record<string, string>>({});
   const [activeId, setActiveId] = useState<string | null>(null);
@@ -104,14 +104,14 @@ export default function BoardPage() {
       <DndContext sensors={sensors} collisionDetection={collision} onDragStart={(e) => setActiveId(String(e.active.id))}
         onDragEnd={onDragEnd} onDragCancel={() => setActiveId(null)}
         accessibility={{ announcements, screenReaderInstructions: { draggable: t('board.a11y.instructions') } }}>
-        <ScrollArea type="auto" offsetScrollbars>
+        <div style={{ overflowX: 'auto' }} tabIndex={0} role="group" aria-label={pipeline?.name ?? t('board.pipeline')} data-testid="board">
           <Group align="flex-start" wrap="nowrap" gap="sm" pb="sm">
             {(pipeline?.stages ?? []).map((s) => (
               <Column key={s.id} stage={s} title={stageName(s)} deals={byStage.get(s.id) ?? []} totals={columnsFromServer.get(s.id)}
                 canMove={canMove} locale={locale} />
             ))}
           </Group>
-        </ScrollArea>
+        </div>
         <DragOverlay>{active ? <DealCard deal={active} locale={locale} overlay /> : null}</DragOverlay>
       </DndContext>
       <CloseDialog closing={closing} onCancel={() => setClosing(null)}
@@ -161,14 +161,7 @@ function DealCard({ deal, locale, overlay }: { deal: Deal; locale: string; overl
   return (
     <Card withBorder padding="xs" shadow={overlay ? 'md' : undefined} data-testid={overlay ? undefined : `deal-card-${deal.id}`} data-version={deal.version}>
       <Text size="sm" fw={600} lineClamp={2}>{deal.name}</Text>
-      {overlay ? (
-        <Text size="xs" c="dimmed">{deal.customer?.display_name ?? '—'}</Text>
-      ) : (
-        <Anchor component={Link} to={`/customers/${deal.customer_id}`} size="xs" c="dimmed" onPointerDown={(e) => e.stopPropagation()}
-          onKeyDown={(e) => e.stopPropagation()}>
-          {deal.customer?.display_name ?? '—'}
-        </Anchor>
-      )}
+      <Text size="xs" c="dimmed">{deal.customer?.display_name ?? '—'}</Text>
       <Group justify="space-between" mt={4}>
         <Text size="sm">{formatMoney(deal.amount, deal.currency, locale)}</Text>
         <Text size="xs" c="dimmed">{deal.owner_id ?? ''}</Text>

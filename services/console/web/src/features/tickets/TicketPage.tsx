@@ -137,7 +137,7 @@ export default function TicketPage() {
               <Card withBorder>
                 <Title order={5} mb="xs">{t('tickets.assignment')}</Title>
                 <Stack gap="xs">
-                  <Select label={t('tickets.group')} value={x.group} clearable data={(groups.data?.items ?? []).map((g) => g.name)}
+                  <Select label={t('tickets.group')} value={x.group} clearable data={(groups.data?.items ?? []).map((g) => g.id)}
                     onChange={(g) => assign.mutate({ group: g, assignee_id: x.assignee_id })} data-testid="assign-group" />
                   <Group align="flex-end" gap="xs">
                     <TextInput label={t('tickets.assignee')} value={assignee ?? x.assignee_id ?? ''} onChange={(e) => setAssignee(e.currentTarget.value)}

@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { problemMessage } from '../../api/client';
-import { serviceDesk } from '../../api/services';
+import { allPages, serviceDesk } from '../../api/services';
 import { useT } from '../../i18n';
 import { formatRelative } from '../../lib/format';
 import { useNow } from '../../lib/useNow';
@@ -24,7 +24,7 @@ export default function TicketsPage() {
   const groups = useQuery({ queryKey: ['groups'], queryFn: serviceDesk.groups });
   const list = useQuery({
     queryKey: ['tickets', 'queue', status, priority, group, assignee],
-    queryFn: () => serviceDesk.tickets({ status, priority, group, assignee_id: assignee.trim() || null, limit: 500 }),
+    queryFn: () => allPages(serviceDesk.tickets, { status, priority, group, assignee_id: assignee.trim() || null }),
   });
   const rows = [...(list.data?.items ?? [])].sort(bySlaUrgency(now));
   return (
@@ -36,7 +36,7 @@ export default function TicketsPage() {
         <Select label={t('tickets.priority')} clearable value={priority} onChange={setPriority} w={150}
           data={PRIORITIES.map((s) => ({ value: s, label: t(`priority.${s}`) }))} data-testid="filter-priority" />
         <Select label={t('tickets.group')} clearable value={group} onChange={setGroup} w={170}
-          data={(groups.data?.items ?? []).map((g) => g.name)} data-testid="filter-group" />
+          data={(groups.data?.items ?? []).map((g) => g.id)} data-testid="filter-group" />
         <TextInput label={t('tickets.assignee')} value={assignee} onChange={(e) => setAssignee(e.currentTarget.value)} w={150}
           data-testid="filter-assignee" />
       </Group>
