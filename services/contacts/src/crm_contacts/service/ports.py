@@ -31,7 +31,9 @@ Stored = Customer | Erased
 
 
 @dataclass(frozen=True)
-class CustomerQuery:
+class Filters:
+    """What a list of customers can be narrowed by (the API's query and the repository's)."""
+
     lifecycle_stage: str | None = None
     owner_id: str | None = None
     region: str | None = None
@@ -42,12 +44,16 @@ class CustomerQuery:
     updated_since: datetime | None = None
     email: str | None = None
     phone: str | None = None
+    include_archived: bool = False
+    order: Literal["desc", "asc"] = "desc"
+
+
+@dataclass(frozen=True)
+class CustomerQuery(Filters):
     email_domain: str | None = None
     """Some address of the customer is ``...@email_domain``."""
     name_tokens: tuple[str, ...] = ()
     """Every token must prefix one of the customer's name tokens or e-mail addresses."""
-    include_archived: bool = False
-    order: Literal["desc", "asc"] = "desc"
     after: tuple[datetime, str] | None = None
     """Keyset cursor: (updated_at, id) of the last item of the previous page."""
 

@@ -7,7 +7,7 @@ import binascii
 import builtins
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 from crm_shared.errors import ValidationFailed
@@ -24,7 +24,7 @@ from crm_contacts.domain.normalize import (
 )
 from crm_contacts.domain.permissions import Action, require
 from crm_contacts.service.caller import Caller
-from crm_contacts.service.ports import CustomerQuery
+from crm_contacts.service.ports import CustomerQuery, Filters
 from crm_contacts.service.writer import Writer
 
 LOOKUP_SCAN = 1000
@@ -32,20 +32,8 @@ LOOKUP_SCAN = 1000
 
 
 @dataclass(frozen=True)
-class ListParams:
-    lifecycle_stage: str | None = None
-    owner_id: str | None = None
-    region: str | None = None
-    industry: str | None = None
-    tag: str | None = None
-    kind: str | None = None
-    company_id: str | None = None
-    updated_since: datetime | None = None
-    email: str | None = None
-    phone: str | None = None
+class ListParams(Filters):
     q: str | None = None
-    include_archived: bool = False
-    order: Literal["desc", "asc"] = "desc"
     limit: int | None = None
     cursor: str | None = None
 
