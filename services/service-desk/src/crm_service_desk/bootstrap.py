@@ -1,4 +1,11 @@
-"""The one composition root of service-desk: used by the API, the worker and the tests."""
+"""The one composition root of service-desk: the API, the worker and the tests build it here.
+
+``bootstrap`` wires the use cases on the Mongo adapters; ``in_memory`` wires the same use
+cases on the in-memory fakes (unit tests, no I/O). The role decides the background jobs:
+both roles relay the outbox; the worker also scans for SLA warnings and breaches (from
+its start, not after faust's first rebalance, which after a crash waits for the dead
+member's session to time out: deadlines are watched while Kafka rebalances).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +13,13 @@ import asyncio
 import os
 import socket
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from crm_shared.kafka.consumer import EventConsumer
+from crm_shared.chassis import Background
+from crm_shared.clock import Clock, system_clock
+from crm_shared.kafka.consumer import EventConsumer, Handler
 from crm_shared.outbox import OutboxRelay
+from crm_shared.periodic import Periodic
 from crm_shared.provision import ensure_topics
 from crm_shared.runtime import Infra
 from crm_shared.topics import Topics
@@ -20,7 +30,7 @@ from crm_service_desk.adapters.facts import FactRepository
 from crm_service_desk.adapters.replica import CustomerReplica, DealReplica
 from crm_service_desk.adapters.sla_claims import SlaClaims
 from crm_service_desk.adapters.tickets import TicketRepository
-from crm_service_desk.domain.clock import Clock, system_clock
+from crm_service_desk.service import ports
 from crm_service_desk.service.assignment import Assigner
 from crm_service_desk.service.csat import CsatService
 from crm_service_desk.service.metrics import MetricsService
@@ -32,12 +42,30 @@ from crm_service_desk.service.tickets import TicketService
 from crm_service_desk.service.writer import TicketWriter
 from crm_service_desk.settings import ServiceDeskSettings
 
+Role = Literal["api", "worker"]
+
+
+@dataclass
+class Stores:
+    """One implementation of every port: Mongo (``bootstrap``) or in memory (``in_memory``)."""
+
+    tickets: ports.TicketStore
+    customers: ports.CustomerDirectory
+    deals: ports.DealDirectory
+    claims: ports.SlaClaimStore
+    policies: ports.PolicyStore
+    groups: ports.GroupStore
+    facts: ports.FactStore
+
 
 @dataclass
 class Container:
     settings: ServiceDeskSettings
-    infra: Infra
+    infra: Infra | None
+    topics: Topics
+    background: Background
     clock: Clock
+    stores: Stores
     tickets: TicketService
     queries: TicketQueries
     config: ConfigService
@@ -45,21 +73,28 @@ class Container:
     replica: ReplicaService
     metrics: MetricsService
     sla_monitor: SlaMonitor
-    ticket_repo: TicketRepository
-    relay: OutboxRelay
+    relay: OutboxRelay | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def topics(self) -> Topics:
-        return self.infra.topics
+    def ticket_repo(self) -> Any:
+        """The ticket store as built (tests reach into the Mongo one's collections)."""
+        return self.stores.tickets
 
-    def _consumer(self, name: str, handlers: Any, **kw: Any) -> EventConsumer:
-        return EventConsumer(consumer=f"service-desk.{name}", handlers=handlers, dead_letters=self.infra.publisher,
-                             dead_letter_topic=self.topics.dead_letter("service-desk"), **kw)
+    def _consumer(self, name: str, handlers: dict[str, Handler], **kw: Any) -> EventConsumer:
+        assert self.infra is not None, "consumers need the broker: bootstrap(), not in_memory()"
+        return EventConsumer(
+            consumer=f"service-desk.{name}",
+            handlers=handlers,
+            dead_letters=self.infra.publisher,
+            dead_letter_topic=self.topics.dead_letter("service-desk"),
+            **kw,
+        )
 
     def customer_consumer(self) -> EventConsumer:
-        return self._consumer("customers", self.replica.customer_handlers(),
-                              on_tombstone=self.replica.on_customer_tombstone)
+        return self._consumer(
+            "customers", self.replica.customer_handlers(), on_tombstone=self.replica.on_customer_tombstone
+        )
 
     def deal_consumer(self) -> EventConsumer:
         return self._consumer("deals", self.replica.deal_handlers())
@@ -67,49 +102,116 @@ class Container:
     def ticket_consumer(self) -> EventConsumer:
         return self._consumer("metrics", self.metrics.handlers())
 
+    async def start(self) -> None:
+        await self.background.start()
+
     async def readiness(self) -> dict[str, Any]:
-        return {**await self.infra.readiness(), "outbox": await self.relay.readiness()}
+        checks = await self.infra.readiness() if self.infra else {}
+        return {**checks, **({"outbox": await self.relay.readiness()} if self.relay else {})}
 
     async def close(self) -> None:
-        await self.relay.stop()
-        await self.infra.close()
+        await self.background.close()
 
 
-async def ensure_indexes(c: Container) -> None:
-    db = c.infra.db
-    await c.ticket_repo.ensure_indexes()
-    await CustomerReplica(db).ensure_indexes()
-    await DealReplica(db).ensure_indexes()
-    await SlaClaims(db).ensure_indexes()
-    await GroupRepository(db).ensure_indexes()
-    await FactRepository(db).ensure_indexes()
+def _wire(
+    settings: ServiceDeskSettings, *, infra: Infra | None, stores: Stores, clock: Clock, background: Background
+) -> Container:
+    topics = Topics(settings.topic_prefix)
+    writer = TicketWriter(stores.tickets, topics)
+    tokens = CsatTokens(settings.csat_secret, ttl_s=settings.csat_ttl_s, clock=clock)
+    csat = CsatService(writer=writer, tokens=tokens, base_url=settings.csat_base_url, clock=clock)
+    assigner = Assigner(
+        groups=stores.groups, tickets=stores.tickets, strategy=settings.assignment_strategy, clock=clock
+    )
+    sla = SlaResolver(stores.policies, default_warning_share=settings.sla_warning_share)
+    return Container(
+        settings=settings,
+        infra=infra,
+        topics=topics,
+        background=background,
+        clock=clock,
+        stores=stores,
+        csat=csat,
+        tickets=TicketService(writer=writer, customers=stores.customers, sla=sla, assigner=assigner, clock=clock),
+        queries=TicketQueries(tickets=stores.tickets, customers=stores.customers, deals=stores.deals, csat=csat),
+        config=ConfigService(policies=stores.policies, groups=stores.groups, clock=clock),
+        replica=ReplicaService(customers=stores.customers, deals=stores.deals, writer=writer, clock=clock),
+        metrics=MetricsService(facts=stores.facts),
+        sla_monitor=SlaMonitor(
+            writer=writer,
+            claims=stores.claims,
+            clock=clock,
+            lease_s=settings.sla_claim_lease_s,
+            owner=f"{socket.gethostname()}:{os.getpid()}",
+        ),
+    )
 
 
-async def bootstrap(settings: ServiceDeskSettings, *, provision: bool = True, clock: Clock = system_clock,
-                    indexes: bool = True) -> Container:
+async def bootstrap(
+    settings: ServiceDeskSettings,
+    *,
+    role: Role,
+    provision: bool = True,
+    clock: Clock = system_clock,
+    prepare: bool = True,
+    jobs: bool = True,
+) -> Container:
+    """The container over the real store and broker. ``prepare``: indexes (idempotent);
+    ``jobs=False``: no periodic jobs (tests that run the relay or the scan themselves)."""
     if provision:
         await asyncio.to_thread(ensure_topics, settings.kafka_bootstrap_servers, Topics(settings.topic_prefix))
     infra = await Infra.open(settings)
-    db = infra.db
-    ticket_repo = TicketRepository(db, publisher=infra.publisher)
-    writer = TicketWriter(ticket_repo, infra.topics)
-    customers, deals, policies, groups = CustomerReplica(db), DealReplica(db), PolicyRepository(db), GroupRepository(db)
-    csat = CsatService(writer=writer, tokens=CsatTokens(settings.csat_secret, ttl_s=settings.csat_ttl_s, clock=clock),
-                       base_url=settings.csat_base_url, clock=clock)
-    container = Container(
-        settings=settings, infra=infra, clock=clock, ticket_repo=ticket_repo, csat=csat,
-        tickets=TicketService(
-            writer=writer, customers=customers, clock=clock,
-            sla=SlaResolver(policies, default_warning_share=settings.sla_warning_share),
-            assigner=Assigner(groups=groups, tickets=ticket_repo, strategy=settings.assignment_strategy, clock=clock)),
-        queries=TicketQueries(tickets=ticket_repo, customers=customers, deals=deals, csat=csat),
-        config=ConfigService(policies=policies, groups=groups, clock=clock),
-        replica=ReplicaService(customers=customers, deals=deals, writer=writer, clock=clock),
-        metrics=MetricsService(facts=FactRepository(db)),
-        sla_monitor=SlaMonitor(writer=writer, claims=SlaClaims(db), clock=clock, lease_s=settings.sla_claim_lease_s,
-                               owner=f"{socket.gethostname()}:{os.getpid()}"),
-        relay=OutboxRelay([ticket_repo.store], interval_s=settings.outbox_sweep_interval_s),
-    )
-    if indexes:
-        await ensure_indexes(container)
+    background = Background()
+    background.on_close(infra.close)
+    try:
+        db = infra.db
+        ticket_repo = TicketRepository(db, publisher=infra.publisher)
+        customers, deals, claims = CustomerReplica(db), DealReplica(db), SlaClaims(db)
+        policies, groups, facts = PolicyRepository(db), GroupRepository(db), FactRepository(db)
+        stores = Stores(
+            tickets=ticket_repo,
+            customers=customers,
+            deals=deals,
+            claims=claims,
+            policies=policies,
+            groups=groups,
+            facts=facts,
+        )
+        container = _wire(settings, infra=infra, stores=stores, clock=clock, background=background)
+        container.relay = OutboxRelay([ticket_repo.mongo], service="service-desk")
+        if jobs:
+            background.add(
+                Periodic("service-desk-outbox", container.relay.sweep_once, settings.outbox_sweep_interval_s)
+            )
+        if jobs and role == "worker":
+            background.add(Periodic("service-desk-sla", container.sla_monitor.scan_once, settings.sla_scan_interval_s))
+        if prepare:
+            for ensure in (
+                ticket_repo.ensure_indexes,
+                customers.ensure_indexes,
+                deals.ensure_indexes,
+                claims.ensure_indexes,
+                groups.ensure_indexes,
+                facts.ensure_indexes,
+            ):
+                await ensure()
+    except BaseException:
+        await background.close()
+        raise
     return container
+
+
+def in_memory(settings: ServiceDeskSettings | None = None, *, clock: Clock = system_clock) -> Container:
+    """The same use cases on the in-memory fakes: no store, no broker, no background jobs."""
+    from crm_service_desk.adapters import memory
+
+    stores = Stores(
+        tickets=memory.InMemoryTickets(),
+        customers=memory.InMemoryCustomers(),
+        deals=memory.InMemoryDeals(),
+        claims=memory.InMemoryClaims(),
+        policies=memory.InMemoryPolicies(),
+        groups=memory.InMemoryGroups(),
+        facts=memory.InMemoryFacts(),
+    )
+    return _wire(settings or ServiceDeskSettings(), infra=None, stores=stores, clock=clock, background=Background())

@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from crm_devtools.testkit import FakeClock
 from crm_service_desk.bootstrap import Container
 from crm_service_desk.settings import ServiceDeskSettings
 
-from .support import FakeClock, api_client, make_settings, new_container
+from .support import api_client, make_settings, new_container, wall_clock_now
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def settings(crm_env: dict[str, str]) -> ServiceDeskSettings:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return wall_clock_now()
 
 
 @pytest.fixture

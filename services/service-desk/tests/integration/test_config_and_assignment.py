@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import httpx
+from crm_devtools.testkit import FakeClock
 from crm_service_desk.bootstrap import Container
 from crm_service_desk.settings import ServiceDeskSettings
 
-from .support import FakeClock, api_client, new_container, token
+from .support import api_client, new_container, token
 
-POLICY = {"name": "Business hours", "calendar": {"kind": "business_hours", "timezone": "Europe/Berlin",
-                                                 "hours": {"mon": [{"start": "09:00", "end": "17:00"}]}},
-          "targets": [{"priority": "high", "first_response_s": 3600, "resolution_s": 28800},
-                      {"priority": "high", "tier": "gold", "first_response_s": 900, "resolution_s": 7200}]}
+POLICY = {
+    "name": "Business hours",
+    "calendar": {
+        "kind": "business_hours",
+        "timezone": "Europe/Berlin",
+        "hours": {"mon": [{"start": "09:00", "end": "17:00"}]},
+    },
+    "targets": [
+        {"priority": "high", "first_response_s": 3600, "resolution_s": 28800},
+        {"priority": "high", "tier": "gold", "first_response_s": 900, "resolution_s": 7200},
+    ],
+}
 
 
-async def test_policies_need_admin_validate_and_use_etags(api: httpx.AsyncClient,
-                                                          settings: ServiceDeskSettings) -> None:
+async def test_policies_need_admin_validate_and_use_etags(
+    api: httpx.AsyncClient, settings: ServiceDeskSettings
+) -> None:
     admin, agent = token(settings, "root", "admin"), token(settings, "ana", "service")
     assert (await api.post("/sla-policies", json=POLICY, headers=agent)).status_code == 403
     bad = {**POLICY, "calendar": {"kind": "business_hours", "timezone": "Mars/Base", "hours": {}}, "warning_share": 2}
@@ -38,8 +48,9 @@ async def test_policies_need_admin_validate_and_use_etags(api: httpx.AsyncClient
     assert r.status_code == 412
 
 
-async def test_ticket_gets_the_tier_specific_sla(api: httpx.AsyncClient, settings: ServiceDeskSettings,
-                                                  container: Container, clock: FakeClock) -> None:
+async def test_ticket_gets_the_tier_specific_sla(
+    api: httpx.AsyncClient, settings: ServiceDeskSettings, container: Container, clock: FakeClock
+) -> None:
     from crm_shared.events import CloudEvent
 
     from .support import customer_event
@@ -49,11 +60,15 @@ async def test_ticket_gets_the_tier_specific_sla(api: httpx.AsyncClient, setting
     await container.replica.on_customer_state(created)
     agent = token(settings, "ana", "service")
     for customer, expected in (("gold-1", 900), ("someone", 3600)):
-        r = await api.post("/tickets", json={"customer_id": customer, "subject": "x", "channel": "phone",
-                                             "priority": "high"}, headers=agent)
+        r = await api.post(
+            "/tickets",
+            json={"customer_id": customer, "subject": "x", "channel": "phone", "priority": "high"},
+            headers=agent,
+        )
         assert r.json()["sla"]["first_response_s"] == expected
-    r = await api.post("/tickets", json={"customer_id": "c", "subject": "x", "channel": "phone", "priority": "low"},
-                       headers=agent)
+    r = await api.post(
+        "/tickets", json={"customer_id": "c", "subject": "x", "channel": "phone", "priority": "low"}, headers=agent
+    )
     assert r.json()["sla"] is None
     assert r.json()["first_response_due_at"] is None
 
@@ -69,8 +84,11 @@ async def test_round_robin_persists_its_cursor(settings: ServiceDeskSettings, cl
                     r = await api.put("/groups/billing", json={"members": ["ana", "bob", "cy"]}, headers=admin)
                     assert r.status_code == 201
                 for _ in range(2):
-                    r = await api.post("/tickets", json={"customer_id": "c", "subject": "x", "channel": "email",
-                                                         "group": "billing"}, headers=agent)
+                    r = await api.post(
+                        "/tickets",
+                        json={"customer_id": "c", "subject": "x", "channel": "email", "group": "billing"},
+                        headers=agent,
+                    )
                     assignees.append(r.json()["assignee_id"])
         finally:
             await container.close()
@@ -86,23 +104,41 @@ async def test_least_open_and_manual_assignment(crm_env: dict[str, str], clock: 
     try:
         async with api_client(container) as api:
             await api.put("/groups/tier2", json={"members": ["ana", "bob"]}, headers=admin)
-            first = (await api.post("/tickets", json={"customer_id": "c", "subject": "a", "channel": "email",
-                                                      "group": "tier2"}, headers=agent)).json()
-            second = (await api.post("/tickets", json={"customer_id": "c", "subject": "b", "channel": "email",
-                                                       "group": "tier2"}, headers=agent)).json()
+            first = (
+                await api.post(
+                    "/tickets",
+                    json={"customer_id": "c", "subject": "a", "channel": "email", "group": "tier2"},
+                    headers=agent,
+                )
+            ).json()
+            second = (
+                await api.post(
+                    "/tickets",
+                    json={"customer_id": "c", "subject": "b", "channel": "email", "group": "tier2"},
+                    headers=agent,
+                )
+            ).json()
             assert (first["assignee_id"], second["assignee_id"]) == ("ana", "bob")
-            r = await api.post(f"/tickets/{first['id']}/status", json={"status": "solved"},
-                               headers={**agent, "If-Match": '"1"'})
+            r = await api.post(
+                f"/tickets/{first['id']}/status", json={"status": "solved"}, headers={**agent, "If-Match": '"1"'}
+            )
             assert r.status_code == 200
-            third = (await api.post("/tickets", json={"customer_id": "c", "subject": "c", "channel": "email",
-                                                      "group": "tier2"}, headers=agent)).json()
+            third = (
+                await api.post(
+                    "/tickets",
+                    json={"customer_id": "c", "subject": "c", "channel": "email", "group": "tier2"},
+                    headers=agent,
+                )
+            ).json()
             assert third["assignee_id"] == "ana"  # ana has no open ticket left
-            r = await api.post(f"/tickets/{third['id']}/assignment", json={"assignee_id": "zed"},
-                               headers={**agent, "If-Match": '"1"'})
+            r = await api.post(
+                f"/tickets/{third['id']}/assignment", json={"assignee_id": "zed"}, headers={**agent, "If-Match": '"1"'}
+            )
             assert r.status_code == 422
             assert r.json()["errors"][0]["loc"] == ["assignee_id"]
-            r = await api.post(f"/tickets/{third['id']}/assignment", json={"assignee_id": "bob"},
-                               headers={**agent, "If-Match": '"1"'})
+            r = await api.post(
+                f"/tickets/{third['id']}/assignment", json={"assignee_id": "bob"}, headers={**agent, "If-Match": '"1"'}
+            )
             assert r.status_code == 200
             assert r.json()["assignee_id"] == "bob"
     finally:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from crm_devtools.testkit import FakeClock
 from crm_service_desk.bootstrap import Container
 from crm_service_desk.settings import ServiceDeskSettings
 
-from .support import FakeClock, read_events, token
+from .support import read_events, token
 
 
 async def _solved(api: httpx.AsyncClient, settings: ServiceDeskSettings, *, then: str | None = None) -> tuple[str, str]:
     agent = token(settings, "ana", "service", teams=["billing"])
-    r = await api.post("/tickets", json={"customer_id": "c1", "subject": "Login", "channel": "web", "group": "billing"},
-                       headers=agent)
+    r = await api.post(
+        "/tickets", json={"customer_id": "c1", "subject": "Login", "channel": "web", "group": "billing"}, headers=agent
+    )
     tid = r.json()["id"]
     r = await api.post(f"/tickets/{tid}/status", json={"status": "solved"}, headers={**agent, "If-Match": '"1"'})
     assert r.status_code == 200, r.text
@@ -44,13 +46,17 @@ async def test_link_works_once(api: httpx.AsyncClient, settings: ServiceDeskSett
     ticket = (await api.get(f"/tickets/{tid}", headers=agent)).json()
     assert ticket["csat"]["rating"] == 4
     assert ticket["csat_link"] is None
-    recorded = [e for e in read_events(settings.kafka_bootstrap_servers, container.topics.ticket)
-                if e.type == "crm.ticket.csat_recorded"]
+    recorded = [
+        e
+        for e in read_events(settings.kafka_bootstrap_servers, container.topics.ticket)
+        if e.type == "crm.ticket.csat_recorded"
+    ]
     assert [(e.subject, e.data["rating"], e.data["comment"]) for e in recorded] == [(tid, 4, "Quick, thanks")]
 
 
-async def test_tampered_and_expired_links_are_refused(api: httpx.AsyncClient, settings: ServiceDeskSettings,
-                                                       clock: FakeClock) -> None:
+async def test_tampered_and_expired_links_are_refused(
+    api: httpx.AsyncClient, settings: ServiceDeskSettings, clock: FakeClock
+) -> None:
     _, tok = await _solved(api, settings)
     tampered = tok[:-3] + ("xyz" if not tok.endswith("xyz") else "abc")
     for bad in (tampered, "not-a-token", tok.replace(".", "", 1)):
@@ -65,7 +71,8 @@ async def test_tampered_and_expired_links_are_refused(api: httpx.AsyncClient, se
 
 
 async def test_reopened_ticket_cannot_be_rated_and_concurrent_posts_rate_once(
-        api: httpx.AsyncClient, settings: ServiceDeskSettings) -> None:
+    api: httpx.AsyncClient, settings: ServiceDeskSettings
+) -> None:
     _, reopened = await _solved(api, settings, then="open")
     r = await api.post(f"/csat/{reopened}", json={"rating": 5})
     assert r.status_code == 409

@@ -6,29 +6,42 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from crm_devtools.testkit import FakeClock, eventually
 from crm_service_desk.bootstrap import Container
 from crm_service_desk.domain.sla import PolicyRules, TargetRule
 from crm_service_desk.service.models import CsatRating, NewComment, NewTicket
 from crm_service_desk.settings import ServiceDeskSettings
 from crm_shared.auth import Principal
 
-from .support import FakeClock, eventually, running_worker, token
+from .support import running_worker, token
 
 ADMIN = Principal(sub="root", roles=frozenset({"admin"}))
 
 
 async def _seed(c: Container, clock: FakeClock) -> dict[str, str]:
     t0 = clock.now = datetime(2025, 3, 3, 23, 0, tzinfo=UTC)  # 00:00 on the 4th in Berlin
-    await c.config.create_policy(principal=ADMIN, rules=PolicyRules(name="std", targets=[
-        TargetRule(priority="normal", first_response_s=30 * 60, resolution_s=2 * 3600)]))
+    await c.config.create_policy(
+        principal=ADMIN,
+        rules=PolicyRules(
+            name="std", targets=[TargetRule(priority="normal", first_response_s=30 * 60, resolution_s=2 * 3600)]
+        ),
+    )
 
     def at(minutes: int) -> None:
         clock.now = t0 + timedelta(minutes=minutes)
 
     async def open_(group: str, assignee: str | None, priority: str) -> str:
-        t, _ = await c.tickets.open(principal=ADMIN, data=NewTicket(
-            customer_id="c1", subject="s", channel="email", priority=priority,  # type: ignore[arg-type]
-            group=group, assignee_id=assignee))
+        t, _ = await c.tickets.open(
+            principal=ADMIN,
+            data=NewTicket(
+                customer_id="c1",
+                subject="s",
+                channel="email",
+                priority=priority,  # type: ignore[arg-type]
+                group=group,
+                assignee_id=assignee,
+            ),
+        )
         return t.id
 
     async def reply(tid: str) -> None:
@@ -70,8 +83,9 @@ async def _seed(c: Container, clock: FakeClock) -> dict[str, str]:
     return ids
 
 
-async def test_metrics_equal_hand_computed_values(api: httpx.AsyncClient, settings: ServiceDeskSettings,
-                                                  container: Container, clock: FakeClock) -> None:
+async def test_metrics_equal_hand_computed_values(
+    api: httpx.AsyncClient, settings: ServiceDeskSettings, container: Container, clock: FakeClock
+) -> None:
     ids = await _seed(container, clock)
     manager = token(settings, "mia", "service", "manager")
     assert (await api.get("/ticket-metrics", headers=token(settings, "ana", "service"))).status_code == 403
@@ -82,7 +96,7 @@ async def test_metrics_equal_hand_computed_values(api: httpx.AsyncClient, settin
         return body if body["overall"]["csat"]["count"] == 2 and body["overall"]["tickets"] == 4 else None
 
     async with running_worker(settings):
-        report = await eventually(current, within=60)
+        report = await eventually(current, timeout_s=60)
     o = report["overall"]
     assert o["first_response"] == {"count": 3, "p50_s": 1200.0, "p90_s": 2160.0}  # [600, 1200, 2400]
     assert o["resolution"] == {"count": 2, "p50_s": 7200.0, "p90_s": 10080.0}  # [3600, 10800]
@@ -95,8 +109,9 @@ async def test_metrics_equal_hand_computed_values(api: httpx.AsyncClient, settin
     assert report["by_agent"]["y"]["sla"]["breach_rate"] == 1.0
     assert report["by_agent"]["(none)"]["tickets"] == 1
     assert list(report["by_period"]) == ["2025-03-03"]
-    r = await api.get("/ticket-metrics", params={"group": "a", "period": "day", "timezone": "Europe/Berlin"},
-                      headers=manager)
+    r = await api.get(
+        "/ticket-metrics", params={"group": "a", "period": "day", "timezone": "Europe/Berlin"}, headers=manager
+    )
     assert r.json()["overall"]["tickets"] == 2
     assert list(r.json()["by_period"]) == ["2025-03-04"]
     r = await api.get("/ticket-metrics", params={"from": "2025-03-03T23:00:30Z"}, headers=manager)

@@ -38,10 +38,16 @@ async def test_matrix(who: str, api: httpx.AsyncClient, settings: ServiceDeskSet
     await container.replica.on_customer_state(customer_event("crm.customer.created", "owned", 1, owner_id="rep1"))
     admin = token(settings, "root", "admin")
     ids = {}
-    for name, group, customer in (("billing", "billing", "owned"), ("tech", "tech", "other"),
-                                  ("ungrouped", None, "other")):
-        r = await api.post("/tickets", json={"customer_id": customer, "subject": name, "channel": "email",
-                                             "group": group}, headers=admin)
+    for name, group, customer in (
+        ("billing", "billing", "owned"),
+        ("tech", "tech", "other"),
+        ("ungrouped", None, "other"),
+    ):
+        r = await api.post(
+            "/tickets",
+            json={"customer_id": customer, "subject": name, "channel": "email", "group": group},
+            headers=admin,
+        )
         ids[name] = r.json()["id"]
     for body, public in (("public answer", True), ("internal note", False)):
         await api.post(f"/tickets/{ids['billing']}/comments", json={"body": body, "public": public}, headers=admin)
@@ -50,8 +56,9 @@ async def test_matrix(who: str, api: httpx.AsyncClient, settings: ServiceDeskSet
     headers = token(settings, sub, *roles, teams=teams, kind=kind)
     visible, internal, may_change = EXPECTED[who]
 
-    readable = {name for name, tid in ids.items() if (await api.get(f"/tickets/{tid}", headers=headers)).status_code
-                == 200}
+    readable = {
+        name for name, tid in ids.items() if (await api.get(f"/tickets/{tid}", headers=headers)).status_code == 200
+    }
     assert readable == visible
     listing = await api.get("/tickets", headers=headers)
     if visible:

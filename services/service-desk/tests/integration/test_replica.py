@@ -9,29 +9,42 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from crm_devtools.testkit import eventually
 from crm_service_desk.bootstrap import Container
 from crm_service_desk.settings import ServiceDeskSettings
 from crm_shared.events import CloudEvent, CustomerErased, DealCreated, DealWon
 from crm_shared.events.samples import sample_event
 from crm_shared.kafka.producer import EventPublisher
 
-from .support import CONTACTS, customer_event, dead_letters, eventually, publish, read_events, running_worker, token
+from .support import CONTACTS, customer_event, dead_letters, publish, read_events, running_worker, token
 
 AGENT = ("ana", "service")
 
 
 def _deal(customer_id: str, *, status: str = "open", name: str = "Fleet deal") -> CloudEvent:
     template = sample_event("crm.deal.won" if status == "won" else "crm.deal.created").payload()
-    snapshot = template.snapshot.model_copy(update={  # type: ignore[attr-defined]
-        "id": str(uuid.uuid4()), "customer_id": customer_id, "name": name, "status": status, "version": 1})
-    data = (DealWon(snapshot=snapshot) if status == "won"
-            else DealCreated(snapshot=snapshot, change_origin="sales"))
+    snapshot = template.snapshot.model_copy(
+        update={  # type: ignore[attr-defined]
+            "id": str(uuid.uuid4()),
+            "customer_id": customer_id,
+            "name": name,
+            "status": status,
+            "version": 1,
+        }
+    )
+    data = DealWon(snapshot=snapshot) if status == "won" else DealCreated(snapshot=snapshot, change_origin="sales")
     return CloudEvent.wrap(data, actor=CONTACTS)
 
 
 async def _open(api: httpx.AsyncClient, settings: ServiceDeskSettings, customer_id: str, **kw: Any) -> str:
-    body = {"customer_id": customer_id, "subject": "Where is my order?", "channel": "email",
-            "requester_email": "lena.fischer@nordwind-logistik.example", "requester_name": "Lena Fischer", **kw}
+    body = {
+        "customer_id": customer_id,
+        "subject": "Where is my order?",
+        "channel": "email",
+        "requester_email": "lena.fischer@nordwind-logistik.example",
+        "requester_name": "Lena Fischer",
+        **kw,
+    }
     r = await api.post("/tickets", json=body, headers=token(settings, *AGENT))
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
@@ -43,16 +56,23 @@ async def _view(api: httpx.AsyncClient, settings: ServiceDeskSettings, tid: str)
     return dict(r.json())
 
 
-async def test_bootstrap_then_rename_shows_within_a_second(api: httpx.AsyncClient, settings: ServiceDeskSettings,
-                                                           container: Container) -> None:
+async def test_bootstrap_then_rename_shows_within_a_second(
+    api: httpx.AsyncClient, settings: ServiceDeskSettings, container: Container
+) -> None:
     topics, cid = container.topics, str(uuid.uuid4())
     # Published before the worker ever ran: read from the start of the compacted topic.
-    await publish(settings, (topics.customer, customer_event("crm.customer.created", cid, 1,
-                                                              display_name="Nordwind", tier="gold", owner_id="rep1")),
-                  (topics.deal, _deal(cid)), (topics.deal, _deal(cid, status="won", name="Old deal")))
+    await publish(
+        settings,
+        (
+            topics.customer,
+            customer_event("crm.customer.created", cid, 1, display_name="Nordwind", tier="gold", owner_id="rep1"),
+        ),
+        (topics.deal, _deal(cid)),
+        (topics.deal, _deal(cid, status="won", name="Old deal")),
+    )
     tid = await _open(api, settings, cid)
     async with running_worker(settings):
-        view = await eventually(lambda: _named(api, settings, tid, "Nordwind"), within=60)
+        view = await eventually(lambda: _named(api, settings, tid, "Nordwind"), timeout_s=60)
         assert (view["customer"]["tier"], view["customer"]["owner_id"]) == ("gold", "rep1")
         await eventually(lambda: _deals(api, settings, tid, 1))
         assert view["customer"]["state"] == "active"
@@ -60,13 +80,18 @@ async def test_bootstrap_then_rename_shows_within_a_second(api: httpx.AsyncClien
         renamed = customer_event("crm.customer.updated", cid, 2, display_name="Nordwind Logistik AG", tier="platinum")
         await publish(settings, (topics.customer, renamed))
         started = time.monotonic()
-        view = await eventually(lambda: _named(api, settings, tid, "Nordwind Logistik AG"), within=5, interval=0.02)
+        view = await eventually(
+            lambda: _named(api, settings, tid, "Nordwind Logistik AG"), timeout_s=5, interval_s=0.02
+        )
         assert time.monotonic() - started < 1.0
         assert view["customer"]["tier"] == "platinum"
 
         # A stale or duplicate event changes nothing.
-        await publish(settings, (topics.customer, customer_event("crm.customer.updated", cid, 1, display_name="Old")),
-                      (topics.customer, renamed))
+        await publish(
+            settings,
+            (topics.customer, customer_event("crm.customer.updated", cid, 1, display_name="Old")),
+            (topics.customer, renamed),
+        )
         status = (await api.get("/replica/status", headers=token(settings, *AGENT))).json()
         assert status["customers"]["records"] == 1
         assert status["customers"]["lag_s"] is not None
@@ -85,16 +110,19 @@ async def _deals(api: httpx.AsyncClient, settings: ServiceDeskSettings, tid: str
     return deals if len(deals) == n else None
 
 
-async def test_merge_repoints_tickets_and_deals(api: httpx.AsyncClient, settings: ServiceDeskSettings,
-                                                container: Container) -> None:
+async def test_merge_repoints_tickets_and_deals(
+    api: httpx.AsyncClient, settings: ServiceDeskSettings, container: Container
+) -> None:
     topics, dup, survivor = container.topics, str(uuid.uuid4()), str(uuid.uuid4())
     async with running_worker(settings):
-        await publish(settings,
-                      (topics.customer, customer_event("crm.customer.created", dup, 1, display_name="Lena F.")),
-                      (topics.customer, customer_event("crm.customer.created", survivor, 1, display_name="Lena")),
-                      (topics.deal, _deal(dup, name="Dup deal")))
+        await publish(
+            settings,
+            (topics.customer, customer_event("crm.customer.created", dup, 1, display_name="Lena F.")),
+            (topics.customer, customer_event("crm.customer.created", survivor, 1, display_name="Lena")),
+            (topics.deal, _deal(dup, name="Dup deal")),
+        )
         t_dup, t_survivor = await _open(api, settings, dup), await _open(api, settings, survivor)
-        await eventually(lambda: _named(api, settings, t_dup, "Lena F."), within=60)
+        await eventually(lambda: _named(api, settings, t_dup, "Lena F."), timeout_s=60)
         await eventually(lambda: _deals(api, settings, t_dup, 1))
 
         merged = customer_event("crm.customer.merged", survivor, 2, display_name="Lena Fischer")
@@ -112,8 +140,11 @@ async def test_merge_repoints_tickets_and_deals(api: httpx.AsyncClient, settings
         # A ticket raised against the merged-away id goes to the survivor.
         late = await _view(api, settings, await _open(api, settings, dup))
         assert late["customer_id"] == survivor
-    updates = [e for e in read_events(settings.kafka_bootstrap_servers, topics.ticket)
-               if e.subject == t_dup and e.type == "crm.ticket.updated"]
+    updates = [
+        e
+        for e in read_events(settings.kafka_bootstrap_servers, topics.ticket)
+        if e.subject == t_dup and e.type == "crm.ticket.updated"
+    ]
     assert len(updates) == 1
     assert updates[0].customerid == survivor
     assert updates[0].data["changed_fields"] == ["customer_id", "updated_at"]
@@ -121,14 +152,16 @@ async def test_merge_repoints_tickets_and_deals(api: httpx.AsyncClient, settings
     assert dead_letters(settings) == []
 
 
-async def _repointed(api: httpx.AsyncClient, settings: ServiceDeskSettings, tid: str,
-                     survivor: str) -> dict[str, Any] | None:
+async def _repointed(
+    api: httpx.AsyncClient, settings: ServiceDeskSettings, tid: str, survivor: str
+) -> dict[str, Any] | None:
     view = await _view(api, settings, tid)
     return view if view["customer_id"] == survivor and view["customer"].get("state") == "active" else None
 
 
 async def test_erasure_purges_personal_data_from_tickets_and_comments(
-        api: httpx.AsyncClient, settings: ServiceDeskSettings, container: Container) -> None:
+    api: httpx.AsyncClient, settings: ServiceDeskSettings, container: Container
+) -> None:
     topics, cid = container.topics, str(uuid.uuid4())
     agent = token(settings, *AGENT)
     async with running_worker(settings):
@@ -138,10 +171,18 @@ async def test_erasure_purges_personal_data_from_tickets_and_comments(
         for body, public in (("Dear Lena Fischer, we fixed it", True), ("Lena called twice", False)):
             r = await api.post(f"/tickets/{tid}/comments", json={"body": body, "public": public}, headers=agent)
             assert r.status_code == 201
-        await eventually(lambda: _named(api, settings, tid, "Lena Fischer"), within=60)
+        await eventually(lambda: _named(api, settings, tid, "Lena Fischer"), timeout_s=60)
 
-        erased = CloudEvent.wrap(CustomerErased(customer_id=cid, version=2, erased_at=datetime.now(UTC),
-                                                reason="data_subject_request", request_id="dsr-1"), actor=CONTACTS)
+        erased = CloudEvent.wrap(
+            CustomerErased(
+                customer_id=cid,
+                version=2,
+                erased_at=datetime.now(UTC),
+                reason="data_subject_request",
+                request_id="dsr-1",
+            ),
+            actor=CONTACTS,
+        )
         publisher = EventPublisher(settings.kafka_bootstrap_servers)
         await publisher.start()
         await publisher.publish(topics.customer, erased)

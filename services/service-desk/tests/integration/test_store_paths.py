@@ -11,8 +11,9 @@ from crm_service_desk.adapters.replica import CustomerReplica, DealReplica
 pytestmark = pytest.mark.integration
 
 
-async def test_applying_customer_events_reads_and_writes_by_id(store_audit: tuple[Any, Any],
-                                                               mongo_database: str) -> None:
+async def test_applying_customer_events_reads_and_writes_by_id(
+    store_audit: tuple[Any, Any], mongo_database: str
+) -> None:
     client, audit = store_audit
     replica = CustomerReplica(client[mongo_database])
     now = datetime.now(UTC)
@@ -23,8 +24,9 @@ async def test_applying_customer_events_reads_and_writes_by_id(store_audit: tupl
     assert audit.scans == []
 
 
-async def test_a_tickets_view_reads_the_customers_open_deals_by_id(store_audit: tuple[Any, Any],
-                                                                   mongo_database: str) -> None:
+async def test_a_tickets_view_reads_the_customers_open_deals_by_id(
+    store_audit: tuple[Any, Any], mongo_database: str
+) -> None:
     client, audit = store_audit
     db = client[mongo_database]
     deals = DealReplica(db)
@@ -32,10 +34,12 @@ async def test_a_tickets_view_reads_the_customers_open_deals_by_id(store_audit: 
     await deals.ensure_indexes()
     audit.clear()
     now = datetime.now(UTC)
-    await deals.apply("d-late", 1, {"customer_id": "c1", "status": "open", "expected_close_date": "2027-03-01",
-                                    "applied_at": now})
-    await deals.apply("d-soon", 1, {"customer_id": "c1", "status": "open", "expected_close_date": "2026-12-01",
-                                    "applied_at": now})
+    await deals.apply(
+        "d-late", 1, {"customer_id": "c1", "status": "open", "expected_close_date": "2027-03-01", "applied_at": now}
+    )
+    await deals.apply(
+        "d-soon", 1, {"customer_id": "c1", "status": "open", "expected_close_date": "2026-12-01", "applied_at": now}
+    )
     await deals.apply("d-won", 1, {"customer_id": "c1", "status": "won", "applied_at": now})
     await deals.apply("d-other", 1, {"customer_id": "c2", "status": "open", "applied_at": now})
     assert [d["_id"] for d in await deals.open_for("c1")] == ["d-soon", "d-late"]

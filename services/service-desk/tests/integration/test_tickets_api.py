@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import httpx
+from crm_devtools.testkit import FakeClock
 from crm_service_desk.bootstrap import Container
 from crm_service_desk.settings import ServiceDeskSettings
 
-from .support import FakeClock, read_events, token
+from .support import read_events, token
 
-TICKET = {"customer_id": "cust-1", "subject": "Printer on fire", "description": "It smokes.",
-          "requester_email": "Lena@Example.com", "requester_name": "Lena", "channel": "email",
-          "priority": "high", "group": "billing", "tags": ["Hardware", "hardware", "fire"]}
+TICKET = {
+    "customer_id": "cust-1",
+    "subject": "Printer on fire",
+    "description": "It smokes.",
+    "requester_email": "Lena@Example.com",
+    "requester_name": "Lena",
+    "channel": "email",
+    "priority": "high",
+    "group": "billing",
+    "tags": ["Hardware", "hardware", "fire"],
+}
 
 
 async def _open(api: httpx.AsyncClient, settings: ServiceDeskSettings, **changes: object) -> httpx.Response:
@@ -20,8 +29,9 @@ async def _open(api: httpx.AsyncClient, settings: ServiceDeskSettings, **changes
     return r
 
 
-async def test_open_read_update_with_etags(api: httpx.AsyncClient, settings: ServiceDeskSettings,
-                                           container: Container, clock: FakeClock) -> None:
+async def test_open_read_update_with_etags(
+    api: httpx.AsyncClient, settings: ServiceDeskSettings, container: Container, clock: FakeClock
+) -> None:
     agent = token(settings, "ana", "service", teams=["billing"])
     r = await _open(api, settings)
     body = r.json()
@@ -39,8 +49,11 @@ async def test_open_read_update_with_etags(api: httpx.AsyncClient, settings: Ser
     r = await api.patch(f"/tickets/{tid}", json={"priority": "urgent"}, headers={**agent, "If-Match": '"7"'})
     assert r.status_code == 412
     assert r.json()["code"] == "version_conflict"
-    r = await api.patch(f"/tickets/{tid}", json={"priority": "urgent", "subject": "Printer on fire!"},
-                        headers={**agent, "If-Match": '"1"'})
+    r = await api.patch(
+        f"/tickets/{tid}",
+        json={"priority": "urgent", "subject": "Printer on fire!"},
+        headers={**agent, "If-Match": '"1"'},
+    )
     assert r.status_code == 200, r.text
     assert r.headers["etag"] == '"2"'
     assert r.json()["priority"] == "urgent"
@@ -65,8 +78,9 @@ async def test_state_machine_over_http(api: httpx.AsyncClient, settings: Service
     assert problem["allowed"] == ["on_hold", "open", "pending", "solved"]
     version = 1
     for status in ("open", "pending", "on_hold", "solved", "open", "solved", "closed"):
-        r = await api.post(f"/tickets/{tid}/status", json={"status": status},
-                           headers={**agent, "If-Match": f'"{version}"'})
+        r = await api.post(
+            f"/tickets/{tid}/status", json={"status": status}, headers={**agent, "If-Match": f'"{version}"'}
+        )
         assert r.status_code == 200, (status, r.text)
         version += 1
     r = await api.post(f"/tickets/{tid}/comments", json={"body": "too late"}, headers=agent)
@@ -74,8 +88,9 @@ async def test_state_machine_over_http(api: httpx.AsyncClient, settings: Service
     assert r.json()["code"] == "ticket_closed"
 
 
-async def test_comments_first_response_and_internal_visibility(api: httpx.AsyncClient, settings: ServiceDeskSettings,
-                                                                container: Container, clock: FakeClock) -> None:
+async def test_comments_first_response_and_internal_visibility(
+    api: httpx.AsyncClient, settings: ServiceDeskSettings, container: Container, clock: FakeClock
+) -> None:
     agent = token(settings, "ana", "service", teams=["billing"])
     tid = (await _open(api, settings)).json()["id"]
     clock.advance(minutes=5)
@@ -83,8 +98,7 @@ async def test_comments_first_response_and_internal_visibility(api: httpx.AsyncC
     assert r.status_code == 201
     assert r.json()["ticket"]["first_response_at"] is None
     clock.advance(minutes=5)
-    r = await api.post(f"/tickets/{tid}/comments", json={"body": "We are on it."},
-                       headers={**agent, "If-Match": '"2"'})
+    r = await api.post(f"/tickets/{tid}/comments", json={"body": "We are on it."}, headers={**agent, "If-Match": '"2"'})
     assert r.status_code == 201
     assert r.headers["etag"] == '"3"'
     assert r.json()["ticket"]["first_response_at"] == clock().isoformat().replace("+00:00", "Z")
@@ -95,22 +109,32 @@ async def test_comments_first_response_and_internal_visibility(api: httpx.AsyncC
 
     comments = (await api.get(f"/tickets/{tid}/comments", headers=agent)).json()["items"]
     assert [(c["public"], c["body"]) for c in comments] == [
-        (False, "customer is grumpy"), (True, "We are on it."), (True, "Thanks!")]
+        (False, "customer is grumpy"),
+        (True, "We are on it."),
+        (True, "Thanks!"),
+    ]
     gw_view = (await api.get(f"/tickets/{tid}/comments", headers=gateway)).json()["items"]
     assert [c["body"] for c in gw_view] == ["We are on it.", "Thanks!"]
 
-    commented = [e for e in read_events(settings.kafka_bootstrap_servers, container.topics.ticket)
-                 if e.subject == tid and e.type == "crm.ticket.commented"]
+    commented = [
+        e
+        for e in read_events(settings.kafka_bootstrap_servers, container.topics.ticket)
+        if e.subject == tid and e.type == "crm.ticket.commented"
+    ]
     assert [(e.data["public"], e.data.get("body_excerpt")) for e in commented] == [
-        (False, None), (True, "We are on it."), (True, "Thanks!")]
+        (False, None),
+        (True, "We are on it."),
+        (True, "Thanks!"),
+    ]
 
 
-async def test_bad_input_gets_field_level_422_and_writes_nothing(api: httpx.AsyncClient,
-                                                                 settings: ServiceDeskSettings,
-                                                                 container: Container) -> None:
+async def test_bad_input_gets_field_level_422_and_writes_nothing(
+    api: httpx.AsyncClient, settings: ServiceDeskSettings, container: Container
+) -> None:
     agent = token(settings, "ana", "service", teams=["billing"])
-    r = await api.post("/tickets", json={**TICKET, "priority": "asap", "requester_email": "nope", "extra": 1},
-                       headers=agent)
+    r = await api.post(
+        "/tickets", json={**TICKET, "priority": "asap", "requester_email": "nope", "extra": 1}, headers=agent
+    )
     assert r.status_code == 422
     problem = r.json()
     assert problem["code"] == "validation_failed"
@@ -128,8 +152,9 @@ async def test_bad_input_gets_field_level_422_and_writes_nothing(api: httpx.Asyn
     assert (await api.get("/tickets")).status_code == 401
 
 
-async def test_idempotency_key_opens_once(api: httpx.AsyncClient, settings: ServiceDeskSettings,
-                                          container: Container) -> None:
+async def test_idempotency_key_opens_once(
+    api: httpx.AsyncClient, settings: ServiceDeskSettings, container: Container
+) -> None:
     gateway = {**token(settings, "mailgw", "integration", kind="service"), "Idempotency-Key": "msg-42@mail"}
     first = await api.post("/tickets", json=TICKET, headers=gateway)
     again = await api.post("/tickets", json=TICKET, headers=gateway)
@@ -138,8 +163,9 @@ async def test_idempotency_key_opens_once(api: httpx.AsyncClient, settings: Serv
     assert await container.ticket_repo.snapshots.count_documents({}) == 1
 
 
-async def test_an_agent_may_open_a_ticket_for_another_group(api: httpx.AsyncClient,
-                                                            settings: ServiceDeskSettings) -> None:
+async def test_an_agent_may_open_a_ticket_for_another_group(
+    api: httpx.AsyncClient, settings: ServiceDeskSettings
+) -> None:
     tom = token(settings, "tom", "service", teams=["tech"])
     r = await api.post("/tickets", json=TICKET, headers=tom)  # billing's queue
     assert r.status_code == 201

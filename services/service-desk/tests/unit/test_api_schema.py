@@ -8,9 +8,18 @@ from crm_service_desk.settings import ServiceDeskSettings
 
 def test_openapi_lists_the_routes() -> None:
     spec = create_api(ServiceDeskSettings()).openapi()
-    assert {"/tickets", "/tickets/{ticket_id}", "/tickets/{ticket_id}/status", "/tickets/{ticket_id}/assignment",
-            "/tickets/{ticket_id}/comments", "/sla-policies", "/groups/{name}", "/csat/{token}", "/ticket-metrics",
-            "/replica/status"} <= set(spec["paths"])
+    assert {
+        "/tickets",
+        "/tickets/{ticket_id}",
+        "/tickets/{ticket_id}/status",
+        "/tickets/{ticket_id}/assignment",
+        "/tickets/{ticket_id}/comments",
+        "/sla-policies",
+        "/groups/{name}",
+        "/csat/{token}",
+        "/ticket-metrics",
+        "/replica/status",
+    } <= set(spec["paths"])
     assert "security" not in spec["paths"]["/csat/{token}"]["post"]  # the survey needs no login
 
 

@@ -8,6 +8,7 @@ import pytest
 from crm_service_desk.adapters.csat_tokens import CsatTokens
 from crm_service_desk.domain.assignment import least_open, round_robin
 from crm_service_desk.domain.errors import InvalidToken, TokenExpired
+from crm_shared.clock import FakeClock
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -23,16 +24,8 @@ def test_least_open_prefers_the_least_loaded_then_the_earlier_member() -> None:
     assert least_open(["a", "b"], {}) == "a"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def test_tokens_round_trip_expire_and_resist_tampering() -> None:
-    clock = Clock()
+    clock = FakeClock(T0)
     tokens = CsatTokens("s" * 40, ttl_s=3600, clock=clock)
     token, expires = tokens.issue("t1", solved_at=T0)
     assert expires == T0 + timedelta(hours=1)
@@ -44,6 +37,6 @@ def test_tokens_round_trip_expire_and_resist_tampering() -> None:
     forged = CsatTokens("x" * 40, ttl_s=10**9, clock=clock).issue("t1", solved_at=T0)[0]
     with pytest.raises(InvalidToken):
         tokens.read(forged)
-    clock.now = T0 + timedelta(hours=1)
+    clock.set(T0 + timedelta(hours=1))
     with pytest.raises(TokenExpired):
         tokens.read(token)

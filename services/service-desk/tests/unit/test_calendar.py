@@ -13,8 +13,9 @@ H = 3600.0
 
 def office(tz: str = "Europe/Berlin", **kw: object) -> Calendar:
     nine_to_five = [Window(start="09:00", end="17:00")]
-    return Calendar(kind="business_hours", timezone=tz,
-                    hours={d: nine_to_five for d in ("mon", "tue", "wed", "thu", "fri")}, **kw)  # type: ignore[arg-type]
+    return Calendar(
+        kind="business_hours", timezone=tz, hours={d: nine_to_five for d in ("mon", "tue", "wed", "thu", "fri")}, **kw
+    )  # type: ignore[arg-type]
 
 
 def utc(*a: int) -> datetime:
@@ -63,8 +64,11 @@ def test_holidays_have_no_hours() -> None:
 
 
 def test_several_windows_a_day() -> None:
-    split = Calendar(kind="business_hours", timezone="UTC",
-                     hours={"mon": [Window(start="13:00", end="17:00"), Window(start="08:00", end="12:00")]})
+    split = Calendar(
+        kind="business_hours",
+        timezone="UTC",
+        hours={"mon": [Window(start="13:00", end="17:00"), Window(start="08:00", end="12:00")]},
+    )
     assert add_business_seconds(split, utc(2025, 3, 3, 11, 0), 2 * H) == utc(2025, 3, 3, 14, 0)
     assert business_seconds(split, utc(2025, 3, 3, 0, 0), utc(2025, 3, 4, 0, 0)) == 8 * H
 
@@ -74,15 +78,20 @@ def test_until_midnight() -> None:
     assert add_business_seconds(late, utc(2025, 3, 3, 0, 0), 4 * H) == utc(2025, 3, 4, 0, 0)
 
 
-@pytest.mark.parametrize("bad", [
-    {"kind": "business_hours", "hours": {}},
-    {"kind": "business_hours", "hours": {"mon": [{"start": "10:00", "end": "09:00"}]}},
-    {"kind": "business_hours",
-     "hours": {"mon": [{"start": "09:00", "end": "12:00"}, {"start": "11:00", "end": "13:00"}]}},
-    {"kind": "business_hours", "hours": {"mon": [{"start": "9:00", "end": "12:00"}]}},
-    {"timezone": "Mars/Olympus"},
-    {"kind": "business_hours", "hours": {"funday": [{"start": "09:00", "end": "12:00"}]}},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"kind": "business_hours", "hours": {}},
+        {"kind": "business_hours", "hours": {"mon": [{"start": "10:00", "end": "09:00"}]}},
+        {
+            "kind": "business_hours",
+            "hours": {"mon": [{"start": "09:00", "end": "12:00"}, {"start": "11:00", "end": "13:00"}]},
+        },
+        {"kind": "business_hours", "hours": {"mon": [{"start": "9:00", "end": "12:00"}]}},
+        {"timezone": "Mars/Olympus"},
+        {"kind": "business_hours", "hours": {"funday": [{"start": "09:00", "end": "12:00"}]}},
+    ],
+)
 def test_invalid_calendars_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         Calendar.model_validate(bad)

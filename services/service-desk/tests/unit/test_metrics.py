@@ -27,14 +27,32 @@ def test_period_keys() -> None:
 
 def test_report() -> None:
     def fact(i: int, **kw: object) -> TicketFact:
-        return TicketFact.model_validate({"id": f"t{i}", "priority": "normal", "status": "open",
-                                          "created_at": T0, **kw})
+        return TicketFact.model_validate(
+            {"id": f"t{i}", "priority": "normal", "status": "open", "created_at": T0, **kw}
+        )
 
     facts = [
-        fact(1, group="a", assignee_id="x", status="solved", first_response_at=T0 + timedelta(minutes=10),
-             solved_at=T0 + timedelta(hours=1), has_sla=True, csat_rating=5),
-        fact(2, group="a", assignee_id="y", status="closed", first_response_at=T0 + timedelta(minutes=30),
-             solved_at=T0 + timedelta(hours=3), has_sla=True, sla_breaches=["resolution"], csat_rating=2),
+        fact(
+            1,
+            group="a",
+            assignee_id="x",
+            status="solved",
+            first_response_at=T0 + timedelta(minutes=10),
+            solved_at=T0 + timedelta(hours=1),
+            has_sla=True,
+            csat_rating=5,
+        ),
+        fact(
+            2,
+            group="a",
+            assignee_id="y",
+            status="closed",
+            first_response_at=T0 + timedelta(minutes=30),
+            solved_at=T0 + timedelta(hours=3),
+            has_sla=True,
+            sla_breaches=["resolution"],
+            csat_rating=2,
+        ),
         fact(3, group="b", priority="urgent", first_response_at=T0 + timedelta(minutes=20), has_sla=True),
         fact(4, priority="high", status="pending", created_at=T0 + timedelta(days=7)),
     ]

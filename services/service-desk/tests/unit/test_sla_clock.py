@@ -7,30 +7,34 @@ from datetime import UTC, datetime, timedelta
 from crm_service_desk.domain.calendar import Calendar, Window
 from crm_service_desk.domain.sla import PolicyRules, StatusChange, TargetRule, TicketSla, choose_sla
 from crm_service_desk.domain.ticket import Comment, Ticket
+from crm_shared.clock import FakeClock
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday
 
 
-class FakeClock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> datetime:
-        self.now += timedelta(**kw)
-        return self.now
-
-
 def sla(cal: Calendar | None = None, fr_min: int = 60, res_min: int = 240, share: float = 0.8) -> TicketSla:
-    return TicketSla(policy_id="p", policy_name="standard", first_response_s=fr_min * 60, resolution_s=res_min * 60,
-                     warning_share=share, calendar=cal or Calendar())
+    return TicketSla(
+        policy_id="p",
+        policy_name="standard",
+        first_response_s=fr_min * 60,
+        resolution_s=res_min * 60,
+        warning_share=share,
+        calendar=cal or Calendar(),
+    )
 
 
 def ticket(s: TicketSla | None, at: datetime = T0) -> Ticket:
-    return Ticket(id="t1", customer_id="c1", subject="help", channel="email", priority="normal", sla=s,
-                  status_log=[StatusChange(status="new", at=at)], created_at=at, updated_at=at).with_sla(at)
+    return Ticket(
+        id="t1",
+        customer_id="c1",
+        subject="help",
+        channel="email",
+        priority="normal",
+        sla=s,
+        status_log=[StatusChange(status="new", at=at)],
+        created_at=at,
+        updated_at=at,
+    ).with_sla(at)
 
 
 def agent_reply(at: datetime, public: bool = True) -> Comment:
@@ -50,8 +54,11 @@ def test_warning_comes_before_its_breach_when_both_are_late() -> None:
     t = ticket(sla())
     due = t.sla_due(T0 + timedelta(minutes=250))
     assert [(target, kind) for target, kind, _ in due] == [
-        ("first_response", "warning"), ("first_response", "breach"),
-        ("resolution", "warning"), ("resolution", "breach")]
+        ("first_response", "warning"),
+        ("first_response", "breach"),
+        ("resolution", "warning"),
+        ("resolution", "breach"),
+    ]
 
 
 def test_recorded_items_are_not_due_again_and_next_check_moves_on() -> None:
@@ -65,7 +72,7 @@ def test_recorded_items_are_not_due_again_and_next_check_moves_on() -> None:
 
 
 def test_the_clock_pauses_while_pending_and_on_hold() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     t = ticket(sla())
     t, _ = t.move_to("open", clock.advance(minutes=10))
     t, _ = t.move_to("pending", clock.advance(minutes=20))  # 30 min used
@@ -80,7 +87,7 @@ def test_the_clock_pauses_while_pending_and_on_hold() -> None:
 
 
 def test_first_public_agent_reply_meets_first_response_but_internal_notes_do_not() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     t = ticket(sla())
     t, _ = t.add_comment(agent_reply(clock.advance(minutes=20), public=False))
     assert t.first_response_at is None
@@ -94,7 +101,7 @@ def test_first_public_agent_reply_meets_first_response_but_internal_notes_do_not
 
 
 def test_a_late_reply_is_still_a_breach() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     t = ticket(sla())
     t, _ = t.add_comment(agent_reply(clock.advance(minutes=75)))
     due = t.sla_due(clock())
@@ -102,7 +109,7 @@ def test_a_late_reply_is_still_a_breach() -> None:
 
 
 def test_solving_stops_resolution_and_reopening_resumes_it() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     t = ticket(sla())
     t, _ = t.add_comment(agent_reply(clock.advance(minutes=10)))
     t, kind = t.move_to("solved", clock.advance(minutes=90))  # 100 min used
@@ -114,11 +121,12 @@ def test_solving_stops_resolution_and_reopening_resumes_it() -> None:
 
 
 def test_requester_reply_brings_a_pending_ticket_back_to_open() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     t = ticket(sla())
     t, _ = t.move_to("pending", clock.advance(minutes=10))
-    reply = Comment(id="r", author_id="c1", author_kind="requester", public=True, body="here",
-                    created_at=clock.advance(minutes=60))
+    reply = Comment(
+        id="r", author_id="c1", author_kind="requester", public=True, body="here", created_at=clock.advance(minutes=60)
+    )
     t, kind = t.add_comment(reply)
     assert (t.status, kind) == ("open", "status_changed")
     assert t.first_response_at is None
@@ -126,8 +134,11 @@ def test_requester_reply_brings_a_pending_ticket_back_to_open() -> None:
 
 
 def test_business_hours_with_time_zone_and_pause() -> None:
-    cal = Calendar(kind="business_hours", timezone="America/New_York",
-                   hours={d: [Window(start="09:00", end="17:00")] for d in ("mon", "tue", "wed", "thu", "fri")})
+    cal = Calendar(
+        kind="business_hours",
+        timezone="America/New_York",
+        hours={d: [Window(start="09:00", end="17:00")] for d in ("mon", "tue", "wed", "thu", "fri")},
+    )
     # Friday 2025-03-07 16:30 New York (EST) = 21:30 UTC; 1 h target.
     friday = datetime(2025, 3, 7, 21, 30, tzinfo=UTC)
     clock = FakeClock(friday)
@@ -142,11 +153,20 @@ def test_business_hours_with_time_zone_and_pause() -> None:
 
 
 def test_policy_choice_by_priority_tier_and_position() -> None:
-    gold = PolicyRules(name="gold", position=1, targets=[
-        TargetRule(priority="urgent", tier="gold", first_response_s=600, resolution_s=3600)])
-    standard = PolicyRules(name="standard", position=5, warning_share=0.5, targets=[
-        TargetRule(priority="urgent", first_response_s=1800, resolution_s=7200),
-        TargetRule(priority="urgent", tier="silver", first_response_s=1200, resolution_s=5400)])
+    gold = PolicyRules(
+        name="gold",
+        position=1,
+        targets=[TargetRule(priority="urgent", tier="gold", first_response_s=600, resolution_s=3600)],
+    )
+    standard = PolicyRules(
+        name="standard",
+        position=5,
+        warning_share=0.5,
+        targets=[
+            TargetRule(priority="urgent", first_response_s=1800, resolution_s=7200),
+            TargetRule(priority="urgent", tier="silver", first_response_s=1200, resolution_s=5400),
+        ],
+    )
     policies = [("std", standard), ("gold", gold)]
     chosen = choose_sla(policies, priority="urgent", tier="gold", default_warning_share=0.8)
     assert chosen is not None

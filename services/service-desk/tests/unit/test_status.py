@@ -7,11 +7,23 @@ from crm_service_desk.domain.status import TRANSITIONS, check_transition
 from crm_shared.errors import InvalidTransition
 
 STATUSES = ["new", "open", "pending", "on_hold", "solved", "closed"]
-VALID = {("new", "open"), ("new", "pending"), ("new", "on_hold"), ("new", "solved"),
-         ("open", "pending"), ("open", "on_hold"), ("open", "solved"),
-         ("pending", "open"), ("pending", "on_hold"), ("pending", "solved"),
-         ("on_hold", "open"), ("on_hold", "pending"), ("on_hold", "solved"),
-         ("solved", "open"), ("solved", "closed")}
+VALID = {
+    ("new", "open"),
+    ("new", "pending"),
+    ("new", "on_hold"),
+    ("new", "solved"),
+    ("open", "pending"),
+    ("open", "on_hold"),
+    ("open", "solved"),
+    ("pending", "open"),
+    ("pending", "on_hold"),
+    ("pending", "solved"),
+    ("on_hold", "open"),
+    ("on_hold", "pending"),
+    ("on_hold", "solved"),
+    ("solved", "open"),
+    ("solved", "closed"),
+}
 
 
 @pytest.mark.parametrize("current", STATUSES)

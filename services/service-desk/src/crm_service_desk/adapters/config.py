@@ -6,13 +6,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from crm_shared.aggregates import AggregateStore
 from crm_shared.errors import NotFound
 from crm_shared.mongo import Database, Document
-from crm_shared.outbox import AggregateStore
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from crm_service_desk.domain.sla import PolicyRules
+
+
+def policy_rules(docs: list[Document]) -> list[tuple[str, PolicyRules]]:
+    """The editable part of stored policies (the rest is bookkeeping: version, dates)."""
+    fields = PolicyRules.model_fields
+    return [(d["_id"], PolicyRules.model_validate({k: v for k, v in d.items() if k in fields})) for d in docs]
 
 
 class PolicyRepository:
@@ -29,13 +35,17 @@ class PolicyRepository:
         return await self.store.snapshots.find({}).sort([("position", ASCENDING), ("_id", ASCENDING)]).to_list(None)
 
     async def rules(self) -> list[tuple[str, PolicyRules]]:
-        fields = PolicyRules.model_fields
-        return [(d["_id"], PolicyRules.model_validate({k: v for k, v in d.items() if k in fields}))
-                for d in await self.all()]
+        return policy_rules(await self.all())
 
     async def commit(self, policy_id: str, *, expected_version: int, doc: Document, actor: str) -> int:
-        return await self.store.commit(aggregate_id=policy_id, expected_version=expected_version, snapshot=doc,
-                                       events=[], actor=actor, changes={"op": "policy"})
+        return await self.store.commit(
+            aggregate_id=policy_id,
+            expected_version=expected_version,
+            snapshot=doc,
+            events=[],
+            actor=actor,
+            changes={"op": "policy"},
+        )
 
 
 class GroupRepository:
@@ -53,8 +63,14 @@ class GroupRepository:
         return await self.store.snapshots.find({}).sort("_id", ASCENDING).to_list(None)
 
     async def commit(self, name: str, *, expected_version: int, doc: Document, actor: str) -> int:
-        return await self.store.commit(aggregate_id=name, expected_version=expected_version, snapshot=doc,
-                                       events=[], actor=actor, changes={"op": "group"})
+        return await self.store.commit(
+            aggregate_id=name,
+            expected_version=expected_version,
+            snapshot=doc,
+            events=[],
+            actor=actor,
+            changes={"op": "group"},
+        )
 
     async def next_slot(self, group: str, *, now: datetime) -> int:
         """The group's next round-robin slot: claimed by a unique insert, so two

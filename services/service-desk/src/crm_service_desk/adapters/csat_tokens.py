@@ -4,21 +4,15 @@ or extend a link. Expiry is checked against the injected clock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from crm_shared.clock import Clock
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from crm_service_desk.domain.clock import Clock
 from crm_service_desk.domain.errors import InvalidToken, TokenExpired
+from crm_service_desk.service.ports import CsatClaim
 
 SALT = "crm.service-desk.csat.v1"
-
-
-@dataclass(frozen=True)
-class CsatClaim:
-    ticket_id: str
-    expires_at: datetime
 
 
 class CsatTokens:
@@ -36,8 +30,7 @@ class CsatTokens:
     def read(self, token: str) -> CsatClaim:
         try:
             payload = self._serializer.loads(token)
-            claim = CsatClaim(ticket_id=str(payload["t"]),
-                              expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC))
+            claim = CsatClaim(ticket_id=str(payload["t"]), expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC))
         except (BadSignature, KeyError, TypeError, ValueError) as exc:
             raise InvalidToken("this survey link is not valid") from exc
         if self._clock() >= claim.expires_at:

@@ -21,8 +21,9 @@ class FactRepository:
     async def apply(self, ticket_id: str, version: int, fields: Document) -> bool:
         return await upsert_if_newer(self.coll, ticket_id, version, fields)
 
-    async def find(self, *, since: datetime | None, until: datetime | None, group: str | None,
-                   agent: str | None) -> list[TicketFact]:
+    async def find(
+        self, *, since: datetime | None, until: datetime | None, group: str | None, agent: str | None
+    ) -> list[TicketFact]:
         query: Document = {}
         if since or until:
             query["created_at"] = {**({"$gte": since} if since else {}), **({"$lt": until} if until else {})}

@@ -16,11 +16,6 @@ from crm_shared.mongo import Database, Document, IdLists, find_by_ids, upsert_if
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-CUSTOMER_FIELDS = ("kind", "display_name", "company_name", "tier", "owner_id", "segment", "region",
-                   "lifecycle_stage", "archived")
-DEAL_FIELDS = ("customer_id", "name", "stage", "status", "amount", "currency", "expected_close_date",
-               "owner_id", "team")
-
 
 class CustomerReplica:
     def __init__(self, db: Database) -> None:
@@ -47,8 +42,9 @@ class CustomerReplica:
 
     async def forget(self, customer_id: str) -> None:
         """Tombstone: drop a live record; markers stay (they hold no personal data)."""
-        await self.coll.delete_one({"_id": customer_id, "merged_into": {"$exists": False},
-                                    "erased": {"$exists": False}})
+        await self.coll.delete_one(
+            {"_id": customer_id, "merged_into": {"$exists": False}, "erased": {"$exists": False}}
+        )
 
     async def get(self, customer_id: str) -> Document | None:
         return await self.coll.find_one({"_id": customer_id})
@@ -88,8 +84,7 @@ class DealReplica:
         return applied
 
     async def repoint(self, merged_ids: Sequence[str], survivor_id: str) -> None:
-        await self.coll.update_many({"customer_id": {"$in": list(merged_ids)}},
-                                    {"$set": {"customer_id": survivor_id}})
+        await self.coll.update_many({"customer_id": {"$in": list(merged_ids)}}, {"$set": {"customer_id": survivor_id}})
         for merged_id in merged_ids:
             await self.by_customer.move(merged_id, survivor_id)
 
@@ -99,8 +94,10 @@ class DealReplica:
 
     async def open_for(self, customer_id: str) -> list[Document]:
         deals = await self.by_customer.items(customer_id, self.coll, owner_field="customer_id")
-        return sorted((d for d in deals if d.get("status") == "open"),
-                      key=lambda d: (d.get("expected_close_date") or "", d["_id"]))  # no date first, as Mongo
+        return sorted(
+            (d for d in deals if d.get("status") == "open"),
+            key=lambda d: (d.get("expected_close_date") or "", d["_id"]),
+        )  # no date first, as Mongo
 
     async def status(self) -> dict[str, Any]:
         return await _status(self.coll)
@@ -108,13 +105,24 @@ class DealReplica:
 
 async def _status(coll: Any) -> dict[str, Any]:
     """Size of a replica and how late its last applied event was."""
-    last = await coll.find({"applied_at": {"$exists": True}}, {"applied_at": 1, "event_time": 1}).sort(
-        "applied_at", DESCENDING).limit(1).to_list(None)
-    out: dict[str, Any] = {"records": await coll.count_documents({}), "last_event_time": None,
-                           "last_applied_at": None, "lag_s": None}
+    last = (
+        await coll.find({"applied_at": {"$exists": True}}, {"applied_at": 1, "event_time": 1})
+        .sort("applied_at", DESCENDING)
+        .limit(1)
+        .to_list(None)
+    )
+    out: dict[str, Any] = {
+        "records": await coll.count_documents({}),
+        "last_event_time": None,
+        "last_applied_at": None,
+        "lag_s": None,
+    }
     if last:
         applied: datetime = last[0]["applied_at"]
         event_time: datetime | None = last[0].get("event_time")
-        out.update(last_applied_at=applied, last_event_time=event_time,
-                   lag_s=(applied - event_time).total_seconds() if event_time else None)
+        out.update(
+            last_applied_at=applied,
+            last_event_time=event_time,
+            lag_s=(applied - event_time).total_seconds() if event_time else None,
+        )
     return out

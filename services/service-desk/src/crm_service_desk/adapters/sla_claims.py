@@ -14,9 +14,7 @@ from crm_shared.mongo import Database, Document
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-
-def claim_id(ticket_id: str, target: str, kind: str) -> str:
-    return f"{ticket_id}:{target}:{kind}"
+from crm_service_desk.service.ports import claim_id
 
 
 class SlaClaims:
@@ -26,14 +24,22 @@ class SlaClaims:
     async def ensure_indexes(self) -> None:
         await self.coll.create_index([("ticket_id", ASCENDING)], name="ticket_id")
 
-    async def claim(self, ticket_id: str, target: str, kind: str, *, owner: str, now: datetime,
-                    lease_s: float) -> bool:
+    async def claim(self, ticket_id: str, target: str, kind: str, *, owner: str, now: datetime, lease_s: float) -> bool:
         """True if this caller may publish: a fresh claim, its own unfinished one, or a stale
         unfinished one of another worker (the lease expired: that worker is presumed dead)."""
         _id = claim_id(ticket_id, target, kind)
         try:
-            await self.coll.insert_one({"_id": _id, "ticket_id": ticket_id, "target": target, "kind": kind,
-                                        "owner": owner, "claimed_at": now, "done": False})
+            await self.coll.insert_one(
+                {
+                    "_id": _id,
+                    "ticket_id": ticket_id,
+                    "target": target,
+                    "kind": kind,
+                    "owner": owner,
+                    "claimed_at": now,
+                    "done": False,
+                }
+            )
             return True
         except DuplicateKeyError:
             existing: Document | None = await self.coll.find_one({"_id": _id})
@@ -44,5 +50,6 @@ class SlaClaims:
         return bool(existing["claimed_at"] <= now - timedelta(seconds=lease_s))
 
     async def finish(self, ticket_id: str, target: str, kind: str, *, version: int) -> None:
-        await self.coll.update_one({"_id": claim_id(ticket_id, target, kind)},
-                                   {"$set": {"done": True, "version": version}})
+        await self.coll.update_one(
+            {"_id": claim_id(ticket_id, target, kind)}, {"$set": {"done": True, "version": version}}
+        )

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from crm_shared.aggregates import AggregateStore, AggregateStorePort, Publisher
 from crm_shared.errors import NotFound
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.mongo import Database, Document
-from crm_shared.outbox import AggregateStore, Publisher
 from pymongo import ASCENDING, DESCENDING
 
-from crm_service_desk.domain.access import Scope
+from crm_service_desk.domain.permissions import Scope
 from crm_service_desk.domain.status import UNSOLVED
 from crm_service_desk.domain.ticket import ERASED, Comment, Ticket
 
@@ -26,17 +26,12 @@ KIND = "tickets"
 PII_SNAPSHOT_FIELDS = {"subject": ERASED, "description": "", "requester_email": None, "requester_name": None}
 
 
-class TicketRepository:
-    def __init__(self, db: Database, *, publisher: Publisher | None) -> None:
-        self.store = AggregateStore(db, snapshots=KIND, publisher=publisher)
-        self.snapshots = self.store.snapshots
-        self.revisions = self.store.revisions
+class TicketAggregates:
+    """Tickets as versioned aggregates on any aggregate store: the store's (below) or the
+    shared in-memory one (``adapters.memory``), which keep the same commit contract."""
 
-    async def ensure_indexes(self) -> None:
-        await self.store.ensure_indexes()
-        for keys in (["customer_id"], ["sla_next_check_at"], ["group", "status"], ["assignee_id", "status"],
-                     ["created_at"]):
-            await self.snapshots.create_index([(k, ASCENDING) for k in keys], name="_".join(keys))
+    def __init__(self, store: AggregateStorePort) -> None:
+        self.store = store
 
     async def get(self, ticket_id: str) -> Ticket | None:
         doc = await self.store.get(ticket_id)
@@ -48,20 +43,58 @@ class TicketRepository:
             raise NotFound(f"ticket {ticket_id} does not exist")
         return ticket
 
-    async def commit(self, ticket: Ticket, *, expected_version: int, events: Sequence[tuple[str, CloudEvent]],
-                     actor: str, changes: Document | None = None) -> Ticket:
+    async def commit(
+        self,
+        ticket: Ticket,
+        *,
+        expected_version: int,
+        events: Sequence[tuple[str, CloudEvent]],
+        actor: str,
+        changes: Document | None = None,
+    ) -> Ticket:
         """Version ``expected_version + 1`` with its events, or VersionConflict (412)."""
-        version = await self.store.commit(aggregate_id=ticket.id, expected_version=expected_version,
-                                          snapshot=ticket.to_doc(), events=events, actor=actor, changes=changes)
+        version = await self.store.commit(
+            aggregate_id=ticket.id,
+            expected_version=expected_version,
+            snapshot=ticket.to_doc(),
+            events=events,
+            actor=actor,
+            changes=changes,
+        )
         return ticket.model_copy(update={"version": version})
+
+
+class TicketRepository(TicketAggregates):
+    def __init__(self, db: Database, *, publisher: Publisher | None) -> None:
+        self.mongo = AggregateStore(db, snapshots=KIND, publisher=publisher)
+        super().__init__(self.mongo)
+        self.snapshots = self.mongo.snapshots
+        self.revisions = self.mongo.revisions
+
+    async def ensure_indexes(self) -> None:
+        await self.mongo.ensure_indexes()
+        for keys in (
+            ["customer_id"],
+            ["sla_next_check_at"],
+            ["group", "status"],
+            ["assignee_id", "status"],
+            ["created_at"],
+        ):
+            await self.snapshots.create_index([(k, ASCENDING) for k in keys], name="_".join(keys))
 
     # -- queries -------------------------------------------------------------------
 
-    async def find(self, *, scope: Scope, owned_customers: Sequence[str] = (), filters: Document,
-                   limit: int, offset: int) -> list[Ticket]:
+    async def find(
+        self, *, scope: Scope, owned_customers: Sequence[str] = (), filters: Document, limit: int, offset: int
+    ) -> list[Ticket]:
         query = {**filters, **_scope_filter(scope, owned_customers)}
-        docs = await self.snapshots.find(query).sort(
-            [("created_at", DESCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit).to_list(None)
+        docs = (
+            await self.snapshots.find(query)
+            .sort([("created_at", DESCENDING), ("_id", ASCENDING)])
+            .skip(offset)
+            .limit(limit)
+            .to_list(None)
+        )
         return [Ticket.from_doc(d) for d in docs]
 
     async def ids_of_customers(self, customer_ids: Sequence[str]) -> list[str]:
@@ -69,15 +102,20 @@ class TicketRepository:
         return [d["_id"] for d in docs]
 
     async def sla_due(self, now: datetime, *, limit: int = 200) -> list[str]:
-        docs = await self.snapshots.find({"sla_next_check_at": {"$lte": now}}, {"_id": 1}).sort(
-            "sla_next_check_at", ASCENDING).limit(limit).to_list(None)
+        docs = (
+            await self.snapshots.find({"sla_next_check_at": {"$lte": now}}, {"_id": 1})
+            .sort("sla_next_check_at", ASCENDING)
+            .limit(limit)
+            .to_list(None)
+        )
         return [d["_id"] for d in docs]
 
     async def open_counts(self, assignees: Sequence[str]) -> dict[str, int]:
         counts = {}
         for agent in assignees:
             counts[agent] = await self.snapshots.count_documents(
-                {"assignee_id": agent, "status": {"$in": sorted(UNSOLVED)}})
+                {"assignee_id": agent, "status": {"$in": sorted(UNSOLVED)}}
+            )
         return counts
 
     async def comments(self, ticket_id: str, *, include_internal: bool) -> list[Comment]:

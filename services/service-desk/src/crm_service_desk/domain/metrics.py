@@ -87,8 +87,11 @@ def summarise(facts: Iterable[TicketFact]) -> dict[str, Any]:
         "tickets": len(facts),
         "first_response": _durations(frt),
         "resolution": _durations(res),
-        "sla": {"tickets": len(with_sla), "breached": len(breached),
-                "breach_rate": len(breached) / len(with_sla) if with_sla else None},
+        "sla": {
+            "tickets": len(with_sla),
+            "breached": len(breached),
+            "breach_rate": len(breached) / len(with_sla) if with_sla else None,
+        },
         "backlog": backlog,
         "csat": {"count": len(ratings), "average": sum(ratings) / len(ratings) if ratings else None},
     }

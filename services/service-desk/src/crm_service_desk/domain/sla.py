@@ -57,7 +57,8 @@ class PolicyRules(BaseModel):
     active: bool = True
     calendar: Calendar = Field(default_factory=Calendar)
     warning_share: float | None = Field(
-        default=None, gt=0, lt=1, description="Warn at this share of the target; null = the service default.")
+        default=None, gt=0, lt=1, description="Warn at this share of the target; null = the service default."
+    )
     pause_statuses: list[PauseStatus] = Field(default_factory=_default_pause)
     targets: list[TargetRule] = Field(min_length=1)
 
@@ -99,16 +100,22 @@ class TicketSla(BaseModel):
         return self.first_response_s if target == "first_response" else self.resolution_s
 
 
-def choose_sla(policies: list[tuple[str, PolicyRules]], *, priority: TicketPriority, tier: str | None,
-               default_warning_share: float) -> TicketSla | None:
+def choose_sla(
+    policies: list[tuple[str, PolicyRules]], *, priority: TicketPriority, tier: str | None, default_warning_share: float
+) -> TicketSla | None:
     """The first active policy (by position) with a target for this priority and tier."""
     for policy_id, rules in sorted(policies, key=lambda p: (p[1].position, p[0])):
         rule = rules.rule_for(priority, tier) if rules.active else None
         if rule is not None:
             return TicketSla(
-                policy_id=policy_id, policy_name=rules.name, first_response_s=rule.first_response_s,
-                resolution_s=rule.resolution_s, warning_share=rules.warning_share or default_warning_share,
-                calendar=rules.calendar, pause_statuses=list(rules.pause_statuses))
+                policy_id=policy_id,
+                policy_name=rules.name,
+                first_response_s=rule.first_response_s,
+                resolution_s=rule.resolution_s,
+                warning_share=rules.warning_share or default_warning_share,
+                calendar=rules.calendar,
+                pause_statuses=list(rules.pause_statuses),
+            )
     return None
 
 
@@ -137,8 +144,9 @@ class TargetClock:
         return self.warn_at if kind == "warning" else self.due_at
 
 
-def _intervals(sla: TicketSla, log: list[StatusChange], *, now: datetime,
-               stop_at: datetime | None) -> tuple[list[tuple[datetime, datetime]], datetime | None]:
+def _intervals(
+    sla: TicketSla, log: list[StatusChange], *, now: datetime, stop_at: datetime | None
+) -> tuple[list[tuple[datetime, datetime]], datetime | None]:
     """Closed running intervals up to ``now`` (or ``stop_at``) and the start of an open one."""
     closed: list[tuple[datetime, datetime]] = []
     open_from: datetime | None = None
@@ -157,8 +165,9 @@ def _intervals(sla: TicketSla, log: list[StatusChange], *, now: datetime,
     return closed, open_from
 
 
-def _instant(cal: Calendar, closed: list[tuple[datetime, datetime]], open_from: datetime | None,
-             amount: float) -> datetime | None:
+def _instant(
+    cal: Calendar, closed: list[tuple[datetime, datetime]], open_from: datetime | None, amount: float
+) -> datetime | None:
     """When ``amount`` seconds of service time are reached over the intervals."""
     used = 0.0
     for start, end in closed:
@@ -171,8 +180,9 @@ def _instant(cal: Calendar, closed: list[tuple[datetime, datetime]], open_from: 
     return None
 
 
-def target_clock(sla: TicketSla, log: list[StatusChange], target: SlaTarget, *, now: datetime,
-                 first_response_at: datetime | None) -> TargetClock:
+def target_clock(
+    sla: TicketSla, log: list[StatusChange], target: SlaTarget, *, now: datetime, first_response_at: datetime | None
+) -> TargetClock:
     current = log[-1].status if log else "new"
     if target == "first_response":
         met, stop_at = first_response_at is not None, first_response_at
@@ -185,19 +195,25 @@ def target_clock(sla: TicketSla, log: list[StatusChange], target: SlaTarget, *, 
         elapsed += business_seconds(cal, open_from, now)
     limit = sla.limit(target)
     return TargetClock(
-        target=target, limit_s=limit, elapsed_s=elapsed, running=open_from is not None, met=met,
+        target=target,
+        limit_s=limit,
+        elapsed_s=elapsed,
+        running=open_from is not None,
+        met=met,
         warn_at=_instant(cal, closed, open_from, limit * sla.warning_share),
         due_at=_instant(cal, closed, open_from, limit),
     )
 
 
-def clocks(sla: TicketSla, log: list[StatusChange], *, now: datetime,
-           first_response_at: datetime | None) -> dict[SlaTarget, TargetClock]:
+def clocks(
+    sla: TicketSla, log: list[StatusChange], *, now: datetime, first_response_at: datetime | None
+) -> dict[SlaTarget, TargetClock]:
     return {t: target_clock(sla, log, t, now=now, first_response_at=first_response_at) for t in TARGETS}
 
 
-def due_items(states: dict[SlaTarget, TargetClock], *, now: datetime,
-              recorded: set[tuple[SlaTarget, SlaKind]]) -> list[tuple[SlaTarget, SlaKind, datetime]]:
+def due_items(
+    states: dict[SlaTarget, TargetClock], *, now: datetime, recorded: set[tuple[SlaTarget, SlaKind]]
+) -> list[tuple[SlaTarget, SlaKind, datetime]]:
     """Warnings and breaches whose instant has passed and that are not recorded yet,
     in the order they happened (a warning always before its breach)."""
     out = []
@@ -209,9 +225,12 @@ def due_items(states: dict[SlaTarget, TargetClock], *, now: datetime,
     return sorted(out, key=lambda item: (item[2], KINDS.index(item[1])))
 
 
-def next_check(states: dict[SlaTarget, TargetClock],
-               recorded: set[tuple[SlaTarget, SlaKind]]) -> datetime | None:
+def next_check(states: dict[SlaTarget, TargetClock], recorded: set[tuple[SlaTarget, SlaKind]]) -> datetime | None:
     """The earliest instant at which an unrecorded warning or breach falls due."""
-    instants = [at for target, state in states.items() for kind in KINDS
-                if (target, kind) not in recorded and (at := state.at(kind)) is not None]
+    instants = [
+        at
+        for target, state in states.items()
+        for kind in KINDS
+        if (target, kind) not in recorded and (at := state.at(kind)) is not None
+    ]
     return min(instants, default=None)

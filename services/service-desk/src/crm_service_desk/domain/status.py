@@ -38,7 +38,9 @@ def check_transition(current: TicketStatus, target: TicketStatus) -> TransitionK
         hint = f"allowed: {', '.join(allowed(current))}" if TRANSITIONS[current] else "a closed ticket is final"
         raise InvalidTransition(
             f"a ticket cannot go from {current} to {target} ({hint})",
-            from_status=current, to_status=target, allowed=allowed(current),
+            from_status=current,
+            to_status=target,
+            allowed=allowed(current),
         )
     if target == "solved":
         return "resolved"

@@ -128,20 +128,24 @@ class Ticket(BaseModel):
         """Recompute deadlines and the next SLA check after any change."""
         states = self.clocks(now)
         if not states:
-            return self.model_copy(update={"first_response_due_at": None, "resolution_due_at": None,
-                                           "sla_next_check_at": None})
+            return self.model_copy(
+                update={"first_response_due_at": None, "resolution_due_at": None, "sla_next_check_at": None}
+            )
         fr, res = states["first_response"], states["resolution"]
-        return self.model_copy(update={
-            # Known deadlines are recomputed; a paused or met target keeps its last one.
-            "first_response_due_at": fr.due_at or self.first_response_due_at,
-            "resolution_due_at": res.due_at or self.resolution_due_at,
-            "sla_next_check_at": sla_rules.next_check(states, self.recorded),
-        })
+        return self.model_copy(
+            update={
+                # Known deadlines are recomputed; a paused or met target keeps its last one.
+                "first_response_due_at": fr.due_at or self.first_response_due_at,
+                "resolution_due_at": res.due_at or self.resolution_due_at,
+                "sla_next_check_at": sla_rules.next_check(states, self.recorded),
+            }
+        )
 
     def move_to(self, target: TicketStatus, now: datetime) -> tuple[Ticket, TransitionKind]:
         kind = check_transition(self.status, target)
         update: dict[str, Any] = {
-            "status": target, "updated_at": now,
+            "status": target,
+            "updated_at": now,
             "status_log": [*self.status_log, sla_rules.StatusChange(status=target, at=now)],
         }
         if target == "solved":
@@ -162,18 +166,35 @@ class Ticket(BaseModel):
             return ticket.move_to("open", now)
         return ticket.with_sla(now), None
 
-    def record_sla(self, items: list[tuple[SlaTarget, sla_rules.SlaKind, datetime]], *, now: datetime,
-                   event_ids: dict[tuple[SlaTarget, sla_rules.SlaKind], str]) -> Ticket:
-        records = [*self.sla_records, *(
-            SlaRecord(target=t, kind=k, at=at, detected_at=now, event_id=event_ids[(t, k)]) for t, k, at in items)]
-        breaches = [t for t in sla_rules.TARGETS
-                    if t in self.sla_breaches or any(r.target == t and r.kind == "breach" for r in records)]
+    def record_sla(
+        self,
+        items: list[tuple[SlaTarget, sla_rules.SlaKind, datetime]],
+        *,
+        now: datetime,
+        event_ids: dict[tuple[SlaTarget, sla_rules.SlaKind], str],
+    ) -> Ticket:
+        records = [
+            *self.sla_records,
+            *(SlaRecord(target=t, kind=k, at=at, detected_at=now, event_id=event_ids[(t, k)]) for t, k, at in items),
+        ]
+        breaches = [
+            t
+            for t in sla_rules.TARGETS
+            if t in self.sla_breaches or any(r.target == t and r.kind == "breach" for r in records)
+        ]
         return self.model_copy(update={"sla_records": records, "sla_breaches": breaches}).with_sla(now)
 
     def redacted(self, now: datetime) -> Ticket:
         """What remains after the customer's erasure: no personal data, timings kept."""
         csat = self.csat.model_copy(update={"comment": None}) if self.csat else None
-        return self.model_copy(update={
-            "subject": ERASED, "description": "", "requester_email": None, "requester_name": None,
-            "csat": csat, "erased": True, "updated_at": now,
-        })
+        return self.model_copy(
+            update={
+                "subject": ERASED,
+                "description": "",
+                "requester_email": None,
+                "requester_name": None,
+                "csat": csat,
+                "erased": True,
+                "updated_at": now,
+            }
+        )

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from crm_shared.clock import Clock
 from crm_shared.errors import ValidationFailed
 
-from crm_service_desk.adapters.config import GroupRepository
-from crm_service_desk.adapters.tickets import TicketRepository
 from crm_service_desk.domain import assignment
-from crm_service_desk.domain.clock import Clock
+from crm_service_desk.service.ports import GroupStore, TicketStore
 
 
 class Assigner:
-    def __init__(self, *, groups: GroupRepository, tickets: TicketRepository, strategy: assignment.Strategy,
-                 clock: Clock) -> None:
+    def __init__(
+        self, *, groups: GroupStore, tickets: TicketStore, strategy: assignment.Strategy, clock: Clock
+    ) -> None:
         self.groups = groups
         self.tickets = tickets
         self.strategy = strategy

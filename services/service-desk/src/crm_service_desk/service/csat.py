@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from crm_shared.clock import Clock
 from crm_shared.events.envelope import Actor
 from crm_shared.events.ticket import TicketCsatRecorded
 
-from crm_service_desk.adapters.csat_tokens import CsatTokens
-from crm_service_desk.domain.clock import Clock
 from crm_service_desk.domain.errors import AlreadyRated, CsatNotOpen, InvalidToken, TokenExpired
 from crm_service_desk.domain.ticket import Csat, Ticket
 from crm_service_desk.service.models import CsatRating
+from crm_service_desk.service.ports import SurveyTokens
 from crm_service_desk.service.writer import TicketWriter
 
 CSAT_ACTOR = Actor.system("service-desk")
@@ -20,7 +20,7 @@ CSAT_ACTOR = Actor.system("service-desk")
 
 
 class CsatService:
-    def __init__(self, *, writer: TicketWriter, tokens: CsatTokens, base_url: str, clock: Clock) -> None:
+    def __init__(self, *, writer: TicketWriter, tokens: SurveyTokens, base_url: str, clock: Clock) -> None:
         self.writer = writer
         self.tokens = tokens
         self.base_url = base_url
@@ -44,8 +44,13 @@ class CsatService:
 
     async def view(self, *, token: str) -> dict[str, Any]:
         ticket = await self._ticket(token)
-        return {"ticket_id": ticket.id, "subject": ticket.subject, "status": ticket.status,
-                "rated": ticket.csat is not None, "can_rate": _refusal(ticket) is None}
+        return {
+            "ticket_id": ticket.id,
+            "subject": ticket.subject,
+            "status": ticket.status,
+            "rated": ticket.csat is not None,
+            "can_rate": _refusal(ticket) is None,
+        }
 
     async def rate(self, *, token: str, rating: CsatRating) -> Ticket:
         await self._ticket(token)  # signature, expiry, existence
@@ -56,14 +61,18 @@ class CsatService:
             refusal = _refusal(ticket)
             if refusal is not None:
                 raise refusal
-            after = ticket.model_copy(update={
-                "csat": Csat(rating=rating.rating, comment=rating.comment or None, at=at), "updated_at": at})
+            after = ticket.model_copy(
+                update={"csat": Csat(rating=rating.rating, comment=rating.comment or None, at=at), "updated_at": at}
+            )
             return await self.writer.save(
-                ticket, after,
-                lambda t: [TicketCsatRecorded(snapshot=t.snapshot(), rating=rating.rating,
-                                              comment=rating.comment or None)],
+                ticket,
+                after,
+                lambda t: [
+                    TicketCsatRecorded(snapshot=t.snapshot(), rating=rating.rating, comment=rating.comment or None)
+                ],
                 actor=CSAT_ACTOR,
-                changes={"op": "csat", "csat": {"rating": rating.rating, "comment": rating.comment or None}})
+                changes={"op": "csat", "csat": {"rating": rating.rating, "comment": rating.comment or None}},
+            )
 
         saved = await self.writer.retrying(claim.ticket_id, record)  # a concurrent second POST finds it rated
         if saved is None:

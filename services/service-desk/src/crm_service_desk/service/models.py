@@ -13,8 +13,9 @@ Text = Annotated[str, StringConstraints(max_length=65_536)]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=65_536)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=50,
-                                       pattern=r"^[\w.:-]+$")]
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=50, pattern=r"^[\w.:-]+$")
+]
 
 
 class _Input(BaseModel):
@@ -62,7 +63,8 @@ class NewComment(_Input):
     body: Body
     public: bool = True
     author: Literal["agent", "requester"] = Field(
-        default="agent", description="`requester`: a customer's reply relayed by an e-mail or chat gateway.")
+        default="agent", description="`requester`: a customer's reply relayed by an e-mail or chat gateway."
+    )
 
     @model_validator(mode="after")
     def _requester_is_public(self) -> Self:

@@ -10,39 +10,52 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from crm_shared.clock import Clock
 from crm_shared.events.customer import CustomerErased, CustomerMerged, CustomerSnapshot
 from crm_shared.events.deal import DealSnapshot
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.kafka.consumer import Handler
 from prometheus_client import Histogram
 
-from crm_service_desk.adapters.replica import CUSTOMER_FIELDS, CustomerReplica, DealReplica
-from crm_service_desk.domain.clock import Clock
 from crm_service_desk.domain.ticket import Ticket
+from crm_service_desk.service.ports import CUSTOMER_FIELDS, CustomerDirectory, DealDirectory
 from crm_service_desk.service.writer import SERVICE_ACTOR, TicketWriter, updated_event
 
 log = logging.getLogger(__name__)
 
 REPLICA_DELAY = Histogram(
-    "crm_service_desk_replica_delay_seconds", "From an event's commit (its time) to its apply in the replica",
-    ["replica"], buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300))
+    "crm_service_desk_replica_delay_seconds",
+    "From an event's commit (its time) to its apply in the replica",
+    ["replica"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
 
 CUSTOMER_STATE_TYPES = ("crm.customer.created", "crm.customer.updated")
-DEAL_TYPES = ("crm.deal.created", "crm.deal.updated", "crm.deal.stage_changed", "crm.deal.won", "crm.deal.lost",
-              "crm.deal.follow_up_due")
+DEAL_TYPES = (
+    "crm.deal.created",
+    "crm.deal.updated",
+    "crm.deal.stage_changed",
+    "crm.deal.won",
+    "crm.deal.lost",
+    "crm.deal.follow_up_due",
+)
 
 
 class ReplicaService:
-    def __init__(self, *, customers: CustomerReplica, deals: DealReplica, writer: TicketWriter,
-                 clock: Clock) -> None:
+    def __init__(
+        self, *, customers: CustomerDirectory, deals: DealDirectory, writer: TicketWriter, clock: Clock
+    ) -> None:
         self.customers = customers
         self.deals = deals
         self.writer = writer
         self.clock = clock
 
     def customer_handlers(self) -> dict[str, Handler]:
-        return {**dict.fromkeys(CUSTOMER_STATE_TYPES, self.on_customer_state),
-                "crm.customer.merged": self.on_customer_merged, "crm.customer.erased": self.on_customer_erased}
+        return {
+            **dict.fromkeys(CUSTOMER_STATE_TYPES, self.on_customer_state),
+            "crm.customer.merged": self.on_customer_merged,
+            "crm.customer.erased": self.on_customer_erased,
+        }
 
     def deal_handlers(self) -> dict[str, Handler]:
         return dict.fromkeys(DEAL_TYPES, self.on_deal)
@@ -77,13 +90,20 @@ class ReplicaService:
                 if ticket.customer_id not in data.merged_ids:
                     return None
                 after = ticket.model_copy(update={"customer_id": survivor, "updated_at": self.clock()})
-                return await self.writer.save(ticket, after, updated_event(ticket), actor=SERVICE_ACTOR,
-                                              causation_id=event.id, correlation=event.correlationid,
-                                              changes={"op": "merge", "from": ticket.customer_id, "to": survivor})
+                return await self.writer.save(
+                    ticket,
+                    after,
+                    updated_event(ticket),
+                    actor=SERVICE_ACTOR,
+                    causation_id=event.id,
+                    correlation=event.correlationid,
+                    changes={"op": "merge", "from": ticket.customer_id, "to": survivor},
+                )
 
             moved += await self.writer.retrying(ticket_id, repoint) is not None
-        log.info("customer merge applied", extra={"survivor": survivor, "merged": data.merged_ids,
-                                                   "tickets_moved": moved})
+        log.info(
+            "customer merge applied", extra={"survivor": survivor, "merged": data.merged_ids, "tickets_moved": moved}
+        )
 
     async def on_customer_erased(self, event: CloudEvent) -> None:
         data = event.payload()
@@ -99,10 +119,14 @@ class ReplicaService:
                 await self.writer.repo.redact_history(ticket.id)
                 if ticket.erased:
                     return None
-                return await self.writer.save(ticket, ticket.redacted(self.clock()),
-                                              updated_event(ticket, redact=True), actor=SERVICE_ACTOR,
-                                              causation_id=event.id, changes={"op": "erase",
-                                                                              "request_id": data.request_id})
+                return await self.writer.save(
+                    ticket,
+                    ticket.redacted(self.clock()),
+                    updated_event(ticket, redact=True),
+                    actor=SERVICE_ACTOR,
+                    causation_id=event.id,
+                    changes={"op": "erase", "request_id": data.request_id},
+                )
 
             await self.writer.retrying(ticket_id, redact)
         log.info("customer erasure applied", extra={"customer_id": customer_id, "tickets": len(ticket_ids)})
@@ -121,10 +145,18 @@ class ReplicaService:
         elif customer and customer.get("erased"):
             return
         data = snapshot.model_dump(mode="json")
-        fields = {"customer_id": customer_id, "name": snapshot.name, "stage": snapshot.stage,
-                  "status": snapshot.status, "amount": data["amount"], "currency": snapshot.currency,
-                  "expected_close_date": data["expected_close_date"], "owner_id": snapshot.owner_id,
-                  "team": snapshot.team, **self._applied(event, "deals")}
+        fields = {
+            "customer_id": customer_id,
+            "name": snapshot.name,
+            "stage": snapshot.stage,
+            "status": snapshot.status,
+            "amount": data["amount"],
+            "currency": snapshot.currency,
+            "expected_close_date": data["expected_close_date"],
+            "owner_id": snapshot.owner_id,
+            "team": snapshot.team,
+            **self._applied(event, "deals"),
+        }
         await self.deals.apply(snapshot.id, snapshot.version, fields)
 
     async def status(self) -> dict[str, Any]:

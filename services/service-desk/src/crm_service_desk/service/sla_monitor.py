@@ -16,15 +16,15 @@ import logging
 import uuid
 from datetime import datetime
 
+from crm_shared.clock import Clock
 from crm_shared.errors import VersionConflict
 from crm_shared.events.base import EventData
 from crm_shared.events.ticket import SlaTarget, TicketSlaBreached, TicketSlaWarning
 
-from crm_service_desk.adapters.sla_claims import SlaClaims, claim_id
 from crm_service_desk.domain.calendar import add_business_seconds
-from crm_service_desk.domain.clock import Clock
 from crm_service_desk.domain.sla import SlaKind
 from crm_service_desk.domain.ticket import Ticket
+from crm_service_desk.service.ports import SlaClaimStore, claim_id
 from crm_service_desk.service.writer import SERVICE_ACTOR, TicketWriter, no_events
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,9 @@ def sla_event_id(ticket_id: str, target: str, kind: str) -> str:
 
 
 class SlaMonitor:
-    def __init__(self, *, writer: TicketWriter, claims: SlaClaims, clock: Clock, owner: str, lease_s: float) -> None:
+    def __init__(
+        self, *, writer: TicketWriter, claims: SlaClaimStore, clock: Clock, owner: str, lease_s: float
+    ) -> None:
         self.writer = writer
         self.claims = claims
         self.clock = clock
@@ -68,7 +70,8 @@ class SlaMonitor:
             claimed = []
             for target, kind, at in due:
                 if (target, kind) in mine or await self.claims.claim(
-                        ticket.id, target, kind, owner=self.owner, now=now, lease_s=self.lease_s):
+                    ticket.id, target, kind, owner=self.owner, now=now, lease_s=self.lease_s
+                ):
                     mine.add((target, kind))
                     claimed.append((target, kind, at))
             try:
@@ -101,18 +104,28 @@ class SlaMonitor:
             for target, kind, at in items:
                 if kind == "warning":
                     share = min(1.0, states[target].elapsed_s / states[target].limit_s)
-                    out.append(TicketSlaWarning(snapshot=saved.snapshot(), target=target, due_at=deadline(target),
-                                                elapsed_share=round(share, 4)))
+                    out.append(
+                        TicketSlaWarning(
+                            snapshot=saved.snapshot(),
+                            target=target,
+                            due_at=deadline(target),
+                            elapsed_share=round(share, 4),
+                        )
+                    )
                 else:
-                    out.append(TicketSlaBreached(snapshot=saved.snapshot(), target=target, due_at=at,
-                                                 breached_at=now))
+                    out.append(TicketSlaBreached(snapshot=saved.snapshot(), target=target, due_at=at, breached_at=now))
             return out
 
         names = [f"{t}:{k}" for t, k, _ in items]
         log.info("SLA items due", extra={"ticket_id": ticket.id, "items": names})
-        return await self.writer.save(ticket, after, events, actor=SERVICE_ACTOR,
-                                      event_ids=[ids[(t, k)] for t, k, _ in items],
-                                      changes={"op": "sla", "items": names})
+        return await self.writer.save(
+            ticket,
+            after,
+            events,
+            actor=SERVICE_ACTOR,
+            event_ids=[ids[(t, k)] for t, k, _ in items],
+            changes={"op": "sla", "items": names},
+        )
 
     async def _refresh_if_stale(self, ticket: Ticket, *, due: bool) -> None:
         """Nothing to publish: make sure the ticket does not come back on every scan."""

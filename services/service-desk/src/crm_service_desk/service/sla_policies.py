@@ -6,13 +6,13 @@ import uuid
 from typing import Annotated, Any
 
 from crm_shared.auth import Principal
+from crm_shared.clock import Clock
 from crm_shared.errors import Forbidden, NotFound, PreconditionRequired, VersionConflict
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from crm_service_desk.adapters.config import GroupRepository, PolicyRepository
-from crm_service_desk.domain import access
-from crm_service_desk.domain.clock import Clock
+from crm_service_desk.domain import permissions
 from crm_service_desk.domain.sla import PolicyRules, TicketSla, choose_sla
+from crm_service_desk.service.ports import GroupStore, PolicyStore
 
 AgentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -20,29 +20,31 @@ AgentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 class GroupConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    members: list[AgentId] = Field(default_factory=list, max_length=500,
-                                   description="Agent user ids, in round-robin order.")
+    members: list[AgentId] = Field(
+        default_factory=list, max_length=500, description="Agent user ids, in round-robin order."
+    )
 
 
 class SlaResolver:
     """Which SLA a ticket gets for its priority and its customer's tier."""
 
-    def __init__(self, policies: PolicyRepository, *, default_warning_share: float) -> None:
+    def __init__(self, policies: PolicyStore, *, default_warning_share: float) -> None:
         self.policies = policies
         self.default_warning_share = default_warning_share
 
     async def resolve(self, *, priority: Any, tier: str | None) -> TicketSla | None:
-        return choose_sla(await self.policies.rules(), priority=priority, tier=tier,
-                          default_warning_share=self.default_warning_share)
+        return choose_sla(
+            await self.policies.rules(), priority=priority, tier=tier, default_warning_share=self.default_warning_share
+        )
 
 
 def _require_admin(principal: Principal) -> None:
-    if not access.can_configure(principal):
+    if not permissions.can_configure(principal):
         raise Forbidden("only admins and service managers change the service desk's configuration")
 
 
 class ConfigService:
-    def __init__(self, *, policies: PolicyRepository, groups: GroupRepository, clock: Clock) -> None:
+    def __init__(self, *, policies: PolicyStore, groups: GroupStore, clock: Clock) -> None:
         self.policies = policies
         self.groups = groups
         self.clock = clock
@@ -64,17 +66,16 @@ class ConfigService:
         await self.policies.commit(policy_id, expected_version=0, doc=doc, actor=principal.actor().header_value())
         return await self.policies.get(policy_id)
 
-    async def replace_policy(self, *, principal: Principal, policy_id: str, expected_version: int | None,
-                             rules: PolicyRules) -> dict[str, Any]:
+    async def replace_policy(
+        self, *, principal: Principal, policy_id: str, expected_version: int | None, rules: PolicyRules
+    ) -> dict[str, Any]:
         _require_admin(principal)
         current = await self.policies.get(policy_id)
         version = int(current["version"]) if expected_version is None else expected_version
         if version != current["version"]:
-            raise VersionConflict(f"the policy is at version {current['version']}",
-                                  current_version=current["version"])
+            raise VersionConflict(f"the policy is at version {current['version']}", current_version=current["version"])
         doc = {**rules.model_dump(mode="python"), "created_at": current["created_at"], "updated_at": self.clock()}
-        await self.policies.commit(policy_id, expected_version=version, doc=doc,
-                                   actor=principal.actor().header_value())
+        await self.policies.commit(policy_id, expected_version=version, doc=doc, actor=principal.actor().header_value())
         return await self.policies.get(policy_id)
 
     # -- groups ----------------------------------------------------------------------
@@ -90,8 +91,9 @@ class ConfigService:
             raise NotFound(f"group {name} does not exist")
         return doc
 
-    async def put_group(self, *, principal: Principal, name: str, expected_version: int | None,
-                        config: GroupConfig) -> tuple[dict[str, Any], bool]:
+    async def put_group(
+        self, *, principal: Principal, name: str, expected_version: int | None, config: GroupConfig
+    ) -> tuple[dict[str, Any], bool]:
         """Create (no If-Match) or replace (If-Match required) a group."""
         _require_admin(principal)
         current = await self.groups.get(name)
@@ -106,5 +108,5 @@ class ConfigService:
 
     @staticmethod
     def _may_read(principal: Principal) -> None:
-        if not (access.can_configure(principal) or principal.has("service")):
+        if not (permissions.can_configure(principal) or principal.has("service")):
             raise Forbidden("only the service desk reads its configuration")

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from crm_shared.auth import Principal
+from crm_shared.clock import Clock
 from crm_shared.errors import Forbidden, ValidationFailed, VersionConflict
 from crm_shared.events.base import EventData
 from crm_shared.events.ticket import (
@@ -20,15 +21,14 @@ from crm_shared.events.ticket import (
     TicketStatusChanged,
 )
 
-from crm_service_desk.adapters.replica import CustomerReplica
-from crm_service_desk.domain import access
-from crm_service_desk.domain.clock import Clock
+from crm_service_desk.domain import permissions
 from crm_service_desk.domain.errors import CustomerErased
 from crm_service_desk.domain.sla import StatusChange
 from crm_service_desk.domain.status import TransitionKind
 from crm_service_desk.domain.ticket import Comment, Ticket
 from crm_service_desk.service.assignment import Assigner
 from crm_service_desk.service.models import AssignmentRequest, NewComment, NewTicket, TicketPatch
+from crm_service_desk.service.ports import CustomerDirectory
 from crm_service_desk.service.sla_policies import SlaResolver
 from crm_service_desk.service.writer import TicketWriter, updated_event
 
@@ -47,8 +47,9 @@ def transition_event(kind: TransitionKind, ticket: Ticket, from_status: TicketSt
 
 
 class TicketService:
-    def __init__(self, *, writer: TicketWriter, customers: CustomerReplica, sla: SlaResolver,
-                 assigner: Assigner, clock: Clock) -> None:
+    def __init__(
+        self, *, writer: TicketWriter, customers: CustomerDirectory, sla: SlaResolver, assigner: Assigner, clock: Clock
+    ) -> None:
         self.writer = writer
         self.repo = writer.repo
         self.customers = customers
@@ -56,29 +57,48 @@ class TicketService:
         self.assigner = assigner
         self.clock = clock
 
-    async def open(self, *, principal: Principal, data: NewTicket,
-                   idempotency_key: str | None = None) -> tuple[Ticket, bool]:
+    async def open(
+        self, *, principal: Principal, data: NewTicket, idempotency_key: str | None = None
+    ) -> tuple[Ticket, bool]:
         """Open a ticket; returns it and False when the idempotency key was seen before."""
-        if not access.can_create(principal):
+        if not permissions.can_create(principal):
             raise Forbidden("only service agents, admins and integrations open tickets")
         customer_id, tier = await self._customer(data.customer_id)
-        ticket_id = (str(uuid.uuid5(_IDEMPOTENCY_NS, f"{principal.sub}:{idempotency_key}"))
-                     if idempotency_key else str(uuid.uuid4()))
+        ticket_id = (
+            str(uuid.uuid5(_IDEMPOTENCY_NS, f"{principal.sub}:{idempotency_key}"))
+            if idempotency_key
+            else str(uuid.uuid4())
+        )
         now = self.clock()
         assignee = data.assignee_id
         if data.group:
             assignee = await self.assigner.check_or_pick(data.group, assignee, loc="assignee_id")
         ticket = Ticket(
-            id=ticket_id, customer_id=customer_id, subject=data.subject, description=data.description,
-            requester_email=data.requester_email, requester_name=data.requester_name, channel=data.channel,
-            priority=data.priority, group=data.group, assignee_id=assignee, tags=list(dict.fromkeys(data.tags)),
-            status_log=[StatusChange(status="new", at=now)], created_at=now, updated_at=now,
+            id=ticket_id,
+            customer_id=customer_id,
+            subject=data.subject,
+            description=data.description,
+            requester_email=data.requester_email,
+            requester_name=data.requester_name,
+            channel=data.channel,
+            priority=data.priority,
+            group=data.group,
+            assignee_id=assignee,
+            tags=list(dict.fromkeys(data.tags)),
+            status_log=[StatusChange(status="new", at=now)],
+            created_at=now,
+            updated_at=now,
             sla=await self.sla.resolve(priority=data.priority, tier=tier),
         ).with_sla(now)
         empty = ticket.model_copy(update={"version": 0})
         try:
-            saved = await self.writer.save(empty, ticket, lambda t: [TicketOpened(snapshot=t.snapshot())],
-                                           actor=principal.actor(), changes={"op": "open"})
+            saved = await self.writer.save(
+                empty,
+                ticket,
+                lambda t: [TicketOpened(snapshot=t.snapshot())],
+                actor=principal.actor(),
+                changes={"op": "open"},
+            )
         except VersionConflict:
             existing = await self.repo.get(ticket_id) if idempotency_key else None
             if existing is None:
@@ -86,8 +106,9 @@ class TicketService:
             return existing, False
         return saved, True
 
-    async def update(self, *, principal: Principal, ticket_id: str, expected_version: int | None,
-                     patch: TicketPatch) -> Ticket:
+    async def update(
+        self, *, principal: Principal, ticket_id: str, expected_version: int | None, patch: TicketPatch
+    ) -> Ticket:
         ticket = await self._for_work(principal, ticket_id, expected_version)
         ticket.ensure_open_for_work()
         changes: dict[str, Any] = {k: getattr(patch, k) for k in patch.model_fields_set}
@@ -102,47 +123,76 @@ class TicketService:
             _, tier = await self._customer(ticket.customer_id, allow_erased=True)
             after = after.model_copy(update={"sla": await self.sla.resolve(priority=after.priority, tier=tier)})
         after = after.with_sla(now)
-        return await self.writer.save(ticket, after, updated_event(ticket), actor=principal.actor(),
-                                      changes={"op": "update", "changed": sorted(changed)})
+        return await self.writer.save(
+            ticket,
+            after,
+            updated_event(ticket),
+            actor=principal.actor(),
+            changes={"op": "update", "changed": sorted(changed)},
+        )
 
-    async def move(self, *, principal: Principal, ticket_id: str, expected_version: int | None,
-                   status: TicketStatus) -> Ticket:
+    async def move(
+        self, *, principal: Principal, ticket_id: str, expected_version: int | None, status: TicketStatus
+    ) -> Ticket:
         ticket = await self._for_work(principal, ticket_id, expected_version)
         if status == ticket.status:
             return ticket
         after, kind = ticket.move_to(status, self.clock())
-        return await self.writer.save(ticket, after, lambda t: [transition_event(kind, t, ticket.status)],
-                                      actor=principal.actor(), changes={"op": "status", "to": status})
+        return await self.writer.save(
+            ticket,
+            after,
+            lambda t: [transition_event(kind, t, ticket.status)],
+            actor=principal.actor(),
+            changes={"op": "status", "to": status},
+        )
 
-    async def comment(self, *, principal: Principal, ticket_id: str, expected_version: int | None,
-                      data: NewComment) -> tuple[Ticket, Comment]:
+    async def comment(
+        self, *, principal: Principal, ticket_id: str, expected_version: int | None, data: NewComment
+    ) -> tuple[Ticket, Comment]:
         ticket = await self.repo.require(ticket_id)
         if data.author == "requester":
-            if not access.can_reply_as_requester(principal):
+            if not permissions.can_reply_as_requester(principal):
                 raise Forbidden("only an e-mail or chat gateway posts replies on behalf of the requester")
-        elif not access.can_work(principal, ticket):
+        elif not permissions.can_work(principal, ticket):
             raise Forbidden("you may not comment on this ticket")
         if expected_version is not None and expected_version != ticket.version:
             raise VersionConflict("the ticket changed since you loaded it", current_version=ticket.version)
-        comment = Comment(id=str(uuid.uuid4()), author_kind=data.author, public=data.public, body=data.body,
-                          author_id=ticket.customer_id if data.author == "requester" else principal.sub,
-                          created_at=self.clock())
+        comment = Comment(
+            id=str(uuid.uuid4()),
+            author_kind=data.author,
+            public=data.public,
+            body=data.body,
+            author_id=ticket.customer_id if data.author == "requester" else principal.sub,
+            created_at=self.clock(),
+        )
         after, kind = ticket.add_comment(comment)
 
         def events(t: Ticket) -> list[EventData]:
-            out: list[EventData] = [TicketCommented(
-                snapshot=t.snapshot(), comment_id=comment.id, author_id=comment.author_id, public=comment.public,
-                body_excerpt=comment.body[:280] if comment.public else None)]
+            out: list[EventData] = [
+                TicketCommented(
+                    snapshot=t.snapshot(),
+                    comment_id=comment.id,
+                    author_id=comment.author_id,
+                    public=comment.public,
+                    body_excerpt=comment.body[:280] if comment.public else None,
+                )
+            ]
             if kind is not None:
                 out.append(transition_event(kind, t, ticket.status))
             return out
 
-        saved = await self.writer.save(ticket, after, events, actor=principal.actor(),
-                                       changes={"op": "comment", "comment": comment.model_dump(mode="python")})
+        saved = await self.writer.save(
+            ticket,
+            after,
+            events,
+            actor=principal.actor(),
+            changes={"op": "comment", "comment": comment.model_dump(mode="python")},
+        )
         return saved, comment
 
-    async def assign(self, *, principal: Principal, ticket_id: str, expected_version: int | None,
-                     data: AssignmentRequest) -> Ticket:
+    async def assign(
+        self, *, principal: Principal, ticket_id: str, expected_version: int | None, data: AssignmentRequest
+    ) -> Ticket:
         ticket = await self._for_work(principal, ticket_id, expected_version)
         ticket.ensure_open_for_work()
         group = data.group if "group" in data.model_fields_set else ticket.group
@@ -159,19 +209,27 @@ class TicketService:
             return ticket
         after = ticket.model_copy(update={"group": group, "assignee_id": assignee, "updated_at": self.clock()})
         return await self.writer.save(
-            ticket, after, lambda t: [TicketAssigned(snapshot=t.snapshot(), previous_assignee_id=ticket.assignee_id,
-                                                     previous_group=ticket.group)],
-            actor=principal.actor(), changes={"op": "assign", "group": group, "assignee_id": assignee})
+            ticket,
+            after,
+            lambda t: [
+                TicketAssigned(
+                    snapshot=t.snapshot(), previous_assignee_id=ticket.assignee_id, previous_group=ticket.group
+                )
+            ],
+            actor=principal.actor(),
+            changes={"op": "assign", "group": group, "assignee_id": assignee},
+        )
 
     # -- helpers -------------------------------------------------------------------
 
     async def _for_work(self, principal: Principal, ticket_id: str, expected_version: int | None) -> Ticket:
         ticket = await self.repo.require(ticket_id)
-        if not access.can_work(principal, ticket):
+        if not permissions.can_work(principal, ticket):
             raise Forbidden("you may not change this ticket (it is not in your groups)")
         if expected_version is not None and expected_version != ticket.version:
-            raise VersionConflict(f"the ticket is at version {ticket.version}, not {expected_version}",
-                                  current_version=ticket.version)
+            raise VersionConflict(
+                f"the ticket is at version {ticket.version}, not {expected_version}", current_version=ticket.version
+            )
         return ticket
 
     async def _customer(self, customer_id: str, *, allow_erased: bool = False) -> tuple[str, str | None]:

@@ -13,8 +13,8 @@ from crm_shared.events.ticket import TicketUpdated
 from crm_shared.logs import correlation_id
 from crm_shared.topics import Topics
 
-from crm_service_desk.adapters.tickets import TicketRepository
 from crm_service_desk.domain.ticket import Ticket
+from crm_service_desk.service.ports import TicketStore
 
 log = logging.getLogger(__name__)
 
@@ -34,32 +34,55 @@ def updated_event(before: Ticket, *, redact: bool = False, origin: str = "servic
         new = after.snapshot().model_dump(mode="json")
         changed = [k for k in new if k != "version" and new[k] != old.get(k)]
         previous = {} if redact else {k: old.get(k) for k in changed}
-        return [TicketUpdated(snapshot=after.snapshot(), changed_fields=changed, previous=previous,
-                              change_origin=origin)]
+        return [
+            TicketUpdated(snapshot=after.snapshot(), changed_fields=changed, previous=previous, change_origin=origin)
+        ]
 
     return make
 
 
 class TicketWriter:
-    def __init__(self, repo: TicketRepository, topics: Topics) -> None:
+    def __init__(self, repo: TicketStore, topics: Topics) -> None:
         self.repo = repo
         self.topics = topics
 
-    async def save(self, before: Ticket, after: Ticket, events: EventFactory, *, actor: Actor,
-                   changes: dict[str, Any], causation_id: str | None = None, correlation: str | None = None,
-                   event_ids: Sequence[str] | None = None) -> Ticket:
+    async def save(
+        self,
+        before: Ticket,
+        after: Ticket,
+        events: EventFactory,
+        *,
+        actor: Actor,
+        changes: dict[str, Any],
+        causation_id: str | None = None,
+        correlation: str | None = None,
+        event_ids: Sequence[str] | None = None,
+    ) -> Ticket:
         """Commit ``after`` as version ``before.version + 1``; VersionConflict (412) if someone won."""
         ticket = after.model_copy(update={"version": before.version + 1})
         data = list(events(ticket))
         ids: Sequence[str | None] = event_ids or [None] * len(data)
-        wrapped = [(self.topics.ticket, CloudEvent.wrap(
-            d, actor=actor, time=ticket.updated_at, event_id=i, causation_id=causation_id,
-            correlation_id=correlation or correlation_id.get())) for d, i in zip(data, ids, strict=True)]
-        return await self.repo.commit(ticket, expected_version=before.version, events=wrapped,
-                                      actor=actor.header_value(), changes=changes)
+        wrapped = [
+            (
+                self.topics.ticket,
+                CloudEvent.wrap(
+                    d,
+                    actor=actor,
+                    time=ticket.updated_at,
+                    event_id=i,
+                    causation_id=causation_id,
+                    correlation_id=correlation or correlation_id.get(),
+                ),
+            )
+            for d, i in zip(data, ids, strict=True)
+        ]
+        return await self.repo.commit(
+            ticket, expected_version=before.version, events=wrapped, actor=actor.header_value(), changes=changes
+        )
 
-    async def retrying(self, ticket_id: str, change: Callable[[Ticket], Awaitable[Ticket | None]],
-                       *, attempts: int = 8) -> Ticket | None:
+    async def retrying(
+        self, ticket_id: str, change: Callable[[Ticket], Awaitable[Ticket | None]], *, attempts: int = 8
+    ) -> Ticket | None:
         """Reload and re-apply ``change`` when a concurrent writer won (system-side changes:
         they must not fail because an agent saved at the same moment). ``change``
         returns None when there is nothing (left) to do."""

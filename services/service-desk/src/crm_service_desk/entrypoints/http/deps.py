@@ -1,18 +1,12 @@
-"""FastAPI dependencies shared by the routers."""
+"""The routers' own dependency: the container, typed (the rest is ``crm_shared.http.deps``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from crm_shared.http.deps import container_dependency
+from fastapi import Depends
 
 from crm_service_desk.bootstrap import Container
 
-
-def get_container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
-
-
-ContainerDep = Annotated[Container, Depends(get_container)]
-IfMatch = Annotated[str | None, Header(description="The ETag you read; 412 if the record changed since.")]
+ContainerDep = Annotated[Container, Depends(container_dependency(Container))]

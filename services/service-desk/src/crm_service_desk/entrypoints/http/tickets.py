@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from crm_shared.auth import CurrentPrincipal
 from crm_shared.events.ticket import TicketPriority, TicketStatus
-from crm_shared.http.etag import expected_version, set_etag
-from fastapi import APIRouter, Header, Query, Response, status
+from crm_shared.http.deps import Caller, IdempotencyKey, IfMatch, IfMatchOptional, Limit, Offset
+from crm_shared.http.etag import set_etag
+from fastapi import APIRouter, Query, Response, status
 
 from crm_service_desk.domain.ticket import Ticket
-from crm_service_desk.entrypoints.http.deps import ContainerDep, IfMatch
+from crm_service_desk.entrypoints.http.deps import ContainerDep
 from crm_service_desk.service.models import AssignmentRequest, NewComment, NewTicket, StatusRequest, TicketPatch
 from crm_service_desk.service.queries import present
 
@@ -23,8 +23,9 @@ def _written(response: Response, ticket: Ticket) -> dict[str, Any]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Open a ticket")
-async def open_ticket(body: NewTicket, principal: CurrentPrincipal, c: ContainerDep, response: Response,
-                      idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
+async def open_ticket(
+    body: NewTicket, principal: Caller, c: ContainerDep, response: Response, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
     ticket, created = await c.tickets.open(principal=principal, data=body, idempotency_key=idempotency_key)
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -36,60 +37,78 @@ async def open_ticket(body: NewTicket, principal: CurrentPrincipal, c: Container
 
 @router.get("", summary="List tickets you may see, newest first")
 async def list_tickets(
-    principal: CurrentPrincipal, c: ContainerDep,
+    principal: Caller,
+    c: ContainerDep,
     status_: Annotated[TicketStatus | None, Query(alias="status")] = None,
-    priority: TicketPriority | None = None, group: str | None = None, assignee_id: str | None = None,
-    customer_id: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    priority: TicketPriority | None = None,
+    group: str | None = None,
+    assignee_id: str | None = None,
+    customer_id: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
-    items = await c.queries.search(principal=principal, status=status_, priority=priority, group=group,
-                                 assignee_id=assignee_id, customer_id=customer_id, limit=limit, offset=offset)
+    items = await c.queries.search(
+        principal=principal,
+        status=status_,
+        priority=priority,
+        group=group,
+        assignee_id=assignee_id,
+        customer_id=customer_id,
+        limit=limit,
+        offset=offset,
+    )
     return {"items": items, "limit": limit, "offset": offset}
 
 
 @router.get("/{ticket_id}", summary="A ticket with its customer and the customer's open deals")
-async def get_ticket(ticket_id: str, principal: CurrentPrincipal, c: ContainerDep,
-                     response: Response) -> dict[str, Any]:
+async def get_ticket(ticket_id: str, principal: Caller, c: ContainerDep, response: Response) -> dict[str, Any]:
     view = await c.queries.get(principal=principal, ticket_id=ticket_id)
     set_etag(response, view["version"])
     return view
 
 
 @router.patch("/{ticket_id}", summary="Change subject, description, requester, priority or tags (If-Match)")
-async def update_ticket(ticket_id: str, body: TicketPatch, principal: CurrentPrincipal, c: ContainerDep,
-                        response: Response, if_match: IfMatch = None) -> dict[str, Any]:
-    ticket = await c.tickets.update(principal=principal, ticket_id=ticket_id,
-                                    expected_version=expected_version(if_match), patch=body)
+async def update_ticket(
+    ticket_id: str, body: TicketPatch, principal: Caller, c: ContainerDep, response: Response, version: IfMatch
+) -> dict[str, Any]:
+    ticket = await c.tickets.update(principal=principal, ticket_id=ticket_id, expected_version=version, patch=body)
     return _written(response, ticket)
 
 
 @router.post("/{ticket_id}/status", summary="Move the ticket to another status (If-Match)")
-async def move_ticket(ticket_id: str, body: StatusRequest, principal: CurrentPrincipal, c: ContainerDep,
-                      response: Response, if_match: IfMatch = None) -> dict[str, Any]:
-    ticket = await c.tickets.move(principal=principal, ticket_id=ticket_id,
-                                  expected_version=expected_version(if_match), status=body.status)
+async def move_ticket(
+    ticket_id: str, body: StatusRequest, principal: Caller, c: ContainerDep, response: Response, version: IfMatch
+) -> dict[str, Any]:
+    ticket = await c.tickets.move(
+        principal=principal, ticket_id=ticket_id, expected_version=version, status=body.status
+    )
     return _written(response, ticket)
 
 
 @router.post("/{ticket_id}/assignment", summary="Assign to a group and/or agent, or automatically (If-Match)")
-async def assign_ticket(ticket_id: str, body: AssignmentRequest, principal: CurrentPrincipal, c: ContainerDep,
-                        response: Response, if_match: IfMatch = None) -> dict[str, Any]:
-    ticket = await c.tickets.assign(principal=principal, ticket_id=ticket_id,
-                                    expected_version=expected_version(if_match), data=body)
+async def assign_ticket(
+    ticket_id: str, body: AssignmentRequest, principal: Caller, c: ContainerDep, response: Response, version: IfMatch
+) -> dict[str, Any]:
+    ticket = await c.tickets.assign(principal=principal, ticket_id=ticket_id, expected_version=version, data=body)
     return _written(response, ticket)
 
 
-@router.post("/{ticket_id}/comments", status_code=status.HTTP_201_CREATED,
-             summary="Add a public or internal comment (If-Match optional)")
-async def add_comment(ticket_id: str, body: NewComment, principal: CurrentPrincipal, c: ContainerDep,
-                      response: Response, if_match: IfMatch = None) -> dict[str, Any]:
-    ticket, comment = await c.tickets.comment(principal=principal, ticket_id=ticket_id,
-                                              expected_version=expected_version(if_match, required=False), data=body)
+@router.post(
+    "/{ticket_id}/comments",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a public or internal comment (If-Match optional)",
+)
+async def add_comment(
+    ticket_id: str, body: NewComment, principal: Caller, c: ContainerDep, response: Response, version: IfMatchOptional
+) -> dict[str, Any]:
+    ticket, comment = await c.tickets.comment(
+        principal=principal, ticket_id=ticket_id, expected_version=version, data=body
+    )
     set_etag(response, ticket.version)
     return {"comment": comment.model_dump(mode="json"), "ticket": present(ticket, internal=False)}
 
 
 @router.get("/{ticket_id}/comments", summary="Comments you may see, oldest first")
-async def list_comments(ticket_id: str, principal: CurrentPrincipal, c: ContainerDep) -> dict[str, Any]:
+async def list_comments(ticket_id: str, principal: Caller, c: ContainerDep) -> dict[str, Any]:
     comments = await c.queries.comments(principal=principal, ticket_id=ticket_id)
     return {"items": [cm.model_dump(mode="json") for cm in comments]}

@@ -1,4 +1,4 @@
-"""Who may do what with tickets (tested as a matrix in tests/unit/test_access.py).
+"""Who may do what with tickets (tested as a matrix in tests/unit/test_permissions.py).
 
 | who                   | read                                     | work*   | internal comments |
 |-----------------------|------------------------------------------|---------|-------------------|
@@ -78,11 +78,13 @@ def read_scope(p: Principal) -> Scope:
 
 
 def in_scope(scope: Scope, ticket: Ticket, *, customer_owner: str | None) -> bool:
-    return (scope.everything
-            or (ticket.group is not None and ticket.group in scope.groups)
-            or (scope.assignee is not None and ticket.assignee_id == scope.assignee)
-            or (scope.ungrouped and ticket.group is None)
-            or (scope.customer_owner is not None and customer_owner == scope.customer_owner))
+    return (
+        scope.everything
+        or (ticket.group is not None and ticket.group in scope.groups)
+        or (scope.assignee is not None and ticket.assignee_id == scope.assignee)
+        or (scope.ungrouped and ticket.group is None)
+        or (scope.customer_owner is not None and customer_owner == scope.customer_owner)
+    )
 
 
 def can_read(p: Principal, ticket: Ticket, *, customer_owner: str | None) -> bool:
