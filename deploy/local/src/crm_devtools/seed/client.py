@@ -179,7 +179,7 @@ class Api:
                     raise Busy(str(response.status_code), _retry_after(response))
                 if (waiting := _waiting_error(response)) is not None:
                     self.stats.retries[f"{self.name} {waiting}"] += 1
-                    raise Busy(waiting, 0.5)
+                    raise Busy(waiting, 1.0)
                 raise SeedError(response)
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -3,6 +3,7 @@ then moved to its planned state from wherever a previous run left it."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from crm_shared.demo import DEMO_USERS
@@ -20,12 +21,42 @@ def key_header(key: str) -> dict[str, str]:
     return {"Idempotency-Key": f"crm-seed:{key}"}
 
 
-async def existing_customers(c: Clients) -> dict[str, str]:
-    """Primary e-mail → customer id of every customer in contacts (a seeded one's key)."""
+class CustomerIds:
+    """Customer ids by plan key, as they become known: deals and tickets wait for their
+    customer's, so they start while contacts is still creating the rest."""
+
+    def __init__(self, by_email: dict[str, str]) -> None:
+        self._by_email = dict(by_email)
+        self._ids: dict[str, str] = {}
+        self._settled: dict[str, asyncio.Event] = {}
+
+    def by_email(self, email: str) -> str | None:
+        return self._by_email.get(email)
+
+    def settle(self, key: str, customer_id: str | None, email: str | None = None) -> None:
+        """``key`` is done: created or found (an id), or failed (None)."""
+        if customer_id is not None:
+            self._ids[key] = customer_id
+            if email:
+                self._by_email[email] = customer_id
+        self._event(key).set()
+
+    async def wait(self, key: str) -> str:
+        await self._event(key).wait()
+        if key not in self._ids:
+            raise KeyError(f"customer {key} was not created")
+        return self._ids[key]
+
+    def _event(self, key: str) -> asyncio.Event:
+        return self._settled.setdefault(key, asyncio.Event())
+
+
+async def existing_customers(c: Clients) -> CustomerIds:
+    """Every customer in contacts, by primary e-mail (a seeded one's lookup key)."""
     found: dict[str, str] = {}
     cursor: str | None = None
     while True:
-        params: dict[str, Any] = {"limit": 200, "order": "asc"}
+        params: dict[str, Any] = {"limit": 200, "order": "asc", "include_archived": "true"}
         if cursor:
             params["cursor"] = cursor
         page = await c.contacts.get_json("/customers", user=ADMIN, params=params)
@@ -35,30 +66,33 @@ async def existing_customers(c: Clients) -> dict[str, str]:
                 found.setdefault(str(emails[0]), str(item["id"]))
         cursor = page.get("next_cursor")
         if not cursor:
-            return found
+            return CustomerIds(found)
 
 
-async def ensure_customer(c: Clients, plan: CustomerPlan, ids: dict[str, str], count: KindCount) -> None:
-    """Create the customer unless contacts has it; ``ids`` maps plan keys (and e-mails) to ids."""
-    if plan.email in ids:
-        ids[plan.key] = ids[plan.email]
-        count.existing += 1
-        return
-    body = dict(plan.body)
-    if plan.company_key:
-        body["company_id"] = ids[plan.company_key]
-    response = await c.contacts.call(
-        "POST",
-        "/customers",
-        user=plan.creator,
-        json=body,
-        headers={**key_header(plan.key), "X-Change-Origin": "crm-seed"},
-    )
-    ids[plan.key] = ids[plan.email] = str(response.json()["id"])
-    if response.status_code == 201:
-        count.created += 1
-    else:
-        count.existing += 1
+async def ensure_customer(c: Clients, plan: CustomerPlan, ids: CustomerIds, count: KindCount) -> None:
+    """Create the customer unless contacts has it (a person after its company)."""
+    customer_id = ids.by_email(plan.email)
+    try:
+        if customer_id is not None:
+            count.existing += 1
+            return
+        body = dict(plan.body)
+        if plan.company_key:
+            body["company_id"] = await ids.wait(plan.company_key)
+        response = await c.contacts.call(
+            "POST",
+            "/customers",
+            user=plan.creator,
+            json=body,
+            headers={**key_header(plan.key), "X-Change-Origin": "crm-seed"},
+        )
+        customer_id = str(response.json()["id"])
+        if response.status_code == 201:
+            count.created += 1
+        else:
+            count.existing += 1
+    finally:
+        ids.settle(plan.key, customer_id, plan.email)
 
 
 def _actor(owner: str | None) -> str:
@@ -111,10 +145,10 @@ async def convert_lead(c: Clients, plan: LeadPlan, lead_id: str) -> bool:
     raise SeedError(answer)
 
 
-async def ensure_deal(c: Clients, plan: DealPlan, ids: dict[str, str], count: KindCount) -> None:
+async def ensure_deal(c: Clients, plan: DealPlan, ids: CustomerIds, count: KindCount) -> None:
     """Open the deal in its planned stage (the customer may reach sales a moment after
     contacts made it: the client retries), then win or lose it."""
-    body = {**plan.body, "customer_id": ids[plan.customer_key]}
+    body = {**plan.body, "customer_id": await ids.wait(plan.customer_key)}
     response = await c.sales.call("POST", "/deals", user=plan.owner, json=body, headers=key_header(plan.key))
     deal = response.json()
     if response.status_code == 201:

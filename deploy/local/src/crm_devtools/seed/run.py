@@ -18,7 +18,7 @@ from tenacity import RetryError
 
 from crm_devtools.seed.client import Clients, SeedError, ServiceUrls, Tokens
 from crm_devtools.seed.config import CONFIG_ITEMS, seed_config
-from crm_devtools.seed.model import LeadPlan, Plan
+from crm_devtools.seed.model import DealPlan, LeadPlan, Plan, TicketPlan
 from crm_devtools.seed.plan import build_plan
 from crm_devtools.seed.records import convert_lead, ensure_customer, ensure_deal, ensure_lead, existing_customers
 from crm_devtools.seed.report import Bars, KindCount, SeedReport
@@ -71,7 +71,16 @@ async def _seed(c: Clients, plan: Plan, report: SeedReport, bars: Bars, limit: i
         await _each(report, bars, "companies", plan.companies, lambda p, n: ensure_customer(c, p, ids, n), limit)
         await _each(report, bars, "people", plan.people, lambda p, n: ensure_customer(c, p, ids, n), limit)
 
-    await asyncio.gather(customers(), _each(report, bars, "leads", plan.leads, lead, limit))
+    def customer_of(p: DealPlan | TicketPlan) -> Awaitable[str]:
+        return ids.wait(p.customer_key)
+
+    # deals and tickets start as soon as their customer exists
+    await asyncio.gather(
+        customers(),
+        _each(report, bars, "leads", plan.leads, lead, limit),
+        _each(report, bars, "deals", plan.deals, lambda p, n: ensure_deal(c, p, ids, n), limit, customer_of),
+        _each(report, bars, "tickets", plan.tickets, lambda p, n: ensure_ticket(c, p, ids, n), limit, customer_of),
+    )
 
     async def conversion(p: LeadPlan, count: KindCount) -> None:
         if p.key not in lead_ids:
@@ -82,11 +91,7 @@ async def _seed(c: Clients, plan: Plan, report: SeedReport, bars: Bars, limit: i
             count.existing += 1
 
     converted = [p for p in plan.leads if p.outcome == "converted"]
-    await asyncio.gather(
-        _each(report, bars, "deals", plan.deals, lambda p, n: ensure_deal(c, p, ids, n), limit),
-        _each(report, bars, "tickets", plan.tickets, lambda p, n: ensure_ticket(c, p, ids, n), limit),
-        _each(report, bars, "lead conversions", converted, conversion, 2),
-    )
+    await _each(report, bars, "lead conversions", converted, conversion, 2)
 
 
 async def _each(
@@ -96,20 +101,24 @@ async def _each(
     items: Sequence[K],
     work: Callable[[K, KindCount], Awaitable[None]],
     limit: int,
+    ready: Callable[[K], Awaitable[object]] | None = None,
 ) -> None:
-    """``work`` on every item, ``limit`` at a time; a failure is counted and reported, not raised."""
+    """``work`` on every item, ``limit`` at a time (an item waits for ``ready`` before it
+    takes a slot); a failure is counted and reported, not raised."""
     count = report.kind(kind, len(items))
     advance = bars.track(kind, len(items))
     slots = asyncio.Semaphore(limit)
 
     async def one(item: K) -> None:
-        async with slots:
-            try:
+        try:
+            if ready is not None:
+                await ready(item)
+            async with slots:
                 await work(item, count)
-            except FAILURES as exc:
-                count.failed += 1
-                report.errors.append(f"{kind} {item.key}: {exc}")
-            advance()
+        except FAILURES as exc:
+            count.failed += 1
+            report.errors.append(f"{kind} {item.key}: {exc}")
+        advance()
 
     await asyncio.gather(*(one(item) for item in items))
 

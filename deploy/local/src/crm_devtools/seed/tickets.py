@@ -9,13 +9,13 @@ from typing import Any
 from crm_devtools.seed.client import Clients, SeedError, version_of
 from crm_devtools.seed.model import TicketPlan
 from crm_devtools.seed.plan_work import MAIL_GATEWAY
-from crm_devtools.seed.records import key_header
+from crm_devtools.seed.records import CustomerIds, key_header
 from crm_devtools.seed.report import KindCount
 
 
-async def ensure_ticket(c: Clients, plan: TicketPlan, ids: dict[str, str], count: KindCount) -> None:
+async def ensure_ticket(c: Clients, plan: TicketPlan, ids: CustomerIds, count: KindCount) -> None:
     sd, agent = c.service_desk, plan.creator
-    body = {**plan.body, "customer_id": ids[plan.customer_key]}
+    body = {**plan.body, "customer_id": await ids.wait(plan.customer_key)}
     response = await sd.call("POST", "/tickets", user=agent, json=body, headers=key_header(plan.key))
     ticket: dict[str, Any] = response.json()
     created = response.status_code == 201
