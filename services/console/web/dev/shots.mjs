@@ -42,7 +42,7 @@ async function shot(name, url, waitFor, extra) {
   if (only && !only.includes(name)) return;
   await page.goto(BASE + url);
   if (waitFor) await page.waitForSelector(waitFor, { timeout: 15000 }).catch(() => console.log('TIMEOUT', name, waitFor));
-  await page.waitForTimeout(800);
+  await page.waitForTimeout(2500);
   if (extra) await extra();
   await page.screenshot({ path: path.join(out, `${name}.png`) });
   await axe(name);

@@ -1,4 +1,5 @@
 import { Alert, Badge, Button, Group, Modal, Table, Text } from '@mantine/core';
+import { problemMessage } from '../api/client';
 import { useT } from '../i18n';
 import { displayValue } from './diff';
 import type { ConflictSafeWrite } from './useConflictSafeWrite';
@@ -36,7 +37,7 @@ export function ConflictView({ write, label }: { write: ConflictSafeWrite; label
               ))}
             </Table.Tbody>
           </Table>
-          {write.error ? <Alert color="red" mt="sm">{String(write.error)}</Alert> : null}
+          {write.error ? <Alert color="red" mt="sm">{problemMessage(write.error)}</Alert> : null}
           <Group justify="flex-end" mt="md">
             <Button variant="default" onClick={write.discardMine} data-testid="conflict-discard">
               {t('conflict.discard')}

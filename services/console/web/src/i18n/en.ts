@@ -19,6 +19,7 @@ export const en = {
     reconnecting: 'Live updates interrupted — reconnecting…',
     changedBy: 'Changed by {{who}} {{when}} ({{what}})',
     someone: 'someone',
+    justNow: 'just now',
   },
   topics: { customer: 'customer', deal: 'deal', ticket: 'ticket', lead: 'lead' },
   conflict: {

@@ -26,7 +26,7 @@ export function ChangedByNotice({ customerId }: { customerId: string }) {
       {t('live.changedBy', {
         who: dept ? `${who} (${dept})` : who,
         what: t(`topics.${latest.topic}`),
-        when: formatRelative(latest.time, locale),
+        when: Date.now() - Date.parse(latest.time) < 60_000 ? t('live.justNow') : formatRelative(latest.time, locale),
       })}
     </Alert>
   );

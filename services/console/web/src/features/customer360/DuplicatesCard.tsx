@@ -6,14 +6,14 @@ import { Link } from 'react-router';
 import { ApiError, problemMessage } from '../../api/client';
 import { contacts } from '../../api/services';
 import type { Customer } from '../../api/types';
-import { useCan } from '../../auth/session';
+import { mayMergeCustomers, useMe } from '../../auth/session';
 import { useT } from '../../i18n';
 import { formatPercent } from '../../lib/format';
 
 export function DuplicatesCard({ customer, etag }: { customer: Customer; etag: string | number }) {
   const { t, locale } = useT();
   const qc = useQueryClient();
-  const canMerge = useCan('customer');
+  const canMerge = mayMergeCustomers(useMe());
   const dups = useQuery({ queryKey: ['customer', customer.id, 'duplicates'], queryFn: () => contacts.duplicates(customer.id) });
   const merge = useMutation({
     mutationFn: (dupId: string) => contacts.merge(customer.id, [dupId], etag),

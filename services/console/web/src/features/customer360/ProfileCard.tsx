@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { problemMessage, type Versioned } from '../../api/client';
 import { contacts } from '../../api/services';
 import type { Customer } from '../../api/types';
-import { useCan } from '../../auth/session';
+import { mayChangeCustomerField, useCan, useMe } from '../../auth/session';
 import { ConflictView } from '../../conflict/ConflictView';
 import { displayValue, type Values } from '../../conflict/diff';
 import { useConflictSafeWrite } from '../../conflict/useConflictSafeWrite';
@@ -25,7 +25,9 @@ function pick(c: Customer): Values {
 export function ProfileCard({ record }: { record: Versioned<Customer> }) {
   const { t } = useT();
   const qc = useQueryClient();
+  const me = useMe();
   const canEdit = useCan('customer');
+  const may = (f: string) => mayChangeCustomerField(me, f);
   const c = record.data;
   const [editing, setEditing] = useState<{ base: Values; etag: string | number; draft: Values } | null>(null);
 
@@ -78,20 +80,20 @@ export function ProfileCard({ record }: { record: Versioned<Customer> }) {
           ))}
         </SimpleGrid>
       ) : (
-        <form onSubmit={(e) => { e.preventDefault(); void write.save(editing.base, normalised(editing.draft), editing.etag); }}>
+        <form onSubmit={(e) => { e.preventDefault(); void write.save(editing.base, normalised(editing.draft), editing.etag).then((done) => done && setEditing(null)); }}>
           <Stack gap="xs">
             <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="xs">
-              {TEXT_FIELDS.map((f) => (
+              {TEXT_FIELDS.filter(may).map((f) => (
                 <TextInput key={f} label={label(f)} value={(editing.draft[f] as string | null) ?? ''}
                   onChange={(e) => set(f, e.currentTarget.value)} data-testid={`input-${f}`} />
               ))}
-              {LIST_FIELDS.map((f) => (
+              {LIST_FIELDS.filter(may).map((f) => (
                 <TagsInput key={f} label={label(f)} value={(editing.draft[f] as string[]) ?? []} onChange={(v) => set(f, v)}
                   data-testid={`input-${f}`} />
               ))}
-              <Select label={label('lifecycle_stage')} value={(editing.draft.lifecycle_stage as string | null) ?? null}
+              {may('lifecycle_stage') && <Select label={label('lifecycle_stage')} value={(editing.draft.lifecycle_stage as string | null) ?? null}
                 onChange={(v) => set('lifecycle_stage', v)} data={LIFECYCLE.map((k) => ({ value: k, label: t(`lifecycle.${k}`) }))}
-                data-testid="input-lifecycle_stage" />
+                data-testid="input-lifecycle_stage" />}
             </SimpleGrid>
             {write.error ? <Alert color="red">{problemMessage(write.error)}</Alert> : null}
             <Group justify="flex-end">

@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { ApiError } from '../../api/client';
 import { contacts } from '../../api/services';
 import type { Customer } from '../../api/types';
+import { mayChangeCustomerField, useMe } from '../../auth/session';
 import { useT } from '../../i18n';
 
 export function BulkBar({ ids, rows, onDone }: { ids: string[]; rows: Customer[]; onDone: () => void }) {
@@ -15,6 +16,7 @@ export function BulkBar({ ids, rows, onDone }: { ids: string[]; rows: Customer[]
   const [owner, setOwner] = useState('');
   const [tag, setTag] = useState('');
   const [busy, setBusy] = useState(false);
+  const me = useMe();
 
   async function run(change: (c: Customer) => Partial<Customer>) {
     setBusy(true);
@@ -51,10 +53,12 @@ export function BulkBar({ ids, rows, onDone }: { ids: string[]; rows: Customer[]
     <Paper withBorder p="xs" data-testid="bulk-bar">
       <Group gap="xs" align="flex-end">
         <Text size="sm" fw={600}>{t('bulk.selected', { count: ids.length })}</Text>
+        {mayChangeCustomerField(me, 'owner_id') && (<>
         <TextInput size="xs" label={t('bulk.owner')} value={owner} onChange={(e) => setOwner(e.currentTarget.value)} data-testid="bulk-owner" />
         <Button size="xs" disabled={!owner.trim()} loading={busy} onClick={() => void run(() => ({ owner_id: owner.trim() }))} data-testid="bulk-assign">
           {t('bulk.assign')}
         </Button>
+        </>)}
         <TextInput size="xs" label={t('bulk.tag')} value={tag} onChange={(e) => setTag(e.currentTarget.value)} data-testid="bulk-tag-input" />
         <Button size="xs" disabled={!tag.trim()} loading={busy}
           onClick={() => void run((c) => ({ tags: c.tags.includes(tag.trim()) ? c.tags : [...c.tags, tag.trim()] }))} data-testid="bulk-tag">

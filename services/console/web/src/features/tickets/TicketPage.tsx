@@ -160,7 +160,7 @@ export default function TicketPage() {
                     <Group justify="flex-end">
                       <Button variant="default" onClick={() => setDraft(null)}>{t('common.cancel')}</Button>
                       <Button loading={write.saving} data-testid="ticket-save"
-                        onClick={() => void write.save({ subject: x.subject, priority: x.priority }, draft, ticket.data.etag ?? x.version)}>
+                        onClick={() => void write.save({ subject: x.subject, priority: x.priority }, draft, ticket.data.etag ?? x.version).then((done) => done && setDraft(null))}>
                         {t('common.save')}
                       </Button>
                     </Group>
