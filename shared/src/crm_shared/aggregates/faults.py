@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import Mapping
-
-from crm_shared.aggregates.port import AfterWrite
+from collections.abc import Callable, Mapping
 
 log = logging.getLogger(__name__)
+
+AfterWrite = Callable[[str, int], None]
+"""Called with (aggregate id, version) once a commit is stored and before its events
+are published: the fault-injection point of the reliability tests."""
 
 CRASH_ENV = "CRM_FAULT_CRASH_BEFORE_PUBLISH"
 """``1``: SIGKILL this process after the store write and before the publish."""

@@ -13,26 +13,20 @@ Every operation on the write path filters on ``_id`` alone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from crm_shared.aggregates.faults import default_after_write
-from crm_shared.aggregates.port import AfterWrite
-from crm_shared.errors import VersionConflict
+from crm_shared.aggregates.base import AggregateStoreBase
+from crm_shared.aggregates.faults import AfterWrite
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.mongo import Collection, Database, Document
 from crm_shared.outbox import Outbox, Publisher, revision_id
 
 
-class AggregateStore:
-    """Snapshots in ``snapshots``; every version in the shared ``revisions`` collection.
-
-    ``after_write`` runs once a commit is stored, before its publish (fault
-    injection); without one, the process default installed at start-up
-    (:mod:`crm_shared.aggregates.faults`) applies.
-    """
+class AggregateStore(AggregateStoreBase):
+    """Snapshots in ``snapshots``; every version in the shared ``revisions`` collection;
+    pending markers in ``outbox``."""
 
     def __init__(
         self,
@@ -44,11 +38,10 @@ class AggregateStore:
         outbox: str = "outbox",
         after_write: AfterWrite | None = None,
     ) -> None:
+        super().__init__(kind=snapshots, after_write=after_write)
         self.snapshots: Collection = db[snapshots]
         self.revisions: Collection = db[revisions]
         self.outbox: Collection = db[outbox]
-        self._kind = snapshots
-        self._after_write = after_write if after_write is not None else default_after_write()
         self._outbox = Outbox(
             markers=self.outbox,
             revisions=self.revisions,
@@ -63,10 +56,6 @@ class AggregateStore:
         )
         await self._outbox.ensure_indexes()
 
-    @property
-    def kind(self) -> str:
-        return self._kind
-
     async def get(self, aggregate_id: str) -> Document | None:
         return await self.snapshots.find_one({"_id": aggregate_id})
 
@@ -74,51 +63,22 @@ class AggregateStore:
         doc = await self.snapshots.find_one({"_id": aggregate_id}, {"version": 1})
         return int(doc["version"]) if doc else 0
 
-    async def commit(
-        self,
-        *,
-        aggregate_id: str,
-        expected_version: int,
-        snapshot: Document,
-        events: Sequence[tuple[str, CloudEvent]],
-        actor: str,
-        changes: Document | None = None,
-        publish: bool = True,
-    ) -> int:
-        """Persist version ``expected_version + 1`` with its events; 412 if someone won."""
-        version = expected_version + 1
-        now = datetime.now(UTC)
-        snapshot = {**snapshot, "_id": aggregate_id, "version": version}
-        rev_id = revision_id(aggregate_id, version)
-        revision: Document = {
-            "_id": rev_id,
-            "aggregate_id": aggregate_id,
-            "kind": self._kind,
-            "version": version,
-            "snapshot": snapshot,
-            "events": [{"topic": t, "event": e.model_dump(mode="json", exclude_none=True)} for t, e in events],
-            "actor": actor,
-            "changes": changes or {},
-            "published": not events,
-            "created_at": now,
-        }
-        if events:
-            await self._outbox.mark(rev_id=rev_id, aggregate_id=aggregate_id, version=version, at=now)
+    async def _store_revision(self, revision: Document) -> bool:
+        rev_id, aggregate_id, version = revision["_id"], revision["aggregate_id"], revision["version"]
+        if revision["events"]:
+            await self._outbox.mark(
+                rev_id=rev_id, aggregate_id=aggregate_id, version=version, at=revision["created_at"]
+            )
         try:
             await self.revisions.insert_one(revision)
-        except DuplicateKeyError as exc:  # the winner wrote the same marker: it stays
+        except DuplicateKeyError:  # the winner wrote the same marker: it stays
             await self._help_the_winner(rev_id)
-            singular = self._kind[:-1] if self._kind.endswith("s") else self._kind
-            raise VersionConflict(
-                f"{singular} {aggregate_id} was changed by someone else (version {version} exists)",
-                current_version=await self.current_version(aggregate_id),
-            ) from exc
-        await self._write_snapshot(snapshot)
-        if self._after_write is not None:
-            self._after_write(aggregate_id, version)
-        if publish and events:
-            await self._outbox.publish_committed(revision, events)
-        return version
+            return False
+        await self._write_snapshot(revision["snapshot"])
+        return True
+
+    async def _publish_committed(self, revision: Document, events: Sequence[tuple[str, CloudEvent]]) -> None:
+        await self._outbox.publish_committed(revision, events)
 
     async def _help_the_winner(self, rev_id: str) -> None:
         """The winner's snapshot may not be written yet, and the loser's next read must
@@ -150,36 +110,22 @@ class AggregateStore:
             snapshot, version = newer["snapshot"], version + 1
 
     async def history(self, aggregate_id: str, *, limit: int = 100, before: int | None = None) -> list[Document]:
-        query: Document = {"aggregate_id": aggregate_id, "kind": self._kind}
+        query: Document = {"aggregate_id": aggregate_id, "kind": self.kind}
         if before is not None:
             query["version"] = {"$lt": before}
-        return (
-            await self.revisions.find(query, {"snapshot": 0, "events": 0})
-            .sort("version", -1)
-            .limit(limit)
-            .to_list(None)
-        )
+        cursor = self.revisions.find(query, {"snapshot": 0, "events": 0}).sort("version", -1).limit(limit)
+        return await cursor.to_list(None)
 
     async def revision(self, aggregate_id: str, version: int) -> Document | None:
-        """One revision as :meth:`history` shows it (no snapshot, no events), or None."""
         return await self.revisions.find_one({"_id": revision_id(aggregate_id, version)}, {"snapshot": 0, "events": 0})
 
     # The outbox side, for the relay and for use cases that publish what they deferred.
 
-    async def publish_pending(
-        self,
-        aggregate_id: str | None = None,
-        *,
-        limit: int = 500,
-        repair_snapshots: bool = True,
-        older_than_s: float | None = None,
-    ) -> int:
-        return await self._outbox.publish_pending(
-            aggregate_id, limit=limit, repair_snapshots=repair_snapshots, older_than_s=older_than_s
-        )
+    async def publish_pending(self, aggregate_id: str | None = None, *, older_than_s: float | None = None) -> int:
+        return await self._outbox.publish_pending(aggregate_id, older_than_s=older_than_s)
 
-    async def publish_unmarked(self, *, limit: int = 500, older_than_s: float = 0.0) -> int:
-        return await self._outbox.publish_unmarked(limit=limit, older_than_s=older_than_s)
+    async def publish_unmarked(self, *, older_than_s: float = 0.0) -> int:
+        return await self._outbox.publish_unmarked(older_than_s=older_than_s)
 
     async def backlog(self) -> int:
         return await self._outbox.backlog()

@@ -2,21 +2,18 @@
 
 :class:`~crm_shared.aggregates.AggregateStore` (the store) and
 :class:`~crm_shared.aggregates.InMemoryAggregateStore` (unit tests) both satisfy
-:class:`AggregateStorePort`; ``shared/tests/test_aggregate_store_contract.py`` runs one
-suite against both so the fake cannot drift from the real thing.
+:class:`AggregateStorePort` (and share one ``commit``, :mod:`.base`);
+``shared/tests/test_aggregate_store_contract.py`` runs one suite against both so the
+fake cannot drift from the real thing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.mongo import Document
-
-AfterWrite = Callable[[str, int], None]
-"""Called with (aggregate id, version) once a commit is stored and before its events
-are published: the fault-injection point of the reliability tests."""
 
 
 class AggregateStorePort(Protocol):
@@ -60,15 +57,9 @@ class AggregateStorePort(Protocol):
         """One revision as :meth:`history` shows it, or None."""
         ...
 
-    async def publish_pending(
-        self,
-        aggregate_id: str | None = None,
-        *,
-        limit: int = 500,
-        repair_snapshots: bool = True,
-        older_than_s: float | None = None,
-    ) -> int:
-        """Publish what is committed and not yet published, in version order."""
+    async def publish_pending(self, aggregate_id: str | None = None, *, older_than_s: float | None = None) -> int:
+        """Publish what is committed and not yet published, in version order;
+        ``older_than_s`` leaves younger revisions to their writers."""
         ...
 
     async def backlog(self) -> int:
