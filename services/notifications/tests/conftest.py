@@ -15,9 +15,10 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from crm_devtools.net import free_port as _free_port
+from crm_devtools.testkit import api_client
 from crm_notifications.bootstrap import Container, bootstrap
-from crm_notifications.entrypoints.api import create_api
 from crm_notifications.settings import NotificationsSettings
+from crm_notifications.testing import app_on
 from crm_shared.auth import mint_token
 from crm_shared.topics import Topics
 from pytest_httpserver import HTTPServer
@@ -67,17 +68,29 @@ SettingsFactory = Callable[..., NotificationsSettings]
 
 
 @pytest.fixture
-def make_settings(kafka_bootstrap_servers: str, mongodb_url: str, mongo_database: str, topic_prefix: str,
-                  smtp: tuple[Mailbox, int]) -> SettingsFactory:
+def make_settings(
+    kafka_bootstrap_servers: str, mongodb_url: str, mongo_database: str, topic_prefix: str, smtp: tuple[Mailbox, int]
+) -> SettingsFactory:
     """Settings for this test (topics are created only by tests that ask for ``topics``)."""
 
     def factory(**overrides: Any) -> NotificationsSettings:
         values: dict[str, Any] = dict(
-            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap_servers, MONGODB_URL=mongodb_url,
-            topic_prefix=topic_prefix, mongodb_database=mongo_database,
-            env="test", smtp_host="127.0.0.1", smtp_port=smtp[1], webhook_allowed_hosts="127.0.0.1",
-            retry_base_s=0.05, retry_max_s=0.5, poll_interval_s=0.2, digest_flush_interval_s=0.2,
-            config_cache_ttl_s=0, worker_web_port=_free_port(), slack_rate_per_s=50.0, log_json=False,
+            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap_servers,
+            MONGODB_URL=mongodb_url,
+            topic_prefix=topic_prefix,
+            mongodb_database=mongo_database,
+            env="test",
+            smtp_host="127.0.0.1",
+            smtp_port=smtp[1],
+            webhook_allowed_hosts="127.0.0.1",
+            retry_base_s=0.05,
+            retry_max_s=0.5,
+            poll_interval_s=0.2,
+            digest_flush_interval_s=0.2,
+            config_cache_ttl_s=0,
+            worker_web_port=_free_port(),
+            slack_rate_per_s=50.0,
+            log_json=False,
         )
         values.update(overrides)
         return NotificationsSettings(**values)
@@ -87,7 +100,7 @@ def make_settings(kafka_bootstrap_servers: str, mongodb_url: str, mongo_database
 
 @pytest.fixture
 async def container(make_settings: SettingsFactory, topics: Topics) -> AsyncIterator[Container]:
-    c = await bootstrap(make_settings(), provision=False)
+    c = await bootstrap(make_settings(), role="worker", provision=False)
     yield c
     await c.close()
 
@@ -99,7 +112,7 @@ def token(settings: NotificationsSettings, *, sub: str = "admin-1", roles: tuple
 @pytest.fixture
 async def api_container(make_settings: SettingsFactory) -> AsyncIterator[Container]:
     """A container for API tests: the API never publishes, so no topics are needed."""
-    c = await bootstrap(make_settings(), provision=False)
+    c = await bootstrap(make_settings(), role="api", provision=False)
     yield c
     await c.close()
 
@@ -114,8 +127,6 @@ def user_token(api_container: Container) -> Callable[..., str]:
 
 @pytest.fixture
 async def api(api_container: Container) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_api(api_container.settings, container=api_container)
-    transport = httpx.ASGITransport(app=app)
     headers = {"authorization": f"Bearer {token(api_container.settings)}"}
-    async with httpx.AsyncClient(transport=transport, base_url="http://notifications", headers=headers) as client:
+    async with api_client(app_on(api_container), base_url="http://notifications", headers=headers) as client:
         yield client

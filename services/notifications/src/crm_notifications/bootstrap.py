@@ -1,22 +1,29 @@
 """The one composition root of notifications: used by the API, the worker and the tests.
 
-``bootstrap`` opens the store and the publisher, creates indexes, seeds the default
-rules and wires everything. The worker then calls :meth:`Container.start_background`
-(senders, the due-delivery poller, the digest flush); the API never sends.
+``bootstrap(settings, role=...)`` opens the store and the publisher, creates indexes,
+seeds the default rules and wires everything. In the worker role :meth:`Container.start`
+starts the senders and the jobs (the due-delivery poller, the digest flush, the outcome
+sweep, retention); the API role never sends and has no jobs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
+from crm_shared.chassis import Background, ContainerFactory
+from crm_shared.clock import Clock, system_clock
+from crm_shared.events import CloudEvent, registered_events
+from crm_shared.kafka.consumer import EventConsumer, EventDeduper, TransientError
+from crm_shared.periodic import Periodic
 from crm_shared.provision import ensure_topics
 from crm_shared.runtime import Infra
 from crm_shared.topics import Topics
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from crm_notifications.adapters.channels.base import Sender
 from crm_notifications.adapters.channels.email import EmailSender
@@ -32,8 +39,8 @@ from crm_notifications.adapters.http_client import SafeHttpClient
 from crm_notifications.adapters.ratelimit import RateLimiters
 from crm_notifications.adapters.ssrf import Resolver, SsrfPolicy, system_resolver
 from crm_notifications.adapters.suppressions import SuppressionRepo
-from crm_notifications.clock import Clock, system_clock
 from crm_notifications.domain.models import Channel
+from crm_notifications.logs import install_log_masking
 from crm_notifications.service.attempts import DeliveryExecutor
 from crm_notifications.service.compose import Composer
 from crm_notifications.service.config import ConfigService
@@ -43,7 +50,7 @@ from crm_notifications.service.digests import DigestFlusher
 from crm_notifications.service.dispatch import Dispatcher
 from crm_notifications.service.outcomes import OutcomePublisher
 from crm_notifications.service.preview import Previewer
-from crm_notifications.service.runner import DeliveryRunner, Periodic
+from crm_notifications.service.runner import DeliveryRunner
 from crm_notifications.service.users import UserService
 from crm_notifications.settings import NotificationsSettings
 from crm_notifications.templates.defaults import builtin, builtin_names
@@ -51,12 +58,18 @@ from crm_notifications.templates.engine import TemplateEngine
 
 PROCESSED_EVENTS = "processed_events"
 """Event ids the consumers handled (``EventDeduper``)."""
+CONSUMER = "notifications"
+BUSINESS_TOPICS = ("customer", "lead", "deal", "ticket")
+Role = Literal["api", "worker"]
 
 
 @dataclass
 class Container:
     settings: NotificationsSettings
     infra: Infra
+    topics: Topics
+    background: Background
+    role: Role
     clock: Clock
     store: ConfigStore
     cache: ConfigCache
@@ -74,11 +87,6 @@ class Container:
     config: ConfigService
     users: UserService
     log: DeliveryLog
-    _background: list[Periodic] = field(default_factory=list)
-
-    @property
-    def topics(self) -> Topics:
-        return self.infra.topics
 
     async def poll_once(self) -> int:
         """Queue what is due: long retries, messages deferred by quiet hours, lost attempts."""
@@ -97,49 +105,88 @@ class Container:
         result = await self.infra.db[PROCESSED_EVENTS].delete_many({"at": {"$lt": cut}})
         return purged + int(result.deleted_count)
 
-    async def start_background(self) -> None:
-        if self._background:
-            return
-        self.runner.start()
-        self._background = [
-            Periodic("notifications-poller", self.poll_once, self.settings.poll_interval_s),
-            Periodic("notifications-digests", self.flusher.flush_once, self.settings.digest_flush_interval_s),
-            Periodic("notifications-outcomes", self.sweep_outcomes, self.settings.outcome_sweep_interval_s),
-            Periodic("notifications-retention", self.purge_once, 3600.0),
-        ]
-        for task in self._background:
-            task.start()
-
-    async def stop_background(self, grace_s: float = 10.0) -> None:
-        for task in self._background:
-            await task.stop()
-        self._background = []
-        await self.runner.stop(grace_s)
+    async def start(self) -> None:
+        if self.role == "worker":
+            self.runner.start()
+        await self.background.start()
 
     async def readiness(self) -> dict[str, Any]:
         return await self.infra.readiness()
 
     async def close(self) -> None:
-        await self.stop_background()
-        email = self.executor.senders.get("email")
-        if isinstance(email, EmailSender):
-            await email.close()
-        await self.http.aclose()
-        await self.infra.close()
+        await self.background.close()
+
+    def consumer(self, topic_key: str) -> EventConsumer:
+        """The worker's consumer of one business topic: dispatch (claim deliveries) and return."""
+
+        async def handle(event: CloudEvent) -> None:
+            try:
+                await self.dispatcher.handle(event)
+            except DuplicateKeyError:
+                raise
+            except PyMongoError as exc:  # e.g. the local store's "database is locked": retry, then DLQ
+                raise TransientError(f"store: {exc}"[:500]) from exc
+
+        types = [t for t, cls in registered_events().items() if cls.topic == topic_key]
+        return EventConsumer(
+            consumer=CONSUMER,
+            handlers=dict.fromkeys(types, handle),
+            dead_letters=self.infra.publisher,
+            dead_letter_topic=self.topics.dead_letter(CONSUMER),
+            on_tombstone=self.dispatcher.on_tombstone if topic_key == "customer" else None,
+            deduper=EventDeduper(self.infra.db[PROCESSED_EVENTS], CONSUMER),
+        )
+
+
+Factory = ContainerFactory[Container]
+"""What makes a container (the processes' default is :func:`bootstrap`; tests pass theirs)."""
+
+
+def subscriptions(settings: NotificationsSettings) -> dict[str, Callable[[Container], EventConsumer]]:
+    """The worker's topics, each to its consumer made from the open container."""
+    topics = Topics(settings.topic_prefix)
+    return {topics.name(k): (lambda c, k=k: c.consumer(k)) for k in BUSINESS_TOPICS}  # type: ignore[misc]
+
+
+def worker_jobs(c: Container) -> list[Periodic]:
+    s = c.settings
+    return [
+        Periodic("notifications-poller", c.poll_once, s.poll_interval_s),
+        Periodic("notifications-digests", c.flusher.flush_once, s.digest_flush_interval_s),
+        Periodic("notifications-outcomes", c.sweep_outcomes, s.outcome_sweep_interval_s),
+        Periodic("notifications-retention", c.purge_once, 3600.0),
+    ]
 
 
 def default_senders(settings: NotificationsSettings, http: SafeHttpClient) -> dict[Channel, Sender]:
     email = EmailSender(settings, pool_size=max(1, min(8, settings.send_concurrency // 4)))
-    return {"email": email, "slack": SlackSender(http), "teams": TeamsSender(http),
-            "mattermost": MattermostSender(http), "webhook": WebhookSender(http)}
+    return {
+        "email": email,
+        "slack": SlackSender(http),
+        "teams": TeamsSender(http),
+        "mattermost": MattermostSender(http),
+        "webhook": WebhookSender(http),
+    }
 
 
-async def bootstrap(settings: NotificationsSettings, *, provision: bool = True, clock: Clock = system_clock,
-                    resolver: Resolver = system_resolver, senders: Mapping[Channel, Sender] | None = None,
-                    rng: random.Random | None = None) -> Container:
+async def bootstrap(
+    settings: NotificationsSettings,
+    *,
+    role: Role,
+    provision: bool = True,
+    clock: Clock = system_clock,
+    resolver: Resolver = system_resolver,
+    senders: Mapping[Channel, Sender] | None = None,
+    rng: random.Random | None = None,
+    grace_s: float = 10.0,
+) -> Container:
+    """``grace_s``: how long closing lets sends in flight finish."""
+    install_log_masking()
     if provision:
         await asyncio.to_thread(ensure_topics, settings.kafka_bootstrap_servers, Topics(settings.topic_prefix))
     infra = await Infra.open(settings)
+    background = Background()
+    background.on_close(infra.close)
     db = infra.db
     store, deliveries, digests, suppressions = ConfigStore(db), DeliveryRepo(db), DigestRepo(db), SuppressionRepo(db)
     events = EventStore(db)
@@ -150,23 +197,78 @@ async def bootstrap(settings: NotificationsSettings, *, provision: bool = True, 
     await asyncio.to_thread(engine.warm, [spec for name in builtin_names() if (spec := builtin(name)) is not None])
     composer = Composer(engine, console_url=settings.console_url)
     policy = SsrfPolicy(settings.allowed_hosts, resolver=resolver)
-    http = SafeHttpClient(policy, timeout_s=settings.http_timeout_s, max_redirects=settings.http_max_redirects,
-                          max_connections=settings.send_concurrency)
+    http = SafeHttpClient(
+        policy,
+        timeout_s=settings.http_timeout_s,
+        max_redirects=settings.http_max_redirects,
+        max_connections=settings.send_concurrency,
+    )
+    background.on_close(http.aclose)
     outcomes = OutcomePublisher(publisher=infra.publisher, topics=infra.topics, deliveries=deliveries, events=events)
-    executor = DeliveryExecutor(deliveries=deliveries, events=events, config=cache, composer=composer,
-                                senders=senders or default_senders(settings, http), limiters=RateLimiters(),
-                                outcomes=outcomes, settings=settings, clock=clock, rng=rng)
+    senders = senders or default_senders(settings, http)
+    email = senders.get("email")
+    if isinstance(email, EmailSender):
+        background.on_close(email.close)
+    executor = DeliveryExecutor(
+        deliveries=deliveries,
+        events=events,
+        config=cache,
+        composer=composer,
+        senders=senders,
+        limiters=RateLimiters(),
+        outcomes=outcomes,
+        settings=settings,
+        clock=clock,
+        rng=rng,
+    )
     runner = DeliveryRunner(execute=executor.run, concurrency=settings.send_concurrency)
-    dispatcher = Dispatcher(config=cache, deliveries=deliveries, digests=digests, suppressions=suppressions,
-                            events=events, composer=composer, clock=clock, max_attempts=settings.delivery_max_attempts,
-                            on_due=runner.submit)
-    flusher = DigestFlusher(digests=digests, deliveries=deliveries, config=cache, clock=clock,
-                            max_attempts=settings.delivery_max_attempts, on_due=runner.submit)
+    background.on_close(lambda: runner.stop(grace_s))  # first to close: sends in flight finish
+    dispatcher = Dispatcher(
+        config=cache,
+        deliveries=deliveries,
+        digests=digests,
+        suppressions=suppressions,
+        events=events,
+        composer=composer,
+        clock=clock,
+        max_attempts=settings.delivery_max_attempts,
+        on_due=runner.submit,
+    )
+    flusher = DigestFlusher(
+        digests=digests,
+        deliveries=deliveries,
+        config=cache,
+        clock=clock,
+        max_attempts=settings.delivery_max_attempts,
+        on_due=runner.submit,
+    )
     config = ConfigService(store=store, policy=policy, previewer=Previewer(composer), cache=cache)
     if settings.seed_default_rules:
         await config.seed_defaults()
-    return Container(settings=settings, infra=infra, clock=clock, store=store, cache=cache, deliveries=deliveries,
-                     events=events,
-                     digests=digests, suppressions=suppressions, policy=policy, http=http, outcomes=outcomes,
-                     executor=executor, runner=runner, dispatcher=dispatcher, flusher=flusher, config=config,
-                     users=UserService(store=store, cache=cache), log=DeliveryLog(deliveries))
+    container = Container(
+        settings=settings,
+        infra=infra,
+        topics=infra.topics,
+        background=background,
+        role=role,
+        clock=clock,
+        store=store,
+        cache=cache,
+        deliveries=deliveries,
+        events=events,
+        digests=digests,
+        suppressions=suppressions,
+        policy=policy,
+        http=http,
+        outcomes=outcomes,
+        executor=executor,
+        runner=runner,
+        dispatcher=dispatcher,
+        flusher=flusher,
+        config=config,
+        users=UserService(store=store, cache=cache),
+        log=DeliveryLog(deliveries),
+    )
+    if role == "worker":
+        background.add(*worker_jobs(container))
+    return container

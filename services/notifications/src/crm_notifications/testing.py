@@ -1,51 +1,28 @@
-"""Helpers for tests and benchmarks (no test-only dependencies)."""
+"""Notification-specific helpers for tests and benchmarks (no test-only dependencies);
+the generic ones (``eventually``, ``FakeClock``) are in ``crm_devtools.testkit``."""
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
-class FakeClock:
-    """A clock that moves only when told: ``clock()`` is now, ``clock.advance(...)``."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2025, 3, 12, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-    def set(self, when: datetime) -> None:
-        self.now = when
-
-
-async def eventually(check: Callable[[], Any], *, timeout_s: float = 30.0, interval_s: float = 0.05) -> Any:
-    """Poll ``check`` (sync or async) until it returns something truthy; AssertionError on timeout."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout_s}s")
-        await asyncio.sleep(interval_s)
+    from crm_notifications.bootstrap import Container
 
 
 async def read_topic(bootstrap_servers: str, topic: str, *, count: int, timeout_s: float = 20.0) -> list[Any]:
     """The first ``count`` records of ``topic`` (from the start), or fewer at the timeout."""
     from aiokafka import AIOKafkaConsumer
 
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest",
-                                enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
     await consumer.start()
     records: list[Any] = []
     try:
@@ -72,3 +49,33 @@ def fresh_event(event_type: str, **changes: Any) -> Any:
         data["snapshot"] = {**data.get("snapshot", {}), **changes.pop("snapshot")}
     data.update(changes.pop("data", {}))
     return event.model_copy(update={"id": str(uuid.uuid4()), "customerid": customer, "data": data, **changes})
+
+
+class Lent:
+    """A container a test owns, lent to an app: the app's lifespan neither starts nor
+    closes it (the test goes on using it, its senders running, after the app is gone)."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._container, name)
+
+    async def start(self) -> None:
+        return None
+
+    async def readiness(self) -> dict[str, Any]:
+        return await self._container.readiness()
+
+    async def close(self) -> None:
+        return None
+
+
+def app_on(container: Container) -> FastAPI:
+    """The API over a test's ``container``, through the factory path the real process uses."""
+    from crm_notifications.entrypoints.api import create_api
+
+    async def factory() -> Container:
+        return cast("Container", Lent(container))
+
+    return create_api(container.settings, container_factory=factory)

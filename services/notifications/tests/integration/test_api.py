@@ -8,16 +8,22 @@ from typing import Any
 
 import httpx
 import pytest
+from crm_devtools.testkit import eventually
 from crm_notifications.bootstrap import Container
 from crm_notifications.domain.defaults import DEFAULT_RULES
-from crm_notifications.testing import eventually, fresh_event
+from crm_notifications.testing import fresh_event
 from pytest_httpserver import HTTPServer
 
 pytestmark = pytest.mark.integration
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-RULE = {"name": "big deals", "event_type": "crm.deal.*", "recipients": [{"kind": "role", "value": "sales"}],
-        "conditions": [{"path": "snapshot.amount", "op": "gte", "value": "50000"}], "channels": ["email"]}
+RULE = {
+    "name": "big deals",
+    "event_type": "crm.deal.*",
+    "recipients": [{"kind": "role", "value": "sales"}],
+    "conditions": [{"path": "snapshot.amount", "op": "gte", "value": "50000"}],
+    "channels": ["email"],
+}
 
 
 def auth(token: str) -> dict[str, str]:
@@ -60,25 +66,37 @@ async def test_rules_crud_with_etags(api: httpx.AsyncClient) -> None:
     assert generated.json()["id"].startswith("rule-")
 
 
-@pytest.mark.parametrize("bad", [
-    {**RULE, "event_type": "crm.deal.won; drop"},
-    {**RULE, "conditions": [{"path": "snapshot.amount", "op": "eval", "value": "1"}]},
-    {**RULE, "conditions": [{"path": "snapshot.stage", "op": "in", "value": "won"}]},
-    {**RULE, "recipients": []},
-    {**RULE, "recipients": [{"kind": "address", "value": "x@y.z\r\nBcc: a@b.c"}]},
-    {**RULE, "channels": ["sms"]},
-    {**RULE, "unknown": 1},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {**RULE, "event_type": "crm.deal.won; drop"},
+        {**RULE, "conditions": [{"path": "snapshot.amount", "op": "eval", "value": "1"}]},
+        {**RULE, "conditions": [{"path": "snapshot.stage", "op": "in", "value": "won"}]},
+        {**RULE, "recipients": []},
+        {**RULE, "recipients": [{"kind": "address", "value": "x@y.z\r\nBcc: a@b.c"}]},
+        {**RULE, "channels": ["sms"]},
+        {**RULE, "unknown": 1},
+    ],
+)
 async def test_rule_validation(api: httpx.AsyncClient, bad: dict[str, Any]) -> None:
     response = await api.post("/rules", json=bad)
     assert response.status_code == 422
     assert response.json()["errors"]
 
 
-@pytest.mark.parametrize("url", [
-    "https://127.0.0.2/h", "https://2130706433/h", "https://[::1]/h", "https://169.254.169.254/latest",
-    "https://10.0.0.1/h", "https://localhost/h", "file:///etc/passwd", "http://hooks.slack.com/plain",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.2/h",
+        "https://2130706433/h",
+        "https://[::1]/h",
+        "https://169.254.169.254/latest",
+        "https://10.0.0.1/h",
+        "https://localhost/h",
+        "file:///etc/passwd",
+        "http://hooks.slack.com/plain",
+    ],
+)
 async def test_endpoint_urls_are_checked_when_registered(api: httpx.AsyncClient, url: str) -> None:
     response = await api.post("/endpoints", json={"name": "x", "kind": "slack", "url": url})
     assert response.status_code == 422
@@ -88,8 +106,9 @@ async def test_endpoint_urls_are_checked_when_registered(api: httpx.AsyncClient,
 async def test_endpoint_secrets_are_never_returned(api: httpx.AsyncClient, sink: HTTPServer) -> None:
     url = sink.url_for("/T000/B000/very-secret-path")
     assert (await api.post("/endpoints", json={"name": "h", "kind": "webhook", "url": url})).status_code == 422
-    response = await api.post("/endpoints", json={"id": "h", "name": "h", "kind": "webhook", "url": url,
-                                                  "secret": SECRET})
+    response = await api.post(
+        "/endpoints", json={"id": "h", "name": "h", "kind": "webhook", "url": url, "secret": SECRET}
+    )
     assert response.status_code == 201
     for body in (response.text, (await api.get("/endpoints/h")).text, (await api.get("/endpoints")).text):
         assert "very-secret-path" not in body
@@ -102,8 +121,14 @@ async def test_endpoint_secrets_are_never_returned(api: httpx.AsyncClient, sink:
 
 
 async def test_users_and_preferences(api: httpx.AsyncClient, user_token: Callable[..., str]) -> None:
-    user = {"id": "u1", "name": "Una", "email": "Una@Example.com", "roles": ["sales"], "teams": ["emea"],
-            "chat": {"slack": {"handle": "U024BE7LH"}}}
+    user = {
+        "id": "u1",
+        "name": "Una",
+        "email": "Una@Example.com",
+        "roles": ["sales"],
+        "teams": ["emea"],
+        "chat": {"slack": {"handle": "U024BE7LH"}},
+    }
     created = await api.post("/users", json=user)
     assert created.status_code == 201
     assert created.json()["email"] == "una@example.com"
@@ -111,9 +136,11 @@ async def test_users_and_preferences(api: httpx.AsyncClient, user_token: Callabl
     assert (await api.get("/me", headers=mine)).json()["name"] == "Una"
     assert (await api.get("/users/admin-1", headers=mine)).status_code == 403
     assert (await api.get("/users", headers=mine)).status_code == 403
-    prefs = {"opt_outs": [{"category": "deal", "channel": "email"}],
-             "quiet_hours": {"start": "22:00", "end": "07:00", "timezone": "Europe/Berlin"},
-             "digest": {"enabled": True, "window_s": 900}}
+    prefs = {
+        "opt_outs": [{"category": "deal", "channel": "email"}],
+        "quiet_hours": {"start": "22:00", "end": "07:00", "timezone": "Europe/Berlin"},
+        "digest": {"enabled": True, "window_s": 900},
+    }
     saved = await api.put("/users/u1/preferences", json=prefs, headers=mine)
     assert saved.status_code == 200
     assert saved.json()["digest"]["window_s"] == 900
@@ -137,31 +164,47 @@ async def test_templates_and_preview(api: httpx.AsyncClient) -> None:
     bad = await api.put("/templates/crm.deal.won/slack", json={"subject": "{{ oops", "text": "x"})
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["loc"] == ["subject"]
-    spec = {"subject": "🎉 {{ snapshot.name }} is ours", "text": "Owner {{ recipient.name or 'team' }}",
-            "html": "<b>{{ snapshot.name }}</b>"}
+    spec = {
+        "subject": "🎉 {{ snapshot.name }} is ours",
+        "text": "Owner {{ recipient.name or 'team' }}",
+        "html": "<b>{{ snapshot.name }}</b>",
+    }
     assert (await api.put("/templates/crm.deal.won/*", json=spec)).status_code == 200
     email = (await api.post("/templates/preview", json={"event_type": "crm.deal.won", "channel": "email"})).json()
     assert email["subject"] == "🎉 Nordwind fleet tracking, 140 vehicles is ours"
     assert email["html"] == "<b>Nordwind fleet tracking, 140 vehicles</b>"
-    draft = await api.post("/templates/preview", json={
-        "event_type": "crm.deal.won", "channel": "mattermost", "template": {"subject": "Draft {{ data.reason }}",
-                                                                            "text": "t"}})
+    draft = await api.post(
+        "/templates/preview",
+        json={
+            "event_type": "crm.deal.won",
+            "channel": "mattermost",
+            "template": {"subject": "Draft {{ data.reason }}", "text": "t"},
+        },
+    )
     assert draft.json()["payload"]["text"] == "**Draft best fleet coverage**"
     assert (await api.post("/templates/preview", json={"event_type": "crm.nope"})).status_code == 404
     assert "crm.deal.won" in (await api.get("/templates/builtin")).json()
     assert [t["name"] for t in (await api.get("/templates")).json()] == ["crm.deal.won"]
 
 
-async def test_delivery_log_filters_and_visibility(api: httpx.AsyncClient, container: Container,
-                                                   user_token: Callable[..., str], sink: HTTPServer) -> None:
+async def test_delivery_log_filters_and_visibility(
+    api: httpx.AsyncClient, container: Container, user_token: Callable[..., str], sink: HTTPServer
+) -> None:
     sink.expect_request("/hook").respond_with_data("ok")
     await api.post("/users", json={"id": "u2", "name": "Ugo", "email": "ugo@example.com", "roles": ["sales"]})
     await api.post("/endpoints", json={"id": "h2", "name": "h", "kind": "slack", "url": sink.url_for("/hook")})
-    await api.post("/rules", json={"id": "r2", "name": "r", "event_type": "crm.lead.created",
-                                   "recipients": [{"kind": "user", "value": "u2"}, {"kind": "endpoint", "value": "h2"}],
-                                   "channels": ["email"]})
+    await api.post(
+        "/rules",
+        json={
+            "id": "r2",
+            "name": "r",
+            "event_type": "crm.lead.created",
+            "recipients": [{"kind": "user", "value": "u2"}, {"kind": "endpoint", "value": "h2"}],
+            "channels": ["email"],
+        },
+    )
     event = fresh_event("crm.lead.created")
-    await container.start_background()
+    await container.start()
     await container.dispatcher.handle(event)
 
     async def settled() -> bool:

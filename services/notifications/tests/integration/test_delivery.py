@@ -10,9 +10,10 @@ from typing import Any
 
 import orjson
 import pytest
+from crm_devtools.testkit import eventually
 from crm_notifications.bootstrap import Container, bootstrap
 from crm_notifications.domain.models import EndpointSpec, Recipient, RuleSpec
-from crm_notifications.testing import eventually, fresh_event, read_topic
+from crm_notifications.testing import fresh_event, read_topic
 from crm_shared.auth import Principal
 from crm_shared.events import CloudEvent
 from crm_shared.kafka.consumer import dead_letter_info
@@ -26,14 +27,29 @@ ADMIN = Principal(sub="admin-1", roles=frozenset({"admin"}))
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
-async def hook_rule(container: Container, sink: HTTPServer, path: str = "/hook", *, kind: str = "webhook",
-                    rate: float | None = None) -> None:
-    await container.config.put_endpoint(ADMIN, "hook", EndpointSpec(
-        name="hook", kind=kind, url=sink.url_for(path), secret=SECRET if kind == "webhook" else None,  # type: ignore[arg-type]
-        rate_per_s=rate), expected=None, create=True)
-    await container.config.put_rule(ADMIN, "won-to-hook", RuleSpec(
-        name="won", event_type="crm.deal.won", recipients=[Recipient(kind="endpoint", value="hook")]),
-        expected=None, create=True)
+async def hook_rule(
+    container: Container, sink: HTTPServer, path: str = "/hook", *, kind: str = "webhook", rate: float | None = None
+) -> None:
+    await container.config.put_endpoint(
+        ADMIN,
+        "hook",
+        EndpointSpec(
+            name="hook",
+            kind=kind,
+            url=sink.url_for(path),
+            secret=SECRET if kind == "webhook" else None,  # type: ignore[arg-type]
+            rate_per_s=rate,
+        ),
+        expected=None,
+        create=True,
+    )
+    await container.config.put_rule(
+        ADMIN,
+        "won-to-hook",
+        RuleSpec(name="won", event_type="crm.deal.won", recipients=[Recipient(kind="endpoint", value="hook")]),
+        expected=None,
+        create=True,
+    )
 
 
 async def settled(container: Container, event: CloudEvent) -> list[dict[str, Any]]:
@@ -45,7 +61,7 @@ async def test_500_then_200_gives_exactly_one_successful_delivery(container: Con
     sink.expect_oneshot_request("/hook", method="POST").respond_with_data("boom", status=500)
     sink.expect_request("/hook", method="POST").respond_with_data("ok")
     await hook_rule(container, sink)
-    await container.start_background()
+    await container.start()
     event = fresh_event("crm.deal.won")
 
     assert len(await container.dispatcher.handle(event)) == 1
@@ -85,7 +101,7 @@ async def test_429_retry_after_is_honoured(container: Container, sink: HTTPServe
 
     sink.expect_request("/hook", method="POST").respond_with_handler(handler)
     await hook_rule(container, sink, kind="slack")
-    await container.start_background()
+    await container.start()
     event = fresh_event("crm.deal.won")
     await container.dispatcher.handle(event)
     (item,) = await eventually(lambda: settled(container, event), timeout_s=20)
@@ -95,13 +111,14 @@ async def test_429_retry_after_is_honoured(container: Container, sink: HTTPServe
     assert [a["status_code"] for a in item["attempt_log"]] == [429, 200]
 
 
-async def test_last_attempt_fails_publishes_failed_and_dead_letters(make_settings: Any, topics: Topics,
-                                                                    sink: HTTPServer) -> None:
+async def test_last_attempt_fails_publishes_failed_and_dead_letters(
+    make_settings: Any, topics: Topics, sink: HTTPServer
+) -> None:
     sink.expect_request("/hook", method="POST").respond_with_data("down", status=503)
-    container = await bootstrap(make_settings(delivery_max_attempts=3), provision=False)
+    container = await bootstrap(make_settings(delivery_max_attempts=3), role="worker", provision=False)
     try:
         await hook_rule(container, sink)
-        await container.start_background()
+        await container.start()
         event = fresh_event("crm.deal.won")
         await container.dispatcher.handle(event)
         (item,) = await eventually(lambda: settled(container, event))
@@ -112,8 +129,9 @@ async def test_last_attempt_fails_publishes_failed_and_dead_letters(make_setting
         failed = CloudEvent.from_bytes(outcome.value)
         assert failed.type == "crm.notification.failed"
         assert failed.data["error"].startswith("HTTP 503")
-        (letter,) = await read_topic(container.settings.kafka_bootstrap_servers, topics.dead_letter("notifications"),
-                                     count=1)
+        (letter,) = await read_topic(
+            container.settings.kafka_bootstrap_servers, topics.dead_letter("notifications"), count=1
+        )
         assert CloudEvent.from_bytes(letter.value).id == event.id  # the source event, as consumed
         info = dead_letter_info(letter.headers)
         assert info["dlq.stage"] == "deliver"
@@ -130,7 +148,7 @@ async def test_last_attempt_fails_publishes_failed_and_dead_letters(make_setting
 async def test_a_permanent_error_is_not_retried(container: Container, sink: HTTPServer) -> None:
     sink.expect_request("/hook", method="POST").respond_with_data("invalid_payload", status=400)
     await hook_rule(container, sink, kind="mattermost")
-    await container.start_background()
+    await container.start()
     event = fresh_event("crm.deal.won")
     await container.dispatcher.handle(event)
     (item,) = await eventually(lambda: settled(container, event))
@@ -141,7 +159,7 @@ async def test_a_permanent_error_is_not_retried(container: Container, sink: HTTP
 async def test_signed_webhook_body(container: Container, sink: HTTPServer) -> None:
     sink.expect_request("/hook", method="POST").respond_with_data("ok")
     await hook_rule(container, sink)
-    await container.start_background()
+    await container.start()
     event = fresh_event("crm.deal.won")
     await container.dispatcher.handle(event)
     await eventually(lambda: settled(container, event))
@@ -155,7 +173,7 @@ async def test_signed_webhook_body(container: Container, sink: HTTPServer) -> No
 async def test_rate_limit_spaces_messages_to_one_endpoint(container: Container, sink: HTTPServer) -> None:
     sink.expect_request("/hook", method="POST").respond_with_data("ok")
     await hook_rule(container, sink, kind="slack", rate=2.0)
-    await container.start_background()
+    await container.start()
     events = [fresh_event("crm.deal.won") for _ in range(4)]
     for e in events:
         await container.dispatcher.handle(e)
@@ -167,13 +185,14 @@ async def test_rate_limit_spaces_messages_to_one_endpoint(container: Container, 
     assert (started[-1] - started[0]).total_seconds() >= 1.0  # 4 messages at 2/s, burst 2
 
 
-async def test_two_workers_never_make_the_same_attempt(container: Container, make_settings: Any,
-                                                       sink: HTTPServer) -> None:
+async def test_two_workers_never_make_the_same_attempt(
+    container: Container, make_settings: Any, sink: HTTPServer
+) -> None:
     """Two worker processes (two containers on one store) race for one delivery: the
     attempt lock lets exactly one of them send."""
     sink.expect_request("/hook", method="POST").respond_with_data("ok")
     await hook_rule(container, sink)
-    other = await bootstrap(make_settings(), provision=False)
+    other = await bootstrap(make_settings(), role="worker", provision=False)
     try:
         event = fresh_event("crm.deal.won")
         (delivery_id,) = await container.dispatcher.handle(event)
@@ -193,8 +212,9 @@ async def test_an_attempt_lost_with_its_worker_is_retried(container: Container, 
     (delivery_id,) = await container.dispatcher.handle(event)
     now = container.clock()
     # a worker took attempt 1 and died: its lock is there, its lease has passed
-    assert await container.deliveries.lock_attempt(delivery_id, 1, now=now - timedelta(minutes=5),
-                                                   lease_until=now - timedelta(minutes=3))
+    assert await container.deliveries.lock_attempt(
+        delivery_id, 1, now=now - timedelta(minutes=5), lease_until=now - timedelta(minutes=3)
+    )
     delay = await container.executor.run(delivery_id)  # records the lost attempt, schedules attempt 2
     assert delay is not None
     await asyncio.sleep(delay)

@@ -8,12 +8,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
+from crm_devtools.testkit import FakeClock, api_client, eventually
 from crm_notifications.bootstrap import Container, bootstrap
 from crm_notifications.domain.models import Recipient, RuleSpec, UserSpec
-from crm_notifications.entrypoints.api import create_api
-from crm_notifications.testing import FakeClock, eventually, fresh_event
+from crm_notifications.testing import app_on, fresh_event
 from crm_shared.auth import Principal, mint_token
 from crm_shared.events.samples import REP
 from crm_shared.topics import Topics
@@ -31,10 +30,11 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def timed(make_settings: Any, topics: Topics, clock: FakeClock) -> AsyncIterator[Container]:
-    container = await bootstrap(make_settings(), provision=False, clock=clock)
-    await container.users.put(ADMIN, REP, UserSpec(name="Marco", email="marco@example.com", roles=["sales"]),
-                              expected=None, create=True)
-    await container.start_background()
+    container = await bootstrap(make_settings(), role="worker", provision=False, clock=clock)
+    await container.users.put(
+        ADMIN, REP, UserSpec(name="Marco", email="marco@example.com", roles=["sales"]), expected=None, create=True
+    )
+    await container.start()
     yield container
     await container.close()
 
@@ -42,9 +42,9 @@ async def timed(make_settings: Any, topics: Topics, clock: FakeClock) -> AsyncIt
 async def set_preferences(container: Container, body: dict[str, Any]) -> None:
     """Through the API, as the user themself (self-service)."""
     token = mint_token(container.settings, sub=REP, roles=["sales"])
-    transport = httpx.ASGITransport(app=create_api(container.settings, container=container))
-    async with httpx.AsyncClient(transport=transport, base_url="http://n",
-                                 headers={"authorization": f"Bearer {token}"}) as client:
+    async with api_client(
+        app_on(container), base_url="http://n", headers={"authorization": f"Bearer {token}"}
+    ) as client:
         response = await client.put(f"/users/{REP}/preferences", json=body)
         assert response.status_code == 200, response.text
         assert (await client.put("/users/someone-else/preferences", json=body)).status_code == 403
@@ -72,13 +72,22 @@ async def test_a_digest_window_turns_n_events_into_one_email(timed: Container, c
     assert len(mailbox.to("marco@example.com")) == 1
 
 
-async def test_a_rule_digest_window_applies_without_a_user_preference(timed: Container, clock: FakeClock,
-                                                                      smtp: Any) -> None:
+async def test_a_rule_digest_window_applies_without_a_user_preference(
+    timed: Container, clock: FakeClock, smtp: Any
+) -> None:
     mailbox, _ = smtp
-    await timed.config.put_rule(ADMIN, "lost-digest", RuleSpec(
-        name="lost deals, hourly", event_type="crm.deal.lost", recipients=[Recipient(kind="address",
-                                                                                    value="sales-ops@example.com")],
-        digest_window_s=3600), expected=None, create=True)
+    await timed.config.put_rule(
+        ADMIN,
+        "lost-digest",
+        RuleSpec(
+            name="lost deals, hourly",
+            event_type="crm.deal.lost",
+            recipients=[Recipient(kind="address", value="sales-ops@example.com")],
+            digest_window_s=3600,
+        ),
+        expected=None,
+        create=True,
+    )
     for _ in range(3):
         await timed.dispatcher.handle(fresh_event("crm.deal.lost"))
     clock.advance(hours=1, seconds=1)
@@ -90,9 +99,19 @@ async def test_a_rule_digest_window_applies_without_a_user_preference(timed: Con
 async def test_quiet_hours_defer_non_urgent_messages(timed: Container, clock: FakeClock, smtp: Any) -> None:
     mailbox, _ = smtp
     await set_preferences(timed, {"quiet_hours": {"start": "22:00", "end": "07:00", "timezone": "Europe/Berlin"}})
-    await timed.config.put_rule(ADMIN, "urgent-follow-up", RuleSpec(
-        name="urgent", event_type="crm.deal.follow_up_due", recipients=[Recipient(kind="owner")],
-        channels=["email"], priority="urgent"), expected=None, create=True)
+    await timed.config.put_rule(
+        ADMIN,
+        "urgent-follow-up",
+        RuleSpec(
+            name="urgent",
+            event_type="crm.deal.follow_up_due",
+            recipients=[Recipient(kind="owner")],
+            channels=["email"],
+            priority="urgent",
+        ),
+        expected=None,
+        create=True,
+    )
     event = fresh_event("crm.deal.follow_up_due")
     assert len(await timed.dispatcher.handle(event)) == 2  # the default rule (normal) and the urgent one
     urgent = await eventually(lambda: mailbox.to("marco@example.com"))
@@ -118,13 +137,15 @@ async def test_quiet_hours_defer_non_urgent_messages(timed: Container, clock: Fa
 async def test_nothing_for_merged_or_erased_customers(timed: Container) -> None:
     merged_away, erased = str(uuid.uuid4()), str(uuid.uuid4())
     survivor = str(uuid.uuid4())
-    await timed.dispatcher.handle(fresh_event("crm.customer.merged", customerid=survivor,
-                                              data={"merged_ids": [merged_away], "survivor_id": survivor}))
+    await timed.dispatcher.handle(
+        fresh_event(
+            "crm.customer.merged", customerid=survivor, data={"merged_ids": [merged_away], "survivor_id": survivor}
+        )
+    )
     # a message waiting for the morning about the customer that will be erased
     await set_preferences(timed, {"quiet_hours": {"start": "22:00", "end": "07:00", "timezone": "Europe/Berlin"}})
     (pending,) = await timed.dispatcher.handle(fresh_event("crm.deal.follow_up_due", customerid=erased))
-    await timed.dispatcher.handle(fresh_event("crm.customer.erased", customerid=erased,
-                                              data={"customer_id": erased}))
+    await timed.dispatcher.handle(fresh_event("crm.customer.erased", customerid=erased, data={"customer_id": erased}))
     cancelled = await timed.deliveries.get(pending)
     assert cancelled is not None
     assert cancelled.status == "cancelled"

@@ -30,15 +30,24 @@ class Answer:
 
 
 def job(title: str = "Deal won", to: str = "marco@example.com") -> SendJob:
-    return SendJob(delivery_id="d-1", rule_id="r", now=NOW, address=to, html="<p>won</p>",
-                   message=Message(title=title, text="won", priority="urgent"))
+    return SendJob(
+        delivery_id="d-1",
+        rule_id="r",
+        now=NOW,
+        address=to,
+        html="<p>won</p>",
+        message=Message(title=title, text="won", priority="urgent"),
+    )
 
 
-@pytest.mark.parametrize(("reply", "ok", "retryable", "code"), [
-    ("250 OK", True, False, 250),
-    ("451 4.3.0 try again later", False, True, 451),
-    ("550 5.1.1 no such user", False, False, 550),
-])
+@pytest.mark.parametrize(
+    ("reply", "ok", "retryable", "code"),
+    [
+        ("250 OK", True, False, 250),
+        ("451 4.3.0 try again later", False, True, 451),
+        ("550 5.1.1 no such user", False, False, 550),
+    ],
+)
 async def test_smtp_answers(reply: str, ok: bool, retryable: bool, code: int) -> None:
     handler, port = Answer(reply), free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
@@ -68,8 +77,9 @@ class Counting(Answer):
         super().__init__("250 OK")
         self.sessions = 0
 
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
-                          responses: list[str]) -> list[str]:
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
         self.sessions += 1
         session.host_name = hostname
         return responses

@@ -16,10 +16,18 @@ def redirect(to: str, status: int = 307) -> Response:
     return Response("", status=status, headers={"Location": to})
 
 
-@pytest.mark.parametrize("url", [
-    "https://127.0.0.1/hook", "https://2130706433/hook", "https://[::1]/hook", "https://169.254.169.254/latest",
-    "https://10.0.0.1/hook", "https://localhost/hook", "file:///etc/passwd",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "https://2130706433/hook",
+        "https://[::1]/hook",
+        "https://169.254.169.254/latest",
+        "https://10.0.0.1/hook",
+        "https://localhost/hook",
+        "file:///etc/passwd",
+    ],
+)
 async def test_refused_without_the_allow_list(url: str) -> None:
     client = SafeHttpClient(SsrfPolicy())
     try:
@@ -45,9 +53,16 @@ async def test_sink_reachable_only_when_allow_listed(sink: HTTPServer) -> None:
         await allowed.aclose()
 
 
-@pytest.mark.parametrize("target", ["https://10.0.0.1/steal", "https://169.254.169.254/latest/meta-data/",
-                                    "https://localhost:{port}/final", "http://localhost:{port}/final",
-                                    "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://10.0.0.1/steal",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://localhost:{port}/final",
+        "http://localhost:{port}/final",
+        "file:///etc/passwd",
+    ],
+)
 async def test_redirect_to_a_private_address_is_refused(sink: HTTPServer, target: str) -> None:
     sink.expect_request("/start").respond_with_response(redirect(target.format(port=sink.port)))
     sink.expect_request("/final").respond_with_data("should never be reached")

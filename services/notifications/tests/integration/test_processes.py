@@ -9,7 +9,8 @@ import httpx
 import pytest
 from crm_devtools.services import process_specs
 from crm_devtools.supervisor import start_services
-from crm_notifications.testing import eventually, fresh_event
+from crm_devtools.testkit import eventually
+from crm_notifications.testing import fresh_event
 from crm_shared.auth import mint_token
 from crm_shared.kafka.producer import EventPublisher
 from crm_shared.settings import CrmSettings
@@ -20,22 +21,37 @@ pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 
 async def test_api_and_worker_processes_deliver_an_urgent_ticket(
-        crm_env: dict[str, str], topics: Topics, sink: HTTPServer, smtp: Any, free_port: Any) -> None:
+    crm_env: dict[str, str], topics: Topics, sink: HTTPServer, smtp: Any, free_port: Any
+) -> None:
     sink.expect_request("/service-chat", method="POST").respond_with_data("ok")
     api_port, worker_port = free_port(), free_port()
-    env = {**crm_env, "CRM_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "CRM_SMTP_PORT": str(smtp[1]),
-           "CRM_CONFIG_CACHE_TTL_S": "0.5", "CRM_LOG_JSON": "false"}
+    env = {
+        **crm_env,
+        "CRM_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+        "CRM_SMTP_PORT": str(smtp[1]),
+        "CRM_CONFIG_CACHE_TTL_S": "0.5",
+        "CRM_LOG_JSON": "false",
+    }
     specs = process_specs(["notifications"], env=env, ports={"notifications": (api_port, worker_port)})
     token = mint_token(CrmSettings(), sub="ops", roles=["admin"])
     with start_services(specs, health_timeout_s=90):
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}",
-                                     headers={"authorization": f"Bearer {token}"}) as api:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{api_port}", headers={"authorization": f"Bearer {token}"}
+        ) as api:
+
             async def ready() -> bool:
                 return (await api.get("/readyz")).status_code == 200
 
             await eventually(ready, timeout_s=30)
-            created = await api.post("/endpoints", json={"id": "service-chat", "name": "service chat",
-                                                         "kind": "teams", "url": sink.url_for("/service-chat")})
+            created = await api.post(
+                "/endpoints",
+                json={
+                    "id": "service-chat",
+                    "name": "service chat",
+                    "kind": "teams",
+                    "url": sink.url_for("/service-chat"),
+                },
+            )
             assert created.status_code == 201, created.text
             publisher = EventPublisher(crm_env["KAFKA_BOOTSTRAP_SERVERS"])
             await publisher.start()

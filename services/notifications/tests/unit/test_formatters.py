@@ -13,9 +13,16 @@ from crm_notifications.domain.message import DigestEntry, Message
 from crm_notifications.formatters import email, mattermost, slack, teams, webhook
 
 NOW = datetime(2025, 3, 12, 9, 1, tzinfo=UTC)
-MSG = Message(title="Deal won: Nordwind <fleet> & co", text="Won for 51,750.00 EUR. @channel <!here>",
-              facts=(("Amount", "51,750.00 EUR"), ("Stage", "closed won")), link="https://crm.example/deals/d1",
-              priority="normal", event_type="crm.deal.won", event_id="e1", occurred_at=NOW)
+MSG = Message(
+    title="Deal won: Nordwind <fleet> & co",
+    text="Won for 51,750.00 EUR. @channel <!here>",
+    facts=(("Amount", "51,750.00 EUR"), ("Stage", "closed won")),
+    link="https://crm.example/deals/d1",
+    priority="normal",
+    event_type="crm.deal.won",
+    event_id="e1",
+    occurred_at=NOW,
+)
 
 
 def test_slack_block_kit_with_text_fallback_and_escaping() -> None:
@@ -36,8 +43,13 @@ def test_slack_block_kit_with_text_fallback_and_escaping() -> None:
 
 
 def test_slack_limits_and_mentions() -> None:
-    long = Message(title="x" * 400, text="y" * 5000, facts=tuple((f"k{i}", "v") for i in range(15)),
-                   mention="U024BE7LH", priority="urgent")
+    long = Message(
+        title="x" * 400,
+        text="y" * 5000,
+        facts=tuple((f"k{i}", "v") for i in range(15)),
+        mention="U024BE7LH",
+        priority="urgent",
+    )
     p = slack.payload(long)
     assert len(p["blocks"][0]["text"]["text"]) <= 150
     assert p["blocks"][1]["text"]["text"].startswith("<@U024BE7LH> ")
@@ -74,8 +86,13 @@ def test_teams_mention_entity_and_no_forged_mentions() -> None:
     card = teams.card(m)
     assert card["body"][0]["color"] == "Attention"
     assert card["body"][1]["text"] == "<at>aisha@example.com</at> hi Everyone"
-    assert card["msteams"]["entities"] == [{"type": "mention", "text": "<at>aisha@example.com</at>",
-                                            "mentioned": {"id": "aisha@example.com", "name": "aisha@example.com"}}]
+    assert card["msteams"]["entities"] == [
+        {
+            "type": "mention",
+            "text": "<at>aisha@example.com</at>",
+            "mentioned": {"id": "aisha@example.com", "name": "aisha@example.com"},
+        }
+    ]
 
 
 def test_mattermost_text_and_attachment() -> None:
@@ -107,8 +124,14 @@ def test_webhook_payload_and_signature_verify_independently() -> None:
 
 
 def test_email_headers_parts_and_deterministic_message_id() -> None:
-    mail = email.build(MSG, sender="CRM <crm@example.com>", to="marco@example.com",
-                       msg_id=email.message_id("d-1", "crm.example"), date=NOW, html="<p>hi</p>")
+    mail = email.build(
+        MSG,
+        sender="CRM <crm@example.com>",
+        to="marco@example.com",
+        msg_id=email.message_id("d-1", "crm.example"),
+        date=NOW,
+        html="<p>hi</p>",
+    )
     assert mail["Message-ID"] == "<d-1@crm.example>"
     assert mail["From"] == "CRM <crm@example.com>"
     assert mail["To"] == "marco@example.com"

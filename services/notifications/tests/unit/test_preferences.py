@@ -13,8 +13,7 @@ RULE = Rule(id="r", name="r", event_type="crm.*", recipients=[Recipient(kind="ow
 
 def test_quiet_hours_span_midnight_in_the_users_zone() -> None:
     # 23:30 in Berlin (CET, UTC+1) = 22:30 UTC -> quiet until 07:00 Berlin = 06:00 UTC next day
-    assert quiet_until(BERLIN_NIGHT, datetime(2025, 3, 12, 22, 30, tzinfo=UTC)) == datetime(2025, 3, 13, 6,
-                                                                                              tzinfo=UTC)
+    assert quiet_until(BERLIN_NIGHT, datetime(2025, 3, 12, 22, 30, tzinfo=UTC)) == datetime(2025, 3, 13, 6, tzinfo=UTC)
     # 05:00 Berlin = 04:00 UTC -> quiet until 06:00 UTC the same day
     assert quiet_until(BERLIN_NIGHT, datetime(2025, 3, 13, 4, 0, tzinfo=UTC)) == datetime(2025, 3, 13, 6, 0, tzinfo=UTC)
     assert quiet_until(BERLIN_NIGHT, datetime(2025, 3, 13, 12, 0, tzinfo=UTC)) is None
@@ -44,17 +43,22 @@ def test_opt_outs_by_category_and_channel() -> None:
 def test_plan_order_opt_out_digest_quiet_urgent() -> None:
     night = datetime(2025, 3, 12, 22, 30, tzinfo=UTC)
     quiet = Preferences(quiet_hours=BERLIN_NIGHT)
-    assert plan(rule=RULE, prefs=quiet, category="deal", channel="email", priority="normal",
-                now=night).not_before == datetime(2025, 3, 13, 6, 0, tzinfo=UTC)
+    assert plan(
+        rule=RULE, prefs=quiet, category="deal", channel="email", priority="normal", now=night
+    ).not_before == datetime(2025, 3, 13, 6, 0, tzinfo=UTC)
     urgent = plan(rule=RULE, prefs=quiet, category="sla", channel="email", priority="urgent", now=night)
     assert (urgent.action, urgent.not_before) == ("send", night)
     digest = Preferences(digest=DigestPreference(enabled=True, window_s=600))
-    assert plan(rule=RULE, prefs=digest, category="deal", channel="email", priority="normal",
-                now=night).digest_window_s == 600
+    assert (
+        plan(rule=RULE, prefs=digest, category="deal", channel="email", priority="normal", now=night).digest_window_s
+        == 600
+    )
     urgent_digest = plan(rule=RULE, prefs=digest, category="deal", channel="email", priority="urgent", now=night)
     assert urgent_digest.action == "send"
     windowed = RULE.model_copy(update={"digest_window_s": 300})
-    assert plan(rule=windowed, prefs=None, category="deal", channel="email", priority="urgent",
-                now=night).digest_window_s == 300
+    assert (
+        plan(rule=windowed, prefs=None, category="deal", channel="email", priority="urgent", now=night).digest_window_s
+        == 300
+    )
     out = Preferences(opt_outs=[OptOut(category="deal")], quiet_hours=BERLIN_NIGHT)
     assert plan(rule=RULE, prefs=out, category="deal", channel="email", priority="urgent", now=night).action == "skip"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from crm_notifications.service.runner import DeliveryRunner, Periodic
-from crm_notifications.testing import eventually
+from crm_devtools.testkit import eventually
+from crm_notifications.service.runner import DeliveryRunner
 
 
 async def test_one_run_at_a_time_per_delivery_and_requeue_after_delay() -> None:
@@ -60,17 +60,3 @@ async def test_a_failing_run_is_released_for_the_poller() -> None:
     runner.submit("x")
     await eventually(lambda: runner.pending == 0)
     await runner.stop()
-
-
-async def test_periodic_survives_a_failing_step() -> None:
-    calls = 0
-
-    async def step() -> None:
-        nonlocal calls
-        calls += 1
-        raise RuntimeError("boom")
-
-    periodic = Periodic("test", step, 0.01)
-    periodic.start()
-    await eventually(lambda: calls >= 3)
-    await periodic.stop()

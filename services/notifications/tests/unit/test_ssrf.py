@@ -17,24 +17,49 @@ def fake_resolver(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
     return resolve
 
 
-POLICY = SsrfPolicy(resolver=fake_resolver({
-    "hooks.example.com": ["93.184.216.34"],
-    "rebind.example.com": ["93.184.216.34", "127.0.0.1"],
-    "internal.example.com": ["10.1.2.3"],
-    "v6.example.com": ["2606:4700::6810:85e5"],
-    "mapped.example.com": ["::ffff:127.0.0.1"],
-}))
+POLICY = SsrfPolicy(
+    resolver=fake_resolver(
+        {
+            "hooks.example.com": ["93.184.216.34"],
+            "rebind.example.com": ["93.184.216.34", "127.0.0.1"],
+            "internal.example.com": ["10.1.2.3"],
+            "v6.example.com": ["2606:4700::6810:85e5"],
+            "mapped.example.com": ["::ffff:127.0.0.1"],
+        }
+    )
+)
 
 
-@pytest.mark.parametrize("url", [
-    "https://127.0.0.1/hook", "https://2130706433/hook", "https://0x7f000001/", "https://127.1/",
-    "https://017700000001/", "https://[::1]/hook", "https://169.254.169.254/latest/meta-data/",
-    "https://[fd00:ec2::254]/", "https://10.0.0.1/", "https://192.168.1.1/", "https://172.16.0.1/",
-    "https://100.64.0.1/", "https://0.0.0.0/", "https://[::]/", "https://224.0.0.1/", "https://[::ffff:127.0.0.1]/",
-    "https://[64:ff9b::a00:1]/", "https://[2002:7f00:1::]/",
-    "file:///etc/passwd", "gopher://example.com/", "ftp://example.com/", "http://hooks.example.com/plain-http",
-    "https://user:pw@hooks.example.com/", "https:///nohost", "not a url",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "https://2130706433/hook",
+        "https://0x7f000001/",
+        "https://127.1/",
+        "https://017700000001/",
+        "https://[::1]/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[fd00:ec2::254]/",
+        "https://10.0.0.1/",
+        "https://192.168.1.1/",
+        "https://172.16.0.1/",
+        "https://100.64.0.1/",
+        "https://0.0.0.0/",
+        "https://[::]/",
+        "https://224.0.0.1/",
+        "https://[::ffff:127.0.0.1]/",
+        "https://[64:ff9b::a00:1]/",
+        "https://[2002:7f00:1::]/",
+        "file:///etc/passwd",
+        "gopher://example.com/",
+        "ftp://example.com/",
+        "http://hooks.example.com/plain-http",
+        "https://user:pw@hooks.example.com/",
+        "https:///nohost",
+        "not a url",
+    ],
+)
 def test_refused_statically(url: str) -> None:
     with pytest.raises(BlockedDestination):
         POLICY.check_url(url)
@@ -44,8 +69,9 @@ def test_public_https_passes_static_check() -> None:
     assert POLICY.check_url("https://hooks.example.com/services/T0/B0/x").host == "hooks.example.com"
 
 
-@pytest.mark.parametrize("host", ["rebind.example.com", "internal.example.com", "mapped.example.com",
-                                  "nowhere.invalid"])
+@pytest.mark.parametrize(
+    "host", ["rebind.example.com", "internal.example.com", "mapped.example.com", "nowhere.invalid"]
+)
 async def test_refused_when_any_resolved_address_is_not_public(host: str) -> None:
     with pytest.raises(BlockedDestination):
         await POLICY.resolve(host, 443)

@@ -16,12 +16,22 @@ ENGINE = TemplateEngine()
 COMPOSER = Composer(ENGINE, console_url="https://crm.example")
 
 
-@pytest.mark.parametrize("event", [e for e in sample_events() if not e.type.startswith("crm.notification")],
-                         ids=lambda e: e.type)
+@pytest.mark.parametrize(
+    "event", [e for e in sample_events() if not e.type.startswith("crm.notification")], ids=lambda e: e.type
+)
 def test_every_sample_event_renders_with_its_builtin(event) -> None:  # type: ignore[no-untyped-def]
-    d = Delivery(id="d", event_id=event.id, event_type=event.type, customerid=event.customerid, rule_id="r",
-                 recipient="u", channel="email", next_attempt_at=event.time, created_at=event.time,
-                 updated_at=event.time)
+    d = Delivery(
+        id="d",
+        event_id=event.id,
+        event_type=event.type,
+        customerid=event.customerid,
+        rule_id="r",
+        recipient="u",
+        channel="email",
+        next_attempt_at=event.time,
+        created_at=event.time,
+        updated_at=event.time,
+    )
     message, html = COMPOSER.compose(ConfigView(), d, event)
     assert message.title
     assert "{{" not in message.title

@@ -58,13 +58,15 @@ class ConfigStore:
         cursor = self._stores[kind].snapshots.find({"deleted": {"$ne": True}}).sort("_id", ASCENDING)
         return await cursor.to_list(None)
 
-    async def write(self, kind: Kind, doc_id: str, *, expected_version: int, snapshot: Document, actor: str,
-                    deleted: bool = False) -> int:
+    async def write(
+        self, kind: Kind, doc_id: str, *, expected_version: int, snapshot: Document, actor: str, deleted: bool = False
+    ) -> int:
         body = {k: v for k, v in snapshot.items() if k not in ("id", "_id", "version")}
         if deleted:
             body["deleted"] = True
-        return await self._stores[kind].commit(aggregate_id=doc_id, expected_version=expected_version,
-                                               snapshot=body, events=[], actor=actor)
+        return await self._stores[kind].commit(
+            aggregate_id=doc_id, expected_version=expected_version, snapshot=body, events=[], actor=actor
+        )
 
     async def history(self, kind: Kind, doc_id: str, *, limit: int = 50) -> list[Document]:
         return await self._stores[kind].history(doc_id, limit=limit)

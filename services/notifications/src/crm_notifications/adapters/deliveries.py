@@ -78,16 +78,26 @@ class DeliveryRepo:
         return [d["_id"] for d in await cursor.sort("next_attempt_at", ASCENDING).limit(limit).to_list(None)]
 
     async def unpublished(self, *, settled_before: datetime, limit: int = 100) -> list[Delivery]:
-        cursor = self.deliveries.find({"outcome_published": False, "status": {"$in": ["delivered", "failed"]},
-                                       "updated_at": {"$lt": settled_before}})
+        cursor = self.deliveries.find(
+            {
+                "outcome_published": False,
+                "status": {"$in": ["delivered", "failed"]},
+                "updated_at": {"$lt": settled_before},
+            }
+        )
         return [Delivery.model_validate(d) for d in await cursor.limit(limit).to_list(None)]
 
     # -- attempts --------------------------------------------------------------------
 
     async def lock_attempt(self, delivery_id: str, number: int, *, now: datetime, lease_until: datetime) -> bool:
         """Claim attempt ``number``; False if it was claimed before (by anyone)."""
-        lock = AttemptLock(id=attempt_id(delivery_id, number), delivery_id=delivery_id, number=number,
-                           started_at=now, lease_until=lease_until)
+        lock = AttemptLock(
+            id=attempt_id(delivery_id, number),
+            delivery_id=delivery_id,
+            number=number,
+            started_at=now,
+            lease_until=lease_until,
+        )
         try:
             await self.locks.insert_one(lock.model_dump(by_alias=True))
         except DuplicateKeyError:
@@ -100,8 +110,16 @@ class DeliveryRepo:
 
     # -- settling (one update per attempt) ---------------------------------------------
 
-    async def settle(self, delivery_id: str, record: AttemptRecord, *, status: str, now: datetime,
-                     next_attempt_at: datetime | None = None, outcome_published: bool = False) -> None:
+    async def settle(
+        self,
+        delivery_id: str,
+        record: AttemptRecord,
+        *,
+        status: str,
+        now: datetime,
+        next_attempt_at: datetime | None = None,
+        outcome_published: bool = False,
+    ) -> None:
         """Record attempt ``record`` and the delivery's new state in one update.
 
         ``status`` pending: retry at ``next_attempt_at``; delivered or failed: settled,
@@ -112,8 +130,13 @@ class DeliveryRepo:
         is ``_id`` alone: the local store only uses its index for that (any other
         condition turns the update into a collection scan).
         """
-        fields: dict[str, Any] = {"status": status, "attempts": record.number, "updated_at": now,
-                                  "last_error": record.error, "last_status_code": record.status_code}
+        fields: dict[str, Any] = {
+            "status": status,
+            "attempts": record.number,
+            "updated_at": now,
+            "last_error": record.error,
+            "last_status_code": record.status_code,
+        }
         update: dict[str, Any] = {"$push": {"attempt_log": record.model_dump()}}
         if status == "pending":
             fields["next_attempt_at"] = next_attempt_at or now
@@ -124,31 +147,41 @@ class DeliveryRepo:
             if outcome_published:
                 update["$unset"] = {"entries": ""}
         update["$set"] = fields
-        async for attempt in AsyncRetrying(retry=retry_if_exception(_transient), stop=stop_after_delay(60),
-                                           wait=wait_exponential_jitter(multiplier=0.05, max=2.0), reraise=True):
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(_transient),
+            stop=stop_after_delay(60),
+            wait=wait_exponential_jitter(multiplier=0.05, max=2.0),
+            reraise=True,
+        ):
             with attempt:
                 await self.deliveries.update_one({"_id": delivery_id}, update)
 
     async def defer(self, delivery_id: str, *, at: datetime, now: datetime, reason: str) -> None:
-        await self.deliveries.update_one({"_id": delivery_id}, {"$set": {
-            "next_attempt_at": at, "updated_at": now, "reason": reason}})
+        await self.deliveries.update_one(
+            {"_id": delivery_id}, {"$set": {"next_attempt_at": at, "updated_at": now, "reason": reason}}
+        )
 
     async def mark_outcome_published(self, delivery_id: str) -> None:
-        await self.deliveries.update_one({"_id": delivery_id}, {
-            "$set": {"outcome_published": True}, "$unset": {"entries": ""}})
+        await self.deliveries.update_one(
+            {"_id": delivery_id}, {"$set": {"outcome_published": True}, "$unset": {"entries": ""}}
+        )
 
     async def cancel_for_customer(self, customerid: str, *, now: datetime, reason: str) -> int:
         """Open deliveries about an erased or merged-away customer: cancelled, payload dropped."""
         result = await self.deliveries.update_many(
             {"customerid": customerid, "status": "pending"},
-            {"$set": {"status": "cancelled", "reason": reason, "updated_at": now, "outcome_published": True},
-             "$unset": {"entries": ""}})
+            {
+                "$set": {"status": "cancelled", "reason": reason, "updated_at": now, "outcome_published": True},
+                "$unset": {"entries": ""},
+            },
+        )
         return int(result.modified_count)
 
     async def purge(self, *, settled_before: datetime) -> int:
         """Retention: forget settled deliveries (and old locks) last touched before the cut-off."""
-        result = await self.deliveries.delete_many({"status": {"$in": SETTLED}, "outcome_published": True,
-                                                    "updated_at": {"$lt": settled_before}})
+        result = await self.deliveries.delete_many(
+            {"status": {"$in": SETTLED}, "outcome_published": True, "updated_at": {"$lt": settled_before}}
+        )
         await self.locks.delete_many({"started_at": {"$lt": settled_before}})
         return int(result.deleted_count)
 

@@ -22,8 +22,9 @@ class DigestRepo:
 
     async def window_end(self, digest_key: str) -> datetime | None:
         """The due time of the open window for this recipient and channel, if any."""
-        doc = await self.items.find_one({"digest_key": digest_key, "status": "pending"}, {"due_at": 1},
-                                        sort=[("due_at", ASCENDING)])
+        doc = await self.items.find_one(
+            {"digest_key": digest_key, "status": "pending"}, {"due_at": 1}, sort=[("due_at", ASCENDING)]
+        )
         return doc["due_at"] if doc else None
 
     async def add(self, item: dict[str, Any]) -> bool:
@@ -43,9 +44,10 @@ class DigestRepo:
         return await cursor.sort([("created_at", ASCENDING), ("_id", ASCENDING)]).limit(limit).to_list(None)
 
     async def mark_flushed(self, item_ids: list[str], delivery_id: str, now: datetime) -> None:
-        await self.items.update_many({"_id": {"$in": item_ids}}, {
-            "$set": {"status": "flushed", "delivery_id": delivery_id, "flushed_at": now},
-            "$unset": {"entry": ""}})
+        await self.items.update_many(
+            {"_id": {"$in": item_ids}},
+            {"$set": {"status": "flushed", "delivery_id": delivery_id, "flushed_at": now}, "$unset": {"entry": ""}},
+        )
 
     async def purge(self, *, flushed_before: datetime) -> int:
         result = await self.items.delete_many({"status": "flushed", "flushed_at": {"$lt": flushed_before}})

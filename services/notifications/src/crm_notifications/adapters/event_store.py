@@ -37,8 +37,14 @@ class EventStore:
     async def put(self, event: CloudEvent, *, now: datetime) -> None:
         self._remember(event)
         with contextlib.suppress(DuplicateKeyError):  # a redelivery: stored already
-            await self.coll.insert_one({"_id": event.id, "customerid": event.customerid, "stored_at": now,
-                                        "event": event.model_dump(mode="json", exclude_none=True)})
+            await self.coll.insert_one(
+                {
+                    "_id": event.id,
+                    "customerid": event.customerid,
+                    "stored_at": now,
+                    "event": event.model_dump(mode="json", exclude_none=True),
+                }
+            )
 
     async def get(self, event_id: str) -> CloudEvent | None:
         cached = self._cache.get(event_id)

@@ -37,18 +37,28 @@ class HttpResult:
 
 
 class SafeHttpClient:
-    def __init__(self, policy: SsrfPolicy, *, timeout_s: float = 10.0, max_redirects: int = 3,
-                 max_connections: int = 16, user_agent: str = "crm-notifications/0.1") -> None:
+    def __init__(
+        self,
+        policy: SsrfPolicy,
+        *,
+        timeout_s: float = 10.0,
+        max_redirects: int = 3,
+        max_connections: int = 16,
+        user_agent: str = "crm-notifications/0.1",
+    ) -> None:
         self.policy = policy
         self._max_redirects = max_redirects
         # A pool no bigger than the senders: httpcore scans every connection on every request,
         # and chat webhooks share few origins (all Slack hooks are one), so a big pool only costs.
-        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections,
-                              keepalive_expiry=30)
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=30
+        )
         self._client = httpx.AsyncClient(
-            transport=guarded_transport(policy, limits=limits), timeout=httpx.Timeout(timeout_s),
+            transport=guarded_transport(policy, limits=limits),
+            timeout=httpx.Timeout(timeout_s),
             follow_redirects=False,
-            trust_env=False, headers={"user-agent": user_agent},
+            trust_env=False,
+            headers={"user-agent": user_agent},
         )
 
     async def aclose(self) -> None:
@@ -59,8 +69,9 @@ class SafeHttpClient:
         target = self.policy.check_url(url)
         method, body = "POST", content
         for hop in range(self._max_redirects + 1):
-            async with self._client.stream(method, target, content=body if method == "POST" else None,
-                                           headers=headers) as response:
+            async with self._client.stream(
+                method, target, content=body if method == "POST" else None, headers=headers
+            ) as response:
                 location = response.headers.get("location")
                 if response.status_code in REDIRECTS and location:
                     if hop == self._max_redirects:
@@ -70,8 +81,7 @@ class SafeHttpClient:
                         method, body = "GET", b""
                     continue
                 excerpt = await _read_capped(response)
-                return HttpResult(status=response.status_code, headers=dict(response.headers), body=excerpt,
-                                  hops=hop)
+                return HttpResult(status=response.status_code, headers=dict(response.headers), body=excerpt, hops=hop)
         raise BlockedDestination("redirect loop")  # pragma: no cover - the loop returns or raises
 
 

@@ -14,13 +14,15 @@ class SuppressionRepo:
         self.coll: Collection = db["suppressions"]
 
     async def add(self, customer_id: str, *, reason: str, event_id: str | None, now: datetime) -> None:
-        await self.coll.update_one({"_id": customer_id},
-                                   {"$set": {"reason": reason, "event_id": event_id, "at": now}}, upsert=True)
+        await self.coll.update_one(
+            {"_id": customer_id}, {"$set": {"reason": reason, "event_id": event_id, "at": now}}, upsert=True
+        )
 
     async def contains(self, customer_id: str) -> bool:
         return await self.coll.find_one({"_id": customer_id}, {"_id": 1}) is not None
 
     async def list(self, *, limit: int = 100, skip: int = 0) -> list[dict[str, Any]]:
         cursor = self.coll.find({}).sort("at", DESCENDING).skip(skip).limit(limit)
-        return [{"customer_id": d["_id"], **{k: v for k, v in d.items() if k != "_id"}}
-                for d in await cursor.to_list(None)]
+        return [
+            {"customer_id": d["_id"], **{k: v for k, v in d.items() if k != "_id"}} for d in await cursor.to_list(None)
+        ]

@@ -35,8 +35,15 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def retry_delay_s(attempt: int, *, retry_after_s: float | None, base_s: float, max_s: float,
-                  retry_after_max_s: float, rng: random.Random | None = None) -> float:
+def retry_delay_s(
+    attempt: int,
+    *,
+    retry_after_s: float | None,
+    base_s: float,
+    max_s: float,
+    retry_after_max_s: float,
+    rng: random.Random | None = None,
+) -> float:
     """``Retry-After`` wins (the next attempt waits at least that long, plus up to 10%
     jitter so many deliveries to one endpoint do not stampede); else backoff."""
     if retry_after_s is not None:

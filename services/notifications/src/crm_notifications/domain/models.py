@@ -96,13 +96,14 @@ class RuleSpec(_Model):
         description="channels for user and address recipients; an endpoint recipient is its own channel",
     )
     channel_mode: Literal["all", "first"] = Field(
-        default="all", description="`first`: only the first channel (in list order) a user can receive")
-    template: str | None = Field(default=None, pattern=ID_PATTERN,
-                                 description="template name; default: the event type")
+        default="all", description="`first`: only the first channel (in list order) a user can receive"
+    )
+    template: str | None = Field(default=None, pattern=ID_PATTERN, description="template name; default: the event type")
     priority: Priority = "normal"
     digest_window_s: int = Field(default=0, ge=0, le=7 * 24 * 3600)
-    category: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$",
-                                 description="opt-out category; default: derived from the event type")
+    category: str | None = Field(
+        default=None, pattern=r"^[a-z_]{1,40}$", description="opt-out category; default: derived from the event type"
+    )
     enabled: bool = True
 
 
@@ -119,7 +120,8 @@ class EndpointSpec(_Model):
     kind: EndpointKind
     url: SecretStr
     secret: SecretStr | None = Field(
-        default=None, description="Standard Webhooks signing secret (`whsec_` + base64), webhook only")
+        default=None, description="Standard Webhooks signing secret (`whsec_` + base64), webhook only"
+    )
     rate_per_s: float | None = Field(default=None, gt=0, le=1000)
     enabled: bool = True
 
@@ -153,10 +155,12 @@ def check_signing_secret(secret: str) -> None:
 
 
 class ChatIdentity(_Model):
-    endpoint_id: str | None = Field(default=None, pattern=ID_PATTERN,
-                                    description="personal chat endpoint (a DM incoming webhook)")
-    handle: str | None = Field(default=None, max_length=200,
-                               description="Slack member id (U123...), Teams UPN, Mattermost username")
+    endpoint_id: str | None = Field(
+        default=None, pattern=ID_PATTERN, description="personal chat endpoint (a DM incoming webhook)"
+    )
+    handle: str | None = Field(
+        default=None, max_length=200, description="Slack member id (U123...), Teams UPN, Mattermost username"
+    )
 
 
 class QuietHours(_Model):

@@ -49,8 +49,9 @@ class Plan:
     reason: str = ""
 
 
-def plan(*, rule: Rule, prefs: Preferences | None, category: str, channel: Channel, priority: Priority,
-         now: datetime) -> Plan:
+def plan(
+    *, rule: Rule, prefs: Preferences | None, category: str, channel: Channel, priority: Priority, now: datetime
+) -> Plan:
     """Opt-out first, then digest (the rule's window, else the user's preference for
     non-urgent messages), then quiet hours (urgent messages ignore them)."""
     if prefs is not None and opted_out(prefs, category=category, channel=channel):

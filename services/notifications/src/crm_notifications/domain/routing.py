@@ -90,8 +90,15 @@ def _user_targets(user: User, rule: Rule, directory: Directory) -> list[Target]:
             identity = user.chat.get(channel)
             endpoint = directory.endpoint(identity.endpoint_id if identity else None)
             if identity and endpoint and endpoint.enabled and endpoint.kind == channel:
-                out.append(Target(recipient=user.id, channel=channel, user_id=user.id,
-                                  endpoint_id=endpoint.id, mention=identity.handle))
+                out.append(
+                    Target(
+                        recipient=user.id,
+                        channel=channel,
+                        user_id=user.id,
+                        endpoint_id=endpoint.id,
+                        mention=identity.handle,
+                    )
+                )
     return out
 
 

@@ -28,8 +28,7 @@ def message_id(delivery_id: str, domain: str) -> str:
     return f"<{delivery_id}@{domain}>"
 
 
-def build(message: Message, *, sender: str, to: str, msg_id: str, date: datetime,
-          html: str | None) -> EmailMessage:
+def build(message: Message, *, sender: str, to: str, msg_id: str, date: datetime, html: str | None) -> EmailMessage:
     headers = {
         "From": sender,
         "To": to,

@@ -14,8 +14,10 @@ def payload(message: Message, *, username: str = "CRM") -> dict[str, Any]:
     title = defuse_broadcasts(title_with_priority(message))
     body = defuse_broadcasts(message.text)
     if message.entries:
-        lines = [f"- **{defuse_broadcasts(e.title)}**" + (f": {defuse_broadcasts(e.text)}" if e.text else "")
-                 for e in message.entries[:MAX_ENTRIES]]
+        lines = [
+            f"- **{defuse_broadcasts(e.title)}**" + (f": {defuse_broadcasts(e.text)}" if e.text else "")
+            for e in message.entries[:MAX_ENTRIES]
+        ]
         if len(message.entries) > MAX_ENTRIES:
             lines.append(f"- … and {len(message.entries) - MAX_ENTRIES} more")
         body = "\n".join(lines)
@@ -25,8 +27,9 @@ def payload(message: Message, *, username: str = "CRM") -> dict[str, Any]:
         "color": PRIORITY_COLOURS.get(message.priority, PRIORITY_COLOURS["normal"]),
         "title": clip(title, 300),
         "text": clip(body, 7000),
-        "fields": [{"short": True, "title": defuse_broadcasts(k), "value": defuse_broadcasts(v)}
-                   for k, v in message.facts],
+        "fields": [
+            {"short": True, "title": defuse_broadcasts(k), "value": defuse_broadcasts(v)} for k, v in message.facts
+        ],
         "footer": footer(message),
     }
     if message.link:

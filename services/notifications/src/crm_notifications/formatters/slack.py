@@ -29,21 +29,37 @@ def payload(message: Message) -> dict[str, Any]:
     ]
     body = mention(message.mention) + escape(message.text)
     if message.entries:
-        lines = [f"• *{escape(e.title)}*" + (f"\n   {escape(e.text)}" if e.text else "")
-                 for e in message.entries[:MAX_ENTRIES]]
+        lines = [
+            f"• *{escape(e.title)}*" + (f"\n   {escape(e.text)}" if e.text else "")
+            for e in message.entries[:MAX_ENTRIES]
+        ]
         if len(message.entries) > MAX_ENTRIES:
             lines.append(f"… and {len(message.entries) - MAX_ENTRIES} more")
         body = mention(message.mention) + "\n".join(lines)
     if body.strip():
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(body, 3000)}})
     if message.facts:
-        blocks.append({"type": "section", "fields": [
-            {"type": "mrkdwn", "text": clip(f"*{escape(k)}*\n{escape(v)}", 2000)} for k, v in message.facts[:10]
-        ]})
+        blocks.append(
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": clip(f"*{escape(k)}*\n{escape(v)}", 2000)} for k, v in message.facts[:10]
+                ],
+            }
+        )
     if message.link:
-        blocks.append({"type": "actions", "elements": [{
-            "type": "button", "text": {"type": "plain_text", "text": "Open in CRM"}, "url": clip(message.link, 3000),
-        }]})
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Open in CRM"},
+                        "url": clip(message.link, 3000),
+                    }
+                ],
+            }
+        )
     context = footer(message)
     if context:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(context)}]})

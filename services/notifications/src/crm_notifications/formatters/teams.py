@@ -20,11 +20,16 @@ def _plain(text: str) -> str:
 
 
 def card(message: Message) -> dict[str, Any]:
-    body: list[dict[str, Any]] = [{
-        "type": "TextBlock", "text": clip(_plain(title_with_priority(message)), 300), "weight": "Bolder",
-        "size": "Medium", "wrap": True,
-        **({"color": "Attention"} if message.priority in ("urgent", "high") else {}),
-    }]
+    body: list[dict[str, Any]] = [
+        {
+            "type": "TextBlock",
+            "text": clip(_plain(title_with_priority(message)), 300),
+            "weight": "Bolder",
+            "size": "Medium",
+            "wrap": True,
+            **({"color": "Attention"} if message.priority in ("urgent", "high") else {}),
+        }
+    ]
     entities: list[dict[str, Any]] = []
     text = _plain(message.text)
     if message.mention:
@@ -34,8 +39,14 @@ def card(message: Message) -> dict[str, Any]:
     if text.strip():
         body.append({"type": "TextBlock", "text": clip(text, 5000), "wrap": True})
     for entry in message.entries[:MAX_ENTRIES]:
-        body.append({"type": "TextBlock", "text": clip(_plain(f"**{entry.title}**  {entry.text}"), 1000),
-                     "wrap": True, "spacing": "Small"})
+        body.append(
+            {
+                "type": "TextBlock",
+                "text": clip(_plain(f"**{entry.title}**  {entry.text}"), 1000),
+                "wrap": True,
+                "spacing": "Small",
+            }
+        )
     if message.facts:
         body.append({"type": "FactSet", "facts": [{"title": _plain(k), "value": _plain(v)} for k, v in message.facts]})
     if footer(message):
@@ -53,5 +64,7 @@ def card(message: Message) -> dict[str, Any]:
 
 
 def payload(message: Message) -> dict[str, Any]:
-    return {"type": "message", "attachments": [{"contentType": CARD_CONTENT_TYPE, "contentUrl": None,
-                                                "content": card(message)}]}
+    return {
+        "type": "message",
+        "attachments": [{"contentType": CARD_CONTENT_TYPE, "contentUrl": None, "content": card(message)}],
+    }

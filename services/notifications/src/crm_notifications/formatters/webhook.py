@@ -14,8 +14,9 @@ from crm_notifications.domain.message import Message
 DIGEST_TYPE = "crm.notification.digest"
 
 
-def payload(message: Message, *, delivery_id: str, rule_id: str, event: dict[str, Any] | None,
-            now: datetime) -> dict[str, Any]:
+def payload(
+    message: Message, *, delivery_id: str, rule_id: str, event: dict[str, Any] | None, now: datetime
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "delivery_id": delivery_id,
         "rule_id": rule_id,
@@ -28,8 +29,16 @@ def payload(message: Message, *, delivery_id: str, rule_id: str, event: dict[str
     if event is not None:
         data["event"] = event
     if message.entries:
-        data["entries"] = [{"title": e.title, "text": e.text, "event_type": e.event_type,
-                            "occurred_at": e.occurred_at.isoformat(), "link": e.link} for e in message.entries]
+        data["entries"] = [
+            {
+                "title": e.title,
+                "text": e.text,
+                "event_type": e.event_type,
+                "occurred_at": e.occurred_at.isoformat(),
+                "link": e.link,
+            }
+            for e in message.entries
+        ]
     return {"type": message.event_type or DIGEST_TYPE, "timestamp": now.astimezone(UTC).isoformat(), "data": data}
 
 

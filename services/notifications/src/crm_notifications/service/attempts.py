@@ -16,13 +16,15 @@ import time
 from collections.abc import Mapping
 from datetime import timedelta
 
+from crm_shared.clock import Clock
+
 from crm_notifications.adapters.channels.base import Sender, SendJob, SendResult
 from crm_notifications.adapters.deliveries import DeliveryRepo
 from crm_notifications.adapters.event_store import EventStore
 from crm_notifications.adapters.ratelimit import RateLimiters
-from crm_notifications.clock import Clock
 from crm_notifications.domain.backoff import retry_delay_s
 from crm_notifications.domain.delivery import AttemptRecord, Delivery
+from crm_notifications.domain.masking import mask_text
 from crm_notifications.domain.models import Channel, Endpoint
 from crm_notifications.service.compose import Composer
 from crm_notifications.service.config_cache import ConfigCache
@@ -33,9 +35,20 @@ log = logging.getLogger(__name__)
 
 
 class DeliveryExecutor:
-    def __init__(self, *, deliveries: DeliveryRepo, events: EventStore, config: ConfigCache, composer: Composer,
-                 senders: Mapping[Channel, Sender], limiters: RateLimiters, outcomes: OutcomePublisher,
-                 settings: NotificationsSettings, clock: Clock, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        deliveries: DeliveryRepo,
+        events: EventStore,
+        config: ConfigCache,
+        composer: Composer,
+        senders: Mapping[Channel, Sender],
+        limiters: RateLimiters,
+        outcomes: OutcomePublisher,
+        settings: NotificationsSettings,
+        clock: Clock,
+        rng: random.Random | None = None,
+    ) -> None:
         self._deliveries = deliveries
         self._events = events
         self._config = config
@@ -67,19 +80,24 @@ class DeliveryExecutor:
         view = await self._config.get()
         endpoint = view.directory.endpoint(delivery.endpoint_id)
         if delivery.endpoint_id and (endpoint is None or not endpoint.enabled):
-            return await self._attempt(delivery, endpoint=None, preset=SendResult.permanent(
-                f"endpoint {delivery.endpoint_id} was removed or disabled"))
+            return await self._attempt(
+                delivery,
+                endpoint=None,
+                preset=SendResult.permanent(f"endpoint {delivery.endpoint_id} was removed or disabled"),
+            )
         if endpoint is not None:
             wait = self._limiters.bucket(endpoint.id, self._rate(endpoint)).try_acquire()
             if wait > 0:
                 if wait > self._s.inline_requeue_max_s:
-                    await self._deliveries.defer(delivery.id, at=now + timedelta(seconds=wait), now=now,
-                                                 reason="rate limited")
+                    await self._deliveries.defer(
+                        delivery.id, at=now + timedelta(seconds=wait), now=now, reason="rate limited"
+                    )
                 return self._later(wait)
         return await self._attempt(delivery, endpoint=endpoint)
 
-    async def _attempt(self, delivery: Delivery, *, endpoint: Endpoint | None,
-                       preset: SendResult | None = None) -> float | None:
+    async def _attempt(
+        self, delivery: Delivery, *, endpoint: Endpoint | None, preset: SendResult | None = None
+    ) -> float | None:
         started_at = self._clock()
         number = delivery.attempts + 1
         lease = started_at + timedelta(seconds=self._s.attempt_lease_s)
@@ -87,9 +105,15 @@ class DeliveryExecutor:
             return await self._recover(delivery, number)
         started = time.perf_counter()
         result = preset or await self._send(delivery, endpoint)
-        record = AttemptRecord(number=number, started_at=started_at, finished_at=self._clock(), ok=result.ok,
-                               status_code=result.status_code, error=result.error,
-                               duration_ms=round((time.perf_counter() - started) * 1000, 3))
+        record = AttemptRecord(
+            number=number,
+            started_at=started_at,
+            finished_at=self._clock(),
+            ok=result.ok,
+            status_code=result.status_code,
+            error=result.error,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+        )
         return await self._settle(delivery, record, result, endpoint)
 
     async def _send(self, delivery: Delivery, endpoint: Endpoint | None) -> SendResult:
@@ -102,38 +126,72 @@ class DeliveryExecutor:
                 return SendResult.permanent("the source event is gone (erased or past retention)")
             view = await self._config.get()
             message, html = self._composer.compose(view, delivery, event)
-            job = SendJob(delivery_id=delivery.id, rule_id=delivery.rule_id, message=message, now=self._clock(),
-                          address=delivery.address, endpoint=endpoint, html=html,
-                          event=event.model_dump(mode="json", exclude_none=True) if event else None)
+            job = SendJob(
+                delivery_id=delivery.id,
+                rule_id=delivery.rule_id,
+                message=message,
+                now=self._clock(),
+                address=delivery.address,
+                endpoint=endpoint,
+                html=html,
+                event=event.model_dump(mode="json", exclude_none=True) if event else None,
+            )
             return await sender.send(job)
         except Exception as exc:  # a bug must not wedge the delivery: log it, retry, then fail
             log.exception("sending raised", extra={"delivery_id": delivery.id, "channel": delivery.channel})
             return SendResult.transient(f"internal error: {type(exc).__name__}")
 
-    async def _settle(self, delivery: Delivery, record: AttemptRecord, result: SendResult,
-                      endpoint: Endpoint | None) -> float | None:
+    async def _settle(
+        self, delivery: Delivery, record: AttemptRecord, result: SendResult, endpoint: Endpoint | None
+    ) -> float | None:
         """Retry later, or settle: publish the outcome first, then one update that records it."""
         now = self._clock()
         number = record.number
         if not result.ok and result.retryable and number < delivery.max_attempts:
-            delay = retry_delay_s(number, retry_after_s=result.retry_after_s, base_s=self._s.retry_base_s,
-                                  max_s=self._s.retry_max_s, retry_after_max_s=self._s.retry_after_max_s,
-                                  rng=self._rng)
+            delay = retry_delay_s(
+                number,
+                retry_after_s=result.retry_after_s,
+                base_s=self._s.retry_base_s,
+                max_s=self._s.retry_max_s,
+                retry_after_max_s=self._s.retry_after_max_s,
+                rng=self._rng,
+            )
             if result.status_code == 429 and endpoint is not None:
                 self._limiters.bucket(endpoint.id, self._rate(endpoint)).pause(delay)
-            await self._deliveries.settle(delivery.id, record, status="pending", now=now,
-                                          next_attempt_at=now + timedelta(seconds=delay))
-            log.info("delivery attempt failed; will retry", extra={
-                "delivery_id": delivery.id, "attempt": number, "status_code": result.status_code,
-                "retry_in_s": round(delay, 3)})
+            await self._deliveries.settle(
+                delivery.id, record, status="pending", now=now, next_attempt_at=now + timedelta(seconds=delay)
+            )
+            log.info(
+                "delivery attempt failed; will retry",
+                extra={
+                    "delivery_id": delivery.id,
+                    "attempt": number,
+                    "status_code": result.status_code,
+                    "retry_in_s": round(delay, 3),
+                },
+            )
             return self._later(delay)
         status = "delivered" if result.ok else "failed"
-        settled = delivery.model_copy(update={
-            "status": status, "attempts": number, "updated_at": now, f"{status}_at": now,
-            "last_error": result.error, "last_status_code": result.status_code})
+        settled = delivery.model_copy(
+            update={
+                "status": status,
+                "attempts": number,
+                "updated_at": now,
+                f"{status}_at": now,
+                "last_error": result.error,
+                "last_status_code": result.status_code,
+            }
+        )
         if not result.ok:
-            log.warning("delivery failed", extra={"delivery_id": delivery.id, "attempts": number,
-                                                  "channel": delivery.channel, "error": result.error})
+            log.warning(
+                "delivery failed",
+                extra={
+                    "delivery_id": delivery.id,
+                    "attempts": number,
+                    "channel": delivery.channel,
+                    "error": mask_text(result.error) if result.error else None,  # errors may quote a URL
+                },
+            )
         published = await self._outcomes.publish(settled)
         await self._deliveries.settle(delivery.id, record, status=status, now=now, outcome_published=published)
         return None
@@ -146,8 +204,14 @@ class DeliveryExecutor:
             return self._later(1.0)
         if lock.lease_until > now:
             return None  # someone else is on it
-        log.warning("an attempt was lost with its worker; retrying", extra={"delivery_id": delivery.id,
-                                                                           "attempt": number})
-        record = AttemptRecord(number=number, started_at=lock.started_at, finished_at=now, ok=False,
-                               error="attempt lost: the worker stopped during it")
+        log.warning(
+            "an attempt was lost with its worker; retrying", extra={"delivery_id": delivery.id, "attempt": number}
+        )
+        record = AttemptRecord(
+            number=number,
+            started_at=lock.started_at,
+            finished_at=now,
+            ok=False,
+            error="attempt lost: the worker stopped during it",
+        )
         return await self._settle(delivery, record, SendResult.transient(record.error or ""), endpoint=None)

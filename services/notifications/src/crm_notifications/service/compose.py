@@ -28,8 +28,13 @@ from crm_notifications.templates.engine import Rendered, TemplateEngine
 log = logging.getLogger(__name__)
 
 
-def context(event: CloudEvent, *, recipient: dict[str, Any] | None = None, rule_id: str | None = None,
-            console_url: str | None = None) -> dict[str, Any]:
+def context(
+    event: CloudEvent,
+    *,
+    recipient: dict[str, Any] | None = None,
+    rule_id: str | None = None,
+    console_url: str | None = None,
+) -> dict[str, Any]:
     """What a template sees: ``event`` (attributes), ``data``, ``snapshot``, ``recipient``,
     ``rule``, ``facts`` and ``link``."""
     attributes = event.model_dump(mode="json", exclude={"data"}, exclude_none=True)
@@ -49,8 +54,9 @@ class Composer:
         self.engine = engine
         self.console_url = console_url
 
-    def candidates(self, view: ConfigView, *, name: str | None, channel: str,
-                   event_type: str) -> Iterator[TemplateSpec]:
+    def candidates(
+        self, view: ConfigView, *, name: str | None, channel: str, event_type: str
+    ) -> Iterator[TemplateSpec]:
         name = name or event_type
         for key in (template_id(name, channel), template_id(name, "*")):
             if key in view.templates:
@@ -79,38 +85,71 @@ class Composer:
             return self.compose_digest(view, delivery)
         if event is None:
             raise ValueError("a single delivery needs its source event")
-        ctx = context(event, recipient=self._recipient(view, delivery.user_id, delivery.recipient),
-                      rule_id=delivery.rule_id, console_url=self.console_url)
+        ctx = context(
+            event,
+            recipient=self._recipient(view, delivery.user_id, delivery.recipient),
+            rule_id=delivery.rule_id,
+            console_url=self.console_url,
+        )
         rendered, spec = self.render_first(
-            self.candidates(view, name=delivery.template, channel=delivery.channel, event_type=event.type), ctx)
-        message = Message(title=rendered.subject, text=rendered.text, facts=tuple(ctx["facts"]), link=ctx["link"],
-                          priority=delivery.priority, event_type=event.type, event_id=event.id,
-                          occurred_at=event.time, mention=delivery.mention)
-        html = rendered.html if spec.html else self.engine.layout_html(
-            title=message.title, text=message.text, facts=list(message.facts), link=message.link)
+            self.candidates(view, name=delivery.template, channel=delivery.channel, event_type=event.type), ctx
+        )
+        message = Message(
+            title=rendered.subject,
+            text=rendered.text,
+            facts=tuple(ctx["facts"]),
+            link=ctx["link"],
+            priority=delivery.priority,
+            event_type=event.type,
+            event_id=event.id,
+            occurred_at=event.time,
+            mention=delivery.mention,
+        )
+        html = (
+            rendered.html
+            if spec.html
+            else self.engine.layout_html(
+                title=message.title, text=message.text, facts=list(message.facts), link=message.link
+            )
+        )
         return message, html
 
-    def entry(self, view: ConfigView, event: CloudEvent, *, template: str | None, channel: str,
-              rule_id: str) -> DigestEntry:
+    def entry(
+        self, view: ConfigView, event: CloudEvent, *, template: str | None, channel: str, rule_id: str
+    ) -> DigestEntry:
         """One event's line in a digest (rendered now, when the event arrives)."""
         ctx = context(event, rule_id=rule_id, console_url=self.console_url)
-        rendered, _ = self.render_first(self.candidates(view, name=template, channel=channel, event_type=event.type),
-                                        ctx)
-        return DigestEntry(title=rendered.subject, text=rendered.text, event_type=event.type,
-                           occurred_at=event.time, link=ctx["link"])
+        rendered, _ = self.render_first(
+            self.candidates(view, name=template, channel=channel, event_type=event.type), ctx
+        )
+        return DigestEntry(
+            title=rendered.subject, text=rendered.text, event_type=event.type, occurred_at=event.time, link=ctx["link"]
+        )
 
     def compose_digest(self, view: ConfigView, delivery: Delivery) -> tuple[Message, str | None]:
         entries = tuple(entry_from_doc(e) for e in delivery.entries)
-        ctx = {"entries": [e.__dict__ for e in entries],
-               "recipient": self._recipient(view, delivery.user_id, delivery.recipient)}
+        ctx = {
+            "entries": [e.__dict__ for e in entries],
+            "recipient": self._recipient(view, delivery.user_id, delivery.recipient),
+        }
         rendered, spec = self.render_first(
-            self.candidates(view, name="digest", channel=delivery.channel, event_type="digest"), ctx)
-        message = Message(title=rendered.subject, text=rendered.text, priority=delivery.priority,
-                          event_type="crm.notification.digest", event_id=delivery.id,
-                          occurred_at=entries[-1].occurred_at if entries else None, mention=delivery.mention,
-                          entries=entries)
-        html = rendered.html if spec.html else self.engine.layout_html(
-            title=message.title, text="", facts=[], link=None, entries=list(entries))
+            self.candidates(view, name="digest", channel=delivery.channel, event_type="digest"), ctx
+        )
+        message = Message(
+            title=rendered.subject,
+            text=rendered.text,
+            priority=delivery.priority,
+            event_type="crm.notification.digest",
+            event_id=delivery.id,
+            occurred_at=entries[-1].occurred_at if entries else None,
+            mention=delivery.mention,
+            entries=entries,
+        )
+        html = (
+            rendered.html
+            if spec.html
+            else self.engine.layout_html(title=message.title, text="", facts=[], link=None, entries=list(entries))
+        )
         return message, html
 
 
@@ -122,9 +161,13 @@ def entry_from_doc(doc: dict[str, Any]) -> DigestEntry:
     occurred = doc.get("occurred_at")
     if isinstance(occurred, str):
         occurred = datetime.fromisoformat(occurred)
-    return DigestEntry(title=str(doc.get("title", "")), text=str(doc.get("text", "")),
-                       event_type=str(doc.get("event_type", "")), occurred_at=occurred or datetime.min,
-                       link=doc.get("link"))
+    return DigestEntry(
+        title=str(doc.get("title", "")),
+        text=str(doc.get("text", "")),
+        event_type=str(doc.get("event_type", "")),
+        occurred_at=occurred or datetime.min,
+        link=doc.get("link"),
+    )
 
 
 PRIORITY_ORDER: dict[Priority, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}

@@ -71,5 +71,6 @@ class ConfigCache:
                 templates[doc["_id"]] = to_template(doc)
             except ValidationError:
                 log.warning("skipping an invalid stored template", extra={"template_id": doc.get("_id")})
-        return ConfigView(directory=Directory(rules=tuple(rules), users=users, endpoints=endpoints),
-                          templates=templates)
+        return ConfigView(
+            directory=Directory(rules=tuple(rules), users=users, endpoints=endpoints), templates=templates
+        )

@@ -11,9 +11,29 @@ from crm_shared.errors import Forbidden, NotFound
 from crm_notifications.adapters.deliveries import DeliveryRepo
 from crm_notifications.domain.delivery import Delivery
 
-LOG_FIELDS = ("kind", "event_id", "event_type", "customerid", "rule_id", "recipient", "channel", "endpoint_id",
-              "priority", "status", "reason", "attempts", "max_attempts", "next_attempt_at", "created_at",
-              "updated_at", "delivered_at", "failed_at", "last_error", "last_status_code", "digest_item_ids")
+LOG_FIELDS = (
+    "kind",
+    "event_id",
+    "event_type",
+    "customerid",
+    "rule_id",
+    "recipient",
+    "channel",
+    "endpoint_id",
+    "priority",
+    "status",
+    "reason",
+    "attempts",
+    "max_attempts",
+    "next_attempt_at",
+    "created_at",
+    "updated_at",
+    "delivered_at",
+    "failed_at",
+    "last_error",
+    "last_status_code",
+    "digest_item_ids",
+)
 
 
 class DeliveryLog:
@@ -22,18 +42,42 @@ class DeliveryLog:
 
     @staticmethod
     def _view(items: list[Delivery]) -> list[dict[str, Any]]:
-        return [{"id": d.id, **{k: getattr(d, k) for k in LOG_FIELDS},
-                 "attempt_log": [a.model_dump() for a in d.attempt_log]} for d in items]
+        return [
+            {
+                "id": d.id,
+                **{k: getattr(d, k) for k in LOG_FIELDS},
+                "attempt_log": [a.model_dump() for a in d.attempt_log],
+            }
+            for d in items
+        ]
 
-    async def search(self, principal: Principal, *, event_id: str | None = None, recipient: str | None = None,
-                     channel: str | None = None, status: str | None = None, customerid: str | None = None,
-                     limit: int = 50, skip: int = 0) -> tuple[list[dict[str, Any]], int]:
+    async def search(
+        self,
+        principal: Principal,
+        *,
+        event_id: str | None = None,
+        recipient: str | None = None,
+        channel: str | None = None,
+        status: str | None = None,
+        customerid: str | None = None,
+        limit: int = 50,
+        skip: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
         if not principal.is_admin:
             if recipient not in (None, principal.sub):
                 raise Forbidden("you may only see deliveries addressed to you")
             recipient = principal.sub
-        filters = {k: v for k, v in {"event_id": event_id, "recipient": recipient, "channel": channel,
-                                     "status": status, "customerid": customerid}.items() if v is not None}
+        filters = {
+            k: v
+            for k, v in {
+                "event_id": event_id,
+                "recipient": recipient,
+                "channel": channel,
+                "status": status,
+                "customerid": customerid,
+            }.items()
+            if v is not None
+        }
         items = await self._deliveries.search(filters, limit=limit, skip=skip)
         return self._view(items), await self._deliveries.count(filters)
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from crm_shared.clock import Clock
+
 from crm_notifications.adapters.deliveries import DeliveryRepo
 from crm_notifications.adapters.digests import DigestRepo
-from crm_notifications.clock import Clock
 from crm_notifications.domain import keys
 from crm_notifications.domain.delivery import Delivery
 from crm_notifications.domain.preferences import quiet_until
@@ -23,8 +24,16 @@ log = logging.getLogger(__name__)
 
 
 class DigestFlusher:
-    def __init__(self, *, digests: DigestRepo, deliveries: DeliveryRepo, config: ConfigCache, clock: Clock,
-                 max_attempts: int, on_due: Callable[[str], object] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        digests: DigestRepo,
+        deliveries: DeliveryRepo,
+        config: ConfigCache,
+        clock: Clock,
+        max_attempts: int,
+        on_due: Callable[[str], object] | None = None,
+    ) -> None:
         self._digests = digests
         self._deliveries = deliveries
         self._config = config
@@ -51,12 +60,25 @@ class DigestFlusher:
                     not_before, reason = until, "quiet hours"
             rule_ids = {i["rule_id"] for i in items}
             delivery = Delivery(
-                id=delivery_id, kind="digest", event_id=first["event_id"], event_type=first["event_type"],
-                customerid=first["customerid"], rule_id=first["rule_id"] if len(rule_ids) == 1 else "digest",
-                recipient=first["recipient"], channel=first["channel"], user_id=first.get("user_id"),
-                address=first.get("address"), endpoint_id=first.get("endpoint_id"), mention=first.get("mention"),
-                priority=priority, max_attempts=self._max_attempts, next_attempt_at=not_before, reason=reason,
-                created_at=now, updated_at=now, entries=[i["entry"] for i in items],
+                id=delivery_id,
+                kind="digest",
+                event_id=first["event_id"],
+                event_type=first["event_type"],
+                customerid=first["customerid"],
+                rule_id=first["rule_id"] if len(rule_ids) == 1 else "digest",
+                recipient=first["recipient"],
+                channel=first["channel"],
+                user_id=first.get("user_id"),
+                address=first.get("address"),
+                endpoint_id=first.get("endpoint_id"),
+                mention=first.get("mention"),
+                priority=priority,
+                max_attempts=self._max_attempts,
+                next_attempt_at=not_before,
+                reason=reason,
+                created_at=now,
+                updated_at=now,
+                entries=[i["entry"] for i in items],
                 digest_item_ids=[i["_id"] for i in items],
             )
             item_ids = delivery.digest_item_ids

@@ -11,13 +11,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from crm_shared.clock import Clock
 from crm_shared.events import CloudEvent
 
-from crm_notifications.adapters.deliveries import DeliveryRepo
-from crm_notifications.adapters.digests import DigestRepo
-from crm_notifications.adapters.event_store import EventStore
-from crm_notifications.adapters.suppressions import SuppressionRepo
-from crm_notifications.clock import Clock
 from crm_notifications.domain import keys
 from crm_notifications.domain.delivery import Delivery
 from crm_notifications.domain.models import Rule
@@ -25,15 +21,26 @@ from crm_notifications.domain.preferences import plan
 from crm_notifications.domain.records import category_of
 from crm_notifications.domain.routing import Target, matching_rules, targets
 from crm_notifications.service.compose import Composer, entry_to_doc
-from crm_notifications.service.config_cache import ConfigCache, ConfigView
+from crm_notifications.service.config_cache import ConfigView
+from crm_notifications.service.ports import ConfigSource, DeliveryClaims, DigestItems, EventArchive, Suppressions
 
 log = logging.getLogger(__name__)
 
 
 class Dispatcher:
-    def __init__(self, *, config: ConfigCache, deliveries: DeliveryRepo, digests: DigestRepo,
-                 suppressions: SuppressionRepo, events: EventStore, composer: Composer, clock: Clock,
-                 max_attempts: int, on_due: Callable[[str], object] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        config: ConfigSource,
+        deliveries: DeliveryClaims,
+        digests: DigestItems,
+        suppressions: Suppressions,
+        events: EventArchive,
+        composer: Composer,
+        clock: Clock,
+        max_attempts: int,
+        on_due: Callable[[str], object] | None = None,
+    ) -> None:
         self._config = config
         self._events = events
         self._deliveries = deliveries
@@ -51,8 +58,9 @@ class Dispatcher:
             for merged_id in event.data.get("merged_ids") or []:
                 await self.suppress(str(merged_id), reason="merged", event_id=event.id)
         elif event.type == "crm.customer.erased":
-            await self.suppress(str(event.data.get("customer_id") or event.customerid), reason="erased",
-                                event_id=event.id)
+            await self.suppress(
+                str(event.data.get("customer_id") or event.customerid), reason="erased", event_id=event.id
+            )
         if await self._suppressions.contains(event.customerid):
             return []
         view = await self._config.get()
@@ -84,13 +92,19 @@ class Dispatcher:
         if cancelled or dropped:
             log.info("suppressed a customer", extra={"reason": reason, "cancelled": cancelled, "digest_items": dropped})
 
-    async def _route(self, view: ConfigView, rule: Rule, target: Target, event: CloudEvent,
-                     now: datetime) -> Delivery | None:
+    async def _route(
+        self, view: ConfigView, rule: Rule, target: Target, event: CloudEvent, now: datetime
+    ) -> Delivery | None:
         """The delivery to claim for this target, or None (skipped, or added to a digest)."""
         user = view.directory.user(target.user_id)
-        decision = plan(rule=rule, prefs=user.preferences if user else None,
-                        category=rule.category or category_of(event.type), channel=target.channel,
-                        priority=rule.priority, now=now)
+        decision = plan(
+            rule=rule,
+            prefs=user.preferences if user else None,
+            category=rule.category or category_of(event.type),
+            channel=target.channel,
+            priority=rule.priority,
+            now=now,
+        )
         if decision.action == "skip":
             log.debug("not sending", extra={"rule_id": rule.id, "recipient": target.recipient, "why": decision.reason})
             return None
@@ -98,27 +112,54 @@ class Dispatcher:
             await self._add_to_digest(view, rule, target, event, now, decision.digest_window_s)
             return None
         return Delivery(
-            id=keys.delivery_id(event_id=event.id, rule_id=rule.id, recipient=target.recipient,
-                                 channel=target.channel),
-            event_id=event.id, event_type=event.type, customerid=event.customerid, rule_id=rule.id,
-            recipient=target.recipient, channel=target.channel, user_id=target.user_id, address=target.address,
-            endpoint_id=target.endpoint_id, mention=target.mention, priority=rule.priority, template=rule.template,
-            reason=decision.reason or None, max_attempts=self._max_attempts,
-            next_attempt_at=decision.not_before or now, created_at=now, updated_at=now,
-            correlationid=event.correlationid, traceparent=event.traceparent,
+            id=keys.delivery_id(event_id=event.id, rule_id=rule.id, recipient=target.recipient, channel=target.channel),
+            event_id=event.id,
+            event_type=event.type,
+            customerid=event.customerid,
+            rule_id=rule.id,
+            recipient=target.recipient,
+            channel=target.channel,
+            user_id=target.user_id,
+            address=target.address,
+            endpoint_id=target.endpoint_id,
+            mention=target.mention,
+            priority=rule.priority,
+            template=rule.template,
+            reason=decision.reason or None,
+            max_attempts=self._max_attempts,
+            next_attempt_at=decision.not_before or now,
+            created_at=now,
+            updated_at=now,
+            correlationid=event.correlationid,
+            traceparent=event.traceparent,
         )
 
-    async def _add_to_digest(self, view: ConfigView, rule: Rule, target: Target, event: CloudEvent,
-                             now: datetime, window_s: int) -> None:
+    async def _add_to_digest(
+        self, view: ConfigView, rule: Rule, target: Target, event: CloudEvent, now: datetime, window_s: int
+    ) -> None:
         digest_key = keys.digest_key(target.recipient, target.channel)
         due_at = await self._digests.window_end(digest_key) or now + timedelta(seconds=window_s)
         entry = self._composer.entry(view, event, template=rule.template, channel=target.channel, rule_id=rule.id)
-        await self._digests.add({
-            "_id": keys.digest_item_id(event_id=event.id, rule_id=rule.id, recipient=target.recipient,
-                                       channel=target.channel),
-            "digest_key": digest_key, "status": "pending", "due_at": due_at, "created_at": now,
-            "customerid": event.customerid, "event_id": event.id, "event_type": event.type, "rule_id": rule.id,
-            "recipient": target.recipient, "channel": target.channel, "user_id": target.user_id,
-            "address": target.address, "endpoint_id": target.endpoint_id, "mention": target.mention,
-            "priority": rule.priority, "entry": entry_to_doc(entry),
-        })
+        await self._digests.add(
+            {
+                "_id": keys.digest_item_id(
+                    event_id=event.id, rule_id=rule.id, recipient=target.recipient, channel=target.channel
+                ),
+                "digest_key": digest_key,
+                "status": "pending",
+                "due_at": due_at,
+                "created_at": now,
+                "customerid": event.customerid,
+                "event_id": event.id,
+                "event_type": event.type,
+                "rule_id": rule.id,
+                "recipient": target.recipient,
+                "channel": target.channel,
+                "user_id": target.user_id,
+                "address": target.address,
+                "endpoint_id": target.endpoint_id,
+                "mention": target.mention,
+                "priority": rule.priority,
+                "entry": entry_to_doc(entry),
+            }
+        )

@@ -30,19 +30,30 @@ ACTOR = Actor.system("notifications")
 
 def outcome_event(delivery: Delivery) -> CloudEvent:
     common: dict[str, Any] = dict(
-        delivery_id=delivery.id, source_event_id=delivery.event_id, source_event_type=delivery.event_type,
-        source_customerid=delivery.customerid, rule_id=delivery.rule_id, recipient=delivery.recipient,
-        channel=delivery.channel, attempts=max(delivery.attempts, 1),
+        delivery_id=delivery.id,
+        source_event_id=delivery.event_id,
+        source_event_type=delivery.event_type,
+        source_customerid=delivery.customerid,
+        rule_id=delivery.rule_id,
+        recipient=delivery.recipient,
+        channel=delivery.channel,
+        attempts=max(delivery.attempts, 1),
     )
     data: NotificationDelivered | NotificationFailed
     if delivery.status == "delivered":
         data = NotificationDelivered(**common, delivered_at=delivery.delivered_at or delivery.updated_at)
     else:
-        data = NotificationFailed(**common, error=(delivery.last_error or "failed")[:500],
-                                  failed_at=delivery.failed_at or delivery.updated_at)
-    return CloudEvent.wrap(data, actor=ACTOR, event_id=keys.outcome_event_id(delivery.id, delivery.status),
-                           causation_id=delivery.event_id, correlation_id=delivery.correlationid,
-                           traceparent=delivery.traceparent)
+        data = NotificationFailed(
+            **common, error=(delivery.last_error or "failed")[:500], failed_at=delivery.failed_at or delivery.updated_at
+        )
+    return CloudEvent.wrap(
+        data,
+        actor=ACTOR,
+        event_id=keys.outcome_event_id(delivery.id, delivery.status),
+        causation_id=delivery.event_id,
+        correlation_id=delivery.correlationid,
+        traceparent=delivery.traceparent,
+    )
 
 
 def dead_letter(delivery: Delivery, source: CloudEvent | None) -> tuple[bytes, list[tuple[str, bytes]]]:
@@ -51,13 +62,19 @@ def dead_letter(delivery: Delivery, source: CloudEvent | None) -> tuple[bytes, l
     if source is not None:
         value, headers = source.to_bytes(), source.kafka_headers()
     else:
-        value = orjson.dumps({"delivery_id": delivery.id, "kind": delivery.kind, "entries": delivery.entries},
-                             default=str)
+        value = orjson.dumps(
+            {"delivery_id": delivery.id, "kind": delivery.kind, "entries": delivery.entries}, default=str
+        )
         headers = [("content-type", b"application/json")]
     info = {
-        "dlq.consumer": "notifications", "dlq.stage": "deliver", "dlq.error.type": "DeliveryFailed",
-        "dlq.error.message": (delivery.last_error or "failed")[:2000], "dlq.delivery_id": delivery.id,
-        "dlq.rule_id": delivery.rule_id, "dlq.channel": delivery.channel, "dlq.recipient": delivery.recipient,
+        "dlq.consumer": "notifications",
+        "dlq.stage": "deliver",
+        "dlq.error.type": "DeliveryFailed",
+        "dlq.error.message": (delivery.last_error or "failed")[:2000],
+        "dlq.delivery_id": delivery.id,
+        "dlq.rule_id": delivery.rule_id,
+        "dlq.channel": delivery.channel,
+        "dlq.recipient": delivery.recipient,
         "dlq.attempts": str(delivery.attempts),
         "dlq.failed_at": (delivery.failed_at or delivery.updated_at).isoformat(),
     }
@@ -65,8 +82,9 @@ def dead_letter(delivery: Delivery, source: CloudEvent | None) -> tuple[bytes, l
 
 
 class OutcomePublisher:
-    def __init__(self, *, publisher: EventPublisher, topics: Topics, deliveries: DeliveryRepo,
-                 events: EventStore) -> None:
+    def __init__(
+        self, *, publisher: EventPublisher, topics: Topics, deliveries: DeliveryRepo, events: EventStore
+    ) -> None:
         self._publisher = publisher
         self._events = events
         self._topics = topics
@@ -78,12 +96,15 @@ class OutcomePublisher:
             if delivery.status == "failed":
                 source = await self._events.get(delivery.event_id) if delivery.kind == "single" else None
                 value, headers = dead_letter(delivery, source)
-                await self._publisher.send_raw(self._topics.dead_letter("notifications"),
-                                               key=delivery.customerid.encode(), value=value, headers=headers)
+                await self._publisher.send_raw(
+                    self._topics.dead_letter("notifications"),
+                    key=delivery.customerid.encode(),
+                    value=value,
+                    headers=headers,
+                )
             await self._publisher.publish(self._topics.notification, outcome_event(delivery))
         except Exception:  # the broker is away: the sweep publishes it later
-            log.warning("could not publish a delivery outcome yet", extra={"delivery_id": delivery.id},
-                        exc_info=True)
+            log.warning("could not publish a delivery outcome yet", extra={"delivery_id": delivery.id}, exc_info=True)
             return False
         return True
 

@@ -20,8 +20,9 @@ from crm_notifications.templates.engine import TemplateEngine
 PREVIEW_ID = "00000000-0000-0000-0000-000000000000"
 
 
-def channel_payload(channel: str, message: Message, *, html: str | None, event: dict[str, Any] | None,
-                    rule_id: str, now: datetime) -> dict[str, Any]:
+def channel_payload(
+    channel: str, message: Message, *, html: str | None, event: dict[str, Any] | None, rule_id: str, now: datetime
+) -> dict[str, Any]:
     if channel == "slack":
         return slack.payload(message)
     if channel == "teams":
@@ -41,8 +42,15 @@ class Previewer:
     def engine(self) -> TemplateEngine:
         return self.composer.engine
 
-    def render(self, *, event_type: str, channel: str, name: str | None, spec: TemplateSpec | None,
-               view: ConfigView | None = None) -> dict[str, Any]:
+    def render(
+        self,
+        *,
+        event_type: str,
+        channel: str,
+        name: str | None,
+        spec: TemplateSpec | None,
+        view: ConfigView | None = None,
+    ) -> dict[str, Any]:
         """Synchronous and pure (runs in a thread when checking a template's time budget)."""
         event = sample_event(event_type)
         view = view or ConfigView()
@@ -51,11 +59,28 @@ class Previewer:
             view = replace(view, templates={**view.templates, template_id(name, channel): spec})
         now = datetime.now(UTC)
         kind = "email" if channel == "*" else channel
-        delivery = Delivery(id=PREVIEW_ID, event_id=event.id, event_type=event.type, customerid=event.customerid,
-                            rule_id="preview", recipient="preview", channel=kind,  # type: ignore[arg-type]
-                            template=name, next_attempt_at=now, created_at=now, updated_at=now)
+        delivery = Delivery(
+            id=PREVIEW_ID,
+            event_id=event.id,
+            event_type=event.type,
+            customerid=event.customerid,
+            rule_id="preview",
+            recipient="preview",
+            channel=kind,  # type: ignore[arg-type]
+            template=name,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+        )
         message, html = self.composer.compose(view, delivery, event)
-        payload = channel_payload(kind, message, html=html, event=event.model_dump(mode="json", exclude_none=True),
-                                  rule_id="preview", now=now)
-        return {"event_type": event_type, "channel": kind, "subject": message.title, "text": message.text,
-                "html": html, "payload": payload}
+        payload = channel_payload(
+            kind, message, html=html, event=event.model_dump(mode="json", exclude_none=True), rule_id="preview", now=now
+        )
+        return {
+            "event_type": event_type,
+            "channel": kind,
+            "subject": message.title,
+            "text": message.text,
+            "html": html,
+            "payload": payload,
+        }

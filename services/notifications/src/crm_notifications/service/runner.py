@@ -2,7 +2,7 @@
 
 Bounded concurrency (``send_concurrency``) and no sleeping in workers: a delivery that
 must wait (its time, a rate limit, a short retry) is set aside on a loop timer and the
-worker moves on. Longer waits are left to :class:`Periodic` pollers that read the
+worker moves on. Longer waits are left to periodic pollers (``crm_shared.periodic``) that read the
 store, so nothing depends on memory to survive a restart.
 """
 
@@ -83,8 +83,9 @@ class DeliveryRunner:
     def start(self) -> None:
         if not self._workers:
             self._closing = False
-            self._workers = [asyncio.create_task(self._worker(), name=f"notifications-sender-{i}")
-                             for i in range(self._concurrency)]
+            self._workers = [
+                asyncio.create_task(self._worker(), name=f"notifications-sender-{i}") for i in range(self._concurrency)
+            ]
 
     async def idle(self, timeout_s: float = 30.0) -> bool:
         """Wait until nothing is queued or in flight (timers excluded); for tests and tools."""
@@ -114,34 +115,3 @@ class DeliveryRunner:
         while not self._queue.empty():
             self._queue.get_nowait()
             self._queue.task_done()
-
-
-class Periodic:
-    """Run ``step`` every ``interval_s`` seconds in a task; a failing step is logged and retried."""
-
-    def __init__(self, name: str, step: Callable[[], Awaitable[object]], interval_s: float) -> None:
-        self.name = name
-        self._step = step
-        self._interval = interval_s
-        self._task: asyncio.Task[None] | None = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self._step()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("periodic step failed", extra={"task": self.name})
-            await asyncio.sleep(self._interval)
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name=self.name)
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None

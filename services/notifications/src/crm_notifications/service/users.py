@@ -37,8 +37,9 @@ class UserService:
             raise Conflict(f"user {user.id} exists already")
         if expected is not None and expected != current:
             raise VersionConflict(f"user {user.id} is at version {current}, not {expected}", current_version=current)
-        version = await self._store.write("users", user.id, expected_version=current,
-                                          snapshot=user.model_dump(mode="json"), actor=actor)
+        version = await self._store.write(
+            "users", user.id, expected_version=current, snapshot=user.model_dump(mode="json"), actor=actor
+        )
         if self._cache is not None:
             self._cache.invalidate()
         return user.model_copy(update={"version": version})
@@ -52,20 +53,23 @@ class UserService:
         _self_or_admin(principal, user_id)
         return await self._load(user_id)
 
-    async def put(self, principal: Principal, user_id: str, spec: UserSpec, *, expected: int | None,
-                  create: bool) -> User:
+    async def put(
+        self, principal: Principal, user_id: str, spec: UserSpec, *, expected: int | None, create: bool
+    ) -> User:
         if not principal.is_admin:
             raise Forbidden("only an admin may create or change user profiles")
         prefs = Preferences() if create else (await self._load(user_id)).preferences
         user = User(id=user_id, preferences=prefs, **spec.model_dump())
         return await self._save(user, expected=expected, actor=principal.actor().header_value(), create=create)
 
-    async def set_preferences(self, principal: Principal, user_id: str, prefs: Preferences, *,
-                              expected: int | None) -> User:
+    async def set_preferences(
+        self, principal: Principal, user_id: str, prefs: Preferences, *, expected: int | None
+    ) -> User:
         _self_or_admin(principal, user_id)
         user = await self._load(user_id)
-        return await self._save(user.model_copy(update={"preferences": prefs}), expected=expected,
-                                actor=principal.actor().header_value())
+        return await self._save(
+            user.model_copy(update={"preferences": prefs}), expected=expected, actor=principal.actor().header_value()
+        )
 
     async def delete(self, principal: Principal, user_id: str, *, expected: int | None) -> None:
         if not principal.is_admin:
@@ -74,7 +78,13 @@ class UserService:
         current = await self._store.version("users", user_id)
         if expected is not None and expected != current:
             raise VersionConflict(f"user {user_id} is at version {current}, not {expected}", current_version=current)
-        await self._store.write("users", user_id, expected_version=current, snapshot=user.model_dump(mode="json"),
-                                actor=principal.actor().header_value(), deleted=True)
+        await self._store.write(
+            "users",
+            user_id,
+            expected_version=current,
+            snapshot=user.model_dump(mode="json"),
+            actor=principal.actor().header_value(),
+            deleted=True,
+        )
         if self._cache is not None:
             self._cache.invalidate()

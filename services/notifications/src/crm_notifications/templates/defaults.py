@@ -12,58 +12,84 @@ _TICKET = "{{ snapshot.subject }}"
 
 _BUILTIN: dict[str, tuple[str, str]] = {
     "crm.deal.created": (f"New deal: {_DEAL}", f"{_DEAL} was opened at {_AMOUNT}."),
-    "crm.deal.updated": (f"Deal updated: {_DEAL}",
-                         "Changed: {{ data.changed_fields | join(', ') | humanise }}."),
+    "crm.deal.updated": (f"Deal updated: {_DEAL}", "Changed: {{ data.changed_fields | join(', ') | humanise }}."),
     "crm.deal.stage_changed": (
         f"Deal moved to {{{{ data.to_stage | humanise }}}}: {_DEAL}",
         f"{_DEAL} moved from {{{{ data.from_stage | humanise }}}} to {{{{ data.to_stage | humanise }}}}"
-        " ({{ data.probability }}% likely)."),
+        " ({{ data.probability }}% likely).",
+    ),
     "crm.deal.won": (
         f"Deal won: {_DEAL} ({_AMOUNT})",
-        f"{_DEAL} was won for {_AMOUNT}.{{% if data.reason %}} Why: {{{{ data.reason }}}}.{{% endif %}}"),
+        f"{_DEAL} was won for {_AMOUNT}.{{% if data.reason %}} Why: {{{{ data.reason }}}}.{{% endif %}}",
+    ),
     "crm.deal.lost": (f"Deal lost: {_DEAL}", f"{_DEAL} was lost. Why: {{{{ data.reason | humanise }}}}."),
     "crm.deal.follow_up_due": (
         f"Follow up on {_DEAL}",
-        f"No activity on {_DEAL} for {{{{ data.idle_days }}}} days (since {{{{ data.idle_since | day }}}})."),
-    "crm.lead.created": ("New lead: {{ snapshot.first_name }} {{ snapshot.last_name }}",
-                         "From {{ snapshot.source | humanise }}, score {{ snapshot.score }}."),
-    "crm.lead.assigned": ("Lead assigned: {{ snapshot.first_name }} {{ snapshot.last_name }}",
-                          "{{ snapshot.company_name or 'A lead' }} is yours to work (score {{ snapshot.score }})."),
-    "crm.lead.converted": ("Lead converted: {{ snapshot.first_name }} {{ snapshot.last_name }}",
-                           "The lead became a customer{% if data.deal_id %} with a new deal{% endif %}."),
-    "crm.lead.disqualified": ("Lead disqualified: {{ snapshot.first_name }} {{ snapshot.last_name }}",
-                              "Reason: {{ data.reason | humanise }}."),
-    "crm.ticket.opened": (f"{{{{ snapshot.priority | capitalize }}}} ticket: {_TICKET}",
-                          "Opened via {{ snapshot.channel }} in {{ snapshot.group or 'no group' }}."),
+        f"No activity on {_DEAL} for {{{{ data.idle_days }}}} days (since {{{{ data.idle_since | day }}}}).",
+    ),
+    "crm.lead.created": (
+        "New lead: {{ snapshot.first_name }} {{ snapshot.last_name }}",
+        "From {{ snapshot.source | humanise }}, score {{ snapshot.score }}.",
+    ),
+    "crm.lead.updated": (
+        "Lead updated: {{ snapshot.first_name }} {{ snapshot.last_name }}",
+        "Changed: {{ data.changed_fields | reject('equalto', 'updated_at') | join(', ') | humanise }}.",
+    ),
+    "crm.lead.assigned": (
+        "Lead assigned: {{ snapshot.first_name }} {{ snapshot.last_name }}",
+        "{{ snapshot.company_name or 'A lead' }} is yours to work (score {{ snapshot.score }}).",
+    ),
+    "crm.lead.converted": (
+        "Lead converted: {{ snapshot.first_name }} {{ snapshot.last_name }}",
+        "The lead became a customer{% if data.deal_id %} with a new deal{% endif %}.",
+    ),
+    "crm.lead.disqualified": (
+        "Lead disqualified: {{ snapshot.first_name }} {{ snapshot.last_name }}",
+        "Reason: {{ data.reason | humanise }}.",
+    ),
+    "crm.ticket.opened": (
+        f"{{{{ snapshot.priority | capitalize }}}} ticket: {_TICKET}",
+        "Opened via {{ snapshot.channel }} in {{ snapshot.group or 'no group' }}.",
+    ),
     "crm.ticket.assigned": (f"Ticket assigned: {_TICKET}", "The ticket is now yours."),
-    "crm.ticket.updated": (f"Ticket updated: {_TICKET}",
-                           "Changed: {{ data.changed_fields | join(', ') | humanise }}."),
-    "crm.ticket.status_changed": (f"Ticket {{{{ data.to_status | humanise }}}}: {_TICKET}",
-                                  "Status went from {{ data.from_status | humanise }} to"
-                                  " {{ data.to_status | humanise }}."),
+    "crm.ticket.updated": (f"Ticket updated: {_TICKET}", "Changed: {{ data.changed_fields | join(', ') | humanise }}."),
+    "crm.ticket.status_changed": (
+        f"Ticket {{{{ data.to_status | humanise }}}}: {_TICKET}",
+        "Status went from {{ data.from_status | humanise }} to {{ data.to_status | humanise }}.",
+    ),
     "crm.ticket.commented": (f"New comment on {_TICKET}", "{{ data.body_excerpt }}"),
     "crm.ticket.sla_warning": (
         f"SLA at risk ({{{{ data.target | humanise }}}}): {_TICKET}",
         "{{ (data.elapsed_share * 100) | round | int }}% of the {{ data.target | humanise }} time is used;"
-        " due {{ data.due_at | when }}."),
+        " due {{ data.due_at | when }}.",
+    ),
     "crm.ticket.sla_breached": (
         f"SLA breached ({{{{ data.target | humanise }}}}): {_TICKET}",
-        "The {{ data.target | humanise }} target was due {{ data.due_at | when }} and is breached."),
+        "The {{ data.target | humanise }} target was due {{ data.due_at | when }} and is breached.",
+    ),
     "crm.ticket.resolved": (f"Ticket solved: {_TICKET}", "Solved."),
     "crm.ticket.closed": (f"Ticket closed: {_TICKET}", "Closed."),
     "crm.ticket.reopened": (f"Ticket reopened: {_TICKET}", "The requester came back."),
     "crm.ticket.csat_recorded": (f"CSAT {{{{ data.rating }}}}/5: {_TICKET}", "{{ data.comment or '' }}"),
-    "crm.customer.created": ("New customer: {{ snapshot.display_name }}",
-                             "Lifecycle stage: {{ snapshot.lifecycle_stage | humanise }}."),
-    "crm.customer.updated": ("Customer updated: {{ snapshot.display_name }}",
-                             "Changed: {{ data.changed_fields | join(', ') | humanise }}."),
-    "crm.customer.merged": ("Customers merged into {{ snapshot.display_name }}",
-                            "{{ data.merged_ids | length }} duplicate(s) merged."),
+    "crm.customer.created": (
+        "New customer: {{ snapshot.display_name }}",
+        "Lifecycle stage: {{ snapshot.lifecycle_stage | humanise }}.",
+    ),
+    "crm.customer.updated": (
+        "Customer updated: {{ snapshot.display_name }}",
+        "Changed: {{ data.changed_fields | join(', ') | humanise }}.",
+    ),
+    "crm.customer.merged": (
+        "Customers merged into {{ snapshot.display_name }}",
+        "{{ data.merged_ids | length }} duplicate(s) merged.",
+    ),
     "crm.customer.erased": ("Customer erased", "A customer's personal data was erased ({{ data.reason | humanise }})."),
 }
 
-FALLBACK = TemplateSpec(subject="{{ event.type }}: {{ event.subject }}",
-                        text="{{ event.type }} on {{ event.subject }} at {{ event.time | when }}.")
+FALLBACK = TemplateSpec(
+    subject="{{ event.type }}: {{ event.subject }}",
+    text="{{ event.type }} on {{ event.subject }} at {{ event.time | when }}.",
+)
 
 DIGEST = TemplateSpec(
     subject="{{ entries | length }} CRM update{{ 's' if entries | length != 1 }}",

@@ -76,8 +76,13 @@ def one_line(text: str, limit: int = MAX_SUBJECT) -> str:
 
 
 def _env(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(autoescape=autoescape, undefined=ChainableUndefined,
-                                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    env = ImmutableSandboxedEnvironment(
+        autoescape=autoescape,
+        undefined=ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
     env.filters.update(money=money, humanise=_humanise, when=_when, day=_day)
     return env
 
@@ -99,8 +104,11 @@ class TemplateEngine:
 
     def check(self, spec: TemplateSpec) -> None:
         """Compile every part; TemplateInvalid names the part that fails."""
-        for part, source, html in (("subject", spec.subject, False), ("text", spec.text, False),
-                                   ("html", spec.html, True)):
+        for part, source, html in (
+            ("subject", spec.subject, False),
+            ("text", spec.text, False),
+            ("html", spec.html, True),
+        ):
             if source is None:
                 continue
             try:
@@ -115,7 +123,8 @@ class TemplateEngine:
         html = self._compiled(spec.html, True).render(context)[: MAX_TEXT * 4] if spec.html else None
         return Rendered(subject=subject, text=text, html=html)
 
-    def layout_html(self, *, title: str, text: str, facts: list[tuple[str, str]], link: str | None,
-                    entries: list[Any] | None = None) -> str:
+    def layout_html(
+        self, *, title: str, text: str, facts: list[tuple[str, str]], link: str | None, entries: list[Any] | None = None
+    ) -> str:
         """The default e-mail HTML around a rendered message (everything escaped)."""
         return str(self._layout.render(title=title, text=text, facts=facts, link=link, entries=entries or []))

@@ -61,12 +61,16 @@ def classify(result: HttpResult, *, now: datetime) -> SendResult:
     return SendResult.permanent(detail, status)
 
 
-async def post_json(http: SafeHttpClient, endpoint: Endpoint, body: bytes, *, now: datetime,
-                    headers: dict[str, str] | None = None) -> SendResult:
+async def post_json(
+    http: SafeHttpClient, endpoint: Endpoint, body: bytes, *, now: datetime, headers: dict[str, str] | None = None
+) -> SendResult:
     """POST a JSON body to an endpoint and classify the answer (never raises)."""
     try:
-        result = await http.post(endpoint.url.get_secret_value(), content=body,
-                                 headers={"content-type": "application/json", **(headers or {})})
+        result = await http.post(
+            endpoint.url.get_secret_value(),
+            content=body,
+            headers={"content-type": "application/json", **(headers or {})},
+        )
     except BlockedDestination as exc:
         return SendResult.permanent(f"destination refused: {exc}")
     except httpx.TimeoutException as exc:

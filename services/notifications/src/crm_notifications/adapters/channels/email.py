@@ -32,9 +32,13 @@ class SmtpPool:
     async def _connect(self) -> aiosmtplib.SMTP:
         s = self._s
         client = aiosmtplib.SMTP(
-            hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_username,
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_username,
             password=s.smtp_password.get_secret_value() if s.smtp_password else None,
-            use_tls=s.smtp_tls, start_tls=s.smtp_starttls or None, timeout=s.smtp_timeout_s,
+            use_tls=s.smtp_tls,
+            start_tls=s.smtp_starttls or None,
+            timeout=s.smtp_timeout_s,
         )
         await client.connect()
         return client
@@ -90,8 +94,14 @@ class EmailSender:
         if not job.address:
             return SendResult.permanent("no e-mail address")
         try:
-            mail = build(job.message, sender=self._s.mail_from, to=job.address,
-                         msg_id=message_id(job.delivery_id, self._s.message_id_domain), date=job.now, html=job.html)
+            mail = build(
+                job.message,
+                sender=self._s.mail_from,
+                to=job.address,
+                msg_id=message_id(job.delivery_id, self._s.message_id_domain),
+                date=job.now,
+                html=job.html,
+            )
         except (HeaderInjection, ValueError) as exc:
             return SendResult.permanent(f"refused: {exc}")
         try:
@@ -99,12 +109,19 @@ class EmailSender:
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             transient = all(400 <= c < 500 for c in codes)
-            return SendResult(ok=False, status_code=codes[0] if codes else None, retryable=transient,
-                              error=f"recipient refused ({', '.join(map(str, codes))})")
+            return SendResult(
+                ok=False,
+                status_code=codes[0] if codes else None,
+                retryable=transient,
+                error=f"recipient refused ({', '.join(map(str, codes))})",
+            )
         except aiosmtplib.SMTPResponseException as exc:
             error = f"SMTP {exc.code}: {exc.message[:200]}"
-            return (SendResult.transient(error, exc.code) if 400 <= exc.code < 500
-                    else SendResult.permanent(error, exc.code))
+            return (
+                SendResult.transient(error, exc.code)
+                if 400 <= exc.code < 500
+                else SendResult.permanent(error, exc.code)
+            )
         except (aiosmtplib.SMTPException, OSError) as exc:
             return SendResult.transient(f"SMTP unavailable: {type(exc).__name__}: {exc}"[:300])
         return SendResult(ok=True, status_code=250)

@@ -16,9 +16,11 @@ class WebhookSender:
         endpoint = job.endpoint
         if endpoint is None or endpoint.secret is None:
             return SendResult.permanent("no webhook endpoint or signing secret")
-        content = webhook.payload(job.message, delivery_id=job.delivery_id, rule_id=job.rule_id,
-                                  event=job.event, now=job.now)
+        content = webhook.payload(
+            job.message, delivery_id=job.delivery_id, rule_id=job.rule_id, event=job.event, now=job.now
+        )
         body = webhook.body(content)
-        headers = webhook.signature_headers(secret=endpoint.secret.get_secret_value(), msg_id=job.delivery_id,
-                                            body=body, now=job.now)
+        headers = webhook.signature_headers(
+            secret=endpoint.secret.get_secret_value(), msg_id=job.delivery_id, body=body, now=job.now
+        )
         return await post_json(self._http, endpoint, body, now=job.now, headers=headers)

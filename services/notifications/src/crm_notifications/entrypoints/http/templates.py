@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from crm_shared.auth import CurrentPrincipal
-from crm_shared.http.etag import expected_version, set_etag
+from crm_shared.http.deps import IfMatch, IfMatchOptional
+from crm_shared.http.etag import set_etag
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from crm_notifications.domain.models import ID_PATTERN, TemplateSpec
-from crm_notifications.entrypoints.routers.deps import IfMatch, Services
+from crm_notifications.entrypoints.http.deps import ContainerDep
 from crm_notifications.service.config import require_admin
 from crm_notifications.templates import defaults
 
@@ -25,7 +26,7 @@ class PreviewRequest(BaseModel):
 
 
 @router.get("")
-async def list_templates(principal: CurrentPrincipal, services: Services) -> list[dict[str, Any]]:
+async def list_templates(principal: CurrentPrincipal, services: ContainerDep) -> list[dict[str, Any]]:
     return await services.config.list_templates(principal)
 
 
@@ -36,22 +37,30 @@ async def builtin_templates(principal: CurrentPrincipal) -> dict[str, TemplateSp
 
 
 @router.put("/{name}/{channel}")
-async def put_template(name: str, channel: str, body: TemplateSpec, principal: CurrentPrincipal, services: Services,
-                       response: Response, if_match: IfMatch = None) -> TemplateSpec:
-    version = await services.config.put_template(principal, name, channel, body,
-                                                 expected=expected_version(if_match, required=False))
+async def put_template(
+    name: str,
+    channel: str,
+    body: TemplateSpec,
+    principal: CurrentPrincipal,
+    services: ContainerDep,
+    response: Response,
+    version: IfMatchOptional,
+) -> TemplateSpec:
+    version = await services.config.put_template(principal, name, channel, body, expected=version)
     set_etag(response, version)
     return body
 
 
 @router.delete("/{name}/{channel}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_template(name: str, channel: str, principal: CurrentPrincipal, services: Services,
-                          if_match: IfMatch = None) -> None:
-    await services.config.delete_template(principal, name, channel, expected=expected_version(if_match))
+async def delete_template(
+    name: str, channel: str, principal: CurrentPrincipal, services: ContainerDep, version: IfMatch
+) -> None:
+    await services.config.delete_template(principal, name, channel, expected=version)
 
 
 @router.post("/preview")
-async def preview(body: PreviewRequest, principal: CurrentPrincipal, services: Services) -> dict[str, Any]:
+async def preview(body: PreviewRequest, principal: CurrentPrincipal, services: ContainerDep) -> dict[str, Any]:
     """Render against the sample event of ``event_type`` (``crm_shared.events.samples``)."""
-    return await services.config.preview(principal, event_type=body.event_type, channel=body.channel,
-                                         name=body.name, spec=body.template)
+    return await services.config.preview(
+        principal, event_type=body.event_type, channel=body.channel, name=body.name, spec=body.template
+    )
