@@ -71,6 +71,8 @@ await shot('leads', '/leads', '[data-testid="lead-row"]');
 await shot('tickets', '/tickets', '[data-testid="ticket-row"]');
 await shot('dashboards', '/dashboards', '.recharts-surface');
 await shot('admin', '/admin', '[data-testid="admin-pipelines"]');
+const tid = await (async () => { await page.goto(BASE + '/tickets'); await page.waitForSelector('[data-testid="ticket-row"] a'); return (await page.getAttribute('[data-testid="ticket-row"] a', 'href')).split('/').pop(); })();
+await shot('ticket', `/tickets/${tid}`, '[data-testid="ticket-subject"]');
 await signIn('li.wei', 'zh-CN');
 await shot('pipeline-zh', '/pipeline', '[data-testid^="deal-card-"]');
 await shot('customer-360-zh', `/customers/${cid}`, '[data-testid="profile-card"]');

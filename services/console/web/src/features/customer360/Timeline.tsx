@@ -5,9 +5,11 @@ import { displayValue } from '../../conflict/diff';
 import { useT } from '../../i18n';
 import { formatDateTime, formatRelative } from '../../lib/format';
 
-function actorLabel(actor: string | null | undefined): string {
+/** `user:ana@sales` (the events' actor) → `ana (sales)`. */
+export function actorLabel(actor: string | null | undefined): string {
   if (!actor) return '—';
-  return actor.replace(/^user:/, '');
+  const [id, dept] = actor.replace(/^[a-z_]+:/, '').split('@');
+  return dept ? `${id} (${dept})` : (id ?? '—');
 }
 
 export function TimelineList({ customerId }: { customerId: string }) {
