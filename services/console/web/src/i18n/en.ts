@@ -42,7 +42,7 @@ export const en = {
   },
   customers: {
     search: 'Search', searchHint: 'Name, e-mail or phone', tag: 'Tag', chooseColumns: 'Columns', exportCsv: 'Export CSV',
-    shown_one: '{{count}} customer shown', shown_other: '{{count}} customers shown', more: 'more load as you scroll',
+    shown_one: '{{n}} customer shown', shown_other: '{{n}} customers shown', more: 'more load as you scroll',
     none: 'No customers match.', selectAll: 'Select all', select: 'Select {{name}}',
     columns: {
       name: 'Name', kind: 'Type', company: 'Company', email: 'E-mail', phone: 'Phone', lifecycle_stage: 'Lifecycle', owner: 'Owner',

@@ -31,7 +31,7 @@ export const zhCN: Dictionary = {
   },
   customers: {
     search: '搜索', searchHint: '姓名、邮箱或电话', tag: '标签', chooseColumns: '显示列', exportCsv: '导出 CSV',
-    shown_one: '显示 {{count}} 位客户', shown_other: '显示 {{count}} 位客户', more: '滚动时加载更多', none: '没有符合条件的客户。',
+    shown_one: '显示 {{n}} 位客户', shown_other: '显示 {{n}} 位客户', more: '滚动时加载更多', none: '没有符合条件的客户。',
     selectAll: '全选', select: '选择 {{name}}',
     columns: {
       name: '名称', kind: '类型', company: '公司', email: '邮箱', phone: '电话', lifecycle_stage: '生命周期', owner: '负责人',

@@ -1,14 +1,29 @@
 // Dates, numbers and money through Intl with the active locale (never hand-formatted).
+// Formatters are cached: building one costs far more than using it (long tables).
+
+const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
+function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>(key: string, make: () => T): T {
+  let f = cache.get(key) as T | undefined;
+  if (!f) {
+    f = make();
+    cache.set(key, f);
+  }
+  return f;
+}
+const numberFormat = (locale: string, opts: Intl.NumberFormatOptions = {}) =>
+  cached(`n|${locale}|${JSON.stringify(opts)}`, () => new Intl.NumberFormat(locale, opts));
+const dateFormat = (locale: string, opts: Intl.DateTimeFormatOptions) =>
+  cached(`d|${locale}|${JSON.stringify(opts)}`, () => new Intl.DateTimeFormat(locale, opts));
 
 export function formatMoney(amount: string | number | null | undefined, currency: string | null | undefined, locale: string): string {
   if (amount === null || amount === undefined || amount === '') return '—';
   const n = typeof amount === 'number' ? amount : Number(amount);
   if (!Number.isFinite(n)) return '—';
-  if (!currency) return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(n);
+  if (!currency) return numberFormat(locale, { maximumFractionDigits: 2 }).format(n);
   try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency, maximumFractionDigits: 0 }).format(n);
+    return numberFormat(locale, { style: 'currency', currency, maximumFractionDigits: 0 }).format(n);
   } catch {
-    return `${new Intl.NumberFormat(locale).format(n)} ${currency}`;
+    return `${numberFormat(locale).format(n)} ${currency}`;
   }
 }
 
@@ -21,7 +36,7 @@ export function formatMoneyMap(values: Record<string, string> | null | undefined
 
 export function formatNumber(n: number | null | undefined, locale: string, opts?: Intl.NumberFormatOptions): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  return new Intl.NumberFormat(locale, opts).format(n);
+  return numberFormat(locale, opts).format(n);
 }
 
 export function formatPercent(share: number | null | undefined, locale: string): string {
@@ -32,14 +47,14 @@ export function formatDateTime(iso: string | null | undefined, locale: string): 
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '—';
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+  return dateFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
 
 export function formatDate(iso: string | null | undefined, locale: string): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '—';
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(d);
+  return dateFormat(locale, { dateStyle: 'medium' }).format(d);
 }
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
@@ -55,7 +70,7 @@ export function formatRelative(iso: string | null | undefined, locale: string, n
   const t = new Date(iso).getTime();
   if (Number.isNaN(t)) return '—';
   const diffS = Math.round((t - now) / 1000);
-  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const rtf = cached(`r|${locale}`, () => new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }));
   if (Math.abs(diffS) < 10) return rtf.format(0, 'second');
   for (const [unit, size] of UNITS) {
     if (Math.abs(diffS) >= size || unit === 'second') return rtf.format(Math.trunc(diffS / size), unit);

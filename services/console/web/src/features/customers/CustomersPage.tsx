@@ -10,7 +10,7 @@ import { contacts } from '../../api/services';
 import type { Customer } from '../../api/types';
 import { useCan } from '../../auth/session';
 import { useT } from '../../i18n';
-import { formatDateTime } from '../../lib/format';
+import { formatDateTime, formatNumber } from '../../lib/format';
 import { BulkBar } from './BulkBar';
 import { COLUMNS, DEFAULT_COLUMNS, sortCustomers } from './columns';
 import { downloadText, toCsv } from './csv';
@@ -60,6 +60,23 @@ export default function CustomersPage() {
   function toggleSort(key: string) {
     const [k, dir] = view.sort.split(':');
     setView({ ...view, sort: `${key}:${k === key && dir === 'asc' ? 'desc' : 'asc'}` });
+  }
+
+  // Display strings per row, cached per language and column set, so scrolling renders only.
+  const columnsKey = view.columns.join(',');
+  const cellCache = useMemo(() => new WeakMap<Customer, Map<string, string>>(), [locale, columnsKey]);
+  function cachedCell(c: Customer, key: string): string {
+    let m = cellCache.get(c);
+    if (!m) {
+      m = new Map();
+      cellCache.set(c, m);
+    }
+    let v = m.get(key);
+    if (v === undefined) {
+      v = cell(c, key);
+      m.set(key, v);
+    }
+    return v;
   }
 
   function cell(c: Customer, key: string): string {
@@ -130,7 +147,7 @@ export default function CustomersPage() {
       )}
       {list.error ? <Alert color="red">{problemMessage(list.error)}</Alert> : null}
       <Text size="sm" c="dimmed" data-testid="customer-count">
-        {t('customers.shown', { count: rows.length })}{list.hasNextPage ? ` · ${t('customers.more')}` : ''}
+        {t('customers.shown', { count: rows.length, n: formatNumber(rows.length, locale) })}{list.hasNextPage ? ` · ${t('customers.more')}` : ''}
       </Text>
       <div role="table" aria-label={t('nav.customers')} aria-rowcount={rows.length + 1}
         style={{ flex: 1, minHeight: 300, display: 'flex', flexDirection: 'column', border: '1px solid var(--mantine-color-gray-3)', borderRadius: 8 }}>
@@ -178,7 +195,7 @@ export default function CustomersPage() {
                 >
                   <div role="cell" style={{ padding: '0 12px' }}>
                     {canWrite && (
-                      <Checkbox aria-label={t('customers.select', { name: cell(c, 'name') })} checked={selected.has(c.id)}
+                      <Checkbox aria-label={t('customers.select', { name: cachedCell(c, 'name') })} checked={selected.has(c.id)}
                         onChange={() => {
                           const next = new Set(selected);
                           if (next.has(c.id)) next.delete(c.id);
@@ -189,7 +206,7 @@ export default function CustomersPage() {
                   </div>
                   {columns.map((col) => (
                     <div role="cell" key={col.key} style={{ padding: '0 12px', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
-                      {cell(c, col.key)}
+                      {cachedCell(c, col.key)}
                     </div>
                   ))}
                 </div>
