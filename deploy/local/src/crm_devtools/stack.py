@@ -112,6 +112,16 @@ def _infra_env() -> dict[str, str]:
     return infra.cfg.connection_env()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _drop(mongodb_url: str, names: Iterable[str]) -> None:
     from pymongo import MongoClient
 
@@ -132,8 +142,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="extra setting for every process (repeatable)")
     parser.add_argument("--keep", action="store_true", help="keep the databases when stopping")
     parser.add_argument("--verbose", action="store_true", help="the services' INFO logs too")
+    parser.add_argument("--parent-pid", type=int, help="stop when this process is gone (a test runner)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="stack: %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the seed's one line per request
 
     run_id = uuid.uuid4().hex[:8]
     infra = _infra_env()
@@ -167,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
                 if any(not p.running for p in procs.values()):
                     log.error("a process exited; stopping the stack")
                     return 1
+                if args.parent_pid and not _alive(args.parent_pid):
+                    log.info("the parent process is gone; stopping the stack")
+                    return 0
     finally:
         if not args.keep:
             _drop(infra["MONGODB_URL"], [f"{databases}_{s.name.replace('-', '_')}" for s in SERVICES])

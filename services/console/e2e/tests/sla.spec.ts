@@ -1,0 +1,33 @@
+import { expect, test } from '@playwright/test';
+import { newCustomer, report, signIn, unique } from './helpers';
+
+test("a ticket's SLA badge turns to breached live (short test policy)", async ({ browser }) => {
+  const admin = await signIn(browser, 'admin');
+  const agent = await signIn(browser, 'sara');
+  const tier = `e2e-${Date.now().toString(36)}`;
+  // tried first, and only for this tier: other tickets keep their policies
+  await admin.api.ok('POST', '/api/service-desk/sla-policies', {
+    name: unique('E2E short'), position: 0, targets: [{ priority: 'urgent', tier, first_response_s: 20, resolution_s: 3600 }],
+  });
+  const customer = await newCustomer(admin.api, { tier });
+  const ticket = await agent.api.eventually<{ id: string; first_response_due_at: string | null }>('POST', '/api/service-desk/tickets', {
+    customer_id: customer.id, subject: unique('Outage'), channel: 'phone', priority: 'urgent',
+  }, { 'Idempotency-Key': crypto.randomUUID() });
+  expect(ticket.first_response_due_at).toBeTruthy();
+
+  await agent.page.goto(`/tickets/${ticket.id}`);
+  const badge = agent.page.getByTestId('sla-badge');
+  const due = new Date(ticket.first_response_due_at ?? 0).getTime();
+  if (due - Date.now() > 3000) await expect(badge).toHaveAttribute('data-level', /ok|warning/); // a slow machine may be past it
+  const start = Date.now();
+  await expect(badge).toHaveAttribute('data-level', 'breached', { timeout: 60_000 });
+  report('SLA badge turned to breached after', start);
+  // the service desk detected the breach (its worker's scan) and the page holds it without reload
+  await expect.poll(async () => {
+    const t = await agent.api.ok<{ sla_breaches?: string[]; ticket?: { sla_breaches: string[] } }>('GET', `/api/service-desk/tickets/${ticket.id}`);
+    return (t.ticket ?? t).sla_breaches ?? [];
+  }, { timeout: 30_000 }).toContain('first_response');
+  await expect(badge).toHaveAttribute('data-level', 'breached');
+  await admin.context.close();
+  await agent.context.close();
+});
