@@ -47,6 +47,7 @@ async def seed(
     plan = build_plan(size)
     report = SeedReport(size=size)
     started = time.monotonic()
+    await check_reachable(urls)
     clients = Clients.open(urls, tokens=tokens, concurrency=concurrency)
     try:
         with Bars(enabled=progress, console=console) as bars:
@@ -121,6 +122,13 @@ async def _each(
         advance()
 
     await asyncio.gather(*(one(item) for item in items))
+
+
+async def check_reachable(urls: ServiceUrls) -> None:
+    """Fail fast (``httpx.HTTPError``) when a service does not answer ``/healthz``."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        for url in (urls.contacts, urls.sales, urls.service_desk, urls.notifications):
+            (await http.get(f"{url}/healthz")).raise_for_status()
 
 
 def store_is_empty(urls: ServiceUrls, tokens: Tokens | None = None) -> bool:
