@@ -62,7 +62,6 @@ const firstCustomer = async () => {
   await page.waitForSelector('[data-testid="customer-row"]');
   return page.getAttribute('[data-testid="customer-row"]:has-text("Acme Ltd")', 'data-id');
 };
-await shot('home', '/', '[data-testid="home-deals"]');
 await shot('customers', '/customers', '[data-testid="customer-row"]');
 const cid = await firstCustomer();
 await shot('customer-360', `/customers/${cid}`, '[data-testid="profile-card"]');
@@ -76,6 +75,9 @@ await shot('ticket', `/tickets/${tid}`, '[data-testid="ticket-subject"]');
 await signIn('li.wei', 'zh-CN');
 await shot('pipeline-zh', '/pipeline', '[data-testid^="deal-card-"]');
 await shot('customer-360-zh', `/customers/${cid}`, '[data-testid="profile-card"]');
+await signIn('ana');
+await shot('home', '/', '[data-testid="home-deals"] a');
 await signIn('sara');
+await shot('home-agent', '/', '[data-testid="home-tickets"] a');
 await shot('tickets-agent', '/tickets', '[data-testid="ticket-row"]');
 await ctx.close();

@@ -35,10 +35,10 @@ export const en = {
     button: 'Search', placeholder: 'Search customers, deals, tickets, leads…', customers: 'Customers', deals: 'Deals',
     tickets: 'Tickets', leads: 'Leads', nothing: 'Nothing found', typeMore: 'Type at least 2 characters',
   },
-  bell: { label: 'Notifications ({{count}} unread)', title: 'Notifications', markAll: 'Mark all read', empty: 'No notifications' },
+  bell: { label: 'Notifications, {{count}} unread', title: 'Notifications', markAll: 'Mark all read', empty: 'No notifications' },
   home: {
     greeting: 'Hello, {{name}}', myDeals: 'My open deals', followUps: 'Follow-ups due', myTickets: 'My tickets by SLA urgency',
-    recentChanges: 'Recent changes to my customers', noChanges: 'Changes made by others appear here as they happen.',
+    recentChanges: 'Recent changes to my customers', myCustomersUpdated: 'My customers, last updated first', noChanges: 'Changes made by others appear here as they happen.',
   },
   customers: {
     search: 'Search', searchHint: 'Name, e-mail or phone', tag: 'Tag', chooseColumns: 'Columns', exportCsv: 'Export CSV',

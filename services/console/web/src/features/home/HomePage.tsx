@@ -1,11 +1,12 @@
 import { Anchor, Badge, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { sales, serviceDesk } from '../../api/services';
+import { contacts, sales, serviceDesk } from '../../api/services';
 import { useMe } from '../../auth/session';
 import { useT } from '../../i18n';
 import { formatDateTime, formatMoney, formatRelative } from '../../lib/format';
 import { useRecentChanges } from '../../live/LiveProvider';
+import { customerName } from '../../lib/names';
 import { useNow } from '../../lib/useNow';
 import { bySlaUrgency } from '../tickets/sla';
 import { SlaBadge } from '../tickets/SlaBadge';
@@ -20,6 +21,7 @@ export default function HomePage() {
   const followUps = useQuery({ queryKey: ['follow-ups', me.sub], queryFn: () => sales.followUps(me.sub), enabled: isSales });
   const tickets = useQuery({ queryKey: ['tickets', 'mine', me.sub], queryFn: () => serviceDesk.tickets({ assignee_id: me.sub, limit: 100 }), enabled: isService });
   const changes = useRecentChanges();
+  const mine = useQuery({ queryKey: ['customers', 'mine', me.sub], queryFn: () => contacts.list({ owner_id: me.sub, order: 'desc', limit: 8 }) });
   const openTickets = (tickets.data?.items ?? []).filter((x) => !['solved', 'closed'].includes(x.status)).sort(bySlaUrgency(now));
 
   return (
@@ -82,7 +84,15 @@ export default function HomePage() {
               <Text size="xs" c="dimmed">{c.actor?.name ?? c.actor?.id ?? ''} · {formatRelative(c.time, locale, now)}</Text>
             </Group>
           ))}
-          {!changes.length && <Text c="dimmed" size="sm">{t('home.noChanges')}</Text>}
+          {!changes.length && <Text c="dimmed" size="sm" mb="xs">{t('home.noChanges')}</Text>}
+          <Text size="sm" fw={600} mt="xs">{t('home.myCustomersUpdated')}</Text>
+          {(mine.data?.items ?? []).map((c) => (
+            <Group key={c.id} justify="space-between" wrap="nowrap" data-testid="home-my-customer">
+              <Anchor component={Link} to={`/customers/${c.id}`} size="sm">{customerName(c)}</Anchor>
+              <Text size="xs" c="dimmed">v{c.version} · {formatRelative(c.updated_at, locale, now)}</Text>
+            </Group>
+          ))}
+          {mine.data && !mine.data.items.length && <Text c="dimmed" size="sm">{t('common.none')}</Text>}
         </Card>
       </SimpleGrid>
     </Stack>
