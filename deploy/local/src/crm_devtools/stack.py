@@ -40,8 +40,9 @@ QUIET_ENV = {"CRM_LOG_LEVEL": "WARNING", "CRM_ACCESS_LOG": "false", "CRM_LOG_JSO
 
 
 def offset_ports(offset: int) -> Ports:
-    return {s.name: (s.api_port + offset, (s.worker_web_port or 0) + offset if s.worker_web_port else 0)
-            for s in SERVICES}
+    return {
+        s.name: (s.api_port + offset, (s.worker_web_port or 0) + offset if s.worker_web_port else 0) for s in SERVICES
+    }
 
 
 def free_ports() -> Ports:
@@ -65,16 +66,19 @@ def summary(specs: Iterable[ProcessSpec]) -> list[str]:
 
 def demo_users() -> list[str]:
     """The development sign-in's people, grouped by what they show."""
-    return [f"  {u.sub:<10} {u.name:<22} {'/'.join(u.roles):<16} {', '.join(u.teams) or u.department or '-'}"
-            for u in DEMO_USERS]
+    return [
+        f"  {u.sub:<10} {u.name:<22} {'/'.join(u.roles):<16} {', '.join(u.teams) or u.department or '-'}"
+        for u in DEMO_USERS
+    ]
 
 
 def service_urls(ports: Mapping[str, tuple[int, int]]) -> dict[str, str]:
     return {name: f"http://127.0.0.1:{ports[name][0]}" for name in ports}
 
 
-def seed_when_empty(ports: Mapping[str, tuple[int, int]], *, size: str, echo: Callable[[str], None],
-                    force: bool = False) -> None:
+def seed_when_empty(
+    ports: Mapping[str, tuple[int, int]], *, size: str, echo: Callable[[str], None], force: bool = False
+) -> None:
     """Seed the stack (``crm_devtools.seed``) when contacts holds no customer yet."""
     try:
         from crm_devtools.seed import ServiceUrls, seed, store_is_empty
@@ -82,8 +86,12 @@ def seed_when_empty(ports: Mapping[str, tuple[int, int]], *, size: str, echo: Ca
         echo("seed: crm_devtools.seed is not available; skipped")
         return
     urls = service_urls(ports)
-    target = ServiceUrls(contacts=urls["contacts"], sales=urls["sales"], service_desk=urls["service-desk"],
-                         notifications=urls["notifications"])
+    target = ServiceUrls(
+        contacts=urls["contacts"],
+        sales=urls["sales"],
+        service_desk=urls["service-desk"],
+        notifications=urls["notifications"],
+    )
     if not force and not store_is_empty(target):
         echo("seed: the store has data already; skipped (crm seed adds what is missing)")
         return
@@ -103,8 +111,10 @@ def stack_specs(ports: Ports, *, env: Mapping[str, str], databases: str = "") ->
 
 def _infra_env() -> dict[str, str]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("MONGODB_URL"):
-        return {"KAFKA_BOOTSTRAP_SERVERS": os.environ["KAFKA_BOOTSTRAP_SERVERS"],
-                "MONGODB_URL": os.environ["MONGODB_URL"]}
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": os.environ["KAFKA_BOOTSTRAP_SERVERS"],
+            "MONGODB_URL": os.environ["MONGODB_URL"],
+        }
     from crm_devtools.infra import Infra
 
     infra = Infra()
@@ -138,8 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crm_devtools.stack", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", default="small", help="small, full or none")
     parser.add_argument("--json-out", type=Path, help="write where everything runs here, once ready")
-    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra setting for every process (repeatable)")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE", help="extra setting for every process (repeatable)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the databases when stopping")
     parser.add_argument("--verbose", action="store_true", help="the services' INFO logs too")
     parser.add_argument("--parent-pid", type=int, help="stop when this process is gone (a test runner)")
@@ -150,8 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     run_id = uuid.uuid4().hex[:8]
     infra = _infra_env()
     databases = f"crm_stack_{run_id}"
-    env = {**infra, "CRM_TOPIC_PREFIX": f"stack-{run_id}.", **({} if args.verbose else QUIET_ENV),
-           **dict(e.split("=", 1) for e in args.env)}
+    env = {
+        **infra,
+        "CRM_TOPIC_PREFIX": f"stack-{run_id}.",
+        **({} if args.verbose else QUIET_ENV),
+        **dict(e.split("=", 1) for e in args.env),
+    }
     ports = free_ports()
     specs = stack_specs(ports, env=env, databases=databases)
     stop = threading.Event()
@@ -167,9 +182,15 @@ def main(argv: list[str] | None = None) -> int:
             log.info("all ready in %.0fs", time.monotonic() - started)
             if args.seed != "none":
                 seed_when_empty(ports, size=args.seed, echo=log.info, force=True)
-            info = {"console_url": procs["console-api"].spec.url, "urls": service_urls(ports),
-                    "topic_prefix": env["CRM_TOPIC_PREFIX"], "database_prefix": databases, "env": infra,
-                    "pid": os.getpid(), "ready_after_s": round(time.monotonic() - started, 1)}
+            info = {
+                "console_url": procs["console-api"].spec.url,
+                "urls": service_urls(ports),
+                "topic_prefix": env["CRM_TOPIC_PREFIX"],
+                "database_prefix": databases,
+                "env": infra,
+                "pid": os.getpid(),
+                "ready_after_s": round(time.monotonic() - started, 1),
+            }
             if args.json_out:
                 tmp = args.json_out.with_suffix(".tmp")
                 tmp.write_text(json.dumps(info, indent=2))

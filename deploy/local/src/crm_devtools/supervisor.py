@@ -158,8 +158,7 @@ class ServiceProcess:
             if time.monotonic() > deadline:
                 raise ServiceFailed(
                     f"{self.name} not healthy after {timeout_s:.0f}s "
-                    f"(GET {self.spec.url}{self.spec.health_path}); last output:\n"
-                    + "\n".join(self.output()[-30:])
+                    f"(GET {self.spec.url}{self.spec.health_path}); last output:\n" + "\n".join(self.output()[-30:])
                 )
             time.sleep(0.1)
 
@@ -182,7 +181,9 @@ class ServiceProcess:
         return self.start() if self._popen is None else self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.stop()
@@ -200,8 +201,7 @@ def stop_all(procs: Iterable[ServiceProcess], timeout_s: float = 10.0) -> None:
         try:
             p._popen.wait(max(deadline - time.monotonic(), 0.01))
         except subprocess.TimeoutExpired:
-            log.warning("%s (pid %d) ignored SIGTERM for %.0fs: SIGKILL",
-                        p.name, p._popen.pid, timeout_s)
+            log.warning("%s (pid %d) ignored SIGTERM for %.0fs: SIGKILL", p.name, p._popen.pid, timeout_s)
         p.signal(signal.SIGKILL)  # also reaps leftovers in the group
         with contextlib.suppress(subprocess.TimeoutExpired):
             p._popen.wait(5)
@@ -238,8 +238,18 @@ def start_services(
 class Supervisor:
     """``crm dev``: start processes, report readiness and exits, stop all on a signal."""
 
-    _COLORS = ("cyan", "green", "yellow", "magenta", "blue", "bright_cyan", "bright_green",
-               "bright_yellow", "bright_magenta", "bright_blue")
+    _COLORS = (
+        "cyan",
+        "green",
+        "yellow",
+        "magenta",
+        "blue",
+        "bright_cyan",
+        "bright_green",
+        "bright_yellow",
+        "bright_magenta",
+        "bright_blue",
+    )
 
     def __init__(
         self,
@@ -263,8 +273,7 @@ class Supervisor:
         self._poll_interval_s = poll_interval_s
         self._lock = threading.Lock()
         self._width = max((len(s.name) for s in self.specs), default=0)
-        self._colors = {s.name: self._COLORS[i % len(self._COLORS)]
-                        for i, s in enumerate(self.specs)}
+        self._colors = {s.name: self._COLORS[i % len(self._COLORS)] for i, s in enumerate(self.specs)}
         self.procs: dict[str, ServiceProcess] = {}
         self.stop_event = threading.Event()
 
@@ -317,8 +326,7 @@ class Supervisor:
                 if code is not None and name not in reported_exit:
                     reported_exit.add(name)
                     self.emit(name, f"EXITED with code {code}; the others keep running")
-                elif (code is None and name not in reported_ready and proc.spec.health_path
-                      and proc.healthy()):
+                elif code is None and name not in reported_ready and proc.spec.health_path and proc.healthy():
                     reported_ready.add(name)
                     if not self._quiet:
                         self.emit(name, f"ready: {proc.spec.url}{proc.spec.health_path} -> 200")
