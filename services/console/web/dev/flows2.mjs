@@ -72,6 +72,16 @@ await page.keyboard.press('Escape');
 const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-csv"]')]);
 ok('csv export', download.suggestedFilename().endsWith('.csv'), download.suggestedFilename());
 
+// live stream down -> banner; back -> banner gone
+await page.goto(BASE + '/');
+await page.waitForSelector('[data-testid="nav-home"]');
+await page.route('**/api/live', (route) => route.abort());
+await page.evaluate(() => window.dispatchEvent(new Event('offline')));
+await page.goto(BASE + '/customers');
+await page.waitForSelector('[data-testid="live-banner"]', { timeout: 10000 }).then(() => ok('reconnecting banner', true)).catch(() => ok('reconnecting banner', false));
+await page.unroute('**/api/live');
+await page.waitForSelector('[data-testid="live-banner"]', { state: 'detached', timeout: 15000 }).then(() => ok('banner hides on reconnect', true)).catch(() => ok('banner hides on reconnect', false));
+
 // 10,000 rows: the list API answered by a stub (pages of 200), scroll to the end
 await page.route('**/api/contacts/customers?*', async (route) => {
   const url = new URL(route.request().url());

@@ -204,13 +204,17 @@ export interface LeadImportResult {
   errors: { row: number; errors: { loc: string[]; msg: string; type: string }[] }[];
 }
 
+/** A reminder that a deal or lead has been idle (sales' GET /follow-ups). */
 export interface FollowUp {
   id: string;
-  subject: string;
-  due_at: string | null;
-  deal_id: string | null;
-  lead_id: string | null;
-  [k: string]: unknown;
+  kind: 'deal' | 'lead';
+  subject_id: string;
+  owner_id: string | null;
+  team: string | null;
+  idle_since: string;
+  idle_days: number;
+  created_at: string;
+  done: boolean;
 }
 
 export interface SlaRecord {

@@ -38,7 +38,7 @@ export const en = {
   bell: { label: 'Notifications, {{count}} unread', title: 'Notifications', markAll: 'Mark all read', empty: 'No notifications' },
   home: {
     greeting: 'Hello, {{name}}', myDeals: 'My open deals', followUps: 'Follow-ups due', myTickets: 'My tickets by SLA urgency',
-    recentChanges: 'Recent changes to my customers', myCustomersUpdated: 'My customers, last updated first', noChanges: 'Changes made by others appear here as they happen.',
+    recentChanges: 'Recent changes to my customers', myCustomersUpdated: 'My customers, last updated first', idle: 'idle {{days}} days (since {{since}})', noChanges: 'Changes made by others appear here as they happen.',
   },
   customers: {
     search: 'Search', searchHint: 'Name, e-mail or phone', tag: 'Tag', chooseColumns: 'Columns', exportCsv: 'Export CSV',

@@ -27,7 +27,7 @@ export const zhCN: Dictionary = {
   bell: { label: '通知 {{count}} 条未读', title: '通知', markAll: '全部标为已读', empty: '没有通知' },
   home: {
     greeting: '你好，{{name}}', myDeals: '我的进行中商机', followUps: '到期的跟进', myTickets: '我的工单（按 SLA 紧急程度）',
-    recentChanges: '我的客户最近的变更', myCustomersUpdated: '我的客户（按最近更新）', noChanges: '其他人的修改会实时显示在这里。',
+    recentChanges: '我的客户最近的变更', myCustomersUpdated: '我的客户（按最近更新）', idle: '已闲置 {{days}} 天（自 {{since}}）', noChanges: '其他人的修改会实时显示在这里。',
   },
   customers: {
     search: '搜索', searchHint: '姓名、邮箱或电话', tag: '标签', chooseColumns: '显示列', exportCsv: '导出 CSV',

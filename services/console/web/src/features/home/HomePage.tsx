@@ -48,12 +48,17 @@ export default function HomePage() {
         {isSales && (
           <Card withBorder data-testid="home-follow-ups">
             <Title order={4} mb="xs">{t('home.followUps')}</Title>
-            {(followUps.data?.items ?? []).map((f) => (
-              <Group key={f.id} justify="space-between">
-                <Text size="sm">{f.subject}</Text>
-                <Text size="xs" c={f.due_at && Date.parse(f.due_at) < now ? 'red' : 'dimmed'}>{formatDateTime(f.due_at, locale)}</Text>
-              </Group>
-            ))}
+            {(followUps.data?.items ?? []).filter((f) => !f.done).map((f) => {
+              const deal = f.kind === 'deal' ? deals.data?.items.find((d) => d.id === f.subject_id) : undefined;
+              return (
+                <Group key={f.id} justify="space-between" data-testid="follow-up">
+                  <Anchor component={Link} size="sm" to={deal ? `/customers/${deal.customer_id}` : f.kind === 'lead' ? `/leads?focus=${f.subject_id}` : '/pipeline'}>
+                    {deal?.name ?? t(`topics.${f.kind}`)}
+                  </Anchor>
+                  <Text size="xs" c="dimmed">{t('home.idle', { days: f.idle_days, since: formatDateTime(f.idle_since, locale) })}</Text>
+                </Group>
+              );
+            })}
             {followUps.data && !followUps.data.items.length && <Text c="dimmed" size="sm">{t('common.none')}</Text>}
           </Card>
         )}
