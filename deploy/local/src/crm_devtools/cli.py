@@ -175,7 +175,7 @@ def dev(
     import threading
 
     from crm_devtools.services import SERVICES, process_specs
-    from crm_devtools.stack import QUIET_ENV, demo_users, offset_ports, summary
+    from crm_devtools.stack import QUIET_ENV, demo_users, offset_ports, summary, taken_ports
     from crm_devtools.supervisor import Supervisor
 
     wanted = [s.strip() for s in only.split(",") if s.strip()] if only else None
@@ -204,6 +204,12 @@ def dev(
         env = {**QUIET_ENV, **env}
     ports = offset_ports(port_offset)
     specs = process_specs(wanted, env=env, ports=ports)
+    taken = taken_ports(specs)  # a port held by someone else would answer our health checks
+    for problem in taken:
+        log.error("%s", problem)
+    if taken:
+        log.error("stop that process, or run a second stack with --port-offset N")
+        raise typer.Exit(1)
     lines = summary(specs)
     if lines and lines[0].startswith("console"):
         typer.echo(lines[0])

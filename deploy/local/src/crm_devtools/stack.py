@@ -64,6 +64,18 @@ def summary(specs: Iterable[ProcessSpec]) -> list[str]:
     return lines
 
 
+def taken_ports(specs: Iterable[ProcessSpec]) -> list[str]:
+    """Ports of ``specs`` that something already listens on, with who (when visible)."""
+    from crm_devtools.net import port_open, port_owner
+
+    out = []
+    for s in specs:
+        if s.port and port_open(s.host, s.port):
+            owner = port_owner(s.port)
+            out.append(f"port {s.port} ({s.name}) is in use" + (f" by pid {owner}" if owner else ""))
+    return out
+
+
 def demo_users() -> list[str]:
     """The development sign-in's people, grouped by what they show."""
     return [
