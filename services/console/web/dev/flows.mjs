@@ -50,7 +50,7 @@ await pa.waitForSelector('[data-testid="conflict-view"]', { state: 'detached', t
   console.log('STILL OPEN', await pa.textContent('[data-testid="conflict-view"]'));
   await pa.screenshot({ path: '/tmp/fe/conflict-stuck.png' });
 });
-await pa.waitForTimeout(1000);
+await pa.waitForFunction(() => document.querySelector('[data-testid="field-industry"]')?.textContent?.startsWith('Ana '), null, { timeout: 8000 }).catch(() => undefined);
 ok('apply mine saved', (await pa.textContent('[data-testid="field-industry"]')) .startsWith('Ana '), await pa.textContent('[data-testid="field-industry"]'));
 
 // board: keyboard drag of one of ana's deals to the next stage; admin sees it move live

@@ -1,7 +1,7 @@
 import { MantineProvider, createTheme, type CSSVariablesResolver } from '@mantine/core';
 import { ModalsProvider } from '@mantine/modals';
 import { Notifications } from '@mantine/notifications';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter } from 'react-router';
 import { ApiError } from './api/client';
 import { SessionGate } from './auth/SessionGate';
@@ -21,7 +21,15 @@ const contrast: CSSVariablesResolver = () => ({
   dark: {},
 });
 
-const queryClient = new QueryClient({
+// A 401 from any call means the session ended: ask /api/me again, which shows the sign-in page.
+function onError(err: unknown, key?: readonly unknown[]) {
+  if (key?.[0] === 'me' || key?.[0] === 'auth-config') return;
+  if (err instanceof ApiError && err.status === 401) void queryClient.invalidateQueries({ queryKey: ['me'] });
+}
+
+const queryClient: QueryClient = new QueryClient({
+  queryCache: new QueryCache({ onError: (err, query) => onError(err, query.queryKey) }),
+  mutationCache: new MutationCache({ onError: (err) => onError(err) }),
   defaultOptions: {
     queries: {
       staleTime: 15_000,

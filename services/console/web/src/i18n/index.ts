@@ -14,9 +14,12 @@ export function initialLocale(): Locale {
   return typeof navigator !== 'undefined' && navigator.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
 }
 
+const startLocale = initialLocale();
+if (typeof document !== 'undefined') document.documentElement.lang = startLocale;
+
 void i18n.use(initReactI18next).init({
   resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } },
-  lng: initialLocale(),
+  lng: startLocale,
   fallbackLng: 'en',
   interpolation: { escapeValue: false },
   returnNull: false,

@@ -35,8 +35,10 @@ export function ProfileCard({ record }: { record: Versioned<Customer> }) {
     send: (changes, ifMatch) => contacts.patch(c.id, changes as Partial<Customer>, ifMatch) as Promise<Versioned<Customer & Values>>,
     load: () => contacts.get(c.id) as Promise<Versioned<Customer & Values>>,
     fields: EDITABLE,
-    onSaved: () => {
+    onSaved: (result) => {
       setEditing(null);
+      // The server's answer to our own write is the record now: show it while the rest refetches.
+      if (result.data) qc.setQueryData(['customer', c.id, 'record'], result);
       notifications.show({ color: 'green', message: t('profile.saved') });
       void qc.invalidateQueries({ queryKey: ['customer', c.id] });
     },
