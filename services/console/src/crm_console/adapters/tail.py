@@ -55,21 +55,22 @@ class BusinessTail:
 
     async def _run(self) -> None:
         while True:
-            try:
-                batches = await self._consumer.getmany(timeout_ms=500, max_records=500)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("console tail fetch failed; retrying")
-                await asyncio.sleep(1)
-                continue
-            for record in (r for records in batches.values() for r in records if r.value is not None):
+            for raw in await self._next_values():
                 try:
-                    event = CloudEvent.from_bytes(record.value)
+                    event = CloudEvent.from_bytes(raw)
                 except ValueError:
-                    continue
+                    continue  # not ours to judge: the consumers dead-letter it
                 TAILED.inc()
                 self._on_event(event.model_dump(mode="json", exclude_none=True))
+
+    async def _next_values(self) -> list[bytes]:
+        try:
+            batches = await self._consumer.getmany(timeout_ms=500, max_records=500)
+        except Exception:  # cancellation is not an Exception: stop() still ends the loop
+            log.exception("console tail fetch failed; retrying")
+            await asyncio.sleep(1)
+            return []
+        return [r.value for records in batches.values() for r in records if r.value is not None]
 
     async def stop(self) -> None:
         if self._task is not None:

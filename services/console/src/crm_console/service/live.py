@@ -13,7 +13,6 @@ import asyncio
 import itertools
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import Counter, Gauge
@@ -26,30 +25,26 @@ NOTICES = Counter("crm_console_live_notices_total", "Change notices made from th
 NoticeListener = Callable[[Notice], None]
 
 
-@dataclass(eq=False)
 class Subscription:
-    limit: int
-    queue: deque[Notice] = field(default_factory=deque)
-    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
-    overflowed: bool = False
-    closed: bool = False
+    """One tab's queue of notices, bounded: when it overflows, the stream ends (the tab
+    reconnects and resumes) instead of the hub waiting for it."""
 
-    def push(self, notice: Notice) -> None:
-        if len(self.queue) >= self.limit:
+    def __init__(self, limit: int) -> None:
+        self._queue: asyncio.Queue[Notice | None] = asyncio.Queue(maxsize=limit)
+        self.overflowed = False
+
+    def push(self, notice: Notice | None) -> None:
+        try:
+            self._queue.put_nowait(notice)
+        except asyncio.QueueFull:
             self.overflowed = True
-        else:
-            self.queue.append(notice)
-        self.wakeup.set()
+            self._queue.get_nowait()  # room for the wake-up
+            self._queue.put_nowait(None)
 
     async def next(self) -> Notice | None:
         """The next notice, or None when the stream must end (closed, or notices were lost)."""
-        while True:
-            if self.overflowed or self.closed:
-                return None
-            if self.queue:
-                return self.queue.popleft()
-            self.wakeup.clear()
-            await self.wakeup.wait()
+        notice = await self._queue.get()
+        return None if self.overflowed else notice
 
 
 class LiveHub:
@@ -80,7 +75,7 @@ class LiveHub:
         if sub in self._subs:
             self._subs.discard(sub)
             SUBSCRIBERS.dec()
-        sub.closed = True
+            sub.push(None)  # a reader waiting on it ends
 
     def publish_event(self, event: dict[str, Any]) -> Notice | None:
         """A CloudEvent (JSON form) from the tail: its notice goes to every stream and listener."""
@@ -109,4 +104,3 @@ class LiveHub:
     def close(self) -> None:
         for sub in list(self._subs):
             self.unsubscribe(sub)
-            sub.wakeup.set()
