@@ -54,3 +54,27 @@ async def test_requests_are_counted_by_route_template_and_status() -> None:
         await client.get("/nope")
     assert count("/things/{thing_id}", "200") == before_ok + 2
     assert count("unmatched", "404") == before_missing + 1
+
+
+async def test_unexpected_errors_are_problems_and_store_outages_are_503() -> None:
+    from pymongo.errors import AutoReconnect
+
+    app = _app()
+
+    @app.get("/bug")
+    async def bug() -> None:
+        raise KeyError("internal detail")
+
+    @app.get("/outage")
+    async def outage() -> None:
+        raise AutoReconnect("store gone")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        bug_answer = await client.get("/bug")
+        assert bug_answer.status_code == 500
+        assert bug_answer.headers["content-type"] == "application/problem+json"
+        assert "internal detail" not in bug_answer.text
+        down = await client.get("/outage")
+        assert (down.status_code, down.headers["content-type"]) == (503, "application/problem+json")
+        assert down.headers["retry-after"] == "5"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -24,6 +25,8 @@ HTTP_LATENCY = Histogram("crm_http_request_duration_seconds", "HTTP request late
 HTTP_REQUESTS = Counter("crm_http_requests_total", "HTTP requests", ["method", "route", "status"])
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, Any]]]
+READINESS_TIMEOUT_S = 8.0
+"""Past this a readiness check counts as failed (the store client waits 5 s to select a server)."""
 
 
 class CorrelationMiddleware:
@@ -93,7 +96,11 @@ def create_app(
     async def readyz() -> Response:
         if readiness is None:
             return problem(503, "no readiness check configured")
-        checks = await readiness(app)()
+        try:
+            async with asyncio.timeout(READINESS_TIMEOUT_S):
+                checks = await readiness(app)()
+        except Exception as exc:  # a check that cannot even answer means not ready, not a 500
+            return problem(503, "not ready", code="not_ready", checks={"error": type(exc).__name__})
         ok = all(v is True or (isinstance(v, dict) and v.get("ok")) for v in checks.values())
         if ok:
             from fastapi.responses import JSONResponse

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crm_shared.errors import CrmError
+from crm_shared.unavailable import infrastructure_unavailable
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE_RETRY_AFTER_S = 5
+"""What a client is told to wait when the store or the broker is away."""
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -24,7 +33,11 @@ _CODES = {
     415: "unsupported_media_type",
     422: "validation_failed",
     428: "precondition_required",
+    408: "request_timeout",
+    413: "payload_too_large",
     429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
 }
 
 
@@ -66,8 +79,7 @@ async def _on_validation(_: Request, exc: Exception) -> JSONResponse:
 
 async def _on_crm_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CrmError)
-    return problem(exc.status, exc.detail, code=exc.code, title=exc.title,
-                   errors=exc.errors, **exc.extra)
+    return problem(exc.status, exc.detail, code=exc.code, title=exc.title, errors=exc.errors, **exc.extra)
 
 
 async def _on_http(_: Request, exc: Exception) -> JSONResponse:
@@ -75,7 +87,32 @@ async def _on_http(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
 
 
+def unavailable_problem(
+    detail: str = "a store or broker this service needs is unavailable; retry shortly",
+) -> JSONResponse:
+    return problem(503, detail, code="unavailable", headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)})
+
+
+async def _on_infrastructure(request: Request, exc: Exception) -> JSONResponse:
+    """The store or the broker away is 503 + Retry-After: the client retries, nothing is
+    wrong with its request. Other errors of those libraries go on to :func:`_on_unexpected`."""
+    if not infrastructure_unavailable(exc):
+        raise exc
+    route = getattr(request.scope.get("route"), "path", "unmatched")
+    log.warning("store or broker unavailable", extra={"route": route, "error": type(exc).__name__})
+    return unavailable_problem()
+
+
+async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+    """A 500 is problem+json like every error; its text is logged by the server, never
+    answered (it may name internals)."""
+    return problem(500, "internal error; the failure was logged")
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(CrmError, _on_crm_error)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    for kind in (PyMongoError, KafkaError, TimeoutError, ConnectionError):
+        app.add_exception_handler(kind, _on_infrastructure)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -4,8 +4,11 @@ One :class:`EventConsumer` per (service, topic): decode the CloudEvent, skip typ
 service does not handle (forward compatibility), dedupe, call the handler from the
 service's handler table, retry transient failures with exponential backoff, and send
 a poison message to the service's dead-letter topic with the error and the original
-headers, so the stream moves on. Offsets are committed by faust after ``handle``
-returns, i.e. after the database write: at-least-once, and handlers are idempotent.
+headers, so the stream moves on. The store or the broker being away
+(:func:`crm_shared.unavailable.infrastructure_unavailable`) is never poison: the record
+is retried, backoff capped, for as long as the outage lasts, and the partition waits.
+Offsets are committed by faust after ``handle`` returns, i.e. after the database
+write: at-least-once, and handlers are idempotent.
 """
 
 from __future__ import annotations
@@ -13,37 +16,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from opentelemetry.trace import StatusCode
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, NetworkTimeout, OperationFailure
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.logs import causation_id, correlation_id
 from crm_shared.mongo import Collection
 from crm_shared.telemetry import consumer_span, tracing_enabled
+from crm_shared.unavailable import infrastructure_unavailable
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 Handler = Callable[[CloudEvent], Awaitable[None]]
 TombstoneHandler = Callable[[str], Awaitable[None]]
 RawHeaders = Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None
 
 
 class TransientError(Exception):
-    """Raise from a handler for a failure worth retrying (a dependency is down)."""
+    """Raise from a handler for a failure worth retrying (a dependency is down): retried
+    ``max_attempts`` times, then dead-lettered. Raised ``from`` a store or broker
+    connection error, it is retried for as long as that outage lasts instead."""
 
 
 TRANSIENT: tuple[type[BaseException], ...] = (
@@ -53,6 +57,10 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     asyncio.TimeoutError,
     OSError,
 )
+
+
+OUTAGE_LOG_EVERY_S = 10.0
+"""A consumer waiting out an outage says so at most this often."""
 
 
 class Outcome(StrEnum):
@@ -124,9 +132,13 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._backoff = (backoff_initial_s, backoff_max_s)
         self._on_outcome = on_outcome
+        self._outage_since: float | None = None
+        self._outage_steps = 0
+        self._outage_logged_at = -OUTAGE_LOG_EVERY_S
 
     async def handle(self, record: RecordInfo) -> Outcome:
         outcome = await self._handle(record)
+        self._outage_since = None
         if self._on_outcome is not None:
             self._on_outcome(outcome, record)
         return outcome
@@ -141,7 +153,7 @@ class EventConsumer:
         try:
             event = CloudEvent.from_bytes(record.value)
         except (ValidationError, ValueError) as exc:
-            await self._dead_letter(record, exc, stage="decode")
+            await self._while_unavailable(record, partial(self._dead_letter, record, exc, stage="decode"))
             return Outcome.DEAD_LETTERED
         handler = self._handlers.get(event.type)
         if handler is None:
@@ -167,7 +179,8 @@ class EventConsumer:
             return outcome
 
     async def _handle_event(self, record: RecordInfo, event: CloudEvent, handler: Handler) -> Outcome:
-        if self._deduper is not None and await self._deduper.seen(event.id):
+        deduper = self._deduper
+        if deduper is not None and await self._while_unavailable(record, lambda: deduper.seen(event.id)):
             return Outcome.DUPLICATE
         cid_token = correlation_id.set(event.correlationid or event.id)
         cause_token = causation_id.set(event.id)
@@ -178,25 +191,68 @@ class EventConsumer:
             causation_id.reset(cause_token)
 
     async def _run(self, record: RecordInfo, event: CloudEvent | None, call: Callable[[], Awaitable[None]]) -> Outcome:
-        try:
-            async for attempt in AsyncRetrying(
-                retry=retry_if_exception_type(TRANSIENT),
-                stop=stop_after_attempt(self._max_attempts),
-                wait=wait_exponential_jitter(
-                    multiplier=self._backoff[0], max=self._backoff[1], jitter=self._backoff[0]
-                ),
-                reraise=True,
-            ):
-                with attempt:
-                    await call()
-        except asyncio.CancelledError:
-            raise
-        except (Exception, OperationFailure) as exc:
-            await self._dead_letter(record, exc, stage="handle", event=event)
-            return Outcome.DEAD_LETTERED
-        if event is not None and self._deduper is not None:
-            await self._deduper.remember(event.id)
+        attempt = 0
+        while True:
+            try:
+                await call()
+                break
+            except asyncio.CancelledError:
+                raise
+            except (Exception, OperationFailure) as exc:
+                if infrastructure_unavailable(exc):
+                    attempt = 0  # the outage does not use up the record's attempts
+                    await self._wait_out_outage(record, exc)
+                    continue
+                attempt += 1
+                if isinstance(exc, TRANSIENT) and attempt < self._max_attempts:
+                    await asyncio.sleep(self._delay(attempt))
+                    continue
+                await self._while_unavailable(
+                    record, partial(self._dead_letter, record, exc, stage="handle", event=event)
+                )
+                return Outcome.DEAD_LETTERED
+        deduper = self._deduper
+        if event is not None and deduper is not None:
+            await self._while_unavailable(record, lambda: deduper.remember(event.id))
         return Outcome.HANDLED
+
+    def _delay(self, attempt: int) -> float:
+        initial, cap = self._backoff
+        return float(min(cap, initial * 2.0 ** (attempt - 1))) + random.uniform(0, initial)  # noqa: S311 - jitter
+
+    async def _while_unavailable(self, record: RecordInfo, call: Callable[[], Awaitable[T]]) -> T:
+        """``call`` retried for as long as the store or the broker is away."""
+        while True:
+            try:
+                return await call()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not infrastructure_unavailable(exc):
+                    raise
+                await self._wait_out_outage(record, exc)
+
+    async def _wait_out_outage(self, record: RecordInfo, exc: BaseException) -> None:
+        """One backoff step of an outage (capped: the record is retried soon after the
+        store or broker is back), logged at most every ``OUTAGE_LOG_EVERY_S``."""
+        now = time.monotonic()
+        if self._outage_since is None:
+            self._outage_since, self._outage_steps = now, 0
+        self._outage_steps += 1
+        if now - self._outage_logged_at >= OUTAGE_LOG_EVERY_S:
+            self._outage_logged_at = now
+            log.warning(
+                "store or broker unavailable; retrying the record until it is back",
+                extra={
+                    "consumer": self.consumer,
+                    "topic": record.topic,
+                    "partition": record.partition,
+                    "offset": record.offset,
+                    "error": type(exc).__name__,
+                    "outage_s": round(now - self._outage_since, 1),
+                },
+            )
+        await asyncio.sleep(self._delay(min(self._outage_steps, 30)))
 
     async def _dead_letter(
         self, record: RecordInfo, exc: BaseException, *, stage: str, event: CloudEvent | None = None

@@ -1,0 +1,58 @@
+"""A private broker and store that a reliability test may stop and start.
+
+The shared infrastructure (``crm infra``) serves every engineer and test on the machine:
+a test that needs an outage starts its own Kafka and/or store on free ports in a
+temporary state folder, stops them when it wants an outage, starts them again (same
+data) and removes them at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from crm_devtools.infra import Infra
+from crm_devtools.net import free_port
+from crm_devtools.paths import InfraConfig, cache_dir
+
+
+@dataclass
+class PrivateInfra:
+    infra: Infra
+    components: tuple[str, ...]
+
+    @property
+    def kafka_bootstrap_servers(self) -> str:
+        return self.infra.cfg.kafka_bootstrap_servers
+
+    @property
+    def mongodb_url(self) -> str:
+        return self.infra.cfg.mongodb_url
+
+    def stop(self, *components: str) -> None:
+        """An outage: the processes stop (SIGTERM), their data stays."""
+        self.infra.down(components or self.components, timeout_s=15)
+
+    def start(self, *components: str) -> None:
+        """Back on the same ports with the same data; returns once they answer."""
+        self.infra.up(components or self.components, provision=False)
+
+
+@contextmanager
+def private_infra(state_dir: Path, components: tuple[str, ...] = ("kafka", "mongo")) -> Iterator[PrivateInfra]:
+    """Kafka and/or the store on free ports under ``state_dir``, removed afterwards."""
+    cfg = InfraConfig(
+        cache_dir=cache_dir(),
+        state_dir=state_dir,
+        kafka_port=free_port(),
+        kafka_controller_port=free_port(),
+        mongo_port=free_port(),
+    )
+    infra = Infra(cfg)
+    try:
+        infra.up(components, provision=False)
+        yield PrivateInfra(infra, components)
+    finally:
+        infra.down(components)
