@@ -30,12 +30,15 @@ interface Pipeline { id: string; stages: { id: string; kind: string }[] }
 
 test("dragging a deal to Won updates the board's column sums, the dashboard and the customer's lifecycle", async ({ browser }) => {
   const rep = await signIn(browser, 'ana');
-  const customer = await newCustomer(rep.api, { owner_id: 'ana', lifecycle_stage: 'opportunity' });
-  const deal = await newDeal(rep.api, customer.id, { amount: '43210.00' });
   const pipelines = await rep.api.ok<{ items: Pipeline[] }>('GET', '/api/sales/pipelines');
-  const pipeline = pipelines.items.find((p) => p.id === deal.pipeline_id) ?? pipelines.items[0];
+  const pipeline = pipelines.items[0];
   const won = pipeline.stages.find((s) => s.kind === 'won');
   if (!won) throw new Error('no won stage');
+  // the board shows one currency's totals per column (the last the service lists): the deal is in it
+  const board = await rep.api.ok<{ stages: { stage: string; currency: string }[] }>('GET', `/api/sales/deals/board?pipeline_id=${pipeline.id}`);
+  const currency = board.stages.filter((c) => c.stage === won.id).at(-1)?.currency ?? 'EUR';
+  const customer = await newCustomer(rep.api, { owner_id: 'ana', lifecycle_stage: 'opportunity' });
+  const deal = await newDeal(rep.api, customer.id, { amount: '43210.00', currency, pipeline_id: pipeline.id });
 
   const dashboard = await rep.context.newPage();
   await dashboard.goto('/dashboards');

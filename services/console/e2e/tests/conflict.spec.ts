@@ -12,7 +12,10 @@ test('two users edit the same field: one saves, the other gets the conflict view
   const theirs = unique('Saved first');
   const mine = unique('Saved second');
   await first.page.getByTestId('input-display_name').fill(theirs);
+  const saved = first.page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().includes(customer.id),
+    { timeout: 60_000 });
   await first.page.getByTestId('profile-save').click();
+  expect((await saved).status()).toBe(200);
   await expect(first.page.getByTestId('field-display_name')).toHaveText(theirs);
 
   await second.page.getByTestId('input-display_name').fill(mine);
