@@ -42,8 +42,8 @@ export const consoleApi = {
 export const contacts = {
   list: (q: Query, signal?: AbortSignal) => get<CustomerPage>(`${C}/customers`, q, signal),
   get: (id: string) => request<Customer>(`${C}/customers/${id}`),
-  create: (body: Partial<Customer>) =>
-    request<Customer>(`${C}/customers`, { method: 'POST', body, idempotencyKey: newIdempotencyKey() }),
+  create: (body: Record<string, unknown>, idempotencyKey: string = newIdempotencyKey()) =>
+    request<Customer>(`${C}/customers`, { method: 'POST', body, idempotencyKey }),
   patch: (id: string, body: Partial<Customer>, ifMatch: string | number) =>
     request<Customer>(`${C}/customers/${id}`, { method: 'PATCH', body, ifMatch }),
   view360: (id: string) => get<View360>(`${C}/customers/${id}/360`),
@@ -70,6 +70,8 @@ export const sales = {
   createPipeline: (p: Omit<Pipeline, 'version'>) => request<Pipeline>(`${S}/pipelines`, { method: 'POST', body: p }),
   deals: (q: Query) => get<Paged<Deal>>(`${S}/deals`, q),
   deal: (id: string) => request<Deal>(`${S}/deals/${id}`),
+  createDeal: (body: Record<string, unknown>, idempotencyKey: string) =>
+    request<Deal>(`${S}/deals`, { method: 'POST', body, idempotencyKey }),
   board: (pipelineId: string) => get<Board>(`${S}/deals/board`, { pipeline_id: pipelineId }),
   moveStage: (id: string, stage: string, ifMatch: string | number, reason?: string) =>
     request<Deal>(`${S}/deals/${id}/stage`, { method: 'POST', body: { stage, reason: reason ?? null }, ifMatch }),
@@ -154,6 +156,8 @@ export interface SlaPolicy {
 export const serviceDesk = {
   tickets: (q: Query) => get<Paged<Ticket>>(`${D}/tickets`, q),
   ticket: (id: string) => request<Ticket>(`${D}/tickets/${id}`),
+  createTicket: (body: Record<string, unknown>, idempotencyKey: string) =>
+    request<Ticket>(`${D}/tickets`, { method: 'POST', body, idempotencyKey }),
   patch: (id: string, body: Partial<Ticket>, ifMatch: string | number) =>
     request<Ticket>(`${D}/tickets/${id}`, { method: 'PATCH', body, ifMatch }),
   setStatus: (id: string, status: string, ifMatch: string | number) =>

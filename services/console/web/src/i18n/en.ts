@@ -11,8 +11,12 @@ export const en = {
   },
   roles: { admin: 'Admin', sales: 'Sales', service: 'Service', marketing: 'Marketing', readonly: 'Read only', manager: 'Manager', integration: 'Integration' },
   departments: { sales: 'sales', service: 'service', marketing: 'marketing' },
+  create: {
+    customer: 'New customer', deal: 'New deal', ticket: 'New ticket', dealName: 'Deal name', amount: 'Amount', currency: 'Currency',
+    description: 'Description', dealCreated: 'Deal created',
+  },
   common: {
-    save: 'Save', cancel: 'Cancel', edit: 'Edit', delete: 'Delete', add: 'Add', none: 'Nothing here yet.', more: 'Load more',
+    create: 'Create', save: 'Save', cancel: 'Cancel', edit: 'Edit', delete: 'Delete', add: 'Add', none: 'Nothing here yet.', more: 'Load more',
     actions: 'Actions', saved: 'Saved',
   },
   live: {

@@ -9,7 +9,8 @@ export const zhCN: Dictionary = {
   signIn: { title: '登录', oidc: '使用公司账户登录', devHint: '开发环境登录：请选择你的身份。', as: '以 {{name}} 身份登录' },
   roles: { admin: '管理员', sales: '销售', service: '客服', marketing: '市场', readonly: '只读', manager: '经理', integration: '集成' },
   departments: { sales: '销售部', service: '客服部', marketing: '市场部' },
-  common: { save: '保存', cancel: '取消', edit: '编辑', delete: '删除', add: '添加', none: '暂无内容。', more: '加载更多', actions: '操作', saved: '已保存' },
+  create: { customer: '新建客户', deal: '新建商机', ticket: '新建工单', dealName: '商机名称', amount: '金额', currency: '币种', description: '描述', dealCreated: '商机已创建' },
+  common: { create: '创建', save: '保存', cancel: '取消', edit: '编辑', delete: '删除', add: '添加', none: '暂无内容。', more: '加载更多', actions: '操作', saved: '已保存' },
   live: { reconnecting: '实时更新已中断，正在重新连接…', changedBy: '{{who}} {{when}}修改了此记录（{{what}}）', someone: '有人', justNow: '刚刚' },
   topics: { customer: '客户', deal: '商机', ticket: '工单', lead: '线索' },
   conflict: {

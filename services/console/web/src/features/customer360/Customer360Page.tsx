@@ -1,9 +1,11 @@
-import { Alert, Anchor, Badge, Card, Grid, Group, Loader, SimpleGrid, Stack, Table, Tabs, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Card, Grid, Group, Loader, SimpleGrid, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { problemMessage } from '../../api/client';
 import { contacts, sales, serviceDesk } from '../../api/services';
-import { useMe } from '../../auth/session';
+import { can, useMe } from '../../auth/session';
+import { NewDealDialog, NewTicketDialog } from '../customers/CreateDialogs';
 import { useT } from '../../i18n';
 import { formatMoney, formatMoneyMap } from '../../lib/format';
 import { customerName } from '../../lib/names';
@@ -24,6 +26,7 @@ export default function Customer360Page() {
   const deals = useQuery({ queryKey: ['deals', 'customer', id], queryFn: () => sales.deals({ customer_id: id, limit: 100 }) });
   const tickets = useQuery({ queryKey: ['tickets', 'customer', id], queryFn: () => serviceDesk.tickets({ customer_id: id, limit: 100 }) });
   const c = record.data?.data;
+  const [creating, setCreating] = useState<'deal' | 'ticket' | null>(null);
   const people = useQuery({
     queryKey: ['customer', id, 'people'],
     queryFn: () => contacts.list({ company_id: id, limit: 100 }),
@@ -50,7 +53,15 @@ export default function Customer360Page() {
             )}
           </Group>
         </div>
-        <Text size="sm" c="dimmed">{t('customer.version', { version: c.version })}</Text>
+        <Stack gap={4} align="flex-end">
+          <Group gap="xs">
+            {can(me, 'deal') && <Button size="xs" variant="light" onClick={() => setCreating('deal')} data-testid="new-deal">{t('create.deal')}</Button>}
+            {can(me, 'ticket') && <Button size="xs" variant="light" onClick={() => setCreating('ticket')} data-testid="new-ticket">{t('create.ticket')}</Button>}
+          </Group>
+          <Text size="sm" c="dimmed">{t('customer.version', { version: c.version })}</Text>
+        </Stack>
+        <NewDealDialog customerId={id} opened={creating === 'deal'} onClose={() => setCreating(null)} />
+        <NewTicketDialog customerId={id} opened={creating === 'ticket'} onClose={() => setCreating(null)} />
       </Group>
       <ChangedByNotice customerId={id} />
       <SimpleGrid cols={{ base: 2, md: 4 }}>

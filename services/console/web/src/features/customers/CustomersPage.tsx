@@ -15,6 +15,7 @@ import { BulkBar } from './BulkBar';
 import { COLUMNS, DEFAULT_COLUMNS, sortCustomers } from './columns';
 import { downloadText, toCsv } from './csv';
 import { SavedViews, type ViewState } from './SavedViews';
+import { NewCustomerDialog } from './CreateDialogs';
 
 const PAGE = 200;
 const LIFECYCLE = ['subscriber', 'lead', 'opportunity', 'customer', 'churned'];
@@ -27,6 +28,7 @@ export default function CustomersPage() {
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search.trim(), 250);
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [creating, setCreating] = useState(false);
   const filters = view.filters;
   const serverOrder = view.sort === 'updated_at:asc' ? 'asc' : 'desc';
 
@@ -98,7 +100,11 @@ export default function CustomersPage() {
     <Stack gap="sm" h="calc(100vh - 56px - 2 * var(--mantine-spacing-md))">
       <Group justify="space-between">
         <Title order={2}>{t('nav.customers')}</Title>
-        <SavedViews screen="customers" current={view} onApply={(v) => { setView(v); setSelected(new Set()); }} />
+        <Group gap="xs">
+          {canWrite && <Button onClick={() => setCreating(true)} data-testid="new-customer">{t('create.customer')}</Button>}
+          <SavedViews screen="customers" current={view} onApply={(v) => { setView(v); setSelected(new Set()); }} />
+        </Group>
+        <NewCustomerDialog opened={creating} onClose={() => setCreating(false)} />
       </Group>
       <Group gap="xs" align="flex-end" wrap="wrap">
         <TextInput
