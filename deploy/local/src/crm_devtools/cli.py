@@ -183,6 +183,7 @@ def dev(
     for name in wanted or []:
         if name not in known:
             raise typer.BadParameter(f"unknown service {name!r}; known: {', '.join(sorted(known))}")
+    infra_lines: list[str] = []
     if no_infra:
         cfg = InfraConfig.from_env()
         env = {
@@ -197,8 +198,7 @@ def dev(
         except (InfraError, RuntimeError, TimeoutError) as exc:
             log.error("%s", exc)
             raise typer.Exit(1) from exc
-        for s in statuses:
-            typer.echo(f"infra        {s.line()}")
+        infra_lines = [f"infra        {s.line()}" for s in statuses]
         env = infra.cfg.connection_env()
     if not verbose:
         env = {**QUIET_ENV, **env}
@@ -216,7 +216,7 @@ def dev(
         typer.echo("sign in as (development sign-in):")
         for line in demo_users():
             typer.echo(line)
-    for line in lines[1:] if lines and lines[0].startswith("console") else lines:
+    for line in infra_lines + (lines[1:] if lines and lines[0].startswith("console") else lines):
         typer.echo(line)
     typer.echo("starting... (warnings only; --verbose for every log line)" if not verbose else "starting...")
     started = time.monotonic()
