@@ -205,7 +205,7 @@ async def bootstrap(
     services = build_services(settings, repos, topics, clock=clock)
     background = Background()
     background.on_close(infra.close)
-    relay = OutboxRelay([customers.store], interval_s=settings.outbox_sweep_interval_s, service="contacts")
+    relay = OutboxRelay([customers.store], service="contacts")
     hub = LiveHub(recent=settings.live_recent_events, queue_limit=settings.live_queue_limit)
     tail = None
     if role == "api":

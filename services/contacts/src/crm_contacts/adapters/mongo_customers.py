@@ -1,5 +1,5 @@
 """Customers in MongoDB: snapshots in ``customers``, every version in ``revisions``
-(``crm_shared.outbox.AggregateStore``: concurrency check, audit trail and outbox)."""
+(``crm_shared.aggregates.AggregateStore``: concurrency check, audit trail and outbox)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from crm_shared.aggregates import AggregateStore, Publisher, revision_id
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.mongo import Database, Document
-from crm_shared.outbox import AggregateStore, Publisher, revision_id
 from pymongo import ASCENDING, DESCENDING
 
 from crm_contacts.adapters.documents import from_document, redacted_changes, to_document

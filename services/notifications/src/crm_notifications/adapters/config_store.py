@@ -1,6 +1,6 @@
 """Rules, endpoints, users and templates: versioned documents with an audit trail.
 
-Each kind is an :class:`~crm_shared.outbox.AggregateStore` with its own revisions
+Each kind is an :class:`~crm_shared.aggregates.AggregateStore` with its own revisions
 collection: writing version n+1 inserts a revision under a unique id, which is the
 optimistic-concurrency check (412 on a lost race), and records who changed what.
 These documents publish no events. Deletion is a revision with ``deleted: true``,
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from crm_shared.aggregates import AggregateStore
 from crm_shared.mongo import Database, Document
-from crm_shared.outbox import AggregateStore
 from pymongo import ASCENDING
 
 from crm_notifications.domain.models import Endpoint, Rule, TemplateSpec, User
