@@ -56,26 +56,30 @@ ok('apply mine saved', (await pa.textContent('[data-testid="field-industry"]')) 
 // board: keyboard drag of one of ana's deals to the next stage; admin sees it move live
 await pa.goto(BASE + '/pipeline');
 await pb.goto(BASE + '/pipeline');
-await pa.waitForSelector('[data-testid="board-column-initial_contact"] [data-testid^="deal-card-"]');
-const card = await pa.$('[data-testid="board-column-initial_contact"] [data-testid^="deal-card-"]');
+await pa.waitForSelector('[data-testid^="deal-card-"]');
+const stages = ['initial_contact', 'qualification', 'proposal', 'negotiation'];
+let from = null;
+for (const s of stages.slice(0, 3)) if (await pa.$(`[data-testid="board-column-${s}"] [data-testid^="deal-card-"]`)) { from = s; break; }
+const to = stages[stages.indexOf(from) + 1];
+const card = await pa.$(`[data-testid="board-column-${from}"] [data-testid^="deal-card-"]`);
 const dealTestId = await card.getAttribute('data-testid');
-const handle = await pa.$(`[data-testid="board-column-initial_contact"] div[role="button"]:has([data-testid="${dealTestId}"])`);
+const handle = await pa.$(`[data-testid="board-column-${from}"] div[role="button"]:has([data-testid="${dealTestId}"])`);
 await handle.focus();
 await pa.keyboard.press('Space');
 await pa.waitForTimeout(300);
 await pa.keyboard.press('ArrowRight');
 await pa.waitForTimeout(300);
 await pa.keyboard.press('Space');
-await pa.waitForSelector(`[data-testid="board-column-qualification"] [data-testid="${dealTestId}"]`, { timeout: 8000 })
-  .then(() => ok('keyboard drag moved the deal', true)).catch(() => ok('keyboard drag moved the deal', false));
-await pb.waitForSelector(`[data-testid="board-column-qualification"] [data-testid="${dealTestId}"]`, { timeout: 8000 })
+await pa.waitForSelector(`[data-testid="board-column-${to}"] [data-testid="${dealTestId}"]`, { timeout: 8000 })
+  .then(() => ok(`keyboard drag moved the deal ${from} -> ${to}`, true)).catch(() => ok('keyboard drag moved the deal', false));
+await pb.waitForSelector(`[data-testid="board-column-${to}"] [data-testid="${dealTestId}"]`, { timeout: 8000 })
   .then(() => ok('other user sees the move live', true)).catch(() => ok('other user sees the move live', false));
 
 // won dialog asks for a reason
 const h2 = await pa.$(`div[role="button"]:has([data-testid="${dealTestId}"])`);
 await h2.focus();
 await pa.keyboard.press('Space');
-for (let i = 0; i < 3; i++) { await pa.keyboard.press('ArrowRight'); await pa.waitForTimeout(200); }
+for (let i = 0; i < 4 - stages.indexOf(to); i++) { await pa.keyboard.press('ArrowRight'); await pa.waitForTimeout(200); }
 await pa.keyboard.press('Space');
 await pa.waitForSelector('[data-testid="close-dialog"]', { timeout: 5000 }).then(() => ok('won dialog', true)).catch(() => ok('won dialog', false));
 await pa.fill('[data-testid="close-reason"]', 'Best price');
@@ -85,8 +89,9 @@ await pa.waitForSelector(`[data-testid="board-column-closed_won"] [data-testid="
 
 // palette
 await pa.keyboard.press('Control+k');
+await pa.waitForSelector('.mantine-Spotlight-search', { timeout: 5000 }).catch(() => ok('palette opens', false));
 await pa.keyboard.type('Hoo');
-await pa.waitForSelector('.mantine-Spotlight-action', { timeout: 8000 }).then(() => ok('palette results', true)).catch(() => ok('palette results', false));
+await pa.waitForSelector('.mantine-Spotlight-action', { timeout: 15000 }).then(() => ok('palette results', true)).catch(() => ok('palette results', false));
 await pa.keyboard.press('Escape');
 
 // readonly user sees no edit controls

@@ -1,4 +1,4 @@
-import { Alert, Button, Checkbox, Group, Menu, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, Menu, Select, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconColumns, IconDownload, IconSearch } from '@tabler/icons-react';
 import { useInfiniteQuery } from '@tanstack/react-query';
@@ -170,10 +170,9 @@ export default function CustomersPage() {
               const sorted = k === c.key;
               return (
                 <div role="columnheader" key={c.key} aria-sort={sorted ? (dir === 'asc' ? 'ascending' : 'descending') : 'none'} style={{ padding: '8px 12px' }}>
-                  <button type="button" onClick={() => toggleSort(c.key)} data-testid={`sort-${c.key}`}
-                    style={{ all: 'unset', cursor: 'pointer' }}>
+                  <UnstyledButton onClick={() => toggleSort(c.key)} data-testid={`sort-${c.key}`} fw={600} fz={14}>
                     {t(`customers.columns.${c.key}`)}{sorted ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
-                  </button>
+                  </UnstyledButton>
                 </div>
               );
             })}
@@ -191,6 +190,7 @@ export default function CustomersPage() {
                   data-testid="customer-row"
                   data-id={c.id}
                   tabIndex={0}
+                  className="focus-ring"
                   onKeyDown={(e) => { if (e.key === 'Enter' && e.target === e.currentTarget) navigate(`/customers/${c.id}`); }}
                   onClick={(e) => { if (!(e.target as HTMLElement).closest('input')) navigate(`/customers/${c.id}`); }}
                   style={{

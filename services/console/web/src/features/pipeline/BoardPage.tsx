@@ -150,7 +150,7 @@ function DraggableDeal({ deal, locale }: { deal: Deal; locale: string }) {
   const { t } = useT();
   const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: deal.id });
   return (
-    <div ref={setNodeRef} {...attributes} {...listeners} aria-roledescription={t('board.a11y.card')} style={{ opacity: isDragging ? 0.4 : 1, cursor: 'grab', borderRadius: 8 }}>
+    <div ref={setNodeRef} {...attributes} {...listeners} className="focus-ring" aria-roledescription={t('board.a11y.card')} style={{ opacity: isDragging ? 0.4 : 1, cursor: 'grab', borderRadius: 8 }}>
       <DealCard deal={deal} locale={locale} />
     </div>
   );
