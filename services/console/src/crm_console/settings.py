@@ -22,6 +22,10 @@ class ConsoleSettings(CrmSettings):
     """Every open live stream holds one slot of the admission limit (only paths ending in
     ``/events`` are exempt there), and proxied calls mostly wait on the services."""
 
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    """Bodies pass through to the services (a lead import takes up to 5 MB); each service
+    still applies its own limit."""
+
     contacts_url: str = "http://127.0.0.1:8001"
     sales_url: str = "http://127.0.0.1:8002"
     service_desk_url: str = "http://127.0.0.1:8003"
