@@ -148,7 +148,13 @@ async def test_a_patch_its_publish_and_two_services_consumers_are_one_trace(
         async with api_client(api) as http, running_worker(workers[0]), running_worker(workers[1]):
             r = await http.patch("/customers/cust-1", headers={"traceparent": CALLER})
             assert r.status_code == 200, r.text
-            handled = await eventually(lambda: sorted(h for p in probes for h in p.handled) or None, timeout_s=120)
+
+            def both_handled() -> list[tuple[str, int]]:
+                handled = sorted(h for p in probes for h in p.handled)
+                assert len(handled) >= 2, handled
+                return handled
+
+            handled = await eventually(both_handled, timeout_s=120)
     finally:
         await client.close()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from crm_shared.kafka.producer import EventPublisher
 from crm_shared.logs import _add_extra
 from crm_shared.settings import CrmSettings
 from crm_shared.telemetry import configure_telemetry, shutdown_telemetry, tracer, tracing_enabled
+from crm_shared.telemetry_store import StoreSpans
 from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
@@ -170,3 +172,46 @@ def test_an_otlp_endpoint_turns_tracing_on(monkeypatch: pytest.MonkeyPatch) -> N
     finally:
         shutdown_telemetry()
     assert not tracing_enabled()
+
+
+async def test_exceptions_reach_spans_by_type_only(spans: InMemorySpanExporter) -> None:
+    app = create_app(settings=CrmSettings(service_name="probe"), title="probe", lifespan=_lifespan)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise KeyError("lena@nordwind.example")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        assert (await client.get("/boom")).status_code == 500
+    (server,) = spans.get_finished_spans()
+    assert [(e.name, dict(e.attributes or {})) for e in server.events] == [
+        ("exception", {"exception.type": "KeyError"})
+    ]
+    assert "lena" not in str(server.status.description)
+
+
+def test_store_spans_name_the_command_and_collection_and_a_failure_by_its_code(spans: InMemorySpanExporter) -> None:
+    listener = StoreSpans()
+    command = {"update": "customers", "updates": [{"q": {"_id": "c-1"}, "u": {"$set": {"name": "Lena"}}}]}
+    started = SimpleNamespace(
+        command_name="update", command=command, database_name="crm_contacts", connection_id=("h", 1), request_id=7
+    )
+    listener.started(started)  # type: ignore[arg-type]
+    listener.failed(
+        SimpleNamespace(
+            connection_id=("h", 1),
+            request_id=7,  # type: ignore[arg-type]
+            failure={"code": 11000, "codeName": "DuplicateKey", "errmsg": "dup key: Lena"},
+        )
+    )
+    (span,) = spans.get_finished_spans()
+    assert span.name == "update customers"
+    assert span.kind is SpanKind.CLIENT
+    assert dict(span.attributes or {}) == {
+        "db.system.name": "mongodb",
+        "db.operation.name": "update",
+        "db.namespace": "crm_contacts",
+        "db.collection.name": "customers",
+    }
+    assert span.status.description == "DuplicateKey"

@@ -16,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from crm_shared.mongo_audit import StoreAudit
-from crm_shared.telemetry import store_listeners
+from crm_shared.telemetry_store import store_listeners
 
 Document = dict[str, Any]
 Collection = AsyncCollection[Document]

@@ -11,13 +11,15 @@ after one flag check, because the API's hot paths are budgeted in microseconds.
 Personal data never reaches a span: server spans carry the route template, not the path
 or query string, nor the client address; client spans carry the origin only (a webhook's
 path is its secret, sales' look-ups query by e-mail); store spans the command and
-collection, never a document or an error message; no exception messages are recorded.
+collection, never a document or an error message; exceptions keep their type only
+(``scrubbed``). Store spans are made by ``crm_shared.telemetry_store``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +28,6 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from pymongo import monitoring
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from crm_shared.settings import CrmSettings
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter
 
+log = logging.getLogger(__name__)
 _PROPAGATOR = TraceContextTextMapPropagator()
 NO_NATIVE_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -80,7 +82,7 @@ def configure_telemetry(settings: CrmSettings, *, exporter: SpanExporter | None 
 
     provider = TracerProvider(resource=Resource.create({"service.name": settings.service_name}))
     if exporter is not None:
-        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        provider.add_span_processor(SimpleSpanProcessor(scrubbed(exporter)))
     else:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -88,7 +90,8 @@ def configure_telemetry(settings: CrmSettings, *, exporter: SpanExporter | None 
         traces_url = (
             None if os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") else (f"{str(endpoint).rstrip('/')}/v1/traces")
         )
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=traces_url)))
+        provider.add_span_processor(BatchSpanProcessor(scrubbed(OTLPSpanExporter(endpoint=traces_url))))
+        log.info("traces exported over OTLP/HTTP", extra={"service": settings.service_name})
     if not _state.global_set:  # the API allows one global provider per process
         trace.set_tracer_provider(provider)
         _state.global_set = True
@@ -96,6 +99,52 @@ def configure_telemetry(settings: CrmSettings, *, exporter: SpanExporter | None 
     _state.tracer = provider.get_tracer(_SCOPE)
     _instrument_httpx(provider)
     return True
+
+
+def scrubbed(inner: SpanExporter) -> SpanExporter:
+    """``inner`` given spans whose exception events and status descriptions keep the
+    exception's type only: messages and stack traces may quote personal data (a validation
+    error quotes its input), and unhandled exceptions are recorded by instrumentations."""
+    from opentelemetry.sdk.trace import Event, ReadableSpan
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+    from opentelemetry.trace import Status
+
+    def scrub(span: ReadableSpan) -> ReadableSpan:
+        described = span.status.description
+        if not described and not any(e.name == "exception" for e in span.events):
+            return span
+        events = [
+            Event("exception", {"exception.type": str((e.attributes or {}).get("exception.type", ""))}, e.timestamp)
+            if e.name == "exception"
+            else e
+            for e in span.events
+        ]
+        return ReadableSpan(
+            span.name,
+            span.context,
+            span.parent,
+            span.resource,
+            span.attributes,
+            events,
+            span.links,
+            span.kind,
+            status=Status(span.status.status_code, described.split(":", 1)[0] if described else None),
+            start_time=span.start_time,
+            end_time=span.end_time,
+            instrumentation_scope=span.instrumentation_scope,
+        )
+
+    class Scrubbed(SpanExporter):
+        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+            return inner.export([scrub(s) for s in spans])
+
+        def shutdown(self) -> None:
+            inner.shutdown()
+
+        def force_flush(self, timeout_millis: int = 30000) -> bool:
+            return inner.force_flush(timeout_millis)
+
+    return Scrubbed()
 
 
 def shutdown_telemetry() -> None:
@@ -249,49 +298,3 @@ def consumer_span(
 
 def _extract(traceparent: str | None) -> otel_context.Context:
     return _PROPAGATOR.extract({"traceparent": traceparent}) if traceparent else otel_context.Context()
-
-
-# -- store ---------------------------------------------------------------------------
-
-_UNTRACED_COMMANDS = frozenset(
-    {"ping", "hello", "ismaster", "isMaster", "endSessions", "saslStart", "saslContinue", "buildInfo"}
-)
-
-
-class StoreSpans(monitoring.CommandListener):
-    """A CLIENT span per store command: its name, database and collection, duration and
-    outcome code. Listeners are called in the task that runs the command, so the span's
-    parent is the request's or the handler's span."""
-
-    def __init__(self) -> None:
-        self._spans: dict[tuple[Any, int], Span] = {}
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        name = event.command_name
-        if name in _UNTRACED_COMMANDS or _state.tracer is None:
-            return
-        target = event.command.get(name)
-        collection = target if isinstance(target, str) else event.command.get("collection")
-        attributes = {"db.system.name": "mongodb", "db.operation.name": name, "db.namespace": event.database_name}
-        if isinstance(collection, str):
-            attributes["db.collection.name"] = collection
-        self._spans[(event.connection_id, event.request_id)] = _state.tracer.start_span(
-            f"{name} {collection}" if isinstance(collection, str) else name, kind=SpanKind.CLIENT, attributes=attributes
-        )
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        span = self._spans.pop((event.connection_id, event.request_id), None)
-        if span is not None:
-            span.end()
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        span = self._spans.pop((event.connection_id, event.request_id), None)
-        if span is not None:
-            code = event.failure.get("codeName") or event.failure.get("code")
-            span.set_status(StatusCode.ERROR, str(code) if code is not None else None)  # never errmsg: it quotes keys
-            span.end()
-
-
-def store_listeners() -> list[monitoring.CommandListener]:
-    """For ``crm_shared.mongo.make_client``: the span listener when tracing is on."""
-    return [StoreSpans()] if tracing_enabled() else []
