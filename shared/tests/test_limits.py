@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import httpx
-from crm_shared.http.limits import ConcurrencyLimit
+from crm_shared.http.limits import ConcurrencyLimit, body_limit
+from fastapi import FastAPI, Request
 from starlette.types import Receive, Scope, Send
 
 
@@ -31,3 +33,35 @@ async def test_requests_beyond_the_limit_are_shed_and_exempt_paths_pass() -> Non
         release.set()
         assert (await slow).status_code == 200
         assert (await client.get("/customers")).status_code == 200
+
+
+async def test_a_body_is_read_before_a_slot_is_taken_and_limited_in_size() -> None:
+    inner = FastAPI()
+    reached: list[int] = []
+
+    @inner.post("/small")
+    async def small(request: Request) -> dict[str, int]:
+        reached.append(len(await request.body()))
+        return {"n": reached[-1]}
+
+    @inner.post("/imports", openapi_extra=body_limit(4096))
+    async def imports(request: Request) -> dict[str, int]:
+        reached.append(len(await request.body()))
+        return {"n": reached[-1]}
+
+    inner.add_middleware(ConcurrencyLimit, limit=1, queue_timeout_s=0.05, max_body_bytes=1024, body_timeout_s=1)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=inner), base_url="http://t") as client:
+        assert (await client.post("/small", content=b"x" * 1000)).json() == {"n": 1000}
+        too_big = await client.post("/small", content=b"x" * 2000)
+        assert too_big.status_code == 413
+        assert too_big.headers["content-type"] == "application/problem+json"
+        assert too_big.json()["max_bytes"] == 1024
+        assert (await client.post("/imports", content=b"x" * 3000)).json() == {"n": 3000}
+        assert (await client.post("/imports", content=b"x" * 5000)).status_code == 413
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(3):
+                yield b"x" * 600
+
+        assert (await client.post("/small", content=chunks())).status_code == 413
+    assert reached == [1000, 3000]

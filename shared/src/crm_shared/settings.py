@@ -58,6 +58,12 @@ class CrmSettings(BaseSettings):
     503 + Retry-After (health, metrics and SSE are not counted). Size it to the store: the
     local FerretDB/SQLite store serialises writes; a MongoDB replica set takes far more."""
     queue_timeout_s: float = Field(default=1.0, ge=0)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    """Largest request body an API reads (413 beyond); a route may allow more
+    (``crm_shared.http.limits.body_limit``). Bodies are read before a request takes a slot."""
+    body_timeout_s: float = Field(default=30.0, gt=0)
+    """A request body must have arrived within this long (408 after): a slow client
+    holds a connection, never a request slot."""
     store_audit: bool = False
     """Count store commands not filtered on ``_id`` in ``crm_store_non_id_filters_total``
     (by collection and command): what scans on the local store. For development."""

@@ -84,6 +84,8 @@ def create_app(
         limit=settings.max_concurrent_requests,
         queue_timeout_s=settings.queue_timeout_s,
         service=settings.service_name,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout_s=settings.body_timeout_s,
     )
     app.add_middleware(asgi_middleware)  # server spans: inside correlation, around shedding
     app.add_middleware(CorrelationMiddleware)  # outermost: a shed request keeps its correlation id

@@ -1,51 +1,161 @@
-"""Admission control: a bounded number of requests in the handlers at once.
+"""Admission control: a bounded number of requests in the handlers at once, and only
+requests whose body has fully arrived.
 
-Beyond it, a request waits up to ``queue_timeout_s`` for a slot, then gets ``503`` with
-``Retry-After``. Under overload the API keeps serving what the store can take at a
-steady latency instead of letting every request slow down together until all time out.
+A request's body is read first, outside any slot: at most ``max_body_bytes`` (``413``
+beyond, from ``Content-Length`` before reading anything, or as soon as a chunked body
+passes it) within ``body_timeout_s`` (``408`` after). Only then does it wait up to
+``queue_timeout_s`` for one of ``limit`` slots, else ``503`` + ``Retry-After``. So a slow
+or hostile uploader holds a connection, never a slot: eight clients trickling bodies
+cannot lock an API out. Under overload the API keeps serving what the store can take
+at a steady latency instead of letting every request slow down together.
+
 Health, metrics and the long-lived SSE streams are not counted. Every API gets it from
-``create_app`` (settings ``CRM_MAX_CONCURRENT_REQUESTS``, ``CRM_QUEUE_TIMEOUT_S``).
+``create_app`` (``CRM_MAX_CONCURRENT_REQUESTS``, ``CRM_QUEUE_TIMEOUT_S``,
+``CRM_MAX_BODY_BYTES``, ``CRM_BODY_TIMEOUT_S``). A route taking bigger bodies (a CSV
+import) says so with ``openapi_extra=body_limit(50 * MIB)``.
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from prometheus_client import Counter
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import Headers
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_shared.http.problems import problem
 
-SHED = Counter("crm_http_requests_shed_total", "Requests refused with 503 because the API was saturated",
-               ["service"])
+SHED = Counter("crm_http_requests_shed_total", "Requests refused with 503 because the API was saturated", ["service"])
+BODIES_REFUSED = Counter(
+    "crm_http_bodies_refused_total", "Request bodies refused: too large (413) or too slow (408)", ["service", "reason"]
+)
 EXEMPT = ("/healthz", "/readyz", "/metrics")
+MIB = 1024 * 1024
+BODY_LIMIT_KEY = "x-max-body-bytes"
 
 
 def exempt(path: str) -> bool:
     return path in EXEMPT or path == "/events" or path.endswith("/events")
 
 
+def body_limit(max_bytes: int) -> dict[str, Any]:
+    """``openapi_extra`` for a route that accepts bodies up to ``max_bytes`` (documented
+    in its OpenAPI operation too)."""
+    return {BODY_LIMIT_KEY: max_bytes}
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
 class ConcurrencyLimit:
-    def __init__(self, app: ASGIApp, *, limit: int, queue_timeout_s: float, service: str = "crm") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limit: int,
+        queue_timeout_s: float,
+        service: str = "crm",
+        max_body_bytes: int = MIB,
+        body_timeout_s: float = 30.0,
+    ) -> None:
         self.app = app
         self._service = service
         self._slots = asyncio.Semaphore(limit)
         self._timeout = queue_timeout_s
+        self._max_body = max_body_bytes
+        self._body_timeout = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or exempt(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
+        headers = Headers(scope=scope)
+        if "content-length" in headers or "transfer-encoding" in headers:
+            buffered = await self._read_body(scope, receive, send, headers)
+            if buffered is None:
+                return  # answered 408 or 413
+            receive = buffered
         try:
             async with asyncio.timeout(self._timeout):
                 await self._slots.acquire()
         except TimeoutError:
             SHED.labels(self._service).inc()
-            response = problem(503, f"the {self._service} API is saturated; retry shortly", code="overloaded",
-                               headers={"Retry-After": "1"})
+            response = problem(
+                503,
+                f"the {self._service} API is saturated; retry shortly",
+                code="overloaded",
+                headers={"Retry-After": "1"},
+            )
             await response(scope, receive, send)
             return
         try:
             await self.app(scope, receive, send)
         finally:
             self._slots.release()
+
+    async def _read_body(self, scope: Scope, receive: Receive, send: Send, headers: Headers) -> Receive | None:
+        """The whole body, then a ``receive`` that replays it; None once refused."""
+        limit = self._max_body
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            limit = self._route_limit(scope)
+            if int(declared) > limit:
+                await self._refuse(scope, receive, send, 413, limit)
+                return None
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self._body_timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return None  # the client went away: nothing to answer
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        limit = max(limit, self._route_limit(scope))
+                        if size > limit:
+                            raise _BodyTooLarge
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            await self._refuse(scope, receive, send, 408, limit)
+            return None
+        except _BodyTooLarge:
+            await self._refuse(scope, receive, send, 413, limit)
+            return None
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # e.g. http.disconnect, for handlers that watch for it
+
+        return replay
+
+    def _route_limit(self, scope: Scope) -> int:
+        """The limit a matching route declared with :func:`body_limit`, else the default."""
+        app = scope.get("app")
+        for route in getattr(getattr(app, "router", None), "routes", ()):
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                extra = getattr(route, "openapi_extra", None) or {}
+                return max(self._max_body, int(extra.get(BODY_LIMIT_KEY, self._max_body)))
+        return self._max_body
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int, limit: int) -> None:
+        if status == 413:
+            BODIES_REFUSED.labels(self._service, "too_large").inc()
+            response = problem(413, f"the request body is larger than {limit} bytes", max_bytes=limit)
+        else:
+            BODIES_REFUSED.labels(self._service, "too_slow").inc()
+            response = problem(408, f"the request body did not arrive within {self._body_timeout:g} s")
+        response.headers["Connection"] = "close"  # the rest of the body is not read
+        await response(scope, receive, send)
