@@ -123,7 +123,7 @@ function SlaPolicies() {
     <Stack data-testid="admin-sla">
       {(q.data?.items ?? []).map((p) => (
         <Card withBorder key={p.id}>
-          <Group justify="space-between"><Title order={5}>{p.name}</Title><Badge color={p.active ? 'green' : 'gray'}>{p.active ? t('admin.active') : t('admin.inactive')}</Badge></Group>
+          <Group justify="space-between"><Title order={5}>{p.name}</Title><Badge variant="light" color={p.active ? 'green' : 'gray'}>{p.active ? t('admin.active') : t('admin.inactive')}</Badge></Group>
           <Table fz="sm">
             <Table.Thead><Table.Tr><Table.Th>{t('tickets.priority')}</Table.Th><Table.Th>{t('sla.clock.first_response')}</Table.Th><Table.Th>{t('sla.clock.resolution')}</Table.Th></Table.Tr></Table.Thead>
             <Table.Tbody>
