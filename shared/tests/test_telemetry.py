@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from types import SimpleNamespace
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 from crm_shared.events import CloudEvent
@@ -215,3 +216,36 @@ def test_store_spans_name_the_command_and_collection_and_a_failure_by_its_code(s
         "db.collection.name": "customers",
     }
     assert span.status.description == "DuplicateKey"
+
+
+class FakePool:
+    """Under httpx's own transport (the one the instrumentation wraps): answers 200, keeps requests."""
+
+    def __init__(self) -> None:
+        self.seen: list[httpcore.Request] = []
+
+    async def __aenter__(self) -> FakePool:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        self.seen.append(request)
+        return httpcore.Response(200, headers=[(b"content-type", b"application/json")], content=b"{}")
+
+
+async def test_service_calls_carry_the_trace_and_show_the_origin_only(spans: InMemorySpanExporter) -> None:
+    transport, pool = httpx.AsyncHTTPTransport(), FakePool()
+    transport._pool = pool  # type: ignore[assignment]
+    async with httpx.AsyncClient(transport=transport) as client:
+        with tracer().start_as_current_span("handler") as parent:
+            r = await client.get("http://contacts:8000/customers/c-9?email=lena@nordwind.example")
+    assert r.status_code == 200
+    (call,) = [s for s in spans.get_finished_spans() if s.kind is SpanKind.CLIENT]
+    assert parent_of(call) == parent.get_span_context().span_id
+    assert "lena" not in str(dict(call.attributes or {}))
+    assert "c-9" not in str(dict(call.attributes or {}))
+    sent = dict(pool.seen[0].headers)
+    ctx = call.context
+    assert sent[b"traceparent"] == f"00-{ctx.trace_id:032x}-{ctx.span_id:016x}-{ctx.trace_flags:02x}".encode()
