@@ -108,7 +108,7 @@ export interface DuplicateCandidate {
   display_name: string;
   kind: string;
   score: number;
-  reasons: { field?: string; kind?: string; detail?: string; [k: string]: unknown }[];
+  reasons: { code: string; detail?: string; score?: number }[];
 }
 
 export interface FieldDefinition {

@@ -77,6 +77,7 @@ export const en = {
   consentPurpose: { email: 'E-mail', sms: 'SMS', phone: 'Phone calls', marketing: 'Marketing' },
   historyType: { created: 'Created', updated: 'Updated', archived: 'Archived', restored: 'Restored', merged: 'Merged', erased: 'Erased' },
   duplicates: {
+    reasons: { same_email: 'same e-mail', same_phone: 'same phone', similar_name: 'similar name' },
     title: 'Possible duplicates', none: 'No likely duplicates', merge: 'Merge into this one', merged: 'Records merged',
     confirmTitle: 'Merge records?', confirm: '“{{dup}}” will be merged into this customer; its deals and tickets move here.',
   },

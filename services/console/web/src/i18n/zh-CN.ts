@@ -60,6 +60,7 @@ export const zhCN: Dictionary = {
   consentPurpose: { email: '邮件', sms: '短信', phone: '电话', marketing: '营销' },
   historyType: { created: '创建', updated: '修改', archived: '归档', restored: '恢复', merged: '合并', erased: '删除' },
   duplicates: {
+    reasons: { same_email: '邮箱相同', same_phone: '电话相同', similar_name: '名称相似' },
     title: '可能的重复记录', none: '没有疑似重复', merge: '合并到此记录', merged: '记录已合并', confirmTitle: '合并记录？',
     confirm: '“{{dup}}”将合并到此客户，其商机和工单会转到这里。',
   },

@@ -39,7 +39,7 @@ export function DuplicatesCard({ customer, etag }: { customer: Customer; etag: s
           <div>
             <Anchor component={Link} to={`/customers/${d.customer_id}`}>{d.display_name}</Anchor>
             <Text size="xs" c="dimmed">
-              {formatPercent(d.score, locale)} · {d.reasons.map((r) => String(r.field ?? r.kind ?? '')).filter(Boolean).join(', ')}
+              {formatPercent(d.score, locale)} · {d.reasons.map((r) => `${t(`duplicates.reasons.${r.code}`, { defaultValue: r.code })}${r.detail ? ` (${r.detail})` : ''}`).join(', ')}
             </Text>
           </div>
           {canMerge && (
