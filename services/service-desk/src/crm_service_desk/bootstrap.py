@@ -15,9 +15,11 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from crm_shared.aggregates import Publisher
 from crm_shared.chassis import Background
 from crm_shared.clock import Clock, system_clock
 from crm_shared.kafka.consumer import EventConsumer, Handler
+from crm_shared.mongo import Database
 from crm_shared.outbox import OutboxRelay
 from crm_shared.periodic import Periodic
 from crm_shared.provision import ensure_topics
@@ -117,7 +119,7 @@ def _wire(
     settings: ServiceDeskSettings, *, infra: Infra | None, stores: Stores, clock: Clock, background: Background
 ) -> Container:
     topics = Topics(settings.topic_prefix)
-    writer = TicketWriter(stores.tickets, topics)
+    writer = TicketWriter(stores.tickets, topics, clock=clock)
     tokens = CsatTokens(settings.csat_secret, ttl_s=settings.csat_ttl_s, clock=clock)
     csat = CsatService(writer=writer, tokens=tokens, base_url=settings.csat_base_url, clock=clock)
     assigner = Assigner(
@@ -132,7 +134,9 @@ def _wire(
         clock=clock,
         stores=stores,
         csat=csat,
-        tickets=TicketService(writer=writer, customers=stores.customers, sla=sla, assigner=assigner, clock=clock),
+        tickets=TicketService(
+            writer=writer, customers=stores.customers, sla=sla, assigner=assigner, surveys=csat, clock=clock
+        ),
         queries=TicketQueries(tickets=stores.tickets, customers=stores.customers, deals=stores.deals, csat=csat),
         config=ConfigService(policies=stores.policies, groups=stores.groups, clock=clock),
         replica=ReplicaService(customers=stores.customers, deals=stores.deals, writer=writer, clock=clock),
@@ -147,6 +151,34 @@ def _wire(
     )
 
 
+def mongo_stores(db: Database, *, publisher: Publisher | None) -> Stores:
+    """The ports on the store (tickets through the shared AggregateStore)."""
+    return Stores(
+        tickets=TicketRepository(db, publisher=publisher),
+        customers=CustomerReplica(db),
+        deals=DealReplica(db),
+        claims=SlaClaims(db),
+        policies=PolicyRepository(db),
+        groups=GroupRepository(db),
+        facts=FactRepository(db),
+    )
+
+
+def memory_stores() -> Stores:
+    """The ports in memory (tickets through the shared InMemoryAggregateStore)."""
+    from crm_service_desk.adapters import memory
+
+    return Stores(
+        tickets=memory.InMemoryTickets(),
+        customers=memory.InMemoryCustomers(),
+        deals=memory.InMemoryDeals(),
+        claims=memory.InMemoryClaims(),
+        policies=memory.InMemoryPolicies(),
+        groups=memory.InMemoryGroups(),
+        facts=memory.InMemoryFacts(),
+    )
+
+
 async def bootstrap(
     settings: ServiceDeskSettings,
     *,
@@ -156,45 +188,29 @@ async def bootstrap(
     prepare: bool = True,
     jobs: bool = True,
 ) -> Container:
-    """The container over the real store and broker. ``prepare``: indexes (idempotent);
-    ``jobs=False``: no periodic jobs (tests that run the relay or the scan themselves)."""
+    """The container over the real store and broker. ``prepare``: indexes and the default
+    SLA policy (both idempotent); ``jobs=False``: no periodic jobs (tests that run the
+    relay or the scan themselves)."""
     if provision:
         await asyncio.to_thread(ensure_topics, settings.kafka_bootstrap_servers, Topics(settings.topic_prefix))
     infra = await Infra.open(settings)
     background = Background()
     background.on_close(infra.close)
     try:
-        db = infra.db
-        ticket_repo = TicketRepository(db, publisher=infra.publisher)
-        customers, deals, claims = CustomerReplica(db), DealReplica(db), SlaClaims(db)
-        policies, groups, facts = PolicyRepository(db), GroupRepository(db), FactRepository(db)
-        stores = Stores(
-            tickets=ticket_repo,
-            customers=customers,
-            deals=deals,
-            claims=claims,
-            policies=policies,
-            groups=groups,
-            facts=facts,
-        )
+        stores = mongo_stores(infra.db, publisher=infra.publisher)
+        assert isinstance(stores.tickets, TicketRepository)
         container = _wire(settings, infra=infra, stores=stores, clock=clock, background=background)
-        container.relay = OutboxRelay([ticket_repo.mongo], service="service-desk")
+        container.relay = relay = OutboxRelay([stores.tickets.mongo], service="service-desk")
         if jobs:
-            background.add(
-                Periodic("service-desk-outbox", container.relay.sweep_once, settings.outbox_sweep_interval_s)
-            )
+            background.add(Periodic("service-desk-outbox", relay.sweep_once, settings.outbox_sweep_interval_s))
         if jobs and role == "worker":
             background.add(Periodic("service-desk-sla", container.sla_monitor.scan_once, settings.sla_scan_interval_s))
         if prepare:
-            for ensure in (
-                ticket_repo.ensure_indexes,
-                customers.ensure_indexes,
-                deals.ensure_indexes,
-                claims.ensure_indexes,
-                groups.ensure_indexes,
-                facts.ensure_indexes,
-            ):
-                await ensure()
+            for store in vars(stores).values():  # every Mongo adapter that has indexes makes them
+                if ensure_indexes := getattr(store, "ensure_indexes", None):
+                    await ensure_indexes()
+            if settings.sla_default_policy:
+                await container.config.ensure_default_policy(timezone=settings.sla_default_timezone)
     except BaseException:
         await background.close()
         raise
@@ -203,15 +219,6 @@ async def bootstrap(
 
 def in_memory(settings: ServiceDeskSettings | None = None, *, clock: Clock = system_clock) -> Container:
     """The same use cases on the in-memory fakes: no store, no broker, no background jobs."""
-    from crm_service_desk.adapters import memory
-
-    stores = Stores(
-        tickets=memory.InMemoryTickets(),
-        customers=memory.InMemoryCustomers(),
-        deals=memory.InMemoryDeals(),
-        claims=memory.InMemoryClaims(),
-        policies=memory.InMemoryPolicies(),
-        groups=memory.InMemoryGroups(),
-        facts=memory.InMemoryFacts(),
+    return _wire(
+        settings or ServiceDeskSettings(), infra=None, stores=memory_stores(), clock=clock, background=Background()
     )
-    return _wire(settings or ServiceDeskSettings(), infra=None, stores=stores, clock=clock, background=Background())

@@ -31,6 +31,11 @@ class ServiceDeskSettings(CrmSettings):
     sla_claim_lease_s: float = Field(default=30.0, gt=0)
     """After this long an unfinished SLA claim (its worker died) may be taken over."""
 
+    sla_default_policy: bool = True
+    """Create the default SLA policy (every priority, business hours) at start if it is missing."""
+    sla_default_timezone: str = "UTC"
+    """Time zone of the default policy's business hours (when it is created; then edit the policy)."""
+
     assignment_strategy: Strategy = "round_robin"
     """Automatic assignment within a group: ``round_robin`` or ``least_open``."""
 

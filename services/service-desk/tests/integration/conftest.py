@@ -15,7 +15,8 @@ from .support import api_client, make_settings, new_container, wall_clock_now
 
 @pytest.fixture
 def settings(crm_env: dict[str, str]) -> ServiceDeskSettings:
-    return make_settings(crm_env, sla_scan_interval_s=0.3, outbox_sweep_interval_s=0.5)
+    """Fast scans; only the SLA policies a test creates (``test_default_sla`` covers the default)."""
+    return make_settings(crm_env, sla_scan_interval_s=0.3, outbox_sweep_interval_s=0.5, sla_default_policy=False)
 
 
 @pytest.fixture

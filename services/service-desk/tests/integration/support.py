@@ -17,7 +17,7 @@ from crm_service_desk.entrypoints.worker import create_worker
 from crm_service_desk.settings import ServiceDeskSettings
 from crm_shared.auth import mint_token
 from crm_shared.clock import Clock, system_clock
-from crm_shared.events import Actor, CloudEvent, CustomerSnapshot
+from crm_shared.events import Actor, CloudEvent, CustomerErased, CustomerSnapshot
 from crm_shared.events.base import EventData
 from crm_shared.events.samples import sample_event
 from crm_shared.kafka.producer import EventPublisher
@@ -70,6 +70,18 @@ def running_worker(settings: ServiceDeskSettings, clock: Clock = system_clock) -
     """The real worker (faust app, its SLA scan and relay) in this process, web server off."""
     factory = partial(bootstrap, settings, role="worker", provision=False, clock=clock)
     return testkit.running_worker(create_worker(settings, container_factory=factory, web_enabled=False))
+
+
+def erasure_event(customer_id: str, *, version: int = 2) -> CloudEvent:
+    """contacts' ``crm.customer.erased`` for a data subject's request."""
+    data = CustomerErased(
+        customer_id=customer_id,
+        version=version,
+        erased_at=datetime.now(UTC),
+        reason="data_subject_request",
+        request_id=f"dsr-{customer_id}",
+    )
+    return CloudEvent.wrap(data, actor=CONTACTS)
 
 
 def customer_event(event_type: str, customer_id: str, version: int, **changes: Any) -> CloudEvent:

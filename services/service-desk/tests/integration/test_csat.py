@@ -81,3 +81,22 @@ async def test_reopened_ticket_cannot_be_rated_and_concurrent_posts_rate_once(
     _, tok = await _solved(api, settings)
     results = await asyncio.gather(*[api.post(f"/csat/{tok}", json={"rating": n}) for n in (1, 2, 3, 4)])
     assert sorted(r.status_code for r in results) == [201, 409, 409, 409]
+
+
+async def test_the_resolved_event_carries_the_survey_link(
+    api: httpx.AsyncClient, settings: ServiceDeskSettings, container: Container
+) -> None:
+    tid, tok = await _solved(api, settings)
+    agent = token(settings, "ana", "service", teams=["billing"])
+    r = await api.post(f"/tickets/{tid}/status", json={"status": "open"}, headers={**agent, "If-Match": '"2"'})
+    assert r.status_code == 200
+    r = await api.post(f"/tickets/{tid}/comments", json={"body": "Solved for real"}, headers=agent)
+    assert r.status_code == 201
+    r = await api.post(f"/tickets/{tid}/status", json={"status": "solved"}, headers={**agent, "If-Match": '"4"'})
+    assert r.status_code == 200
+    link = (await api.get(f"/tickets/{tid}", headers=agent)).json()["csat_link"]
+    events = [e for e in read_events(settings.kafka_bootstrap_servers, container.topics.ticket) if e.subject == tid]
+    resolved = [e.data["csat_url"] for e in events if e.type == "crm.ticket.resolved"]
+    assert resolved[0] == f"{settings.csat_base_url}{tok}"  # the link notifications mail to the requester
+    assert resolved[1] == link["url"]  # solved again: the link of that solve
+    assert (await api.get(f"/csat/{tok}")).status_code == 200

@@ -7,13 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from crm_service_desk.adapters import memory
-from crm_service_desk.adapters.config import GroupRepository, PolicyRepository
-from crm_service_desk.adapters.facts import FactRepository
-from crm_service_desk.adapters.replica import CustomerReplica, DealReplica
-from crm_service_desk.adapters.sla_claims import SlaClaims
-from crm_service_desk.adapters.tickets import TicketRepository
-from crm_service_desk.bootstrap import Stores
+from crm_service_desk.bootstrap import Stores, memory_stores, mongo_stores
 from crm_service_desk.domain.permissions import Scope
 from crm_service_desk.domain.ticket import Comment, Ticket
 from crm_shared.errors import NotFound, VersionConflict
@@ -25,28 +19,11 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 @pytest.fixture(params=["mongo", "memory"])
 async def stores(request: pytest.FixtureRequest, mongodb_url: str, mongo_database: str) -> AsyncIterator[Stores]:
     if request.param == "memory":
-        yield Stores(
-            tickets=memory.InMemoryTickets(),
-            customers=memory.InMemoryCustomers(),
-            deals=memory.InMemoryDeals(),
-            claims=memory.InMemoryClaims(),
-            policies=memory.InMemoryPolicies(),
-            groups=memory.InMemoryGroups(),
-            facts=memory.InMemoryFacts(),
-        )
+        yield memory_stores()
         return
     client = make_client(mongodb_url)
-    db = client[mongo_database]
     try:
-        yield Stores(
-            tickets=TicketRepository(db, publisher=None),
-            customers=CustomerReplica(db),
-            deals=DealReplica(db),
-            claims=SlaClaims(db),
-            policies=PolicyRepository(db),
-            groups=GroupRepository(db),
-            facts=FactRepository(db),
-        )
+        yield mongo_stores(client[mongo_database], publisher=None)
     finally:
         await client.close()
 

@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from crm_devtools.testkit import eventually
 from crm_service_desk.bootstrap import Container
 from crm_service_desk.settings import ServiceDeskSettings
-from crm_shared.events import CloudEvent, CustomerErased, DealCreated, DealWon
+from crm_shared.events import CloudEvent, DealCreated, DealWon
 from crm_shared.events.samples import sample_event
 from crm_shared.kafka.producer import EventPublisher
 
-from .support import CONTACTS, customer_event, dead_letters, publish, read_events, running_worker, token
+from .support import (
+    CONTACTS,
+    customer_event,
+    dead_letters,
+    erasure_event,
+    publish,
+    read_events,
+    running_worker,
+    token,
+)
 
 AGENT = ("ana", "service")
 
@@ -173,16 +181,7 @@ async def test_erasure_purges_personal_data_from_tickets_and_comments(
             assert r.status_code == 201
         await eventually(lambda: _named(api, settings, tid, "Lena Fischer"), timeout_s=60)
 
-        erased = CloudEvent.wrap(
-            CustomerErased(
-                customer_id=cid,
-                version=2,
-                erased_at=datetime.now(UTC),
-                reason="data_subject_request",
-                request_id="dsr-1",
-            ),
-            actor=CONTACTS,
-        )
+        erased = erasure_event(cid)
         publisher = EventPublisher(settings.kafka_bootstrap_servers)
         await publisher.start()
         await publisher.publish(topics.customer, erased)

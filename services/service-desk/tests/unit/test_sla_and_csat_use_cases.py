@@ -7,10 +7,12 @@ import asyncio
 import pytest
 from crm_service_desk.adapters.memory import InMemoryTickets
 from crm_service_desk.bootstrap import Container
+from crm_service_desk.domain.default_sla import DEFAULT_POLICY_ID, default_policy
 from crm_service_desk.domain.errors import AlreadyRated, CsatNotOpen, TokenExpired
 from crm_service_desk.domain.sla import PolicyRules, TargetRule
 from crm_service_desk.service.models import CsatRating, NewComment, NewTicket
 from crm_service_desk.service.sla_monitor import SlaMonitor
+from crm_service_desk.service.writer import SERVICE_ACTOR, no_events
 from crm_shared.auth import Principal
 from crm_shared.clock import FakeClock
 
@@ -100,10 +102,39 @@ async def test_a_survey_link_rates_once_and_expires(c: Container, clock: FakeClo
         await c.csat.view(token=other_link["token"])
 
 
-async def test_a_reopened_ticket_cannot_be_rated(c: Container, tickets: InMemoryTickets) -> None:
+async def test_a_reopened_ticket_cannot_be_rated(c: Container) -> None:
     tid = await _solved(c)
     link = c.csat.link(await c.stores.tickets.require(tid))
     assert link is not None
     await c.tickets.move(principal=ADMIN, ticket_id=tid, expected_version=None, status="open")
     with pytest.raises(CsatNotOpen):
         await c.csat.rate(token=link["token"], rating=CsatRating(rating=3))
+
+
+async def test_an_erased_customers_ticket_fires_no_more_sla_items(
+    c: Container, clock: FakeClock, tickets: InMemoryTickets
+) -> None:
+    tid = await _ticket(c)
+    clock.advance(minutes=9)
+    assert await c.sla_monitor.scan_once() == 1
+    ticket = await c.stores.tickets.require(tid)
+    await c.sla_monitor.writer.save(
+        ticket, ticket.redacted(clock()), no_events, actor=SERVICE_ACTOR, changes={"op": "erase"}
+    )
+    clock.advance(hours=3)
+    assert await c.sla_monitor.scan_once() == 0
+    assert _sla_events(tickets, tid) == ["sla_warning:first_response"]
+    assert (await c.stores.tickets.require(tid)).sla_next_check_at is None
+
+
+async def test_the_default_policy_is_made_once_and_an_edit_survives_a_restart(c: Container) -> None:
+    assert await c.config.ensure_default_policy(timezone="Europe/Berlin")
+    assert not await c.config.ensure_default_policy(timezone="UTC")
+    policy = await c.config.get_policy(principal=ADMIN, policy_id=DEFAULT_POLICY_ID)
+    assert (policy["version"], policy["calendar"]["timezone"]) == (1, "Europe/Berlin")
+    edited = default_policy().model_copy(update={"active": False})
+    await c.config.replace_policy(principal=ADMIN, policy_id=DEFAULT_POLICY_ID, expected_version=1, rules=edited)
+    assert not await c.config.ensure_default_policy(timezone="UTC")
+    assert (await c.config.get_policy(principal=ADMIN, policy_id=DEFAULT_POLICY_ID))["active"] is False
+    ticket, _ = await c.tickets.open(principal=ADMIN, data=NewTicket(customer_id="c", subject="s", channel="web"))
+    assert ticket.sla is None  # deactivated by an admin: no SLA, as they chose

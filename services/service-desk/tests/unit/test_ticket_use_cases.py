@@ -126,7 +126,7 @@ async def test_the_policy_for_the_priority_and_tier_is_frozen_onto_the_ticket(
     assert (gold.sla and gold.sla.first_response_s, other.sla and other.sla.first_response_s) == (600, 3600)
 
 
-async def test_an_erased_or_merged_customer(c: Container, tickets: InMemoryTickets) -> None:
+async def test_an_erased_or_merged_customer(c: Container) -> None:
     await c.stores.customers.mark_gone("gone", 2, {"erased": True})
     await c.stores.customers.mark_gone("dup", None, {"merged_into": "c1"})
     with pytest.raises(CustomerErased):
@@ -135,10 +135,26 @@ async def test_an_erased_or_merged_customer(c: Container, tickets: InMemoryTicke
     assert ticket.customer_id == "c1"
 
 
-async def test_listing_is_scoped_to_the_agents_groups(c: Container, tickets: InMemoryTickets) -> None:
+async def test_listing_is_scoped_to_the_agents_groups(c: Container) -> None:
     for group in ("billing", "tech", None):
         await c.tickets.open(principal=ADMIN, data=new(group=group, subject=f"in {group}"))
     seen = await c.queries.search(
         principal=AGENT, status=None, priority=None, group=None, assignee_id=None, customer_id=None, limit=50, offset=0
     )
     assert sorted(v["subject"] for v in seen) == ["in None", "in billing"]
+
+
+async def test_every_event_carries_its_commit_time_and_resolved_the_survey_link(
+    c: Container, clock: FakeClock, tickets: InMemoryTickets
+) -> None:
+    ticket, _ = await c.tickets.open(principal=AGENT, data=new(group="billing"))
+    clock.advance(minutes=5)
+    solved = await c.tickets.move(principal=AGENT, ticket_id=ticket.id, expected_version=1, status="solved")
+    resolved = tickets.events_of(ticket.id)[-1]
+    assert resolved.type == "crm.ticket.resolved"
+    assert resolved.time == solved.updated_at == clock()
+    link = c.csat.link(solved)
+    assert link is not None
+    assert resolved.data["csat_url"] == link["url"]
+    await c.tickets.move(principal=AGENT, ticket_id=ticket.id, expected_version=2, status="open")
+    assert [e.time for e in tickets.events_of(ticket.id)] == [ticket.created_at, clock(), clock()]

@@ -9,6 +9,10 @@ class TicketClosed(Conflict):
     code, title = "ticket_closed", "Ticket closed"
 
 
+class TicketErased(Conflict):
+    code, title = "ticket_erased", "Customer erased"
+
+
 class AlreadyRated(Conflict):
     code, title = "already_rated", "Already rated"
 

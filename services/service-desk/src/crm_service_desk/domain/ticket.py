@@ -19,7 +19,7 @@ from crm_shared.events.ticket import (
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm_service_desk.domain import sla as sla_rules
-from crm_service_desk.domain.errors import TicketClosed
+from crm_service_desk.domain.errors import TicketClosed, TicketErased
 from crm_service_desk.domain.status import TransitionKind, check_transition
 
 ERASED = "[erased]"
@@ -116,17 +116,26 @@ class Ticket(BaseModel):
         return sla_rules.clocks(self.sla, self.status_log, now=now, first_response_at=self.first_response_at)
 
     def sla_due(self, now: datetime) -> list[tuple[SlaTarget, sla_rules.SlaKind, datetime]]:
+        if self.erased:  # nobody to answer any more: no warnings, no breaches
+            return []
         return sla_rules.due_items(self.clocks(now), now=now, recorded=self.recorded)
 
     def ensure_open_for_work(self) -> None:
         if self.status == "closed":
             raise TicketClosed("the ticket is closed; open a follow-up ticket instead")
 
+    def ensure_not_erased(self) -> None:
+        """An erased customer's ticket takes no new content (it would be personal data again)."""
+        if self.erased:
+            raise TicketErased("the customer was erased: this ticket takes no new comments or edits")
+
     # -- changes ------------------------------------------------------------------
 
     def with_sla(self, now: datetime) -> Ticket:
         """Recompute deadlines and the next SLA check after any change."""
         states = self.clocks(now)
+        if self.erased and states:  # deadlines kept for the record; nothing is checked any more
+            return self.model_copy(update={"sla_next_check_at": None})
         if not states:
             return self.model_copy(
                 update={"first_response_due_at": None, "resolution_due_at": None, "sla_next_check_at": None}
@@ -158,6 +167,7 @@ class Ticket(BaseModel):
         """Count it; the first public agent reply meets the first-response target; a
         requester's reply brings a pending or solved ticket back to open."""
         self.ensure_open_for_work()
+        self.ensure_not_erased()
         now = comment.created_at
         ticket = self.model_copy(update={"comment_count": self.comment_count + 1, "updated_at": now})
         if comment.public and comment.author_kind == "agent" and ticket.first_response_at is None:
@@ -197,4 +207,4 @@ class Ticket(BaseModel):
                 "erased": True,
                 "updated_at": now,
             }
-        )
+        ).with_sla(now)

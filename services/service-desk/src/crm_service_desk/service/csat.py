@@ -26,6 +26,10 @@ class CsatService:
         self.base_url = base_url
         self.clock = clock
 
+    def url(self, ticket: Ticket) -> str | None:
+        link = self.link(ticket)
+        return str(link["url"]) if link else None
+
     def link(self, ticket: Ticket) -> dict[str, Any] | None:
         """The survey link of a solved, unrated ticket (stable for one solve)."""
         if ticket.status not in ("solved", "closed") or ticket.solved_at is None or ticket.csat or ticket.erased:

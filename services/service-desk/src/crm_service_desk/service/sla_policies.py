@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Annotated, Any
 
 from crm_shared.auth import Principal
 from crm_shared.clock import Clock
 from crm_shared.errors import Forbidden, NotFound, PreconditionRequired, VersionConflict
+from crm_shared.events.envelope import Actor
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from crm_service_desk.domain import permissions
+from crm_service_desk.domain.default_sla import DEFAULT_POLICY_ID, default_policy
 from crm_service_desk.domain.sla import PolicyRules, TicketSla, choose_sla
 from crm_service_desk.service.ports import GroupStore, PolicyStore
+
+log = logging.getLogger(__name__)
+SETUP_ACTOR = Actor.system("service-desk").header_value()
 
 AgentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -65,6 +71,18 @@ class ConfigService:
         doc = {**rules.model_dump(mode="python"), "created_at": now, "updated_at": now}
         await self.policies.commit(policy_id, expected_version=0, doc=doc, actor=principal.actor().header_value())
         return await self.policies.get(policy_id)
+
+    async def ensure_default_policy(self, *, timezone: str) -> bool:
+        """Create the default policy unless it exists (edited or not): safe at every start,
+        from any number of processes at once (one commit of version 1 wins). True if made."""
+        now = self.clock()
+        doc = {**default_policy(timezone=timezone).model_dump(mode="python"), "created_at": now, "updated_at": now}
+        try:
+            await self.policies.commit(DEFAULT_POLICY_ID, expected_version=0, doc=doc, actor=SETUP_ACTOR)
+        except VersionConflict:
+            return False
+        log.info("default SLA policy created", extra={"policy_id": DEFAULT_POLICY_ID})
+        return True
 
     async def replace_policy(
         self, *, principal: Principal, policy_id: str, expected_version: int | None, rules: PolicyRules

@@ -27,6 +27,7 @@ from crm_service_desk.domain.sla import StatusChange
 from crm_service_desk.domain.status import TransitionKind
 from crm_service_desk.domain.ticket import Comment, Ticket
 from crm_service_desk.service.assignment import Assigner
+from crm_service_desk.service.csat import CsatService
 from crm_service_desk.service.models import AssignmentRequest, NewComment, NewTicket, TicketPatch
 from crm_service_desk.service.ports import CustomerDirectory
 from crm_service_desk.service.sla_policies import SlaResolver
@@ -35,10 +36,14 @@ from crm_service_desk.service.writer import TicketWriter, updated_event
 _IDEMPOTENCY_NS = uuid.UUID("0b7c1f8e-3a52-4a0e-9d7c-5f2b8e9a4c11")
 
 
-def transition_event(kind: TransitionKind, ticket: Ticket, from_status: TicketStatus) -> EventData:
+def transition_event(
+    kind: TransitionKind, ticket: Ticket, from_status: TicketStatus, *, csat_url: str | None = None
+) -> EventData:
+    """The event of a status change; ``csat_url`` goes on ``resolved`` (the survey link
+    notifications mail to the requester)."""
     snap = ticket.snapshot()
     if kind == "resolved":
-        return TicketResolved(snapshot=snap, from_status=from_status)
+        return TicketResolved(snapshot=snap, from_status=from_status, csat_url=csat_url)
     if kind == "closed":
         return TicketClosed(snapshot=snap, from_status=from_status)
     if kind == "reopened":
@@ -48,8 +53,16 @@ def transition_event(kind: TransitionKind, ticket: Ticket, from_status: TicketSt
 
 class TicketService:
     def __init__(
-        self, *, writer: TicketWriter, customers: CustomerDirectory, sla: SlaResolver, assigner: Assigner, clock: Clock
+        self,
+        *,
+        writer: TicketWriter,
+        customers: CustomerDirectory,
+        sla: SlaResolver,
+        assigner: Assigner,
+        surveys: CsatService,
+        clock: Clock,
     ) -> None:
+        self.surveys = surveys
         self.writer = writer
         self.repo = writer.repo
         self.customers = customers
@@ -111,6 +124,7 @@ class TicketService:
     ) -> Ticket:
         ticket = await self._for_work(principal, ticket_id, expected_version)
         ticket.ensure_open_for_work()
+        ticket.ensure_not_erased()
         changes: dict[str, Any] = {k: getattr(patch, k) for k in patch.model_fields_set}
         if "tags" in changes:
             changes["tags"] = list(dict.fromkeys(changes["tags"]))
@@ -141,7 +155,7 @@ class TicketService:
         return await self.writer.save(
             ticket,
             after,
-            lambda t: [transition_event(kind, t, ticket.status)],
+            lambda t: [transition_event(kind, t, ticket.status, csat_url=self.surveys.url(t))],
             actor=principal.actor(),
             changes={"op": "status", "to": status},
         )
@@ -178,7 +192,7 @@ class TicketService:
                 )
             ]
             if kind is not None:
-                out.append(transition_event(kind, t, ticket.status))
+                out.append(transition_event(kind, t, ticket.status, csat_url=self.surveys.url(t)))
             return out
 
         saved = await self.writer.save(

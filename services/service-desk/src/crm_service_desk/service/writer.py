@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from crm_shared.clock import Clock
 from crm_shared.errors import VersionConflict
 from crm_shared.events.base import EventData
 from crm_shared.events.envelope import Actor, CloudEvent
@@ -42,9 +43,10 @@ def updated_event(before: Ticket, *, redact: bool = False, origin: str = "servic
 
 
 class TicketWriter:
-    def __init__(self, repo: TicketStore, topics: Topics) -> None:
+    def __init__(self, repo: TicketStore, topics: Topics, *, clock: Clock) -> None:
         self.repo = repo
         self.topics = topics
+        self.clock = clock
 
     async def save(
         self,
@@ -58,8 +60,12 @@ class TicketWriter:
         correlation: str | None = None,
         event_ids: Sequence[str] | None = None,
     ) -> Ticket:
-        """Commit ``after`` as version ``before.version + 1``; VersionConflict (412) if someone won."""
-        ticket = after.model_copy(update={"version": before.version + 1})
+        """Commit ``after`` as version ``before.version + 1``; VersionConflict (412) if someone won.
+
+        The version is stamped here with its commit time (``updated_at``), which is also the
+        ``time`` of its events: whatever the change (an SLA record, a merge, an erasure), no
+        event can carry an older instant than the write it announces."""
+        ticket = after.model_copy(update={"version": before.version + 1, "updated_at": self.clock()})
         data = list(events(ticket))
         ids: Sequence[str | None] = event_ids or [None] * len(data)
         wrapped = [
