@@ -87,7 +87,7 @@ async def test_a_company_rename_reaches_its_people_through_their_own_revisions(
         history = (await client.get(f"/customers/{person['id']}/history", headers=h)).json()["items"]
         assert history[0]["origin"] == "contacts"
     assert await container.services.company_names.resume_pending() == 0  # done: nothing left to resume
-    records = await asyncio.to_thread(read_topic, kafka_bootstrap_servers, topics.customer, expect=6)
+    records = await asyncio.to_thread(read_topic, kafka_bootstrap_servers, topics.customer, expect=6, timeout_s=30)
     updates = [
         e
         for e in (CloudEvent.from_bytes(v) for _, v in records if v)

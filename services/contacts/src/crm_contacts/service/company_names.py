@@ -21,6 +21,7 @@ from crm_shared.errors import Conflict, VersionConflict
 from crm_contacts.domain.customer import Customer
 from crm_contacts.service.caller import Caller
 from crm_contacts.service.ports import CustomerQuery, SagaRepository
+from crm_contacts.service.sagas import InFlight
 from crm_contacts.service.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class CompanyNameService:
     def __init__(self, *, writer: Writer, sagas: SagaRepository) -> None:
         self._w = writer
         self._sagas = sagas
+        self._in_flight = InFlight()
 
     async def on_renamed(self, caller: Caller, company: Customer) -> int:
         """Record the rename (idempotent per company version) and update its people now;
@@ -52,7 +54,7 @@ class CompanyNameService:
             {"company_id": company.id, "correlation_id": caller.correlation_id},
         )
         try:
-            return await self._run(saga)
+            return await self._in_flight.run(saga, self._run)
         except Exception:  # the company's rename is committed: its people are the job's to finish
             log.warning(
                 "copying a company name to its people failed; the job resumes it",
@@ -62,10 +64,7 @@ class CompanyNameService:
             return 0
 
     async def resume_pending(self) -> int:
-        pending = await self._sagas.pending("company_name")
-        for saga in pending:
-            await self._run(saga)
-        return len(pending)
+        return await self._in_flight.resume(await self._sagas.pending("company_name"), self._run)
 
     async def _run(self, saga: dict[str, Any]) -> int:
         company_id: str = saga["company_id"]

@@ -27,7 +27,7 @@ from crm_contacts.service.ports import (
     TombstoneSink,
 )
 from crm_contacts.service.queries import history_entry
-from crm_contacts.service.sagas import caller_doc, caller_from
+from crm_contacts.service.sagas import InFlight, caller_doc, caller_from
 from crm_contacts.service.writer import Writer, audit
 
 ATTEMPTS = 5
@@ -56,6 +56,7 @@ class GdprService:
         self._projections = projections
         self._idempotency = idempotency
         self._sagas = sagas
+        self._in_flight = InFlight()
         self._tombstones = tombstones
 
     async def export(self, caller: Caller, customer_id: str) -> dict[str, Any]:
@@ -95,13 +96,10 @@ class GdprService:
         )
         if saga.get("state") == "done" and isinstance(stored, Erased):
             return ErasureResult(customer_id, stored.version, done=True)
-        return await self._run(saga)
+        return await self._in_flight.run(saga, self._run)
 
     async def resume_pending(self) -> int:
-        pending = await self._sagas.pending("erasure")
-        for saga in pending:
-            await self._run(saga)
-        return len(pending)
+        return await self._in_flight.resume(await self._sagas.pending("erasure"), self._run)
 
     async def _run(self, saga: dict[str, Any]) -> ErasureResult:
         caller = caller_from(saga["caller"])

@@ -22,7 +22,7 @@ from crm_contacts.domain.permissions import Action, require, require_fields
 from crm_contacts.service import events
 from crm_contacts.service.caller import Caller
 from crm_contacts.service.ports import Erased, SagaRepository, TombstoneSink
-from crm_contacts.service.sagas import caller_doc, caller_from
+from crm_contacts.service.sagas import InFlight, caller_doc, caller_from
 from crm_contacts.service.writer import Writer, audit
 
 ATTEMPTS = 5
@@ -44,6 +44,7 @@ class MergeService:
     def __init__(self, *, writer: Writer, sagas: SagaRepository, tombstones: TombstoneSink) -> None:
         self._w = writer
         self._sagas = sagas
+        self._in_flight = InFlight()
         self._tombstones = tombstones
 
     async def _duplicates(self, survivor: Customer, ids: list[str]) -> list[Customer]:
@@ -98,14 +99,11 @@ class MergeService:
                 "caller": caller_doc(caller),
             },
         )
-        customer = await self._run(saga)
+        customer = await self._in_flight.run(saga, self._run)
         return MergeResult(customer, ids, noop=False)
 
     async def resume_pending(self) -> int:
-        pending = await self._sagas.pending("merge")
-        for saga in pending:
-            await self._run(saga)
-        return len(pending)
+        return await self._in_flight.resume(await self._sagas.pending("merge"), self._run)
 
     async def _run(self, saga: dict[str, Any]) -> Customer:
         caller = caller_from(saga["caller"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from crm_shared.clock import Clock
 from crm_shared.events.envelope import Actor
@@ -43,6 +43,33 @@ def caller_from(doc: dict[str, Any]) -> Caller:
         sub=doc.get("sub", actor.id),
         correlation_id=doc.get("correlation_id"),
     )
+
+
+T = TypeVar("T")
+Saga = dict[str, Any]
+
+
+class InFlight:
+    """The sagas this process is running now. A request runs its saga at once; the job
+    resuming pending sagas leaves those to it (a slow request outlasts the store's grace,
+    and two runs at once would each send the tombstones)."""
+
+    def __init__(self) -> None:
+        self._ids: set[str] = set()
+
+    async def run(self, saga: Saga, steps: Callable[[Saga], Awaitable[T]]) -> T:
+        self._ids.add(saga["saga_id"])
+        try:
+            return await steps(saga)
+        finally:
+            self._ids.discard(saga["saga_id"])
+
+    async def resume(self, pending: list[Saga], steps: Callable[[Saga], Awaitable[Any]]) -> int:
+        """Run the pending sagas nobody here is running; how many."""
+        waiting = [saga for saga in pending if saga["saga_id"] not in self._ids]
+        for saga in waiting:
+            await self.run(saga, steps)
+        return len(waiting)
 
 
 def idempotency_purger(repo: IdempotencyRepository, clock: Clock, ttl: timedelta) -> Callable[[], Awaitable[int]]:
