@@ -104,22 +104,30 @@ async def test_a_contacts_patch_and_its_consumers_in_sales_and_service_desk_are_
             chain.append(by_id[chain[-1].parent.span_id])
         return chain
 
+    def describe(span: ReadableSpan) -> str:
+        return " <- ".join(f"{s.kind.name} {s.name}" for s in ancestry(span))
+
+    # one trace: every span of it chains back, through spans of this test, to the caller's
+    for span in trace_spans:
+        top = ancestry(span)[-1]
+        assert top.parent is not None, describe(span)
+        assert top.parent.span_id == CALLER_SPAN, describe(span)
     (server,) = [s for s in trace_spans if s.kind is SpanKind.SERVER]
     assert server.name == "PATCH /customers/{customer_id}"
-    assert server.parent is not None
-    assert server.parent.span_id == CALLER_SPAN
-    producers = [s for s in trace_spans if s.kind is SpanKind.PRODUCER]
-    updated = [p for p in producers if (p.attributes or {}).get("cloudevents.event_type") == "crm.customer.updated"]
-    assert len(updated) == 1, [p.name for p in producers]
-    assert ancestry(updated[0])[1:] == [server]
+    assert ancestry(server) == [server]
+    updated = [
+        s
+        for s in trace_spans
+        if s.kind is SpanKind.PRODUCER and (s.attributes or {}).get("cloudevents.event_type") == "crm.customer.updated"
+    ]
+    # the PATCH's own publish; the outbox relay may publish the event again under load (it
+    # continues the trace the event was stored with: the caller's)
+    assert [p for p in updated if ancestry(p)[1:] == [server]], [describe(p) for p in updated]
     for group, span in consumed.items():
-        assert ancestry(span)[1:] == [updated[0], server], group
+        assert ancestry(span)[1] in updated, (group, describe(span))
     # the store calls of the PATCH and of each consumer are spans of the same trace
     store = [s for s in trace_spans if s.kind is SpanKind.CLIENT and "db.operation.name" in (s.attributes or {})]
-    roots_of_store = {ancestry(s)[-1].context.span_id for s in store}
-    assert roots_of_store == {server.context.span_id}
-    under = {ancestry(s)[1].kind for s in store}
-    assert {SpanKind.SERVER, SpanKind.CONSUMER} <= under
+    assert {SpanKind.SERVER, SpanKind.CONSUMER} <= {ancestry(s)[1].kind for s in store}
     for span in trace_spans:  # ids and names of routes, topics and collections; never the data
         text = str(dict(span.attributes or {})) + span.name
         assert NAME not in text

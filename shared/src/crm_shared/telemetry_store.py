@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, StatusCode
 from pymongo import monitoring
 
@@ -17,16 +18,21 @@ _UNTRACED_COMMANDS = frozenset(
 
 
 class StoreSpans(monitoring.CommandListener):
-    """A CLIENT span per store command: its name, database and collection, duration and
-    outcome code. Listeners are called in the task that runs the command, so the span's
-    parent is the request's or the handler's span."""
+    """A CLIENT span per store command made inside a trace (a request, a handled event, a
+    publish): its name, database and collection, duration and outcome code. Listeners are
+    called in the task that runs the command, so the parent is that span. Commands outside
+    any trace (periodic sweeps, every second) make none: no root trace per command."""
 
     def __init__(self) -> None:
         self._spans: dict[tuple[Any, int], Span] = {}
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         name = event.command_name
-        if name in _UNTRACED_COMMANDS or not tracing_enabled():
+        if (
+            name in _UNTRACED_COMMANDS
+            or not tracing_enabled()
+            or not trace.get_current_span().get_span_context().is_valid
+        ):
             return
         target = event.command.get(name)
         collection = target if isinstance(target, str) else event.command.get("collection")
