@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from crm_devtools.testkit import FakeClock
 from crm_service_desk.bootstrap import Container
@@ -104,32 +106,19 @@ async def test_least_open_and_manual_assignment(crm_env: dict[str, str], clock: 
     try:
         async with api_client(container) as api:
             await api.put("/groups/tier2", json={"members": ["ana", "bob"]}, headers=admin)
-            first = (
-                await api.post(
-                    "/tickets",
-                    json={"customer_id": "c", "subject": "a", "channel": "email", "group": "tier2"},
-                    headers=agent,
-                )
-            ).json()
-            second = (
-                await api.post(
-                    "/tickets",
-                    json={"customer_id": "c", "subject": "b", "channel": "email", "group": "tier2"},
-                    headers=agent,
-                )
-            ).json()
+
+            async def open_in_tier2(subject: str) -> dict[str, Any]:
+                body = {"customer_id": "c", "subject": subject, "channel": "email", "group": "tier2"}
+                return dict((await api.post("/tickets", json=body, headers=agent)).json())
+
+            first = await open_in_tier2("a")
+            second = await open_in_tier2("b")
             assert (first["assignee_id"], second["assignee_id"]) == ("ana", "bob")
             r = await api.post(
                 f"/tickets/{first['id']}/status", json={"status": "solved"}, headers={**agent, "If-Match": '"1"'}
             )
             assert r.status_code == 200
-            third = (
-                await api.post(
-                    "/tickets",
-                    json={"customer_id": "c", "subject": "c", "channel": "email", "group": "tier2"},
-                    headers=agent,
-                )
-            ).json()
+            third = await open_in_tier2("c")
             assert third["assignee_id"] == "ana"  # ana has no open ticket left
             r = await api.post(
                 f"/tickets/{third['id']}/assignment", json={"assignee_id": "zed"}, headers={**agent, "If-Match": '"1"'}
