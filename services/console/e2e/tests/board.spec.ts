@@ -34,12 +34,15 @@ test("dragging a deal to Won updates the board's column sums, the dashboard and 
   const pipeline = pipelines.items[0];
   const won = pipeline.stages.find((s) => s.kind === 'won');
   if (!won) throw new Error('no won stage');
-  // the board shows one currency's totals per column (the last the service lists): the deal is in it
-  const board = await rep.api.ok<{ stages: { stage: string; currency: string }[] }>('GET', `/api/sales/deals/board?pipeline_id=${pipeline.id}`);
-  const currency = board.stages.filter((c) => c.stage === won.id).at(-1)?.currency ?? 'EUR';
+  // the column shows every currency's totals: the deal goes in USD beside the demo data's EUR
+  type BoardEntry = { stage: string; currency: string; count: number; amount_sum: string };
+  const board = await rep.api.ok<{ stages: BoardEntry[] }>('GET', `/api/sales/deals/board?pipeline_id=${pipeline.id}`);
+  const wonBefore = board.stages.filter((c) => c.stage === won.id && c.count > 0);
+  const usdBefore = Number(wonBefore.find((c) => c.currency === 'USD')?.amount_sum ?? 0);
+  const money = (n: number, currency: string) =>
+    new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(n);
   const customer = await newCustomer(rep.api, { owner_id: 'ana', lifecycle_stage: 'opportunity' });
-  const deal = await newDeal(rep.api, customer.id, { amount: '43210.00', currency, pipeline_id: pipeline.id });
-
+  const deal = await newDeal(rep.api, customer.id, { amount: '43210.00', currency: 'USD', pipeline_id: pipeline.id });
   const dashboard = await rep.context.newPage();
   await dashboard.goto('/dashboards');
   await expect(dashboard.getByTestId('chart-win-rate')).toBeVisible();
@@ -60,6 +63,12 @@ test("dragging a deal to Won updates the board's column sums, the dashboard and 
   await expect(wonColumn.getByTestId(`deal-card-${deal.id}`)).toBeVisible();
   await expect(wonColumn.getByTestId('column-count')).toHaveText(String(countBefore + 1));
   await expect(wonColumn.getByTestId('column-sum')).not.toHaveText(sumBefore);
+  // one line per currency: the USD line holds the deal, the other currencies' lines stay
+  await expect(wonColumn.getByTestId('column-sum')).toContainText(money(usdBefore + 43210, 'USD'));
+  for (const c of wonBefore.filter((c) => c.currency !== 'USD')) {
+    await expect(wonColumn.getByTestId('column-sum')).toContainText(money(Number(c.amount_sum), c.currency));
+  }
+  await expect(wonColumn.getByTestId('column-weighted')).toContainText(money(usdBefore + 43210, 'USD'));
   report('won: board column sums updated after', start);
 
   // the dashboard, open in another tab, follows live

@@ -9,11 +9,12 @@ import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ApiError, problemMessage } from '../../api/client';
 import { allPages, sales } from '../../api/services';
-import type { BoardColumn, Deal, Stage } from '../../api/types';
+import type { Deal, Stage } from '../../api/types';
 import { useCan } from '../../auth/session';
 import { useT } from '../../i18n';
 import { formatMoney } from '../../lib/format';
 import { columnKeyboardCoordinates } from './keyboard';
+import { groupBoardTotals, type ColumnTotals } from './totals';
 
 const collision: CollisionDetection = (args) => {
   const within = pointerWithin(args);
@@ -51,7 +52,7 @@ export default function BoardPage() {
     return m;
   }, [deals.data, moving]);
   const dealById = new Map((deals.data?.items ?? []).map((d) => [d.id, d]));
-  const columnsFromServer = new Map<string, BoardColumn>((board.data?.stages ?? []).map((c) => [c.stage, c]));
+  const columnsFromServer = useMemo(() => groupBoardTotals(board.data?.stages ?? []), [board.data]);
 
   async function move(deal: Deal, stage: Stage, reason?: string) {
     setMoving((m) => ({ ...m, [deal.id]: stage.id }));
@@ -121,7 +122,7 @@ export default function BoardPage() {
 }
 
 function Column({ stage, title, deals, totals, canMove, locale }: {
-  stage: Stage; title: string; deals: Deal[]; totals: BoardColumn | undefined; canMove: boolean; locale: string;
+  stage: Stage; title: string; deals: Deal[]; totals: ColumnTotals | undefined; canMove: boolean; locale: string;
 }) {
   const { t } = useT();
   const { setNodeRef, isOver } = useDroppable({ id: stage.id });
@@ -133,17 +134,27 @@ function Column({ stage, title, deals, totals, canMove, locale }: {
         <Text fw={700} size="sm" truncate>{title}</Text>
         <Badge color={color} variant="light" data-testid="column-count">{totals ? totals.count : '—'}</Badge>
       </Group>
-      <Group gap={6} mb="xs">
-        <Text size="xs" c="dimmed">{t('board.sum')}</Text>
-        <Text size="xs" fw={600} data-testid="column-sum">{totals ? formatMoney(totals.amount_sum, totals.currency, locale) : '—'}</Text>
-        <Text size="xs" c="dimmed">{t('board.weighted', { p: stage.probability })}</Text>
-        <Text size="xs" fw={600} data-testid="column-weighted">{totals ? formatMoney(totals.weighted_sum, totals.currency, locale) : '—'}</Text>
-      </Group>
+      <Stack gap={2} mb="xs">
+        <Group gap={6} wrap="nowrap" align="flex-start">
+          <Text size="xs" c="dimmed">{t('board.sum')}</Text>
+          <Text size="xs" fw={600} data-testid="column-sum" style={{ whiteSpace: 'pre-line' }}>{moneyLines(totals, 'amount_sum', locale)}</Text>
+        </Group>
+        <Group gap={6} wrap="nowrap" align="flex-start">
+          <Text size="xs" c="dimmed">{t('board.weighted', { p: stage.probability })}</Text>
+          <Text size="xs" fw={600} data-testid="column-weighted" style={{ whiteSpace: 'pre-line' }}>{moneyLines(totals, 'weighted_sum', locale)}</Text>
+        </Group>
+      </Stack>
       <Stack gap={6}>
         {deals.map((d) => (canMove ? <DraggableDeal key={d.id} deal={d} locale={locale} /> : <DealCard key={d.id} deal={d} locale={locale} />))}
       </Stack>
     </Paper>
   );
+}
+
+/** One line per currency ("€12,000\n$5,000"); "—" until the server's board answers. */
+function moneyLines(totals: ColumnTotals | undefined, key: 'amount_sum' | 'weighted_sum', locale: string): string {
+  if (!totals) return '—';
+  return totals.lines.map((l) => formatMoney(l[key], l.currency, locale)).join('\n');
 }
 
 function DraggableDeal({ deal, locale }: { deal: Deal; locale: string }) {
