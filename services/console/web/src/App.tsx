@@ -34,7 +34,8 @@ const queryClient: QueryClient = new QueryClient({
     queries: {
       staleTime: 15_000,
       refetchOnWindowFocus: false,
-      retry: (count, err) => !(err instanceof ApiError && err.status < 500) && count < 2,
+      // a busy service was asked again already (api/client.ts): no second round of retries
+      retry: (count, err) => !(err instanceof ApiError && (err.status < 500 || err.busy)) && count < 2,
     },
   },
 });

@@ -15,6 +15,7 @@ export const en = {
     customer: 'New customer', deal: 'New deal', ticket: 'New ticket', dealName: 'Deal name', amount: 'Amount', currency: 'Currency',
     description: 'Description', dealCreated: 'Deal created',
   },
+  errors: { busy: 'The service is busy. Try again in a moment.' },
   common: {
     create: 'Create', save: 'Save', cancel: 'Cancel', edit: 'Edit', delete: 'Delete', add: 'Add', none: 'Nothing here yet.', more: 'Load more',
     actions: 'Actions', saved: 'Saved',

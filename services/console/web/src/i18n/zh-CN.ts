@@ -10,6 +10,7 @@ export const zhCN: Dictionary = {
   roles: { admin: '管理员', sales: '销售', service: '客服', marketing: '市场', readonly: '只读', manager: '经理', integration: '集成' },
   departments: { sales: '销售部', service: '客服部', marketing: '市场部' },
   create: { customer: '新建客户', deal: '新建商机', ticket: '新建工单', dealName: '商机名称', amount: '金额', currency: '币种', description: '描述', dealCreated: '商机已创建' },
+  errors: { busy: '服务繁忙，请稍后再试。' },
   common: { create: '创建', save: '保存', cancel: '取消', edit: '编辑', delete: '删除', add: '添加', none: '暂无内容。', more: '加载更多', actions: '操作', saved: '已保存' },
   live: { reconnecting: '实时更新已中断，正在重新连接…', changedBy: '{{who}} {{when}}修改了此记录（{{what}}）', someone: '有人', justNow: '刚刚' },
   topics: { customer: '客户', deal: '商机', ticket: '工单', lead: '线索' },
