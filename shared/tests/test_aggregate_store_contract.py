@@ -89,7 +89,7 @@ def event(aggregate_id: str, version: int, name: str = "changed") -> CloudEvent:
 async def commit(
     store: AggregateStorePort, aggregate_id: str, expected: int, *, publish: bool = True, n: int = 0
 ) -> int:
-    return await store.commit(
+    version = await store.commit(
         aggregate_id=aggregate_id,
         expected_version=expected,
         snapshot={"n": n},
@@ -98,6 +98,8 @@ async def commit(
         changes={"n": {"from": None, "to": n}},
         publish=publish,
     )
+    await store.flush()  # the store publishes in the background; the fake at once
+    return version
 
 
 def new_id() -> str:

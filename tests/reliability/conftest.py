@@ -19,3 +19,11 @@ def private_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateI
     """A store of this module's own, which its tests may stop and start."""
     with private_infra(Path(tmp_path_factory.mktemp("store")), ("mongo",)) as infra:
         yield infra
+
+
+@pytest.fixture(scope="module")
+def private_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateInfra]:
+    """A broker of this module's own, which its tests may stop and start (never the
+    shared one: other engineers and tests use it)."""
+    with private_infra(Path(tmp_path_factory.mktemp("kafka")), ("kafka",)) as infra:
+        yield infra

@@ -42,6 +42,17 @@ if TYPE_CHECKING:
 ORPHAN_AFTER = timedelta(seconds=60)
 
 
+IN_FLIGHT: set[str] = set()
+"""Revisions this process's fast path (:mod:`crm_shared.aggregates.handoff`) is publishing
+right now. The relay leaves them (and their aggregates' later ones) alone: during an
+outage the fast path's send can hang until the broker is back, then deliver, and a
+second publish by the relay would put the event on the topic twice."""
+
+
+def in_flight(revision_id: str) -> bool:
+    return revision_id in IN_FLIGHT
+
+
 class Publisher(Protocol):
     async def publish_many(self, items: Sequence[tuple[str, CloudEvent]]) -> None: ...
 
@@ -108,6 +119,7 @@ class Outbox:
         limit: int = 500,
         repair_snapshots: bool = True,
         older_than_s: float | None = None,
+        skip_in_flight: bool = False,
     ) -> int:
         """Publish pending revisions in version order, from the markers; returns how many
         markers were settled (published, or found already published or orphaned).
@@ -116,6 +128,8 @@ class Outbox:
         have left the snapshot behind); the fast path after a commit skips it.
         ``older_than_s`` leaves recent revisions to the fast path of the request that
         wrote them (the sweeper uses it, so a revision is rarely published twice).
+        ``skip_in_flight`` leaves what this process's fast path is publishing right now,
+        and its aggregate's later revisions, to the fast path (the order holds).
         """
         if self._publisher is None:
             return 0
@@ -132,7 +146,11 @@ class Outbox:
             .to_list(None)
         )
         settled, pending = 0, []
+        held: set[str] = set()  # aggregates with a revision in flight on the fast path
         for marker in markers:
+            if skip_in_flight and (marker["aggregate_id"] in held or in_flight(marker["_id"])):
+                held.add(marker["aggregate_id"])
+                continue
             rev = await self._revisions.find_one({"_id": marker["_id"]})
             if rev is None or rev.get("published"):
                 if rev is not None or _aware(marker["created_at"]) < now - ORPHAN_AFTER:
@@ -159,8 +177,10 @@ class Outbox:
                 .limit(limit)
                 .to_list(None)
             )
-            total += await self._publish_revisions(pending, repair_snapshots=True)
-            if len(pending) < limit:
+            held = {r["aggregate_id"] for r in pending if in_flight(r["_id"])}
+            mine = [r for r in pending if r["aggregate_id"] not in held]
+            total += await self._publish_revisions(mine, repair_snapshots=True)
+            if len(pending) < limit or not mine:
                 return total
 
     async def backlog(self) -> int:

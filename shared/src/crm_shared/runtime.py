@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm_shared.aggregates import faults
+from crm_shared.aggregates.handoff import flush_all
 from crm_shared.kafka.producer import EventPublisher
 from crm_shared.mongo import Database, Document, make_client, ping
 from crm_shared.settings import CrmSettings
@@ -44,6 +45,7 @@ class Infra:
         )
 
     async def close(self) -> None:
+        await flush_all()  # revisions committed just before the stop still go out now
         await self.publisher.stop()
         if self._client is not None:
             await self._client.close()

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from crm_shared.aggregates.faults import AfterWrite, default_after_write
+from crm_shared.aggregates.handoff import PublishHandoff
 from crm_shared.clock import Clock, utcnow
 from crm_shared.errors import VersionConflict
 from crm_shared.events.envelope import CloudEvent
@@ -34,6 +35,8 @@ class AggregateStoreBase(ABC):
         self._kind = kind
         self._after_write = after_write if after_write is not None else default_after_write()
         self._clock = clock
+        self._handoff: PublishHandoff | None = None
+        """Set by a store that publishes in the background (the store's does)."""
 
     @property
     def kind(self) -> str:
@@ -52,7 +55,8 @@ class AggregateStoreBase(ABC):
     ) -> int:
         """Store version ``expected_version + 1`` and publish its events (unless
         ``publish`` is false: the sweep does it); ``VersionConflict`` (412) if that
-        version exists. Returns the new version."""
+        version exists. Returns the new version as soon as it is stored: a store with a
+        handoff publishes in the background (:mod:`crm_shared.aggregates.handoff`)."""
         version = expected_version + 1
         revision: Document = {
             "_id": revision_id(aggregate_id, version),
@@ -75,8 +79,17 @@ class AggregateStoreBase(ABC):
         if self._after_write is not None:
             self._after_write(aggregate_id, version)
         if publish and events:
-            await self._publish_committed(revision, events)
+            if self._handoff is not None:
+                self._handoff.submit(revision, events)  # durable already: the broker is not waited on
+            else:
+                await self._publish_committed(revision, events)
         return version
+
+    async def flush(self) -> None:
+        """Wait until the revisions committed so far were published in the background (or
+        left to the relay); at once for a store that publishes inline."""
+        if self._handoff is not None:
+            await self._handoff.flush()
 
     @abstractmethod
     async def _store_revision(self, revision: Document) -> bool:

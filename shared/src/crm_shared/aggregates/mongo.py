@@ -4,8 +4,10 @@ Writing version n+1 of an aggregate inserts the revision ``{aggregate_id, versio
 under a unique ``_id``. That one single-document insert is at once the
 optimistic-concurrency check (the loser gets a duplicate key: 412), the audit trail
 and the outbox entry. The snapshot document is replaced next, and the revision's
-events are published right after (fast path); :mod:`crm_shared.outbox` holds the
-markers and the publishing, and the relay that sweeps what a crash left.
+events are published right after, in the background (fast path,
+:mod:`crm_shared.aggregates.handoff`: a write never waits on the broker);
+:mod:`crm_shared.outbox` holds the markers and the publishing, and the relay that
+sweeps what a crash, an outage or a full handoff left.
 
 Every operation on the write path filters on ``_id`` alone.
 """
@@ -19,6 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from crm_shared.aggregates.base import AggregateStoreBase
 from crm_shared.aggregates.faults import AfterWrite
+from crm_shared.aggregates.handoff import PublishHandoff
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.mongo import Collection, Database, Document
 from crm_shared.outbox import Outbox, Publisher, revision_id
@@ -37,6 +40,7 @@ class AggregateStore(AggregateStoreBase):
         revisions: str = "revisions",
         outbox: str = "outbox",
         after_write: AfterWrite | None = None,
+        publish_in_background: bool = True,
     ) -> None:
         super().__init__(kind=snapshots, after_write=after_write)
         self.snapshots: Collection = db[snapshots]
@@ -49,6 +53,8 @@ class AggregateStore(AggregateStoreBase):
             publisher=publisher,
             repair_snapshot=self._write_snapshot,
         )
+        if publish_in_background and publisher is not None:
+            self._handoff = PublishHandoff(self._publish_committed, kind=snapshots)
 
     async def ensure_indexes(self) -> None:
         await self.revisions.create_index(
@@ -122,7 +128,7 @@ class AggregateStore(AggregateStoreBase):
     # The outbox side, for the relay and for use cases that publish what they deferred.
 
     async def publish_pending(self, aggregate_id: str | None = None, *, older_than_s: float | None = None) -> int:
-        return await self._outbox.publish_pending(aggregate_id, older_than_s=older_than_s)
+        return await self._outbox.publish_pending(aggregate_id, older_than_s=older_than_s, skip_in_flight=True)
 
     async def publish_unmarked(self, *, older_than_s: float = 0.0) -> int:
         return await self._outbox.publish_unmarked(older_than_s=older_than_s)

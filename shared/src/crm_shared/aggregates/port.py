@@ -49,6 +49,10 @@ class AggregateStorePort(Protocol):
         version exists. Returns the new version."""
         ...
 
+    async def flush(self) -> None:
+        """Wait until what was committed so far is published (or left to the relay)."""
+        ...
+
     async def history(self, aggregate_id: str, *, limit: int = 100, before: int | None = None) -> list[Document]:
         """Revisions newest first, without their snapshots and events."""
         ...

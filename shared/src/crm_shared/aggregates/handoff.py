@@ -1,0 +1,142 @@
+"""The fast path of publishing, off the request: a commit hands its revision over and answers.
+
+A commit is durable once its revision is stored (the revision is the outbox), so a
+write never waits on the broker: :class:`PublishHandoff` publishes the revision in the
+background, soon after, and if it cannot (the broker is away, the queue is full, the
+process dies) the relay's sweep publishes it later. Before this, a write waited on
+the publish for as long as the broker was down, holding one of the API's few request
+slots, so an outage blocked writes, then reads.
+
+Revisions of one aggregate go to one shard and are published in commit order; shards
+publish concurrently. A shard that fails to publish stops trying for ``cooldown_s``
+(what it holds is left to the relay) so an outage is not paid once per write, and an
+item that waited past ``max_age_s`` is left to the relay too (the relay takes
+revisions older than its grace, and the two should rarely publish the same one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import time
+import weakref
+import zlib
+from collections import deque
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from prometheus_client import Counter
+
+from crm_shared.events.envelope import CloudEvent
+from crm_shared.mongo import Document
+from crm_shared.outbox import IN_FLIGHT
+
+log = logging.getLogger(__name__)
+
+HANDED_OVER = Counter(
+    "crm_outbox_fast_path_total",
+    "Committed revisions handed to the background publisher, by outcome (published, or left to the relay)",
+    ["kind", "outcome"],
+)
+
+Publish = Callable[[Document, Sequence[tuple[str, CloudEvent]]], Coroutine[Any, Any, None]]
+
+_live: weakref.WeakSet[PublishHandoff] = weakref.WeakSet()
+
+
+@dataclass(frozen=True)
+class _Item:
+    queued_at: float
+    revision: Document
+    events: Sequence[tuple[str, CloudEvent]]
+    context: contextvars.Context
+    """The committing request's: its trace and correlation id go with the publish."""
+
+
+@dataclass
+class _Shard:
+    items: deque[_Item] = field(default_factory=deque)
+    task: asyncio.Task[None] | None = None
+    paused_until: float = 0.0
+
+
+class PublishHandoff:
+    def __init__(
+        self,
+        publish: Publish,
+        *,
+        kind: str,
+        shards: int = 4,
+        capacity: int = 1000,
+        max_age_s: float = 1.0,
+        cooldown_s: float = 5.0,
+    ) -> None:
+        self._publish = publish
+        self._kind = kind
+        self._shards = [_Shard() for _ in range(shards)]
+        self._capacity = capacity
+        self._max_age_s = max_age_s
+        self._cooldown_s = cooldown_s
+        _live.add(self)
+
+    def submit(self, revision: Document, events: Sequence[tuple[str, CloudEvent]]) -> None:
+        """Queue ``revision`` for publishing and return at once (never awaits the broker)."""
+        shard = self._shards[zlib.crc32(str(revision["aggregate_id"]).encode()) % len(self._shards)]
+        if len(shard.items) >= self._capacity or time.monotonic() < shard.paused_until:
+            HANDED_OVER.labels(self._kind, "left_to_relay").inc()
+            return
+        shard.items.append(_Item(time.monotonic(), revision, events, contextvars.copy_context()))
+        if shard.task is None or shard.task.done() or shard.task.get_loop().is_closed():
+            # Its own context: the shard outlives the request that started it; each publish
+            # runs in the context of the request that committed it.
+            shard.task = asyncio.get_running_loop().create_task(self._drain(shard), context=contextvars.Context())
+
+    async def flush(self) -> None:
+        """Wait until everything handed over so far is published or left to the relay."""
+        while True:
+            tasks = [s.task for s in self._shards if s.task is not None and not s.task.done()]
+            if not tasks:
+                return
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def pending(self) -> int:
+        return sum(len(s.items) for s in self._shards)
+
+    async def _drain(self, shard: _Shard) -> None:
+        while shard.items:
+            item = shard.items.popleft()
+            revision = item.revision
+            now = time.monotonic()
+            if now < shard.paused_until or now - item.queued_at > self._max_age_s:
+                HANDED_OVER.labels(self._kind, "left_to_relay").inc()
+                continue
+            IN_FLIGHT.add(revision["_id"])
+            try:
+                loop = asyncio.get_running_loop()
+                await loop.create_task(self._publish(revision, item.events), context=item.context)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                shard.paused_until = time.monotonic() + self._cooldown_s
+                HANDED_OVER.labels(self._kind, "left_to_relay").inc()
+                log.warning(
+                    "publishing a committed revision failed; the outbox relay will publish it",
+                    extra={"kind": self._kind, "revision": revision["_id"], "error": type(exc).__name__},
+                )
+                continue
+            finally:
+                IN_FLIGHT.discard(revision["_id"])
+            HANDED_OVER.labels(self._kind, "published").inc()
+
+
+async def flush_all(timeout_s: float = 5.0) -> None:
+    """Let every handoff of this process finish what it holds (a process stopping calls
+    this before it closes its producer); what is left after ``timeout_s`` is the relay's."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            for handoff in list(_live):
+                await handoff.flush()
+    except TimeoutError:
+        log.warning("stopping with revisions not yet published; the outbox relay will publish them")
