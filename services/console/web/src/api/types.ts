@@ -70,6 +70,8 @@ export interface TimelineItem {
   actor: string | null;
   source: string;
   subject: string;
+  /** The event's data (changed_fields, from_stage/to_stage, snapshot, ...): not sent by contacts yet; used when present. */
+  data?: Record<string, unknown>;
 }
 
 export interface HistoryEntry {
