@@ -155,4 +155,8 @@ class MongoCustomerRepository:
         return bool(doc and doc.get("published"))
 
     async def publish_pending(self, customer_id: str) -> None:
+        # Sagas send tombstones only once their event is out: wait for the background fast
+        # path (a concurrent publish of the same revision would duplicate it), then send
+        # what it left (e.g. the broker was away).
+        await self.store.flush()
         await self.store.publish_pending(customer_id)
