@@ -3,13 +3,20 @@
 Development and tests: HS256 with ``CRM_JWT_SECRET``. Production: tokens from an
 OIDC issuer, verified against its JWKS (``CRM_OIDC_JWKS_URL``). Claims used:
 ``sub``, ``roles`` (list), ``department``, ``teams`` (list), ``kind`` (user|service),
-``name``, ``exp``.
+``name``, ``iat``, ``exp``, ``jti``.
+
+A token is refused (401 problem+json) when it is expired, lives longer than
+``CRM_JWT_MAX_LIFETIME_S`` (``CRM_JWT_SERVICE_MAX_LIFETIME_S`` for ``kind: service``) or
+lacks ``iat``/``exp``, names a role that is not a :class:`Role` (a typo or a foreign
+issuer's role must not be read as some right: the whole token is refused, not just the
+role), or is revoked (:mod:`crm_shared.revocation`: its ``jti``, or its user since a time).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -19,6 +26,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm_shared.events.envelope import Actor
+from crm_shared.revocation import RevocationList
 from crm_shared.settings import CrmSettings
 
 
@@ -55,11 +63,27 @@ class Principal(BaseModel):
         return Actor(id=self.sub, department=self.department, kind=self.kind)
 
 
+KNOWN_ROLES = frozenset(r.value for r in Role)
+
+
+class UnknownRole(jwt.InvalidTokenError):
+    pass
+
+
+class TokenTooLongLived(jwt.InvalidTokenError):
+    pass
+
+
+class TokenRevoked(jwt.InvalidTokenError):
+    pass
+
+
 class TokenVerifier:
     """Verifies a JWT and turns its claims into a :class:`Principal`."""
 
-    def __init__(self, settings: CrmSettings) -> None:
+    def __init__(self, settings: CrmSettings, *, revocations: RevocationList | None = None) -> None:
         self._settings = settings
+        self._revocations = revocations
         self._jwks: jwt.PyJWKClient | None = (
             jwt.PyJWKClient(settings.oidc_jwks_url, cache_keys=True) if settings.oidc_jwks_url else None
         )
@@ -78,8 +102,17 @@ class TokenVerifier:
             algorithms=algorithms,
             audience=self._settings.jwt_audience,
             issuer=self._settings.jwt_issuer,
-            options={"require": ["exp", "sub"], "verify_aud": self._settings.jwt_audience is not None},
+            options={"require": ["exp", "iat", "sub"], "verify_aud": self._settings.jwt_audience is not None},
         )
+        max_lifetime = (
+            self._settings.jwt_service_max_lifetime_s
+            if claims.get("kind") == "service"
+            else self._settings.jwt_max_lifetime_s
+        )
+        if claims["exp"] - claims["iat"] > max_lifetime:
+            raise TokenTooLongLived(f"token lifetime exceeds {max_lifetime} s")
+        if self._revocations is not None and self._revocations.revoked(claims):
+            raise TokenRevoked("token revoked")
         return principal_from_claims(claims)
 
 
@@ -87,6 +120,9 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     roles = claims.get("roles") or []
     if isinstance(roles, str):
         roles = roles.split()
+    unknown = sorted({str(r) for r in roles} - KNOWN_ROLES)
+    if unknown:
+        raise UnknownRole(f"unknown role(s): {', '.join(unknown)[:200]}")
     return Principal(
         sub=str(claims["sub"]),
         roles=frozenset(str(r) for r in roles),
@@ -116,6 +152,7 @@ def mint_token(
         "kind": kind,
         "iat": now,
         "exp": now + ttl_s,
+        "jti": uuid.uuid4().hex,
     }
     if department:
         claims["department"] = department
@@ -153,6 +190,10 @@ async def current_principal(
         principal = await verifier.verify(credentials.credentials)
     except jwt.ExpiredSignatureError as exc:
         raise _unauthorized("token expired") from exc
+    except (UnknownRole, TokenTooLongLived, TokenRevoked) as exc:
+        raise _unauthorized(str(exc)) from exc
+    except jwt.MissingRequiredClaimError as exc:
+        raise _unauthorized(f"invalid token: {exc}") from exc
     except jwt.PyJWTError as exc:
         raise _unauthorized("invalid token") from exc
     request.state.principal = principal

@@ -37,6 +37,10 @@ class CrmSettings(BaseSettings):
     jwt_audience: str | None = None
     oidc_jwks_url: str | None = None
     """In production: verify tokens against this JWKS (RS256/ES256) instead of a secret."""
+    jwt_max_lifetime_s: int = Field(default=12 * 3600, ge=60)
+    """Longest a user's token may live (``exp - iat``); a longer one is refused (401)."""
+    jwt_service_max_lifetime_s: int = Field(default=7 * 24 * 3600, ge=60)
+    """Longest a service account's token (``kind: service``) may live."""
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)

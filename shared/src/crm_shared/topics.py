@@ -32,8 +32,7 @@ _BUSINESS: tuple[tuple[str, str, dict[str, str], str], ...] = (
     (
         "customer",
         "crm.customer",
-        {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000",
-         "delete.retention.ms": str(24 * 3600 * 1000)},
+        {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000", "delete.retention.ms": str(24 * 3600 * 1000)},
         "Customer changes with full snapshots; compacted, tombstone on erasure.",
     ),
     ("lead", "crm.lead", _RETAIN_30D, "Lead lifecycle events."),
@@ -43,15 +42,30 @@ _BUSINESS: tuple[tuple[str, str, dict[str, str], str], ...] = (
 )
 
 
+_REVOCATION = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
+
+
 class Topics:
     """Topic names for one deployment (``prefix`` is empty in production)."""
 
     def __init__(self, prefix: str = "") -> None:
         self.prefix = prefix
         specs = [TopicSpec(k, prefix + n, config=dict(c), description=d) for k, n, c, d in _BUSINESS]
+        specs.append(
+            TopicSpec(
+                "revocation",
+                f"{prefix}crm.revocation",
+                config=dict(_REVOCATION),
+                description="Revoked users and token ids (crm_shared.revocation), tailed by every API; compacted.",
+            )
+        )
         specs += [
-            TopicSpec(f"dlq.{c}", f"{prefix}crm.dlq.{c}", config=dict(_RETAIN_30D),
-                      description=f"Dead letters of the {c} consumers.")
+            TopicSpec(
+                f"dlq.{c}",
+                f"{prefix}crm.dlq.{c}",
+                config=dict(_RETAIN_30D),
+                description=f"Dead letters of the {c} consumers.",
+            )
             for c in CONSUMERS
         ]
         self._by_key = {s.key: s for s in specs}
@@ -84,3 +98,7 @@ class Topics:
     @property
     def notification(self) -> str:
         return self.name("notification")
+
+    @property
+    def revocation(self) -> str:
+        return self.name("revocation")

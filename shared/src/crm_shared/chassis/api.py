@@ -9,14 +9,19 @@ from typing import TypeVar
 from fastapi import APIRouter, FastAPI
 
 from crm_shared.chassis.container import ContainerFactory, ServiceContainer
+from crm_shared.http import admin
 from crm_shared.http.access_log import install_access_log_filter
 from crm_shared.http.app import ReadinessCheck, create_app
 from crm_shared.logs import configure_logging
+from crm_shared.revocation import RevocationFeed
 from crm_shared.settings import CrmSettings, load_settings
 from crm_shared.telemetry import configure_telemetry
 
 C = TypeVar("C", bound=ServiceContainer)
 S = TypeVar("S", bound=CrmSettings)
+
+REVOCATION_CATCH_UP_S = 5.0
+"""How long a production API waits at start to have read the revocation topic."""
 
 
 def create_service_api(
@@ -29,16 +34,23 @@ def create_service_api(
 ) -> FastAPI:
     """The service's app. The lifespan is the one rule: the container is made by
     ``container_factory``, started, and closed when the app stops, whatever it is (tests
-    pass a factory of their own container, in memory or over the real store)."""
+    pass a factory of their own container, in memory or over the real store). Every API
+    also tails the token revocations (:mod:`crm_shared.revocation`) and serves
+    ``POST /admin/revocations``."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await container_factory()
         app.state.container = container
+        feed = app.state.revocation_feed = RevocationFeed(settings, app.state.revocations)
         try:
             await container.start()
+            # Production serves only once the revocation list is read (bounded wait);
+            # elsewhere the tail catches up in the background (unit tests have no broker).
+            await feed.start(catch_up_s=REVOCATION_CATCH_UP_S if settings.env == "production" else 0.0)
             yield
         finally:
+            await feed.close()
             await container.close()
 
     def readiness(app: FastAPI) -> ReadinessCheck:
@@ -48,6 +60,7 @@ def create_service_api(
     app = create_app(settings=settings, title=title, lifespan=lifespan, readiness=readiness, version=version)
     for router in routers:
         app.include_router(router)
+    app.include_router(admin.router)
     return app
 
 

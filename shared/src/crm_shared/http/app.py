@@ -16,8 +16,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_shared.auth import TokenVerifier
 from crm_shared.http.limits import ConcurrencyLimit
+from crm_shared.http.openapi import install_problem_responses
 from crm_shared.http.problems import install_problem_handlers, problem
 from crm_shared.logs import correlation_id
+from crm_shared.revocation import RevocationList
 from crm_shared.settings import CrmSettings
 from crm_shared.telemetry import NO_NATIVE_TELEMETRY, asgi_middleware
 
@@ -77,8 +79,10 @@ def create_app(
     # and exception messages in OTel logs: server spans come from crm_shared.telemetry.
     app = FastAPI(title=title, version=version, lifespan=lifespan, telemetry=NO_NATIVE_TELEMETRY)
     app.state.settings = settings
-    app.state.token_verifier = TokenVerifier(settings)
+    app.state.revocations = RevocationList()  # filled by the chassis' revocation feed
+    app.state.token_verifier = TokenVerifier(settings, revocations=app.state.revocations)
     install_problem_handlers(app)
+    install_problem_responses(app)
     app.add_middleware(
         ConcurrencyLimit,
         limit=settings.max_concurrent_requests,
