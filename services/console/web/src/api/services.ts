@@ -81,7 +81,7 @@ export const sales = {
   assignLead: (id: string, body: { owner_id?: string | null; team?: string | null }, ifMatch: string | number) =>
     request<Lead>(`${S}/leads/${id}/assign`, { method: 'POST', body, ifMatch }),
   convertLead: (id: string, ifMatch: string | number) =>
-    request<unknown>(`${S}/leads/${id}/convert`, { method: 'POST', body: { create_deal: true, deal: {} }, ifMatch }),
+    request<LeadConversion>(`${S}/leads/${id}/convert`, { method: 'POST', body: { create_deal: true, deal: {} }, ifMatch }),
   disqualifyLead: (id: string, reason: string, ifMatch: string | number) =>
     request<Lead>(`${S}/leads/${id}/disqualify`, { method: 'POST', body: { reason }, ifMatch }),
   importLeads: (file: File) => {
@@ -96,6 +96,12 @@ export const sales = {
   putAssignmentRules: (body: Omit<AssignmentRules, 'version'>, ifMatch: string | number) =>
     request<AssignmentRules>(`${S}/assignment-rules`, { method: 'PUT', body, ifMatch }),
 };
+
+/** POST /leads/{id}/convert: the lead, the deal it opened and the company it linked or created. */
+export interface LeadConversion extends Lead {
+  deal: Deal | null;
+  company: { id: string; linked: 'existing' | 'created' } | null;
+}
 
 export interface AssignmentRules {
   rules: { id: string; name: string; match: { regions?: string[]; industries?: string[]; sources?: string[] }; owner_id: string | null; team: string | null; members: string[] }[];
@@ -146,7 +152,7 @@ export interface SlaPolicy {
   name: string;
   position: number;
   active: boolean;
-  calendar: { kind: string; timezone: string };
+  calendar: { kind: string; timezone: string; hours?: Record<string, { start: string; end: string }[]>; holidays?: string[] };
   warning_share: number | null;
   pause_statuses: string[];
   targets: { priority: string; tier: string | null; first_response_s: number; resolution_s: number }[];
@@ -169,6 +175,10 @@ export const serviceDesk = {
     request<unknown>(`${D}/tickets/${id}/comments`, { method: 'POST', body: { body, public: isPublic, author: 'agent' }, ifMatch }),
   slaPolicies: () => get<{ items: SlaPolicy[] }>(`${D}/sla-policies`),
   createSlaPolicy: (body: Omit<SlaPolicy, 'id' | 'version'>) => request<SlaPolicy>(`${D}/sla-policies`, { method: 'POST', body }),
+  slaPolicy: (id: string) => request<SlaPolicy>(`${D}/sla-policies/${encodeURIComponent(id)}`),
+  /** PUT takes the editable part only (PolicyRules); open tickets keep their SLA. */
+  putSlaPolicy: (id: string, body: Omit<SlaPolicy, 'id' | 'version'>, ifMatch: string | number) =>
+    request<SlaPolicy>(`${D}/sla-policies/${encodeURIComponent(id)}`, { method: 'PUT', body, ifMatch }),
   groups: () => get<{ items: { id: string; members: string[] }[] }>(`${D}/groups`),
   metrics: (q: Query = {}) => get<TicketMetrics>(`${D}/ticket-metrics`, q),
 };

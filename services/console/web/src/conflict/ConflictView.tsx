@@ -7,7 +7,13 @@ import type { ConflictSafeWrite } from './useConflictSafeWrite';
 const COLORS = { conflict: 'red', mine: 'blue', same: 'gray', theirs: 'orange' } as const;
 
 /** Their current values vs mine, field by field; the user chooses. */
-export function ConflictView({ write, label }: { write: ConflictSafeWrite; label?: (field: string) => string }) {
+export function ConflictView({ write, label, format }: {
+  write: ConflictSafeWrite;
+  label?: (field: string) => string;
+  /** Values in words (lists of rules, targets...); default: displayValue. */
+  format?: (field: string, value: unknown) => string;
+}) {
+  const show = (field: string, v: unknown) => (format ? format(field, v) : displayValue(v));
   const { t } = useT();
   const c = write.conflict;
   return (
@@ -28,8 +34,8 @@ export function ConflictView({ write, label }: { write: ConflictSafeWrite; label
               {c.diffs.map((d) => (
                 <Table.Tr key={d.field} data-testid={`conflict-field-${d.field}`} data-state={d.state}>
                   <Table.Td fw={600}>{label ? label(d.field) : d.field}</Table.Td>
-                  <Table.Td>{displayValue(d.theirs)}</Table.Td>
-                  <Table.Td>{d.state === 'theirs' ? <Text c="dimmed" span>{t('conflict.untouched')}</Text> : displayValue(d.mine)}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'pre-line', wordBreak: 'break-word' }}>{show(d.field, d.theirs)}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'pre-line', wordBreak: 'break-word' }}>{d.state === 'theirs' ? <Text c="dimmed" span>{t('conflict.untouched')}</Text> : show(d.field, d.mine)}</Table.Td>
                   <Table.Td>
                     <Badge color={COLORS[d.state]} variant="light">{t(`conflict.states.${d.state}`)}</Badge>
                   </Table.Td>

@@ -147,6 +147,21 @@ export const en = {
     ruleName: 'Rule', event: 'Event', recipients: 'Recipients', channels: 'Channels', enabled: 'On', enableRule: 'Rule {{name}} on',
     endpointName: 'Name', url: 'URL', deliveryStatus: 'Status', time: 'Time', recipient: 'Recipient', channel: 'Channel', error: 'Error',
     noRedeliver: 'Failed deliveries are retried by the notifications service; the API offers no manual redelivery.',
+    rulesForm: {
+      name: 'Rule name', when: 'When the lead matches (empty = any)', then: 'Then assign to', regions: 'Regions', industries: 'Industries',
+      sources: 'Sources', any: 'any', assignTo: 'Assign to', owner: 'Owner', team: 'Team', members: 'Round-robin members',
+      up: 'Move rule {{n}} up', down: 'Move rule {{n}} down', remove: 'Remove rule {{n}}', add: 'Add rule',
+      none: 'No rules: every lead goes to the fallback.', fallback: 'When no rule matches',
+      needOwner: 'Choose an owner.', needTeam: 'Name a team.',
+      field: { rules: 'Rules', fallback_owner_id: 'Fallback owner', fallback_team: 'Fallback team' },
+    },
+    slaForm: {
+      name: 'Name', position: 'Position', positionHint: 'Lower wins', calendar: 'Clock runs', timezone: 'Time zone',
+      calendarKind: { '24x7': 'Around the clock', business_hours: 'Business hours' },
+      warning: 'Warn at', warningHint: 'of the target (empty = default)', pauses: 'Paused while', tier: 'Tier', anyTier: 'any tier',
+      firstResponseH: 'First response (h)', resolutionH: 'Resolution (h)', hours: '{{n}} h', addTarget: 'Add target', removeTarget: 'Remove target',
+      field: { name: 'Name', position: 'Position', active: 'Active', calendar: 'Calendar', warning_share: 'Warn at', pause_statuses: 'Paused while', targets: 'Targets' },
+    },
   },
   timeline: {
     customerCreated: 'Customer {{name}} created', customerChanged: 'Changed {{fields}}',

@@ -118,6 +118,21 @@ export const zhCN: Dictionary = {
     fieldKey: '键', fieldLabel: '标签', fieldType: '类型', ruleName: '规则', event: '事件', recipients: '接收人', channels: '渠道', enabled: '启用',
     enableRule: '启用规则 {{name}}', endpointName: '名称', url: 'URL', deliveryStatus: '状态', time: '时间', recipient: '接收人', channel: '渠道',
     error: '错误', noRedeliver: '失败的投递由通知服务自动重试；API 不提供手动重新投递。',
+    rulesForm: {
+      name: '规则名称', when: '线索满足以下条件时（留空 = 任意）', then: '则分配给', regions: '地区', industries: '行业',
+      sources: '来源', any: '任意', assignTo: '分配给', owner: '负责人', team: '团队', members: '轮流分配成员',
+      up: '将规则 {{n}} 上移', down: '将规则 {{n}} 下移', remove: '删除规则 {{n}}', add: '添加规则',
+      none: '暂无规则：所有线索都按兜底设置分配。', fallback: '没有规则匹配时',
+      needOwner: '请选择负责人。', needTeam: '请填写团队。',
+      field: { rules: '规则', fallback_owner_id: '兜底负责人', fallback_team: '兜底团队' },
+    },
+    slaForm: {
+      name: '名称', position: '顺序', positionHint: '数值小者优先', calendar: '计时方式', timezone: '时区',
+      calendarKind: { '24x7': '全天候', business_hours: '工作时间' },
+      warning: '预警点', warningHint: '占目标时长的比例（留空 = 默认）', pauses: '以下状态暂停计时', tier: '客户等级', anyTier: '任意等级',
+      firstResponseH: '首次响应（小时）', resolutionH: '解决（小时）', hours: '{{n}} 小时', addTarget: '添加目标', removeTarget: '删除目标',
+      field: { name: '名称', position: '顺序', active: '启用', calendar: '日历', warning_share: '预警点', pause_statuses: '暂停状态', targets: '目标' },
+    },
   },
   timeline: {
     customerCreated: '创建了客户 {{name}}', customerChanged: '修改了{{fields}}',

@@ -8,7 +8,8 @@ import type { Pipeline } from '../../api/types';
 import { useCan } from '../../auth/session';
 import { useT } from '../../i18n';
 import { formatDateTime } from '../../lib/format';
-import { JsonEditor } from './JsonEditor';
+import { AssignmentRulesForm } from './AssignmentRulesForm';
+import { SlaPolicyCard } from './SlaPolicyForm';
 
 export default function AdminPage() {
   const { t } = useT();
@@ -24,7 +25,7 @@ export default function AdminPage() {
           ))}
         </Tabs.List>
         <Tabs.Panel value="pipelines" pt="md"><Pipelines /></Tabs.Panel>
-        <Tabs.Panel value="assignment" pt="md"><AssignmentRules /></Tabs.Panel>
+        <Tabs.Panel value="assignment" pt="md"><AssignmentRulesForm /></Tabs.Panel>
         <Tabs.Panel value="sla" pt="md"><SlaPolicies /></Tabs.Panel>
         <Tabs.Panel value="fields" pt="md"><CustomFields /></Tabs.Panel>
         <Tabs.Panel value="rules" pt="md"><Rules /></Tabs.Panel>
@@ -84,25 +85,6 @@ function Pipelines() {
   );
 }
 
-function AssignmentRules() {
-  const { t } = useT();
-  const qc = useQueryClient();
-  const q = useQuery({ queryKey: ['assignment-rules'], queryFn: sales.assignmentRules });
-  if (!q.data) return q.error ? <Alert color="red">{problemMessage(q.error)}</Alert> : null;
-  const { version, ...doc } = q.data.data;
-  return (
-    <Card withBorder data-testid="admin-assignment">
-      <Text size="sm" c="dimmed" mb="xs">{t('admin.assignmentHint')}</Text>
-      <JsonEditor label={t('admin.tabs.assignment')} value={doc} testid="assignment-json"
-        onSave={async (v) => {
-          await sales.putAssignmentRules(v as typeof doc, q.data.etag ?? version);
-          notifications.show({ color: 'green', message: t('common.saved') });
-          await qc.invalidateQueries({ queryKey: ['assignment-rules'] });
-        }} />
-    </Card>
-  );
-}
-
 function SlaPolicies() {
   const { t } = useT();
   const q = useQuery({ queryKey: ['sla-policies'], queryFn: serviceDesk.slaPolicies });
@@ -121,19 +103,7 @@ function SlaPolicies() {
   });
   return (
     <Stack data-testid="admin-sla">
-      {(q.data?.items ?? []).map((p) => (
-        <Card withBorder key={p.id}>
-          <Group justify="space-between"><Title order={5}>{p.name}</Title><Badge variant="light" color={p.active ? 'green' : 'gray'}>{p.active ? t('admin.active') : t('admin.inactive')}</Badge></Group>
-          <Table fz="sm">
-            <Table.Thead><Table.Tr><Table.Th>{t('tickets.priority')}</Table.Th><Table.Th>{t('sla.clock.first_response')}</Table.Th><Table.Th>{t('sla.clock.resolution')}</Table.Th></Table.Tr></Table.Thead>
-            <Table.Tbody>
-              {p.targets.map((x, i) => (
-                <Table.Tr key={i}><Table.Td>{t(`priority.${x.priority}`)}{x.tier ? ` (${x.tier})` : ''}</Table.Td><Table.Td>{x.first_response_s / 3600} h</Table.Td><Table.Td>{x.resolution_s / 3600} h</Table.Td></Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Card>
-      ))}
+      {(q.data?.items ?? []).map((p) => <SlaPolicyCard key={p.id} policy={p} />)}
       {q.data && !q.data.items.length && <Button onClick={() => create.mutate()} loading={create.isPending} w="fit-content">{t('admin.createDefaultPolicy')}</Button>}
     </Stack>
   );
