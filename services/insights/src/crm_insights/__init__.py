@@ -1,0 +1,1 @@
+"""Insights: derived, rebuildable analytics over the CRM's event topics."""

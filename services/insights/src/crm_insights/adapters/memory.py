@@ -1,0 +1,57 @@
+"""In-memory read models: the unit tests' store, and the batch rebuild's fold."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from crm_insights.adapters.markers import marker_field
+from crm_insights.service.ports import Bucket
+
+
+class InMemoryReadModels:
+    def __init__(self) -> None:
+        self.deals: dict[str, dict[str, Any]] = {}
+        self.bucket_docs: dict[str, dict[str, Any]] = {}
+        self.fail_after_increments: int | None = None
+        """Tests: raise after this many more increments (a crash mid-application)."""
+
+    async def deal(self, deal_id: str) -> dict[str, Any] | None:
+        doc = self.deals.get(deal_id)
+        return copy.deepcopy(doc) if doc is not None else None
+
+    async def save_deal(self, deal_id: str, doc: dict[str, Any]) -> None:
+        self.deals[deal_id] = copy.deepcopy(doc)
+
+    async def increment(
+        self, bucket: str, delta: Mapping[str, int], *, shard: int, dims: Mapping[str, str], marker: str
+    ) -> None:
+        if self.fail_after_increments is not None:
+            if self.fail_after_increments <= 0:
+                raise ConnectionError("store went away (test)")
+            self.fail_after_increments -= 1
+        doc = self.bucket_docs.setdefault(f"{bucket}#{shard}", {"_id": f"{bucket}#{shard}", "m": {}})
+        where = marker_field(marker)[2:]
+        if doc["m"].get(where) == marker:
+            return
+        for name, value in delta.items():
+            doc[name] = doc.get(name, 0) + value
+        doc.update(dims)
+        doc["m"][where] = marker
+
+    async def unmark(self, bucket: str, *, shard: int, marker: str) -> None:
+        doc = self.bucket_docs.get(f"{bucket}#{shard}")
+        where = marker_field(marker)[2:]
+        if doc is not None and doc["m"].get(where) == marker:
+            del doc["m"][where]
+
+    async def buckets(self, *, kind: str, pipeline_id: str | None = None) -> list[Bucket]:
+        return [
+            {k: v for k, v in doc.items() if k != "m"}
+            for doc in self.bucket_docs.values()
+            if doc.get("kind") == kind and (pipeline_id is None or doc.get("pipeline_id") == pipeline_id)
+        ]
+
+    async def ping(self) -> bool:
+        return True

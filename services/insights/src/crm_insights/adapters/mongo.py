@@ -1,0 +1,62 @@
+"""The read models in the service's own MongoDB database.
+
+``insights_deals``: one document per deal (``_id`` = deal id). ``insights_buckets``: one
+document per bucket shard (``_id`` = ``<bucket id>#<partition>``). Every per-event write addresses one
+document by ``_id`` (the store indexes nothing else); reports scan the buckets, whose
+number grows with pipelines x stages x owners x months, not with deals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from crm_shared.mongo import Database
+from pymongo.errors import DuplicateKeyError
+
+from crm_insights.adapters.markers import marker_field
+from crm_insights.service.ports import Bucket
+
+DEALS = "insights_deals"
+BUCKETS = "insights_buckets"
+
+
+class MongoReadModels:
+    def __init__(self, db: Database, *, scan_limit: int = 100_000) -> None:
+        self._db = db
+        self._deals = db[DEALS]
+        self._buckets = db[BUCKETS]
+        self._scan_limit = scan_limit
+
+    async def deal(self, deal_id: str) -> dict[str, Any] | None:
+        return await self._deals.find_one({"_id": deal_id})
+
+    async def save_deal(self, deal_id: str, doc: dict[str, Any]) -> None:
+        await self._deals.replace_one({"_id": deal_id}, doc, upsert=True)
+
+    async def increment(
+        self, bucket: str, delta: Mapping[str, int], *, shard: int, dims: Mapping[str, str], marker: str
+    ) -> None:
+        where = marker_field(marker)
+        query = {"_id": f"{bucket}#{shard}", where: {"$ne": marker}}
+        update = {"$inc": dict(delta), "$set": {**dims, where: marker}}
+        try:
+            await self._buckets.update_one(query, update, upsert=True)
+        except DuplicateKeyError:
+            # The shard holds the marker (this increment landed: no match now), or, on a
+            # store with atomic updates shared by writers, another created it just now.
+            await self._buckets.update_one(query, update)
+
+    async def unmark(self, bucket: str, *, shard: int, marker: str) -> None:
+        where = marker_field(marker)
+        await self._buckets.update_one({"_id": f"{bucket}#{shard}", where: marker}, {"$unset": {where: ""}})
+
+    async def buckets(self, *, kind: str, pipeline_id: str | None = None) -> list[Bucket]:
+        query: dict[str, Any] = {"kind": kind}
+        if pipeline_id is not None:
+            query["pipeline_id"] = pipeline_id
+        return [doc async for doc in self._buckets.find(query, {"m": 0}).limit(self._scan_limit)]
+
+    async def ping(self) -> bool:
+        await self._db.command("ping")
+        return True

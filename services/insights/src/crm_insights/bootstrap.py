@@ -1,0 +1,87 @@
+"""The one composition root of insights: used by the API, the worker and the tests.
+
+``bootstrap(settings, role=...)`` wires the MongoDB read models (and, for the worker,
+the broker for dead letters); ``in_memory()`` wires the in-memory read models (unit
+tests, the batch rebuild). Insights owns no business record and publishes nothing: it
+has no outbox and, for now, no periodic job (``background`` only closes the clients).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from crm_shared.chassis import Background
+from crm_shared.kafka.consumer import DeadLetterSink, EventConsumer
+from crm_shared.provision import ensure_topics
+from crm_shared.runtime import Infra
+
+from crm_insights.adapters.memory import InMemoryReadModels
+from crm_insights.adapters.mongo import MongoReadModels
+from crm_insights.adapters.partition_consumer import PartitionShardConsumer
+from crm_insights.service.ports import ReadModels
+from crm_insights.service.projection import DealProjection
+from crm_insights.service.queries import SalesQueries
+from crm_insights.settings import InsightsSettings
+from crm_insights.topics import InsightsTopics
+
+
+@dataclass
+class Container:
+    settings: InsightsSettings
+    topics: InsightsTopics
+    models: ReadModels
+    deals: DealProjection
+    queries: SalesQueries
+    background: Background = field(default_factory=Background)
+    infra: Infra | None = None
+    dead_letters: DeadLetterSink | None = None
+
+    async def start(self) -> None:
+        await self.background.start()
+
+    async def readiness(self) -> dict[str, Any]:
+        if self.infra is not None:
+            return await self.infra.readiness()
+        return {"store": await self.models.ping()}
+
+    async def close(self) -> None:
+        await self.background.close()
+
+    def deal_consumer(self) -> EventConsumer:
+        assert self.dead_letters is not None, "consumers need a dead-letter sink"
+        return PartitionShardConsumer(
+            consumer="insights.deal",
+            handlers=self.deals.handlers(),
+            dead_letters=self.dead_letters,
+            dead_letter_topic=self.topics.dead_letter("insights"),
+        )
+
+
+def _container(settings: InsightsSettings, models: ReadModels, **extra: Any) -> Container:
+    return Container(
+        settings=settings,
+        topics=InsightsTopics(settings.topic_prefix),
+        models=models,
+        deals=DealProjection(models=models),
+        queries=SalesQueries(models=models),
+        **extra,
+    )
+
+
+async def bootstrap(settings: InsightsSettings, *, role: Literal["api", "worker"], provision: bool = True) -> Container:
+    topics = InsightsTopics(settings.topic_prefix)
+    if provision or role == "worker":
+        # The worker's dead-letter topic is not in the shared registry yet (see topics.py).
+        await asyncio.to_thread(ensure_topics, settings.kafka_bootstrap_servers, topics)
+    infra = await Infra.open(settings, start_publisher=role == "worker")
+    background = Background()
+    background.on_close(infra.close)
+    models = MongoReadModels(infra.db, scan_limit=settings.bucket_scan_limit)
+    return _container(settings, models, background=background, infra=infra, dead_letters=infra.publisher)
+
+
+def in_memory(settings: InsightsSettings | None = None, *, models: InMemoryReadModels | None = None) -> Container:
+    settings = settings or InsightsSettings(topic_prefix="")
+    return _container(settings, models or InMemoryReadModels())

@@ -1,0 +1,33 @@
+"""Insights' stream worker (``python -m crm_insights.entrypoints.worker``): deal events
+feed the pipeline read models. One record at a time per partition (``keys_in_parallel=1``):
+each partition writes its own shard of the shared buckets (see service/projection.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_shared.chassis import ContainerFactory, create_service_worker, serve_worker
+from crm_shared.kafka.faust_app import CrmApp
+
+from crm_insights.bootstrap import Container, bootstrap
+from crm_insights.settings import InsightsSettings
+from crm_insights.topics import InsightsTopics
+
+
+def create_worker(
+    settings: InsightsSettings, *, container_factory: ContainerFactory[Container] | None = None, **faust_overrides: Any
+) -> CrmApp:
+    topics = InsightsTopics(settings.topic_prefix)
+    subscriptions = {topics.deal: lambda c: c.deal_consumer()}
+    factory = container_factory or (lambda: bootstrap(settings, role="worker", provision=False))
+    return create_service_worker(
+        settings, container_factory=factory, subscriptions=subscriptions, keys_in_parallel=1, **faust_overrides
+    )
+
+
+def main() -> None:
+    serve_worker(create_worker, InsightsSettings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""What the use cases need of storage (Protocols); Mongo and in-memory adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+Bucket = Mapping[str, Any]
+"""A bucket shard's document: ``kind``, the dimensions and the shard's counters (a
+bucket's figures are the sums over its shards)."""
+
+
+class ReadModels(Protocol):
+    """The service's read models: one state document per deal, and the buckets.
+
+    Per-event calls address one document by id; ``buckets`` is the report-time scan.
+    """
+
+    async def deal(self, deal_id: str) -> dict[str, Any] | None: ...
+
+    async def save_deal(self, deal_id: str, doc: dict[str, Any]) -> None: ...
+
+    async def increment(
+        self, bucket: str, delta: Mapping[str, int], *, shard: int, dims: Mapping[str, str], marker: str
+    ) -> None:
+        """Add ``delta`` to the bucket's ``shard`` once per ``marker`` (a retry with the
+        same marker adds nothing), creating it with ``dims`` if needed. One writer per
+        shard at a time (the caller's promise): the local store's updates are
+        read-then-write, so two writers of one document could lose an increment."""
+        ...
+
+    async def unmark(self, bucket: str, *, shard: int, marker: str) -> None:
+        """Forget ``marker`` on the bucket (the deal's application is committed)."""
+        ...
+
+    async def buckets(self, *, kind: str, pipeline_id: str | None = None) -> list[Bucket]: ...
+
+    async def ping(self) -> bool: ...

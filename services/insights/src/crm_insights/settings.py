@@ -1,0 +1,16 @@
+"""Insights' settings: the shared ones plus its own (env ``CRM_*``)."""
+
+from __future__ import annotations
+
+from crm_shared.settings import CrmSettings
+from pydantic import Field
+
+
+class InsightsSettings(CrmSettings):
+    service_name: str = "insights"
+    http_port: int = 8005
+    worker_web_port: int = 6105
+
+    bucket_scan_limit: int = Field(default=100_000, ge=1)
+    """Most bucket documents one report reads (buckets grow with pipelines x stages x
+    owners x months, never with deals): a guard, not a page size."""
