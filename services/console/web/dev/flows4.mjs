@@ -49,4 +49,15 @@ await page.locator(`[data-id="${leadId}"] [data-testid="lead-actions"]`).click()
 await page.click('[data-testid="lead-convert"]');
 await page.waitForFunction((id) => document.querySelector(`[data-id="${id}"]`)?.textContent?.includes('Converted'), leadId, { timeout: 15000 })
   .then(() => ok('lead converted', true)).catch(async () => ok('lead converted', false, await page.textContent(`[data-id="${leadId}"]`)));
+// the result says which company the conversion linked or created, with a link to it
+const result = page.getByTestId('convert-result');
+await result.waitFor({ timeout: 10000 }).catch(() => undefined);
+const linked = await result.getAttribute('data-company-linked').catch(() => null);
+ok('conversion result names the company', ['existing', 'created', 'none'].includes(linked ?? ''), `${linked}: ${await result.textContent().catch(() => '')}`);
+if (linked && linked !== 'none') {
+  await result.getByTestId('convert-company-link').click();
+  await page.waitForSelector('[data-testid="customer-name"]', { timeout: 10000 })
+    .then(() => ok('company link opens the company', page.url().includes('/customers/'))).catch(() => ok('company link opens the company', false, page.url()));
+}
+await page.screenshot({ path: process.env.SHOT ?? '/tmp/convert.png' });
 await ctx.close();

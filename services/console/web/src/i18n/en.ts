@@ -106,7 +106,7 @@ export const en = {
   leads: {
     import: 'Import CSV', status: 'Status', name: 'Name', company: 'Company', source: 'Source', score: 'Score', owner: 'Owner',
     created: 'Created', assign: 'Assign', convert: 'Convert to customer and deal', disqualify: 'Disqualify', reason: 'Reason',
-    assigned: 'Lead assigned', converted: 'Lead converted', disqualified: 'Lead disqualified',
+    assigned: 'Lead assigned', converted: 'Lead converted', convertedTitle: '{{name}} converted', convertedCustomer: 'Customer:', companyLinked: 'Linked to the existing company', companyCreated: 'Created the company', noCompany: 'No company (a person on their own).', convertedDeal: 'Deal opened:', disqualified: 'Lead disqualified',
     importResult: '{{imported}} imported, {{existing}} already there, {{failed}} rows with errors', row: 'Row', errors: 'Errors',
   },
   leadStatus: { new: 'New', assigned: 'Assigned', working: 'Working', converted: 'Converted', disqualified: 'Disqualified' },

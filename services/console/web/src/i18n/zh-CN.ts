@@ -83,7 +83,7 @@ export const zhCN: Dictionary = {
   dealStatus: { open: '进行中', won: '赢单', lost: '输单' },
   leads: {
     import: '导入 CSV', status: '状态', name: '姓名', company: '公司', source: '来源', score: '评分', owner: '负责人', created: '创建时间',
-    assign: '分配', convert: '转为客户和商机', disqualify: '判定无效', reason: '原因', assigned: '线索已分配', converted: '线索已转化',
+    assign: '分配', convert: '转为客户和商机', disqualify: '判定无效', reason: '原因', assigned: '线索已分配', converted: '线索已转化', convertedTitle: '{{name}} 已转化', convertedCustomer: '客户：', companyLinked: '已关联现有公司', companyCreated: '已新建公司', noCompany: '未关联公司（个人客户）。', convertedDeal: '已新建商机：',
     disqualified: '线索已判定无效', importResult: '导入 {{imported}} 条，已存在 {{existing}} 条，{{failed}} 行有错误', row: '行', errors: '错误',
   },
   leadStatus: { new: '新建', assigned: '已分配', working: '跟进中', converted: '已转化', disqualified: '无效' },

@@ -1,15 +1,15 @@
-import { Alert, Badge, Button, FileButton, Group, Menu, Modal, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, FileButton, Group, Menu, Modal, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { ApiError, problemMessage } from '../../api/client';
-import { allPages, sales } from '../../api/services';
+import { allPages, contacts, sales, type LeadConversion } from '../../api/services';
 import type { Lead, LeadImportResult } from '../../api/types';
 import { useCan } from '../../auth/session';
 import { useT } from '../../i18n';
 import { formatRelative } from '../../lib/format';
-import { leadName } from '../../lib/names';
+import { customerName, leadName } from '../../lib/names';
 
 const STATUSES = ['new', 'assigned', 'working', 'converted', 'disqualified'];
 
@@ -23,6 +23,7 @@ export default function LeadsPage() {
   const [dialog, setDialog] = useState<{ kind: 'assign' | 'disqualify'; lead: Lead } | null>(null);
   const [value, setValue] = useState('');
   const [imported, setImported] = useState<LeadImportResult | null>(null);
+  const [converted, setConverted] = useState<{ lead: Lead; result: LeadConversion } | null>(null);
   const leads = useQuery({ queryKey: ['leads', status], queryFn: () => allPages(sales.leads, { status }) });
 
   const done = (msg: string) => {
@@ -39,7 +40,11 @@ export default function LeadsPage() {
   const disqualify = useMutation({ mutationFn: (l: Lead) => sales.disqualifyLead(l.id, value.trim(), l.version), onSuccess: () => done(t('leads.disqualified')), onError });
   const convert = useMutation({
     mutationFn: (l: Lead) => sales.convertLead(l.id, l.version),
-    onSuccess: () => { done(t('leads.converted')); void qc.invalidateQueries({ queryKey: ['deals'] }); },
+    onSuccess: (r, l) => {
+      done(t('leads.converted'));
+      setConverted({ lead: l, result: r.data });
+      void qc.invalidateQueries({ queryKey: ['deals'] });
+    },
     onError,
   });
   const upload = useMutation({
@@ -79,6 +84,7 @@ export default function LeadsPage() {
           )}
         </Alert>
       )}
+      {converted && <ConversionResult lead={converted.lead} result={converted.result} onClose={() => setConverted(null)} />}
       {leads.error ? <Alert color="red">{problemMessage(leads.error)}</Alert> : null}
       <Table striped highlightOnHover data-testid="lead-table">
         <Table.Thead>
@@ -141,5 +147,43 @@ export default function LeadsPage() {
         )}
       </Modal>
     </Stack>
+  );
+}
+
+/** What a conversion made: the customer, the company it linked (existing) or created, the deal. */
+function ConversionResult({ lead, result, onClose }: { lead: Lead; result: LeadConversion; onClose: () => void }) {
+  const { t } = useT();
+  const company = result.company;
+  const companyRecord = useQuery({
+    queryKey: ['customer', company?.id, 'name'],
+    queryFn: async () => (await contacts.get(company?.id ?? '')).data,
+    enabled: Boolean(company?.id),
+    retry: false,
+  });
+  const companyLabel = companyRecord.data ? customerName(companyRecord.data) : (lead.company_name ?? t('kind.company'));
+  return (
+    <Alert color="green" withCloseButton onClose={onClose} data-testid="convert-result" data-company-linked={company?.linked ?? 'none'}
+      title={t('leads.convertedTitle', { name: leadName(lead) })}>
+      <Stack gap={4}>
+        {result.customer_id && (
+          <Text size="sm">{t('leads.convertedCustomer')}{' '}
+            <Anchor component={Link} to={`/customers/${result.customer_id}`} data-testid="convert-customer-link">{leadName(lead)}</Anchor>
+          </Text>
+        )}
+        <Text size="sm">
+          {company ? (
+            <>
+              {t(company.linked === 'created' ? 'leads.companyCreated' : 'leads.companyLinked')}{' '}
+              <Anchor component={Link} to={`/customers/${company.id}`} data-testid="convert-company-link">{companyLabel}</Anchor>
+            </>
+          ) : t('leads.noCompany')}
+        </Text>
+        {result.deal && (
+          <Text size="sm">{t('leads.convertedDeal')}{' '}
+            <Anchor component={Link} to={`/pipeline?pipeline=${encodeURIComponent(result.deal.pipeline_id)}`} data-testid="convert-deal-link">{result.deal.name}</Anchor>
+          </Text>
+        )}
+      </Stack>
+    </Alert>
   );
 }
