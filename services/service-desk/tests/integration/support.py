@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
@@ -103,6 +104,13 @@ async def publish(settings: ServiceDeskSettings, *items: tuple[str, CloudEvent])
         await publisher.publish_many(list(items))
     finally:
         await publisher.stop()
+
+
+async def ticket_events(container: Container) -> list[CloudEvent]:
+    """Every event on the ticket topic, once what the container committed is published
+    (a commit hands its events to a background publisher: flush, then read off the loop)."""
+    await container.ticket_repo.store.flush()
+    return await asyncio.to_thread(read_events, container.settings.kafka_bootstrap_servers, container.topics.ticket)
 
 
 def read_events(bootstrap_servers: str, topic: str, *, idle_ms: int = 3000) -> list[CloudEvent]:

@@ -9,7 +9,7 @@ from crm_devtools.testkit import FakeClock
 from crm_service_desk.bootstrap import Container
 from crm_service_desk.settings import ServiceDeskSettings
 
-from .support import read_events, token
+from .support import ticket_events, token
 
 
 async def _solved(api: httpx.AsyncClient, settings: ServiceDeskSettings, *, then: str | None = None) -> tuple[str, str]:
@@ -46,11 +46,7 @@ async def test_link_works_once(api: httpx.AsyncClient, settings: ServiceDeskSett
     ticket = (await api.get(f"/tickets/{tid}", headers=agent)).json()
     assert ticket["csat"]["rating"] == 4
     assert ticket["csat_link"] is None
-    recorded = [
-        e
-        for e in read_events(settings.kafka_bootstrap_servers, container.topics.ticket)
-        if e.type == "crm.ticket.csat_recorded"
-    ]
+    recorded = [e for e in await ticket_events(container) if e.type == "crm.ticket.csat_recorded"]
     assert [(e.subject, e.data["rating"], e.data["comment"]) for e in recorded] == [(tid, 4, "Quick, thanks")]
 
 
@@ -95,7 +91,7 @@ async def test_the_resolved_event_carries_the_survey_link(
     r = await api.post(f"/tickets/{tid}/status", json={"status": "solved"}, headers={**agent, "If-Match": '"4"'})
     assert r.status_code == 200
     link = (await api.get(f"/tickets/{tid}", headers=agent)).json()["csat_link"]
-    events = [e for e in read_events(settings.kafka_bootstrap_servers, container.topics.ticket) if e.subject == tid]
+    events = [e for e in await ticket_events(container) if e.subject == tid]
     resolved = [e.data["csat_url"] for e in events if e.type == "crm.ticket.resolved"]
     assert resolved[0] == f"{settings.csat_base_url}{tok}"  # the link notifications mail to the requester
     assert resolved[1] == link["url"]  # solved again: the link of that solve

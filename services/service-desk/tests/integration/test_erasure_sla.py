@@ -13,7 +13,7 @@ from crm_service_desk.service.models import NewComment, NewTicket
 from crm_service_desk.settings import ServiceDeskSettings
 from crm_shared.auth import Principal
 
-from .support import customer_event, erasure_event, read_events, token
+from .support import customer_event, erasure_event, ticket_events, token
 
 ADMIN = Principal(sub="root", roles=frozenset({"admin"}))
 SLA_TYPES = ("crm.ticket.sla_warning", "crm.ticket.sla_breached")
@@ -61,7 +61,7 @@ async def test_erased_tickets_stay_anonymised_and_fire_no_sla_notifications(
         assert [(r.target, r.kind) for r in ticket.sla_records] == [("first_response", "warning")]
     assert len((await c.ticket_repo.require(other)).sla_records) == 4  # the other customer's ticket: all of it
 
-    events = [e for e in read_events(settings.kafka_bootstrap_servers, c.topics.ticket) if e.type in SLA_TYPES]
+    events = [e for e in await ticket_events(c) if e.type in SLA_TYPES]
     assert sorted(e.type for e in events if e.subject in (warned, quiet)) == ["crm.ticket.sla_warning"] * 2
     agent = token(settings, "ana", "service")
     view = (await api.get(f"/tickets/{warned}", headers=agent)).json()
@@ -92,4 +92,4 @@ async def test_a_ticket_erased_before_the_rule_stops_being_checked(container: Co
     clock.advance(hours=2)
     assert await c.sla_monitor.scan_once() == 0
     assert (await c.ticket_repo.require(tid)).sla_next_check_at is None
-    assert not [e for e in read_events(c.settings.kafka_bootstrap_servers, c.topics.ticket) if e.type in SLA_TYPES]
+    assert not [e for e in await ticket_events(c) if e.type in SLA_TYPES]

@@ -16,7 +16,7 @@ from crm_service_desk.service.models import AssignmentRequest, CsatRating, NewCo
 from crm_shared.auth import Principal
 from crm_shared.events import CloudEvent, CustomerMerged
 
-from .support import CONTACTS, customer_event, read_events
+from .support import CONTACTS, customer_event, ticket_events
 
 ADMIN = Principal(sub="root", roles=frozenset({"admin"}))
 
@@ -67,7 +67,7 @@ async def test_each_event_time_is_its_commit_time(container: Container, clock: F
     await step(2, c.csat.rate(token=link["token"], rating=CsatRating(rating=5)))
     await step(1, c.tickets.move(principal=ADMIN, ticket_id=tid, expected_version=None, status="closed"))
 
-    found = read_events(c.settings.kafka_bootstrap_servers, c.topics.ticket)
+    found = await ticket_events(c)
     events = sorted((e for e in found if e.subject == tid), key=lambda e: e.sequence or 0)  # the merge re-keys
     assert {e.type.rsplit(".", 1)[1] for e in events} >= {
         "opened",

@@ -7,7 +7,7 @@ from crm_devtools.testkit import FakeClock
 from crm_service_desk.bootstrap import Container
 from crm_service_desk.settings import ServiceDeskSettings
 
-from .support import read_events, token
+from .support import ticket_events, token
 
 TICKET = {
     "customer_id": "cust-1",
@@ -58,7 +58,7 @@ async def test_open_read_update_with_etags(
     assert r.headers["etag"] == '"2"'
     assert r.json()["priority"] == "urgent"
 
-    events = [e for e in read_events(settings.kafka_bootstrap_servers, container.topics.ticket) if e.subject == tid]
+    events = [e for e in await ticket_events(container) if e.subject == tid]
     assert [(e.type, e.sequence) for e in events] == [("crm.ticket.opened", 1), ("crm.ticket.updated", 2)]
     updated = events[1]
     assert updated.customerid == "cust-1"
@@ -116,11 +116,7 @@ async def test_comments_first_response_and_internal_visibility(
     gw_view = (await api.get(f"/tickets/{tid}/comments", headers=gateway)).json()["items"]
     assert [c["body"] for c in gw_view] == ["We are on it.", "Thanks!"]
 
-    commented = [
-        e
-        for e in read_events(settings.kafka_bootstrap_servers, container.topics.ticket)
-        if e.subject == tid and e.type == "crm.ticket.commented"
-    ]
+    commented = [e for e in await ticket_events(container) if e.subject == tid and e.type == "crm.ticket.commented"]
     assert [(e.data["public"], e.data.get("body_excerpt")) for e in commented] == [
         (False, None),
         (True, "We are on it."),
