@@ -27,6 +27,7 @@ SERVICES = {  # directory -> (package, API port, worker web port)
     "sales": ("crm_sales", 8002, 6102),
     "service-desk": ("crm_service_desk", 8003, 6103),
     "notifications": ("crm_notifications", 8004, 6104),
+    "insights": ("crm_insights", 8005, 6105),
 }
 WORKERLESS = {"console"}  # its live tail runs in the API process
 ENV_KEY = {name: f"CRM_{name.upper().replace('-', '_')}_VERSION" for name in SERVICES}

@@ -29,6 +29,7 @@ SERVICES: tuple[ServiceDef, ...] = (
     ServiceDef("sales", "crm_sales", 8002, 6102),
     ServiceDef("service-desk", "crm_service_desk", 8003, 6103),
     ServiceDef("notifications", "crm_notifications", 8004, 6104),
+    ServiceDef("insights", "crm_insights", 8005, 6105),
 )
 
 ROLES = ("api", "worker")
