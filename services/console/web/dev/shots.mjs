@@ -60,7 +60,10 @@ await signIn('admin');
 const firstCustomer = async () => {
   await page.goto(BASE + '/customers');
   await page.waitForSelector('[data-testid="customer-row"]');
-  return page.getAttribute('[data-testid="customer-row"]:has-text("Acme Ltd")', 'data-id');
+  // SHOT_CUSTOMER: the name of the customer shown (default Acme Ltd, from dev/seed.mjs), else the first row
+  const named = page.locator(`[data-testid="customer-row"]:has-text("${process.env.SHOT_CUSTOMER ?? 'Acme Ltd'}")`).first();
+  if (await named.count()) return named.getAttribute('data-id');
+  return page.locator('[data-testid="customer-row"]').first().getAttribute('data-id');
 };
 await shot('customers', '/customers', '[data-testid="customer-row"]');
 const cid = await firstCustomer();
@@ -70,6 +73,17 @@ await shot('leads', '/leads', '[data-testid="lead-row"]');
 await shot('tickets', '/tickets', '[data-testid="ticket-row"]');
 await shot('dashboards', '/dashboards', '.recharts-surface');
 await shot('admin', '/admin', '[data-testid="admin-pipelines"]');
+await shot('admin-assignment', '/admin', '[data-testid="admin-pipelines"]', async () => {
+  await page.click('[data-testid="admin-tab-assignment"]');
+  await page.waitForSelector('[data-testid="admin-assignment"]');
+  await page.waitForTimeout(500);
+});
+await shot('admin-sla', '/admin', '[data-testid="admin-pipelines"]', async () => {
+  await page.click('[data-testid="admin-tab-sla"]');
+  await page.waitForSelector('[data-testid="sla-edit"]');
+  await page.locator('[data-testid="sla-edit"]').first().click();
+  await page.waitForTimeout(500);
+});
 const tid = await (async () => { await page.goto(BASE + '/tickets'); await page.waitForSelector('[data-testid="ticket-row"] a'); return (await page.getAttribute('[data-testid="ticket-row"] a', 'href')).split('/').pop(); })();
 await shot('ticket', `/tickets/${tid}`, '[data-testid="ticket-subject"]');
 await signIn('li.wei', 'zh-CN');

@@ -1,6 +1,7 @@
 // Charts live in this lazily loaded route, so Recharts stays out of the initial bundle.
-import { Alert, Card, Group, RingProgress, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Card, Group, RingProgress, SegmentedControl, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { problemMessage } from '../../api/client';
 import { sales, serviceDesk } from '../../api/services';
@@ -16,7 +17,12 @@ export default function DashboardsPage() {
   const funnelData = (funnel.data?.stages ?? []).map((s) => ({
     name: t(`stages.${s.stage}`, { defaultValue: s.name }), reached: s.reached.count, current: s.current.count,
   }));
-  const currency = Object.keys(forecast.data?.totals ?? {})[0] ?? 'EUR';
+  // one chart per currency (amounts are never added across currencies): the one with most deals first
+  const dealsIn = new Map<string, number>();
+  for (const m of forecast.data?.months ?? []) dealsIn.set(m.currency, (dealsIn.get(m.currency) ?? 0) + m.open_count + m.won_count);
+  const currencies = Object.keys(forecast.data?.totals ?? {}).sort((a, b) => (dealsIn.get(b) ?? 0) - (dealsIn.get(a) ?? 0) || a.localeCompare(b));
+  const [chosen, setChosen] = useState<string | null>(null);
+  const currency = chosen && currencies.includes(chosen) ? chosen : (currencies[0] ?? 'EUR');
   const forecastData = (forecast.data?.months ?? []).filter((m) => m.currency === currency).map((m) => ({
     month: m.month === 'unscheduled' ? t('dash.unscheduled') : m.month,
     open: Number(m.open_amount), weighted: Number(m.weighted_amount), won: Number(m.won_amount),
@@ -59,7 +65,12 @@ export default function DashboardsPage() {
           </Group>
         </Card>
         <Card withBorder data-testid="chart-forecast">
-          <Title order={4} mb="xs">{t('dash.forecast', { currency })}</Title>
+          <Group justify="space-between" mb="xs">
+            <Title order={4}>{t('dash.forecast', { currency })}</Title>
+            {currencies.length > 1 && (
+              <SegmentedControl size="xs" value={currency} onChange={setChosen} data={currencies} aria-label={t('create.currency')} data-testid="forecast-currency" />
+            )}
+          </Group>
           <ResponsiveContainer width="100%" height={260}>
             <BarChart data={forecastData}>
               <CartesianGrid strokeDasharray="3 3" />
