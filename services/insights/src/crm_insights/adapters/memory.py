@@ -11,7 +11,10 @@ from crm_insights.service.ports import Bucket
 
 
 class InMemoryReadModels:
-    def __init__(self) -> None:
+    def __init__(self, *, copies: bool = True) -> None:
+        self._copies = copies
+        """Copy documents in and out, as a store would (the batch rebuild, which never
+        mutates what it reads, turns it off)."""
         self.deals: dict[str, dict[str, Any]] = {}
         self.bucket_docs: dict[str, dict[str, Any]] = {}
         self.fail_after_increments: int | None = None
@@ -19,10 +22,10 @@ class InMemoryReadModels:
 
     async def deal(self, deal_id: str) -> dict[str, Any] | None:
         doc = self.deals.get(deal_id)
-        return copy.deepcopy(doc) if doc is not None else None
+        return copy.deepcopy(doc) if doc is not None and self._copies else doc
 
     async def save_deal(self, deal_id: str, doc: dict[str, Any]) -> None:
-        self.deals[deal_id] = copy.deepcopy(doc)
+        self.deals[deal_id] = copy.deepcopy(doc) if self._copies else doc
 
     async def increment(
         self, bucket: str, delta: Mapping[str, int], *, shard: int, dims: Mapping[str, str], marker: str

@@ -1,0 +1,135 @@
+"""Batch rebuild of the read models: ``python -m crm_insights.rebuild --database NAME
+[--group GROUP]``.
+
+Reads ``crm.deal`` from the start up to the end offsets seen at start (no consumer
+group), folds every record with the live projection over in-memory read models (the
+same code, the same shards: one per partition), then writes the deal states and the
+bucket shards into ``NAME`` in bulk. With ``--group``, that consumer group's offsets are
+set to where the fold stopped: start the worker with ``CRM_WORKER_GROUP=GROUP`` and
+``CRM_MONGODB_DATABASE=NAME`` (and point the API at ``NAME``) and it carries on live from
+there. The live path (a new group on an empty database) gives the same figures, at the
+store's per-event cost; this one pays the store once per deal and bucket.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from crm_shared.events import CloudEvent
+from crm_shared.logs import configure_logging
+from crm_shared.mongo import Database, make_client
+from crm_shared.settings import load_settings
+from crm_shared.topics import PARTITIONS
+
+from crm_insights.adapters.memory import InMemoryReadModels
+from crm_insights.adapters.mongo import BUCKETS, DEALS
+from crm_insights.service.projection import DEAL_TYPES, DealProjection
+from crm_insights.settings import InsightsSettings
+from crm_insights.topics import InsightsTopics
+
+log = logging.getLogger(__name__)
+WANTED = frozenset(DEAL_TYPES)
+
+
+async def partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    known = consumer.partitions_for_topic(topic)
+    count = len(known) if known else PARTITIONS  # every registry topic has PARTITIONS
+    return [TopicPartition(topic, p) for p in range(count)]
+
+
+async def records(servers: str, topic: str) -> AsyncIterator[tuple[int, bytes]]:
+    """(partition, value) of every record from the start to the end offsets at start."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False, max_partition_fetch_bytes=4 << 20)
+    await consumer.start()
+    try:
+        parts = await partitions(consumer, topic)
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        end = {tp: o for tp, o in (await consumer.end_offsets(parts)).items() if o > 0}
+        while end:
+            batches = await consumer.getmany(*end, timeout_ms=1000, max_records=5000)
+            for tp, batch in batches.items():
+                for record in batch:
+                    if record.offset < end.get(tp, 0) and record.value is not None:
+                        yield tp.partition, record.value
+                if batch and batch[-1].offset + 1 >= end.get(tp, 0):
+                    end.pop(tp, None)
+    finally:
+        await consumer.stop()
+
+
+async def fold(source: AsyncIterator[tuple[int, bytes]], models: InMemoryReadModels) -> int:
+    projection = DealProjection(models=models)
+    seen = 0
+    async for partition, value in source:
+        event = CloudEvent.from_bytes(value)
+        seen += 1
+        if event.type in WANTED:
+            await projection.on_event(event, shard=partition)
+    return seen
+
+
+async def write(models: InMemoryReadModels, db: Database, *, chunk: int = 2000) -> None:
+    deals = [{"_id": k, **v} for k, v in models.deals.items()]
+    shards = [{k: v for k, v in d.items() if k != "m"} for d in models.bucket_docs.values()]
+    for name, docs in ((DEALS, deals), (BUCKETS, shards)):
+        await db[name].drop()
+        for first in range(0, len(docs), chunk):
+            await db[name].insert_many(docs[first : first + chunk], ordered=False)
+
+
+async def commit_offsets(servers: str, topic: str, group: str) -> None:
+    """The group resumes after what the fold read (end offsets at the fold's start)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=servers, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = await partitions(consumer, topic)
+        consumer.assign(parts)
+        await consumer.commit(dict(await consumer.end_offsets(parts)))
+    finally:
+        await consumer.stop()
+
+
+async def rebuild(settings: InsightsSettings, *, database: str, group: str | None = None) -> dict[str, Any]:
+    topic = InsightsTopics(settings.topic_prefix).deal
+    models = InMemoryReadModels(copies=False)
+    started = time.perf_counter()
+    if group is not None:
+        await commit_offsets(settings.kafka_bootstrap_servers, topic, group)  # before: nothing is skipped
+    seen = await fold(records(settings.kafka_bootstrap_servers, topic), models)
+    folded = time.perf_counter()
+    client = make_client(settings.mongodb_url, app_name="insights-rebuild")
+    try:
+        await write(models, client[database])
+    finally:
+        await client.close()
+    done = time.perf_counter()
+    return {
+        "events": seen,
+        "deals": len(models.deals),
+        "bucket_shards": len(models.bucket_docs),
+        "fold_s": round(folded - started, 2),
+        "write_s": round(done - folded, 2),
+        "events_per_s": round(seen / max(done - started, 1e-9), 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", required=True, help="database to (re)write the read models into")
+    parser.add_argument("--group", default=None, help="consumer group to resume live from the fold's end")
+    args = parser.parse_args(argv)
+    settings = load_settings(InsightsSettings)
+    configure_logging(level=settings.log_level, json=settings.log_json, service=settings.service_name)
+    stats = asyncio.run(rebuild(settings, database=args.database, group=args.group))
+    log.info("insights rebuilt", extra=stats)
+
+
+if __name__ == "__main__":
+    main()
