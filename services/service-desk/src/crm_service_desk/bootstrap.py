@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from crm_shared.aggregates import Publisher
@@ -76,7 +76,6 @@ class Container:
     metrics: MetricsService
     sla_monitor: SlaMonitor
     relay: OutboxRelay | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ticket_repo(self) -> Any:
