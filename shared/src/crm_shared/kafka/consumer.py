@@ -9,6 +9,12 @@ headers, so the stream moves on. The store or the broker being away
 is retried, backoff capped, for as long as the outage lasts, and the partition waits.
 Offsets are committed by faust after ``handle`` returns, i.e. after the database
 write: at-least-once, and handlers are idempotent.
+
+Erasure is final (:mod:`crm_shared.erasure`): given the service's register, the runtime
+records every ``crm.customer.erased`` and tombstone before any handler, and skips
+(``Outcome.ERASED``, counted, not dead-lettered) every other customer event about a
+registered id, so a replay or a rebuild cannot bring an erased customer back. Dead
+letters keep no personal data: the value is scrubbed and error texts redacted.
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ import contextlib
 import logging
 import random
 import time
-import traceback
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +35,7 @@ from opentelemetry.trace import StatusCode
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, NetworkTimeout, OperationFailure
 
+from crm_shared.erasure import ErasureRegister, redacted_error, redacted_trace, scrub_dead_letter
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.logs import causation_id, correlation_id
 from crm_shared.mongo import Collection
@@ -68,6 +74,12 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"
     DUPLICATE = "duplicate"
     DEAD_LETTERED = "dead_lettered"
+    ERASED = "erased"
+    """Customer state about an erased (or merged-away) id: refused."""
+
+
+CUSTOMER_EVENTS = "crm.customer."
+ERASED_EVENT = "crm.customer.erased"
 
 
 class DeadLetterSink(Protocol):
@@ -122,7 +134,13 @@ class EventConsumer:
         backoff_initial_s: float = 0.1,
         backoff_max_s: float = 5.0,
         on_outcome: Callable[[Outcome, RecordInfo], None] | None = None,
+        erasure: ErasureRegister | None = None,
+        retombstone_erased: bool = False,
     ) -> None:
+        """``erasure``: the service's register (every consumer of one service shares it).
+        ``retombstone_erased``: for the owner of ``crm.customer`` only, answer a refused
+        snapshot with a fresh tombstone, so compaction keeps the erasure and not the
+        re-produced snapshot."""
         self.consumer = consumer
         self._handlers = dict(handlers)
         self._dead_letters = dead_letters
@@ -132,6 +150,8 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._backoff = (backoff_initial_s, backoff_max_s)
         self._on_outcome = on_outcome
+        self._erasure = erasure
+        self._retombstone = retombstone_erased
         self._outage_since: float | None = None
         self._outage_steps = 0
         self._outage_logged_at = -OUTAGE_LOG_EVERY_S
@@ -145,6 +165,10 @@ class EventConsumer:
 
     async def _handle(self, record: RecordInfo) -> Outcome:
         if record.value is None:
+            erasure = self._erasure
+            if erasure is not None and record.key is not None:
+                erased_key = record.key.decode()
+                await self._while_unavailable(record, lambda: erasure.record(erased_key, reason="tombstone"))
             if self._on_tombstone is not None and record.key is not None:
                 on_tombstone, key = self._on_tombstone, record.key.decode()
                 run = self._run(record, None, lambda: on_tombstone(key))
@@ -155,11 +179,34 @@ class EventConsumer:
         except (ValidationError, ValueError) as exc:
             await self._while_unavailable(record, partial(self._dead_letter, record, exc, stage="decode"))
             return Outcome.DEAD_LETTERED
+        if self._erasure is not None and event.type.startswith(CUSTOMER_EVENTS):
+            refused = await self._erasure_gate(record, event, self._erasure)
+            if refused is not None:
+                return refused
         handler = self._handlers.get(event.type)
         if handler is None:
             return Outcome.SKIPPED
         handling = self._handle_event(record, event, handler)
         return await (self._traced(record, event, handling) if tracing_enabled() else handling)
+
+    async def _erasure_gate(self, record: RecordInfo, event: CloudEvent, erasure: ErasureRegister) -> Outcome | None:
+        """Records an erasure; refuses customer state about an erased id (None: go on)."""
+        customer_id = event.customerid
+        if event.type == ERASED_EVENT:
+            await self._while_unavailable(record, lambda: erasure.record(customer_id))
+            return None
+        if not await self._while_unavailable(record, lambda: erasure.is_erased(customer_id)):
+            return None
+        log.info(
+            "refused customer state of an erased customer",
+            extra={"consumer": self.consumer, "topic": record.topic, "event_id": event.id, "event_type": event.type},
+        )
+        if self._retombstone and record.key is not None:
+            key = record.key
+            await self._while_unavailable(
+                record, lambda: self._dead_letters.send_raw(record.topic, key=key, value=None)
+            )
+        return Outcome.ERASED
 
     async def _traced(self, record: RecordInfo, event: CloudEvent | None, handling: Awaitable[Outcome]) -> Outcome:
         """``handling`` in a CONSUMER span that continues the event's trace (tracing on)."""
@@ -265,7 +312,7 @@ class EventConsumer:
                 "partition": record.partition,
                 "offset": record.offset,
                 "stage": stage,
-                "error": repr(exc),
+                "error": type(exc).__name__,
                 "event_type": event.type if event else None,
             },
         )
@@ -274,14 +321,15 @@ class EventConsumer:
             ("dlq.consumer", self.consumer.encode()),
             ("dlq.stage", stage.encode()),
             ("dlq.error.type", type(exc).__name__.encode()),
-            ("dlq.error.message", str(exc)[:2000].encode()),
-            ("dlq.error.trace", "".join(traceback.format_exception(exc))[-4000:].encode()),
+            ("dlq.error.message", redacted_error(exc)[:2000].encode()),
+            ("dlq.error.trace", redacted_trace(exc)[-4000:].encode()),
             ("dlq.original.topic", record.topic.encode()),
             ("dlq.original.partition", str(record.partition).encode()),
             ("dlq.original.offset", str(record.offset).encode()),
             ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
         ]
-        await self._dead_letters.send_raw(self._dlq_topic, key=record.key, value=record.value, headers=headers)
+        value = scrub_dead_letter(record.value)
+        await self._dead_letters.send_raw(self._dlq_topic, key=record.key, value=value, headers=headers)
 
 
 def dead_letter_info(headers: RawHeaders) -> dict[str, Any]:
