@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from crm_shared.chassis import Background
 from crm_shared.clock import Clock, system_clock
+from crm_shared.erasure import MongoErasureRegister
 from crm_shared.kafka.consumer import EventConsumer
 from crm_shared.outbox import OutboxRelay
 from crm_shared.periodic import Periodic
@@ -178,6 +179,8 @@ class Container:
             handlers=self.services.projection.handlers_for(topic_key),
             dead_letters=self.infra.publisher,
             dead_letter_topic=self.topics.dead_letter("contacts"),
+            erasure=MongoErasureRegister.of(self.infra.db),
+            retombstone_erased=topic_key == "customer",  # contacts owns crm.customer
         )
 
 
@@ -188,7 +191,7 @@ async def bootstrap(
     if provision:
         await asyncio.to_thread(ensure_topics, settings.kafka_bootstrap_servers, topics)
     infra = await Infra.open(settings)
-    customers = MongoCustomerRepository(infra.db, publisher=infra.publisher)
+    customers = MongoCustomerRepository(infra.db, publisher=infra.publisher, key_secret=settings.lookup_key_secret)
     projections = MongoProjectionRepository(infra.db)
     idempotency = MongoIdempotencyRepository(infra.db)
     sagas = MongoSagaRepository(infra.db)

@@ -16,6 +16,9 @@ class ContactsSettings(CrmSettings):
     page_size: int = Field(default=50, ge=1)
     page_size_max: int = Field(default=200, ge=1)
     duplicate_name_threshold: float = Field(default=85.0, ge=0, le=100)
+    lookup_key_secret: str = "dev-contacts-lookup-keys-change-me"
+    """HMAC key of the e-mail and phone lookup keys (``customer_keys``): a changed secret
+    rebuilds them at the next start."""
     idempotency_ttl_h: float = Field(default=24.0, gt=0)
     sweep_interval_s: float = Field(default=1.0, gt=0)
     """Pending merges, erasures and company renames are resumed this often (the outbox relay has its own)."""

@@ -16,6 +16,7 @@ from crm_shared.events.envelope import CloudEvent
 from crm_contacts.adapters.documents import from_document, redacted_changes, search_tokens, to_document
 from crm_contacts.domain.custom_fields import FieldDefinition
 from crm_contacts.domain.customer import Customer
+from crm_contacts.domain.lookup_keys import company_name_key, company_name_keys, email_domain
 from crm_contacts.service.ports import CustomerQuery, Document, IdempotencyRecord, SagaKind, Stored
 
 
@@ -70,17 +71,24 @@ class InMemoryCustomerRepository:
     ) -> list[Customer]:
         return [c for c in self._customers() if set(c.emails) & set(emails) or set(c.phones) & set(phones)][:limit]
 
-    async def named_like(
-        self, tokens: Sequence[str], *, kind: str, company_id: str | None, limit: int = 200
-    ) -> list[Customer]:
+    async def people_of(self, company_id: str, *, limit: int = 200) -> list[Customer]:
+        return [c for c in self._customers() if c.kind == "person" and c.company_id == company_id and not c.archived][
+            :limit
+        ]
+
+    async def companies_sharing_words(self, tokens: Sequence[str], *, limit: int = 200) -> list[Customer]:
         return [
             c
             for c in self._customers()
-            if c.kind == kind
-            and not c.archived
-            and (company_id is None or c.company_id == company_id)
-            and (not tokens or set(tokens) & set(search_tokens(c)))
+            if c.kind == "company" and not c.archived and set(tokens) & set(search_tokens(c))
         ][:limit]
+
+    async def companies_named(self, name: str, *, limit: int) -> list[Customer]:
+        wanted = company_name_key(name)
+        return [c for c in self._customers() if c.kind == "company" and wanted in company_name_keys(c)][:limit]
+
+    async def at_domain(self, domain: str, *, limit: int) -> list[Customer]:
+        return [c for c in self._customers() if any(email_domain(e) == domain for e in c.emails)][:limit]
 
     async def merged_into(self, survivor_id: str) -> list[Customer]:
         return [c for c in self._customers() if c.merged_into == survivor_id]

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from crm_shared.aggregates import AggregateStore, Publisher, revision_id
@@ -12,13 +13,17 @@ from crm_shared.events.envelope import CloudEvent
 from crm_shared.mongo import Database, Document
 from pymongo import ASCENDING, DESCENDING
 
-from crm_contacts.adapters.documents import from_document, redacted_changes, to_document
+from crm_contacts.adapters.documents import from_document, redacted_changes, search_tokens, to_document
+from crm_contacts.adapters.mongo_keys import MongoCustomerKeys
 from crm_contacts.domain.customer import Customer
+from crm_contacts.domain.lookup_keys import LookupKey, company_name_key, company_name_keys, email_domain
 from crm_contacts.service.ports import CustomerQuery, Stored
 
 COLLECTION = "customers"
 LIVE = {"archived": False}
 NOT_ERASED = {"erased": {"$exists": False}}
+KEY_SCAN = 1000
+"""Customers read for one exact-key question (most recently listed first)."""
 
 
 def build_filter(q: CustomerQuery) -> Document:
@@ -46,10 +51,11 @@ def build_filter(q: CustomerQuery) -> Document:
 
 
 class MongoCustomerRepository:
-    def __init__(self, db: Database, *, publisher: Publisher | None) -> None:
+    def __init__(self, db: Database, *, publisher: Publisher | None, key_secret: str) -> None:
         self.store = AggregateStore(db, snapshots=COLLECTION, publisher=publisher)
         self._coll = self.store.snapshots
         self._revisions = self.store.revisions
+        self.keys = MongoCustomerKeys(db, secret=key_secret)
 
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()
@@ -64,6 +70,7 @@ class MongoCustomerRepository:
         ):
             await self._coll.create_index([(k, ASCENDING) for k in keys])
         await self._coll.create_index([("updated_at", DESCENDING), ("_id", DESCENDING)], name="updated_id")
+        await self.keys.build_once(self._coll)
 
     async def get(self, customer_id: str) -> Stored | None:
         doc = await self._coll.find_one({"_id": customer_id})
@@ -79,7 +86,14 @@ class MongoCustomerRepository:
         return [c for c in map(from_document, docs) if isinstance(c, Customer)]
 
     async def get_many(self, ids: Sequence[str]) -> list[Customer]:
-        return await self._customers({"_id": {"$in": list(ids)}}, limit=len(ids) or 1)
+        # One find by _id each: ``{_id: {$in: [...]}}`` is not what the local store indexes.
+        docs = await asyncio.gather(*(self._coll.find_one({"_id": i}) for i in dict.fromkeys(ids)))
+        return [c for c in (from_document(d) for d in docs if d) if isinstance(c, Customer)]
+
+    async def _having(self, keys: Iterable[LookupKey], *, limit: int) -> list[Customer]:
+        """The customers listed under any of ``keys`` (the most recently listed ``limit``);
+        the caller checks they still have the key (the lists are a superset)."""
+        return await self.get_many((await self.keys.ids(keys))[-limit:])
 
     async def find(self, query: CustomerQuery, *, limit: int) -> list[Customer]:
         direction = DESCENDING if query.order == "desc" else ASCENDING
@@ -90,24 +104,28 @@ class MongoCustomerRepository:
     async def sharing_contacts(
         self, emails: Sequence[str], phones: Sequence[str], *, limit: int = 50
     ) -> list[Customer]:
-        clauses: list[Document] = []
-        if emails:
-            clauses.append({"emails": {"$in": list(emails)}})
-        if phones:
-            clauses.append({"phones": {"$in": list(phones)}})
-        if not clauses:
-            return []
-        return await self._customers({"$or": clauses, **NOT_ERASED}, limit=limit)
+        keys: list[LookupKey] = [("email", e) for e in emails] + [("phone", p) for p in phones]
+        found = await self._having(keys, limit=KEY_SCAN) if keys else []
+        return [c for c in found if set(c.emails) & set(emails) or set(c.phones) & set(phones)][:limit]
 
-    async def named_like(
-        self, tokens: Sequence[str], *, kind: str, company_id: str | None, limit: int = 200
-    ) -> list[Customer]:
-        query: Document = {"kind": kind, **LIVE}
-        if company_id is not None:
-            query["company_id"] = company_id
-        if tokens:
-            query["search_tokens"] = {"$in": list(tokens)}
-        return await self._customers(query, limit=limit)
+    async def people_of(self, company_id: str, *, limit: int = 200) -> list[Customer]:
+        found = await self._having([("people", company_id)], limit=KEY_SCAN)
+        return [c for c in found if c.kind == "person" and c.company_id == company_id and not c.archived][:limit]
+
+    async def companies_sharing_words(self, tokens: Sequence[str], *, limit: int = 200) -> list[Customer]:
+        found = await self._having([("company_token", t) for t in tokens], limit=KEY_SCAN)
+        return [c for c in found if c.kind == "company" and not c.archived and set(tokens) & set(search_tokens(c))][
+            :limit
+        ]
+
+    async def companies_named(self, name: str, *, limit: int) -> list[Customer]:
+        wanted = company_name_key(name)
+        found = await self._having([("company", wanted)], limit=KEY_SCAN)
+        return [c for c in found if c.kind == "company" and wanted in company_name_keys(c)][:limit]
+
+    async def at_domain(self, domain: str, *, limit: int) -> list[Customer]:
+        found = await self._having([("domain", domain)], limit=limit)
+        return [c for c in found if any(email_domain(e) == domain for e in c.emails)]
 
     async def merged_into(self, survivor_id: str) -> list[Customer]:
         return await self._customers({"merged_into": survivor_id}, limit=1000)
@@ -121,7 +139,10 @@ class MongoCustomerRepository:
         actor: str,
         audit: Document,
     ) -> int:
-        return await self.store.commit(
+        before = self.keys.keys_of(await self.get(state.id)) if expected_version else set()
+        after = self.keys.keys_of(state)
+        await self.keys.add(state.id, after - before)
+        version = await self.store.commit(
             aggregate_id=state.id,
             expected_version=expected_version,
             snapshot=to_document(state),
@@ -129,6 +150,12 @@ class MongoCustomerRepository:
             actor=actor,
             changes=audit,
         )
+        if before - after:
+            await self.keys.remove(state.id, before - after)
+            current = await self.get(state.id)
+            if current is not None and current.version > version:  # a newer write may have needed one back
+                await self.keys.add(state.id, self.keys.keys_of(current))
+        return version
 
     async def history(self, customer_id: str, *, before: int | None, limit: int) -> list[Document]:
         return await self.store.history(customer_id, limit=limit, before=before)

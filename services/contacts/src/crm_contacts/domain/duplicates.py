@@ -18,13 +18,42 @@ from typing import Literal
 from rapidfuzz import fuzz
 
 from crm_contacts.domain.customer import Customer
-from crm_contacts.domain.normalize import fold
+from crm_contacts.domain.normalize import fold, name_tokens
 
 ReasonCode = Literal["same_email", "same_phone", "similar_name"]
 EMAIL_SCORE = 0.95
 PHONE_SCORE = 0.85
 NAME_WEIGHT = 0.8
 DEFAULT_NAME_THRESHOLD = 85.0
+GENERIC_TOKENS = frozenset(
+    {
+        "gmbh",
+        "ag",
+        "kg",
+        "inc",
+        "ltd",
+        "llc",
+        "plc",
+        "sa",
+        "sas",
+        "bv",
+        "co",
+        "corp",
+        "company",
+        "the",
+        "and",
+        "und",
+        "group",
+        "holding",
+        "se",
+    }
+)
+"""Words of company names too common to say two companies look alike."""
+
+
+def distinctive_tokens(*names: str | None) -> list[str]:
+    """The folded words of ``names`` that can make two company names look alike."""
+    return [t for t in name_tokens(*names) if len(t) >= 3 and t not in GENERIC_TOKENS]
 
 
 @dataclass(frozen=True)

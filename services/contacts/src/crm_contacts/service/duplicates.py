@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 from crm_contacts.domain.customer import Customer
-from crm_contacts.domain.duplicates import DEFAULT_NAME_THRESHOLD, DuplicateCandidate, rank_candidates
-from crm_contacts.domain.normalize import name_tokens
+from crm_contacts.domain.duplicates import (
+    DEFAULT_NAME_THRESHOLD,
+    DuplicateCandidate,
+    distinctive_tokens,
+    rank_candidates,
+)
 from crm_contacts.domain.permissions import Action, require
 from crm_contacts.service.caller import Caller
 from crm_contacts.service.writer import Writer
-
-GENERIC_TOKENS = frozenset(
-    {
-        "gmbh",
-        "ag",
-        "kg",
-        "inc",
-        "ltd",
-        "llc",
-        "plc",
-        "sa",
-        "sas",
-        "bv",
-        "co",
-        "corp",
-        "company",
-        "the",
-        "and",
-        "und",
-        "group",
-        "holding",
-        "se",
-    }
-)
-
-
-def distinctive_tokens(customer: Customer) -> list[str]:
-    return [t for t in name_tokens(customer.display_name) if len(t) >= 3 and t not in GENERIC_TOKENS]
 
 
 class DuplicateService:
@@ -48,11 +24,11 @@ class DuplicateService:
         repo = self._w.repo
         pool = await repo.sharing_contacts(customer.emails, customer.phones)
         if customer.kind == "company":
-            tokens = distinctive_tokens(customer)
+            tokens = distinctive_tokens(customer.display_name)
             if tokens:
-                pool += await repo.named_like(tokens, kind="company", company_id=None)
+                pool += await repo.companies_sharing_words(tokens)
         elif customer.company_id:
-            pool += await repo.named_like([], kind="person", company_id=customer.company_id)
+            pool += await repo.people_of(customer.company_id)
         return pool
 
     async def candidates_for(self, customer: Customer) -> list[DuplicateCandidate]:

@@ -68,9 +68,23 @@ class CustomerRepository(Protocol):
         """Customers (not erased) with any of these e-mail addresses or phone numbers."""
         ...
 
-    async def named_like(
-        self, tokens: Sequence[str], *, kind: str, company_id: str | None, limit: int = 200
-    ) -> list[Customer]: ...
+    async def people_of(self, company_id: str, *, limit: int = 200) -> list[Customer]:
+        """The company's live (not archived) people."""
+        ...
+
+    async def companies_sharing_words(self, tokens: Sequence[str], *, limit: int = 200) -> list[Customer]:
+        """Live companies whose names have one of these (distinctive, folded) words."""
+        ...
+
+    async def companies_named(self, name: str, *, limit: int) -> list[Customer]:
+        """Companies (archived ones too) whose company or display name is ``name``, ignoring
+        case, accents and spacing."""
+        ...
+
+    async def at_domain(self, domain: str, *, limit: int) -> list[Customer]:
+        """Companies and people at a company (archived ones too) with an address at ``domain``."""
+        ...
+
     async def merged_into(self, survivor_id: str) -> list[Customer]: ...
     async def commit(
         self,

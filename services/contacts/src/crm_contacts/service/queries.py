@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import builtins
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,6 @@ from crm_contacts.domain.customer import Customer
 from crm_contacts.domain.inputs import LookupRequest
 from crm_contacts.domain.normalize import (
     InvalidValue,
-    fold,
     name_tokens,
     normalize_email,
     normalize_phone,
@@ -89,6 +89,12 @@ def history_entry(revision: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
+def newest_first(customers: Iterable[Customer], *, include_archived: bool) -> builtins.list[Customer]:
+    """A lookup's answer order (and the list's default): last updated first."""
+    kept = (c for c in customers if include_archived or not c.archived)
+    return sorted(kept, key=lambda c: (c.updated_at, c.id), reverse=True)
+
+
 class QueryService:
     def __init__(self, *, writer: Writer, default_region: str, page_size: int, page_size_max: int) -> None:
         self._w = writer
@@ -152,46 +158,39 @@ class QueryService:
     async def lookup(self, caller: Caller, request: LookupRequest) -> builtins.list[Customer]:
         """Exact matches on one key (see :class:`LookupRequest`), newest first, at most a page."""
         require(caller.roles, Action.READ)
-        base = CustomerQuery(include_archived=request.include_archived)
         limit = self._page_max
+        repo = self._w.repo
         if request.email is not None or request.phone is not None:
             try:
-                query = (
-                    replace(base, email=normalize_email(request.email))
+                found = (
+                    await repo.sharing_contacts([normalize_email(request.email)], [], limit=LOOKUP_SCAN)
                     if request.email is not None
-                    else replace(base, phone=normalize_phone(request.phone or "", self._region))
+                    else await repo.sharing_contacts(
+                        [], [normalize_phone(request.phone or "", self._region)], limit=LOOKUP_SCAN
+                    )
                 )
             except InvalidValue as exc:
                 raise ValidationFailed.field(
                     ["body", "email" if request.email is not None else "phone"], str(exc)
                 ) from exc
-            return await self._w.repo.find(query, limit=limit)
+            return newest_first(found, include_archived=request.include_archived)[:limit]
         if request.company_name is not None:
-            # The name's words narrow by index; the exact (case- and accent-insensitive) match is here.
-            wanted = fold(" ".join(request.company_name.split()))
-            tokens = tuple(name_tokens(request.company_name))
-            candidates = (
-                await self._w.repo.find(replace(base, kind="company", name_tokens=tokens), limit=LOOKUP_SCAN)
-                if tokens
-                else []
-            )
-            return [
-                c
-                for c in candidates
-                if wanted in {fold(" ".join((n or "").split())) for n in (c.company_name, c.display_name)}
-            ][:limit]
+            named = await repo.companies_named(request.company_name, limit=LOOKUP_SCAN)
+            return newest_first(named, include_archived=request.include_archived)[:limit]
         assert request.domain is not None
-        with_address = await self._w.repo.find(replace(base, email_domain=request.domain), limit=LOOKUP_SCAN)
+        with_address = newest_first(
+            await repo.at_domain(request.domain, limit=LOOKUP_SCAN), include_archived=request.include_archived
+        )
         companies = {c.id: c for c in with_address if c.kind == "company"}
         employers = {c.company_id for c in with_address if c.company_id and c.company_id not in companies}
-        for company in await self._w.repo.get_many(sorted(employers)) if employers else []:
+        for company in await repo.get_many(sorted(employers)) if employers else []:
             if (
                 company.kind == "company"
                 and not company.merged_into
                 and (request.include_archived or not company.archived)
             ):
                 companies[company.id] = company
-        return sorted(companies.values(), key=lambda c: (c.updated_at, c.id), reverse=True)[:limit]
+        return newest_first(companies.values(), include_archived=True)[:limit]
 
     async def history(
         self, caller: Caller, customer_id: str, *, before: int | None = None, limit: int = 50
