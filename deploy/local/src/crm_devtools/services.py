@@ -90,6 +90,7 @@ def process_specs(
                     env=common,
                     port=worker_port,
                     health_path="/healthz",  # faust web page from crm_shared.kafka.faust_app
+                    ready_path="/readyz",  # 200 once it owns its partitions
                 )
             )
     return specs

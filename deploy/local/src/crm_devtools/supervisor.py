@@ -9,6 +9,9 @@ Reusable by tests::
     with start_services(specs) as procs:      # each API answered GET /healthz 200
         ...
     # all stopped: SIGTERM to each process group, SIGKILL after the timeout
+
+``start_services(specs, restart=True)`` and ``crm dev`` start a process that exited again,
+after a backoff (1 s, doubling up to 30 s; back to 1 s once it has run for a minute).
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ class ProcessSpec:
     """Where the process listens (shown; probed when ``health_path`` is set)."""
     health_path: str | None = None
     """``GET http://127.0.0.1:<port><health_path>`` must answer 200 to be healthy."""
+    ready_path: str | None = None
+    """Where the process says it is ready to work (a worker: it owns its partitions);
+    ``health_path`` when unset."""
     cwd: str | None = None
     host: str = "127.0.0.1"
 
@@ -85,6 +91,8 @@ class ServiceProcess:
         self._lines: deque[str] = deque(maxlen=keep_lines)
         self._popen: subprocess.Popen[str] | None = None
         self._reader: threading.Thread | None = None
+        self.restarts = 0
+        self.started_at = 0.0
 
     @property
     def name(self) -> str:
@@ -97,6 +105,7 @@ class ServiceProcess:
     def start(self) -> ServiceProcess:
         if self._popen is not None:
             raise RuntimeError(f"{self.name} already started")
+        self.started_at = time.monotonic()
         env = {**os.environ, **self._extra_env, **self.spec.env}
         self._popen = subprocess.Popen(  # noqa: S603 - commands come from our table
             list(self.spec.command),
@@ -113,6 +122,18 @@ class ServiceProcess:
         self._reader = threading.Thread(target=self._read, name=f"out-{self.name}", daemon=True)
         self._reader.start()
         return self
+
+    def restart(self) -> ServiceProcess:
+        """Start the spec again after the process exited (kills what is left of its group)."""
+        if self.running:
+            raise RuntimeError(f"{self.name} is still running")
+        self.signal(signal.SIGKILL)
+        self._join_reader(2.0)
+        if self._popen is not None and self._popen.stdout is not None:
+            self._popen.stdout.close()
+        self._popen = None
+        self.restarts += 1
+        return self.start()
 
     def _read(self) -> None:
         assert self._popen is not None
@@ -142,6 +163,12 @@ class ServiceProcess:
         if self.spec.health_path is None or self.spec.port is None:
             return True
         return http_ok(self.spec.host, self.spec.port, self.spec.health_path)
+
+    def ready(self) -> bool:
+        """Healthy and, where the spec has a ``ready_path``, answering 200 there."""
+        if self.spec.ready_path is None or self.spec.port is None:
+            return self.healthy()
+        return self.running and http_ok(self.spec.host, self.spec.port, self.spec.ready_path)
 
     def wait_healthy(self, timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + timeout_s
@@ -210,6 +237,52 @@ def stop_all(procs: Iterable[ServiceProcess], timeout_s: float = 10.0) -> None:
             p._popen.stdout.close()
 
 
+class Restarts:
+    """When to start an exited process again: 1 s, then doubling up to ``max_backoff_s``;
+    a process that ran ``stable_after_s`` before it exited starts over at 1 s."""
+
+    def __init__(
+        self, *, first_backoff_s: float = 1.0, max_backoff_s: float = 30.0, stable_after_s: float = 60.0
+    ) -> None:
+        self._first = first_backoff_s
+        self._max = max_backoff_s
+        self._stable = stable_after_s
+        self._backoff: dict[str, float] = {}
+        self._due: dict[str, float] = {}
+
+    def exited(self, proc: ServiceProcess) -> float:
+        """Note an exit; returns the delay before the restart."""
+        now = time.monotonic()
+        if now - proc.started_at >= self._stable:
+            self._backoff.pop(proc.name, None)
+        delay = self._backoff.get(proc.name, self._first)
+        self._backoff[proc.name] = min(delay * 2, self._max)
+        self._due[proc.name] = now + delay
+        return delay
+
+    def due(self, proc: ServiceProcess) -> bool:
+        at = self._due.get(proc.name)
+        if at is None or time.monotonic() < at:
+            return False
+        del self._due[proc.name]
+        return True
+
+
+def _restart_loop(procs: Mapping[str, ServiceProcess], stop: threading.Event, interval_s: float) -> None:
+    restarts = Restarts()
+    waiting: set[str] = set()
+    while not stop.wait(interval_s):
+        for name, proc in procs.items():
+            if name not in waiting and not proc.running:
+                waiting.add(name)
+                delay = restarts.exited(proc)
+                log.warning("%s exited with code %s: restarting in %.0fs", name, proc.poll(), delay)
+            elif name in waiting and restarts.due(proc) and not stop.is_set():
+                waiting.discard(name)
+                proc.restart()
+                log.warning("%s restarted (pid %s, restart #%d)", name, proc.pid, proc.restarts)
+
+
 @contextlib.contextmanager
 def start_services(
     specs: Iterable[ProcessSpec],
@@ -218,20 +291,31 @@ def start_services(
     health_timeout_s: float = 60.0,
     stop_timeout_s: float = 10.0,
     sink: LineSink | None = None,
+    restart: bool = False,
 ) -> Iterator[dict[str, ServiceProcess]]:
     """Start processes, wait until each is healthy, yield them by name, stop them all.
 
     ``env`` is added to every process's environment (under each spec's own env).
     Raises ``ServiceFailed`` (after stopping everything) if one exits or stays unhealthy.
+    ``restart``: once all are healthy, a process that exits is started again (with
+    backoff) in the same ``ServiceProcess`` object, as ``crm dev`` does.
     """
     procs: dict[str, ServiceProcess] = {}
+    stop = threading.Event()
+    watcher: threading.Thread | None = None
     try:
         for spec in specs:
             procs[spec.name] = ServiceProcess(spec, env=env, sink=sink).start()
         for p in procs.values():
             p.wait_healthy(health_timeout_s)
+        if restart:
+            watcher = threading.Thread(target=_restart_loop, args=(procs, stop, 0.2), name="restarts", daemon=True)
+            watcher.start()
         yield procs
     finally:
+        stop.set()
+        if watcher is not None:
+            watcher.join(10)
         stop_all(procs.values(), stop_timeout_s)
 
 
@@ -261,9 +345,13 @@ class Supervisor:
         poll_interval_s: float = 0.5,
         quiet: bool = False,
         on_all_ready: Callable[[], None] | None = None,
+        restart: bool = True,
+        restarts: Restarts | None = None,
     ) -> None:
         """``quiet``: no line per start and per ready process (the caller prints a summary);
-        ``on_all_ready`` runs once, when every process with a health check answered."""
+        exits, restarts and recoveries are always told. ``on_all_ready`` runs once, when
+        every process with a health check answered. ``restart``: start an exited process
+        again after a backoff (``restarts``)."""
         self.specs = list(specs)
         self._quiet = quiet
         self._on_all_ready = on_all_ready
@@ -276,6 +364,8 @@ class Supervisor:
         self._colors = {s.name: self._COLORS[i % len(self._COLORS)] for i, s in enumerate(self.specs)}
         self.procs: dict[str, ServiceProcess] = {}
         self.stop_event = threading.Event()
+        self._restart = restart
+        self._restarts = restarts or Restarts()
 
     def _prefix(self, name: str) -> str:
         label = f"{name:<{self._width}} |"
@@ -299,7 +389,8 @@ class Supervisor:
                 self.emit(spec.name, f"started pid {proc.pid}, listens on {where}")
 
     def run_forever(self) -> int:
-        """Run until SIGINT/SIGTERM (exit 0) or until every process has exited (exit 1)."""
+        """Run until SIGINT/SIGTERM (exit 0) or, without ``restart``, until every process
+        has exited (exit 1)."""
         previous = {}
 
         def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -325,16 +416,28 @@ class Supervisor:
                 code = proc.poll()
                 if code is not None and name not in reported_exit:
                     reported_exit.add(name)
-                    self.emit(name, f"EXITED with code {code}; the others keep running")
-                elif code is None and name not in reported_ready and proc.spec.health_path and proc.healthy():
+                    reported_ready.discard(name)
+                    if self._restart:
+                        delay = self._restarts.exited(proc)
+                        self.emit(name, f"EXITED with code {code}; restarting in {delay:.0f}s")
+                    else:
+                        self.emit(name, f"EXITED with code {code}; the others keep running")
+                elif code is not None and self._restart and self._restarts.due(proc):
+                    reported_exit.discard(name)
+                    proc.restart()
+                    self.emit(name, f"restarted: pid {proc.pid} (restart #{proc.restarts})")
+                elif code is None and name not in reported_ready and proc.spec.health_path and proc.ready():
                     reported_ready.add(name)
-                    if not self._quiet:
-                        self.emit(name, f"ready: {proc.spec.url}{proc.spec.health_path} -> 200")
+                    path = proc.spec.ready_path or proc.spec.health_path
+                    if proc.restarts:
+                        self.emit(name, f"ready again after restart #{proc.restarts}")
+                    elif not self._quiet:
+                        self.emit(name, f"ready: {proc.spec.url}{path} -> 200")
             if not all_ready_told and reported_ready >= probed and not reported_exit:
                 all_ready_told = True
                 if self._on_all_ready is not None:
                     self._on_all_ready()
-            if self.procs and len(reported_exit) == len(self.procs):
+            if not self._restart and self.procs and len(reported_exit) == len(self.procs):
                 self._echo("every process has exited")
                 return 1
             self.stop_event.wait(self._poll_interval_s)

@@ -37,6 +37,24 @@ class CrmApp(faust.App):  # type: ignore[misc]
         self._closers: list[Callable[[], Awaitable[Any]]] = []
         self.crm_runtime: Any = None
         """The chassis' WorkerRuntime: its ``ready()`` opens the container at the worker's start."""
+        self.crm_owns_partitions = False
+        """True once a rebalance has ended with this member's assignment (``/readyz``)."""
+
+    def on_rebalance_start(self) -> None:
+        # a restarted worker joins while the dead member still holds its partitions (until
+        # its session times out): it does nothing until the group hands them over
+        self.crm_owns_partitions = False
+        super().on_rebalance_start()
+
+    def on_rebalance_end(self) -> None:
+        super().on_rebalance_end()
+        self.crm_owns_partitions = True
+
+    def assigned_partitions(self) -> int:
+        try:
+            return len(self.consumer.assignment())
+        except Exception:  # no consumer yet (before the worker started)
+            return 0
 
     def close_after_agents(self, close: Callable[[], Awaitable[Any]]) -> None:
         self._closers.append(close)
@@ -77,13 +95,25 @@ def make_faust_app(settings: CrmSettings, **overrides: Any) -> CrmApp:
     return app
 
 
-def _add_ops_pages(app: faust.App) -> None:
-    """``/healthz`` and Prometheus ``/metrics`` on the worker's own web port."""
+def _add_ops_pages(app: CrmApp) -> None:
+    """``/healthz``, ``/readyz`` and Prometheus ``/metrics`` on the worker's own web port.
+
+    ``/healthz``: the event loop runs (liveness). ``/readyz``: 503 until a rebalance has
+    ended and the member owns its assignment, again 503 during each later rebalance. A
+    member the group gave no partition (more replicas than partitions) is ready too: it
+    has nothing to wait for, and holding it back would stall a rolling update.
+    """
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:
         return web.json({"status": "ok"})
+
+    @app.page("/readyz")
+    async def readyz(web: Any, request: Any) -> Any:
+        ready = app.crm_owns_partitions and not app.rebalancing
+        body = {"status": "ready" if ready else "rebalancing", "partitions": app.assigned_partitions()}
+        return web.json(body, status=200 if ready else 503)
 
     @app.page("/metrics")
     async def metrics(web: Any, request: Any) -> Any:
@@ -99,9 +129,17 @@ def _record_outcome(consumer: str, outcome: Outcome, record: RecordInfo) -> None
 Ready = Callable[[], Awaitable[None]]
 
 
-def add_consumer_agent(app: faust.App, *, topic: str, consumer: Callable[[], EventConsumer],
-                       ready: Ready | None = None, name: str | None = None,
-                       concurrency: int = 1, keys_in_parallel: int = 1, batch_window_s: float = 0.02) -> Any:
+def add_consumer_agent(
+    app: faust.App,
+    *,
+    topic: str,
+    consumer: Callable[[], EventConsumer],
+    ready: Ready | None = None,
+    name: str | None = None,
+    concurrency: int = 1,
+    keys_in_parallel: int = 1,
+    batch_window_s: float = 0.02,
+) -> Any:
     """An agent reading ``topic`` that hands each record to the EventConsumer.
 
     ``consumer`` is a factory called once the worker's resources are ready
@@ -118,8 +156,14 @@ def add_consumer_agent(app: faust.App, *, topic: str, consumer: Callable[[], Eve
 
     def record_of(event: faust.types.EventT[Any]) -> RecordInfo:
         msg = event.message
-        return RecordInfo(topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key,
-                          value=msg.value, headers=normalise_headers(msg.headers))
+        return RecordInfo(
+            topic=msg.topic,
+            partition=msg.partition,
+            offset=msg.offset,
+            key=msg.key,
+            value=msg.value,
+            headers=normalise_headers(msg.headers),
+        )
 
     def lag(consumer_name: str, event: faust.types.EventT[Any]) -> None:
         msg = event.message
