@@ -18,6 +18,7 @@ from typing import Any, Literal
 from crm_shared.aggregates import AggregateStore
 from crm_shared.chassis import Background
 from crm_shared.clock import Clock, system_clock
+from crm_shared.erasure import MongoErasureRegister
 from crm_shared.kafka.consumer import DeadLetterSink, EventConsumer
 from crm_shared.mongo import Database
 from crm_shared.outbox import OutboxRelay, Publisher
@@ -113,6 +114,7 @@ class Container:
             handlers=handlers,
             dead_letters=dead_letters,
             dead_letter_topic=self.topics.dead_letter("sales"),
+            erasure=MongoErasureRegister.of(self.infra.db),
             **extra,
         )
 
