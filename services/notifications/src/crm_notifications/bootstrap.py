@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from crm_shared.chassis import Background, ContainerFactory
 from crm_shared.clock import Clock, system_clock
+from crm_shared.erasure import MongoErasureRegister
 from crm_shared.events import CloudEvent, registered_events
 from crm_shared.kafka.consumer import EventConsumer, EventDeduper, TransientError
 from crm_shared.periodic import Periodic
@@ -135,6 +136,7 @@ class Container:
             dead_letter_topic=self.topics.dead_letter(CONSUMER),
             on_tombstone=self.dispatcher.on_tombstone if topic_key == "customer" else None,
             deduper=EventDeduper(self.infra.db[PROCESSED_EVENTS], CONSUMER),
+            erasure=MongoErasureRegister.of(self.infra.db),
         )
 
 

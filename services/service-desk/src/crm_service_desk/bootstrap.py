@@ -18,6 +18,7 @@ from typing import Any, Literal
 from crm_shared.aggregates import Publisher
 from crm_shared.chassis import Background
 from crm_shared.clock import Clock, system_clock
+from crm_shared.erasure import MongoErasureRegister
 from crm_shared.kafka.consumer import EventConsumer, Handler
 from crm_shared.mongo import Database
 from crm_shared.outbox import OutboxRelay
@@ -89,6 +90,7 @@ class Container:
             handlers=handlers,
             dead_letters=self.infra.publisher,
             dead_letter_topic=self.topics.dead_letter("service-desk"),
+            erasure=MongoErasureRegister.of(self.infra.db),
             **kw,
         )
 
