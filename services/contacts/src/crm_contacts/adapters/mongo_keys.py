@@ -14,6 +14,7 @@ ids are removed, and a key nobody has any more is deleted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 
 from crm_shared.mongo import Collection, Database, IdLists
 from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from crm_contacts.adapters.documents import from_document
 from crm_contacts.domain.customer import Customer
@@ -89,5 +90,6 @@ class MongoCustomerKeys:
                 await self.coll.bulk_write(batch, ordered=False)
             except BulkWriteError:  # a write created some key first: they exist now, add to them
                 await self.coll.bulk_write(batch, ordered=False)
-        await self.coll.replace_one({"_id": MARKER}, {"_id": MARKER, "check": self._check()}, upsert=True)
+        with contextlib.suppress(DuplicateKeyError):  # the other process starting (API, worker) wrote it first
+            await self.coll.replace_one({"_id": MARKER}, {"_id": MARKER, "check": self._check()}, upsert=True)
         log.info("customer keys built", extra={"customers": count, "keys": len(lists)})
