@@ -44,6 +44,7 @@ console-e2e:
 	cd services/console/e2e && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && \
 	KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$${CRM_INFRA_KAFKA_PORT:-9092} \
 	MONGODB_URL=mongodb://127.0.0.1:$${CRM_INFRA_MONGO_PORT:-27017} \
+	CRM_E2E_SEED=$${CRM_E2E_SEED:-none} \
 	npx playwright test
 
 test-unit: install
