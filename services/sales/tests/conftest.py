@@ -17,6 +17,7 @@ from crm_sales.bootstrap import Container, build
 from crm_sales.domain.common import to_ms
 from crm_sales.entrypoints.api import create_api
 from crm_sales.settings import SalesSettings
+from crm_shared.aggregates.handoff import flush_all
 from crm_shared.auth import mint_token
 from crm_shared.events import CloudEvent
 from crm_shared.mongo import make_client
@@ -72,9 +73,8 @@ async def container(
     sales_settings: SalesSettings, publisher: RecordingPublisher, contacts: FakeContacts, clock: FakeClock
 ) -> AsyncIterator[Container]:
     client = make_client(sales_settings.mongodb_url)
-    c = build(
-        sales_settings, db=client[sales_settings.database_name], publisher=publisher, contacts=contacts, clock=clock
-    )
+    db = client[sales_settings.database_name]
+    c = build(sales_settings, db=db, publisher=publisher, contacts=contacts, clock=clock, publish_in_background=False)
     await c.provision_store()
     try:
         yield c
@@ -82,12 +82,18 @@ async def container(
         await client.close()
 
 
-@pytest.fixture
-async def api(container: Container, sales_settings: SalesSettings) -> AsyncIterator[httpx.AsyncClient]:
+def client_on(container: Container, settings: SalesSettings) -> Any:
+    """An HTTP client on the API app over ``container`` (made, started and closed by the app)."""
+
     async def same() -> Container:
         return container
 
-    async with api_client(create_api(sales_settings, container_factory=same), base_url="http://sales") as client:
+    return api_client(create_api(settings, container_factory=same), base_url="http://sales")
+
+
+@pytest.fixture
+async def api(container: Container, sales_settings: SalesSettings) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_on(container, sales_settings) as client:
         yield client
 
 
@@ -194,10 +200,7 @@ async def live(sales_settings: SalesSettings, topics: Any, contacts: FakeContact
 
 @pytest.fixture
 async def live_api(live: Container, sales_settings: SalesSettings) -> AsyncIterator[httpx.AsyncClient]:
-    async def same() -> Container:
-        return live
-
-    async with api_client(create_api(sales_settings, container_factory=same), base_url="http://sales") as client:
+    async with client_on(live, sales_settings) as client:
         yield client
 
 
@@ -240,6 +243,7 @@ def read_events(kafka_bootstrap_servers: str) -> Callable[..., Any]:
     async def read(
         topic: str, *, stop: Callable[[list[CloudEvent]], bool] = lambda _: False, timeout_s: float = 20.0
     ) -> list[CloudEvent]:
+        await flush_all()  # what this process committed is handed to a background publisher first
         return await asyncio.to_thread(_read, kafka_bootstrap_servers, topic, stop, timeout_s)
 
     return read

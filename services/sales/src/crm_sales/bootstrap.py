@@ -147,13 +147,16 @@ def build(
     contacts: Contacts | None = None,
     clock: Clock = system_clock,
     infra: Infra | None = None,
+    publish_in_background: bool = True,
 ) -> Container:
-    """The Mongo adapters over the given store and publisher, no jobs (tests pass fakes here)."""
+    """The Mongo adapters over the given store and publisher, no jobs (tests pass fakes here;
+    ``publish_in_background=False`` publishes at commit, so a test reads what it did at once)."""
     topics = Topics(settings.topic_prefix)
-    deals = MongoDeals(db, snapshots=DEALS, publisher=publisher)
-    leads = MongoLeads(db, snapshots=LEADS, publisher=publisher)
-    pipelines = MongoConfigs(db, snapshots=PIPELINES, publisher=publisher)
-    rulesets = MongoConfigs(db, snapshots=RULESETS, publisher=publisher)
+    background = publish_in_background
+    deals = MongoDeals(db, snapshots=DEALS, publisher=publisher, publish_in_background=background)
+    leads = MongoLeads(db, snapshots=LEADS, publisher=publisher, publish_in_background=background)
+    pipelines = MongoConfigs(db, snapshots=PIPELINES, publisher=publisher, publish_in_background=background)
+    rulesets = MongoConfigs(db, snapshots=RULESETS, publisher=publisher, publish_in_background=background)
     ports = Ports(
         deals=deals,
         leads=leads,

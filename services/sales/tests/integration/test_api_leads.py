@@ -116,7 +116,17 @@ async def test_manual_assignment_and_disqualification(api: httpx.AsyncClient, au
         f"/leads/{lead['id']}/disqualify", json={"reason": "no_budget"}, headers={**rep, "If-Match": '"3"'}
     )
     assert r.json()["status"] == "disqualified"
-    assert publisher.types(lead["id"]) == ["crm.lead.created", "crm.lead.assigned", "crm.lead.disqualified"]
+    assert publisher.types(lead["id"]) == [
+        "crm.lead.created",
+        "crm.lead.assigned",
+        "crm.lead.updated",  # the edit of score and status
+        "crm.lead.disqualified",
+    ]
+    updated = next(e for _, e in publisher.sent if e.type == "crm.lead.updated" and e.subject == lead["id"])
+    assert (updated.data["changed_fields"], updated.data["previous"]) == (
+        ["score", "status"],
+        {"score": 0, "status": "assigned"},
+    )
     r = await api.patch(f"/leads/{lead['id']}", json={"score": 1}, headers={**rep, "If-Match": '"4"'})
     assert (r.status_code, r.json()["code"]) == (409, "invalid_transition")
 
@@ -161,6 +171,7 @@ async def test_csv_import_reports_bad_rows_and_imports_good_ones(
     # the same upload again: nothing new
     again = (await api.post("/leads/import", files=files, headers=h)).json()
     assert (again["imported"], again["already_imported"]) == (0, 2)
+    assert again["existing"] == body["created"]  # the rows (line and lead id) the README names
     # another upload with a lead that exists: reported as a duplicate
     files2 = {"file": ("more.csv", b"last_name,email\nFischer,lena@example.org\n", "text/csv")}
     dup = (await api.post("/leads/import", files=files2, headers=auth("mia", "marketing"))).json()

@@ -122,7 +122,14 @@ async def test_a_claimer_dying_after_the_send_gives_one_resend_with_the_same_id(
     # the claimer died after the send and before marking the claim published
     await container.db["follow_ups"].update_many({}, {"$set": {"published": False}})
     clock.advance(seconds=11)
-    other = build(sales_settings, db=container.db, publisher=publisher, contacts=contacts, clock=clock)
+    other = build(
+        sales_settings,
+        db=container.db,
+        publisher=publisher,
+        contacts=contacts,
+        clock=clock,
+        publish_in_background=False,
+    )
     await asyncio.gather(container.followups.scan(), other.followups.scan())  # two workers sweep at once
     again = [e for _, e in publisher.sent if e.type == "crm.deal.follow_up_due"]
     assert len(again) == 2

@@ -183,3 +183,14 @@ class Lead(BaseModel):
     def public(self) -> dict[str, Any]:
         # erased: the customer was erased; the record stays, anonymised and silenced
         return {**self.model_dump(mode="json"), "erased": self.anonymized}
+
+
+UNCHANGING = frozenset({"id", "version", "created_at", "updated_at"})
+
+
+def diff(before: Lead, after: Lead) -> tuple[list[str], dict[str, Any]]:
+    """Changed fields of the lead's snapshot (what ``crm.lead.updated`` describes) and
+    their previous JSON values."""
+    fields = [f for f in LeadSnapshot.model_fields if f not in UNCHANGING]
+    changed = [f for f in fields if getattr(before, f) != getattr(after, f)]
+    return changed, before.model_dump(mode="json", include=set(changed))

@@ -9,10 +9,8 @@ from crm_shared.settings import load_settings
 from fastapi import FastAPI
 
 from crm_sales.bootstrap import Container, bootstrap
-from crm_sales.entrypoints.http import activities, config, deals, insights, leads
+from crm_sales.entrypoints.http import ROUTERS
 from crm_sales.settings import SalesSettings
-
-ROUTERS = [deals.router, leads.router, activities.router, config.router, insights.router]
 
 
 def create_api(

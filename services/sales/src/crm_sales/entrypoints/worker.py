@@ -1,5 +1,4 @@
-"""Sales' worker: ``crm.customer`` -> the customer replica, ``crm.deal`` -> analytics facts;
-the follow-up scan, conversion resumer and outbox relay run as the container's jobs."""
+"""Sales' worker: customer replica, deal facts; its container's jobs (bootstrap.py)."""
 
 from __future__ import annotations
 

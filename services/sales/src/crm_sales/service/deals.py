@@ -10,55 +10,25 @@ from crm_shared.events import Actor, DealCreated, DealLost, DealStageChanged, De
 
 from crm_sales.domain import permissions as perm
 from crm_sales.domain.common import new_id, stable_id
-from crm_sales.domain.customer import inline
 from crm_sales.domain.deal import REQUIRED_ON_PATCH, Deal, DealChanges, DealDraft, StageChange, diff
 from crm_sales.domain.lead import Conversion, Lead
 from crm_sales.domain.pipeline import DEFAULT_PIPELINE_ID, Pipeline, Stage
 from crm_sales.domain.stages import plan_move
-from crm_sales.service.base import Deps, check_version, not_found, wrap
+from crm_sales.service.base import Deps, check_version, wrap
 from crm_sales.service.pipelines import PipelineService
-from crm_sales.service.ports import Contacts, Page
+from crm_sales.service.ports import Contacts, StageTotal
+from crm_sales.service.scoped import ScopedReader
 
-MAX_PAGE = 200
 
-
-class DealService:
+class DealService(ScopedReader[Deal]):
     def __init__(self, deps: Deps, pipelines: PipelineService, contacts: Contacts) -> None:
+        super().__init__(
+            deps.deals, Deal, kind="deal", read=perm.deal_read, write=perm.deal_write, replica=deps.ports.replica
+        )
         self._d = deps
         self._pipelines = pipelines
         self._replica = deps.ports.replica
         self._contacts = contacts
-
-    # -- reading ---------------------------------------------------------------------
-
-    async def load(self, deal_id: str) -> Deal | None:
-        doc = await self._d.deals.get(deal_id)
-        return Deal.from_doc(doc) if doc else None
-
-    async def get(self, p: Principal, deal_id: str) -> Deal:
-        scope = perm.require_scope(perm.deal_read(p), "read deals")
-        deal = await self.load(deal_id)
-        if deal is None or not scope.covers(owner_id=deal.owner_id, team=deal.team):
-            raise not_found("deal", deal_id)
-        return deal
-
-    async def writable(self, p: Principal, deal_id: str) -> Deal:
-        deal = await self.get(p, deal_id)
-        if not perm.deal_write(p).covers(owner_id=deal.owner_id, team=deal.team):
-            raise Forbidden("you may not change this deal")
-        return deal
-
-    async def search(
-        self, p: Principal, *, filters: dict[str, str | None], limit: int, offset: int
-    ) -> tuple[list[Deal], int]:
-        scope = perm.require_scope(perm.deal_read(p), "read deals")
-        docs, total = await self._d.deals.search(filters, visible=scope, page=Page(min(limit, MAX_PAGE), offset))
-        return [Deal.from_doc(d) for d in docs], total
-
-    async def with_customers(self, deals: list[Deal]) -> list[dict[str, Any]]:
-        """Deals as the API shows them: with the current customer from the replica."""
-        customers = await self._replica.get_many(d.customer_id for d in deals)
-        return [{**d.public(), "customer": inline(customers.get(d.customer_id))} for d in deals]
 
     async def board(self, p: Principal, pipeline_id: str) -> dict[str, Any]:
         """Per-stage count and sums (amount, amount x probability) of every deal the caller
@@ -66,25 +36,26 @@ class DealService:
         in the default currency)."""
         scope = perm.require_scope(perm.deal_read(p), "read deals")
         pipeline, _ = await self._pipelines.load(pipeline_id)
-        totals: dict[str, list[Any]] = {}
+        totals: dict[str, list[StageTotal]] = {}
         for t in await self._d.deals.stage_totals(pipeline.id, visible=scope):
             totals.setdefault(t.stage, []).append(t)
-        stages: list[dict[str, Any]] = []
-        for stage in pipeline.stages:
-            rows = totals.pop(stage.id, None) or [None]
-            for t in rows:
-                stages.append(
-                    {
-                        "stage": stage.id,
-                        "name": stage.name,
-                        "probability": stage.probability,
-                        "count": t.count if t else 0,
-                        "amount_sum": t.amount_sum if t else "0.00",
-                        "weighted_sum": t.weighted_sum if t else "0.00",
-                        "currency": t.currency if t else self._d.settings.default_currency,
-                    }
-                )
-        return {"pipeline_id": pipeline.id, "stages": stages}
+        zero = StageTotal(
+            stage="", currency=self._d.settings.default_currency, count=0, amount_sum="0.00", weighted_sum="0.00"
+        )
+        rows = [
+            {
+                "stage": stage.id,
+                "name": stage.name,
+                "probability": stage.probability,
+                "count": t.count,
+                "amount_sum": t.amount_sum,
+                "weighted_sum": t.weighted_sum,
+                "currency": t.currency,
+            }
+            for stage in pipeline.stages
+            for t in totals.get(stage.id) or [zero]
+        ]
+        return {"pipeline_id": pipeline.id, "stages": rows}
 
     # -- writing ---------------------------------------------------------------------
 

@@ -12,54 +12,23 @@ from typing import Any
 
 from crm_shared.auth import Principal
 from crm_shared.errors import Forbidden, InvalidTransition, ValidationFailed, VersionConflict
-from crm_shared.events import Actor, EventData, LeadAssigned, LeadCreated, LeadDisqualified
+from crm_shared.events import Actor, EventData, LeadAssigned, LeadCreated, LeadDisqualified, LeadUpdated
 
 from crm_sales.domain import permissions as perm
 from crm_sales.domain.common import new_id, stable_id
-from crm_sales.domain.customer import inline
-from crm_sales.domain.lead import AssignRequest, DisqualifyRequest, Lead, LeadChanges, LeadInput
+from crm_sales.domain.lead import AssignRequest, DisqualifyRequest, Lead, LeadChanges, LeadInput, diff
 from crm_sales.service.assignment import AssignmentService
-from crm_sales.service.base import Deps, check_version, not_found, wrap
-from crm_sales.service.ports import Page
-
-MAX_PAGE = 200
+from crm_sales.service.base import Deps, check_version, wrap
+from crm_sales.service.scoped import ScopedReader
 
 
-class LeadService:
+class LeadService(ScopedReader[Lead]):
     def __init__(self, deps: Deps, assignment: AssignmentService) -> None:
+        super().__init__(
+            deps.leads, Lead, kind="lead", read=perm.lead_read, write=perm.lead_write, replica=deps.ports.replica
+        )
         self._d = deps
         self._assignment = assignment
-        self._replica = deps.ports.replica
-
-    # -- reading ---------------------------------------------------------------------
-
-    async def load(self, lead_id: str) -> Lead | None:
-        doc = await self._d.leads.get(lead_id)
-        return Lead.from_doc(doc) if doc else None
-
-    async def get(self, p: Principal, lead_id: str) -> Lead:
-        scope = perm.require_scope(perm.lead_read(p), "read leads")
-        lead = await self.load(lead_id)
-        if lead is None or not scope.covers(owner_id=lead.owner_id, team=lead.team):
-            raise not_found("lead", lead_id)
-        return lead
-
-    async def writable(self, p: Principal, lead_id: str) -> Lead:
-        lead = await self.get(p, lead_id)
-        if not perm.lead_write(p).covers(owner_id=lead.owner_id, team=lead.team):
-            raise Forbidden("you may not change this lead")
-        return lead
-
-    async def search(
-        self, p: Principal, *, filters: dict[str, str | None], limit: int, offset: int
-    ) -> tuple[list[Lead], int]:
-        scope = perm.require_scope(perm.lead_read(p), "read leads")
-        docs, total = await self._d.leads.search(filters, visible=scope, page=Page(min(limit, MAX_PAGE), offset))
-        return [Lead.from_doc(d) for d in docs], total
-
-    async def with_customers(self, leads: list[Lead]) -> list[dict[str, Any]]:
-        customers = await self._replica.get_many(x.customer_id for x in leads if x.customer_id)
-        return [{**x.public(), "customer": inline(customers.get(x.customer_id or ""))} for x in leads]
 
     # -- writing ---------------------------------------------------------------------
 
@@ -136,7 +105,9 @@ class LeadService:
         new = lead.model_copy(update={**provided, "updated_at": self._d.now(), "version": lead.version + 1})
         if new == lead.model_copy(update={"updated_at": new.updated_at, "version": new.version}):
             return lead
-        await self.commit(new, [], p.actor(), changes={"changed": sorted(provided)})
+        changed, previous = diff(lead, new)
+        event = LeadUpdated(snapshot=new.snapshot(), changed_fields=changed, previous=previous, change_origin="sales")
+        await self.commit(new, [event] if changed else [], p.actor(), changes={"changed": sorted(provided)})
         return new
 
     async def assign(self, p: Principal, lead_id: str, req: AssignRequest, expected: int | None) -> Lead:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from crm_shared.events import Actor, CloudEvent, DealUpdated
+from crm_shared.events import Actor, CloudEvent, DealUpdated, LeadUpdated
 from crm_shared.mongo import Document
 
 from crm_sales.domain.activity import ERASED_TEXT
 from crm_sales.domain.deal import ERASED_NAME, Deal
 from crm_sales.domain.erasure import DEAL_PERSONAL, LEAD_PERSONAL, scrub
-from crm_sales.domain.lead import PERSONAL_FIELDS, Lead
+from crm_sales.domain.lead import PERSONAL_FIELDS, Lead, diff
 from crm_sales.service.base import SYSTEM, Commit, Deps, Plan, update_with_retry, wrap
 from crm_sales.service.ports import Records
 
@@ -44,6 +44,18 @@ class Upkeep:
         prev = before.model_dump(mode="json", include=set(changed)) if previous else {}
         event = DealUpdated(snapshot=after.snapshot(), changed_fields=changed, previous=prev, change_origin="sales")
         return [(self._d.topics.deal, wrap(event, actor=actor, time=after.updated_at, causation_id=causation_id))]
+
+    def _lead_event(
+        self, before: Lead, after: Lead, *, actor: Actor, previous: bool = True, causation_id: str | None = None
+    ) -> list[tuple[str, CloudEvent]]:
+        """``crm.lead.updated`` when the lead's snapshot changed (an erasure sends no previous values)."""
+        changed, prev = diff(before, after)
+        if not changed:
+            return []
+        event = LeadUpdated(
+            snapshot=after.snapshot(), changed_fields=changed, previous=prev if previous else {}, change_origin="sales"
+        )
+        return [(self._d.topics.lead, wrap(event, actor=actor, time=after.updated_at, causation_id=causation_id))]
 
     # -- activities ------------------------------------------------------------------
 
@@ -73,7 +85,9 @@ class Upkeep:
                     "version": lead.version + 1,
                 }
             )
-            return Commit(new.to_doc(), [], {"changed": ["last_activity_at", "status"]})
+            return Commit(
+                new.to_doc(), self._lead_event(lead, new, actor=actor), {"changed": ["last_activity_at", "status"]}
+            )
 
         await update_with_retry(self._d.leads, lead_id, plan, actor=actor)
 
@@ -101,7 +115,8 @@ class Upkeep:
             new = lead.model_copy(
                 update={"customer_id": survivor_id, "updated_at": self._d.now(), "version": lead.version + 1}
             )
-            return Commit(new.to_doc(), [], {"changed": ["customer_id"], "merge": causation_id})
+            events = self._lead_event(lead, new, actor=SYSTEM, causation_id=causation_id)
+            return Commit(new.to_doc(), events, {"changed": ["customer_id"], "merge": causation_id})
 
         stores: tuple[tuple[Records, Plan], ...] = ((self._d.deals, plan_deal), (self._d.leads, plan_lead))
         for store, plan in stores:
@@ -152,7 +167,8 @@ class Upkeep:
                     "version": lead.version + 1,
                 }
             )
-            return Commit(new.to_doc(), [], {"erasure": causation_id})
+            events = self._lead_event(lead, new, actor=SYSTEM, previous=False, causation_id=causation_id)
+            return Commit(new.to_doc(), events, {"erasure": causation_id})
 
         erasures: tuple[tuple[Records, list[str], Plan, frozenset[str]], ...] = (
             (self._d.deals, deal_ids, plan_deal, DEAL_PERSONAL),

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from crm_shared.auth import CurrentPrincipal
-from crm_shared.http.deps import IdempotencyKey, IfMatch, Limit, Offset
-from crm_shared.http.etag import set_etag
+from crm_shared.http.deps import IdempotencyKey, IfMatch
 from fastapi import APIRouter, Query, Response, status
 
 from crm_sales.domain.deal import DealChanges, DealDraft, StageChange
 from crm_sales.domain.pipeline import DEFAULT_PIPELINE_ID
 from crm_sales.entrypoints.http.deps import ContainerDep
+from crm_sales.entrypoints.http.records import DealListing, created, one, page
 
 router = APIRouter(prefix="/deals", tags=["deals"])
 
@@ -20,37 +20,13 @@ router = APIRouter(prefix="/deals", tags=["deals"])
 async def create_deal(
     body: DealDraft, p: CurrentPrincipal, c: ContainerDep, response: Response, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
-    deal, created = await c.deals.create(p, body, idempotency_key=idempotency_key)
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"/deals/{deal.id}"
-    set_etag(response, deal.version)
-    return (await c.deals.with_customers([deal]))[0]
+    deal, new = await c.deals.create(p, body, idempotency_key=idempotency_key)
+    return await created(c.deals, deal, new, response, path=f"/deals/{deal.id}")
 
 
 @router.get("")
-async def list_deals(
-    p: CurrentPrincipal,
-    c: ContainerDep,
-    owner_id: str | None = None,
-    team: str | None = None,
-    status_: Annotated[Literal["open", "won", "lost"] | None, Query(alias="status")] = None,
-    stage: str | None = None,
-    pipeline_id: str | None = None,
-    customer_id: str | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> dict[str, Any]:
-    filters = {
-        "owner_id": owner_id,
-        "team": team,
-        "status": status_,
-        "stage": stage,
-        "pipeline_id": pipeline_id,
-        "customer_id": customer_id,
-    }
-    deals, total = await c.deals.search(p, filters=filters, limit=limit, offset=offset)
-    return {"items": await c.deals.with_customers(deals), "total": total, "limit": limit, "offset": offset}
+async def list_deals(p: CurrentPrincipal, c: ContainerDep, q: Annotated[DealListing, Query()]) -> dict[str, Any]:
+    return await page(c.deals, p, q)
 
 
 @router.get("/board")
@@ -68,8 +44,7 @@ async def board(
 @router.get("/{deal_id}")
 async def get_deal(deal_id: str, p: CurrentPrincipal, c: ContainerDep, response: Response) -> dict[str, Any]:
     deal = await c.deals.get(p, deal_id)
-    set_etag(response, deal.version)
-    return (await c.deals.with_customers([deal]))[0]
+    return await one(c.deals, deal, response)
 
 
 @router.patch("/{deal_id}")
@@ -77,8 +52,7 @@ async def update_deal(
     deal_id: str, body: DealChanges, p: CurrentPrincipal, c: ContainerDep, response: Response, expected: IfMatch
 ) -> dict[str, Any]:
     deal = await c.deals.update(p, deal_id, body, expected)
-    set_etag(response, deal.version)
-    return (await c.deals.with_customers([deal]))[0]
+    return await one(c.deals, deal, response)
 
 
 @router.post("/{deal_id}/stage")
@@ -87,8 +61,7 @@ async def move_deal(
 ) -> dict[str, Any]:
     """Move to another stage; the won or lost stage closes the deal (lost needs a reason)."""
     deal = await c.deals.move(p, deal_id, body, expected)
-    set_etag(response, deal.version)
-    return (await c.deals.with_customers([deal]))[0]
+    return await one(c.deals, deal, response)
 
 
 @router.get("/{deal_id}/history")
