@@ -268,8 +268,9 @@ class Restarts:
         return True
 
 
-def _restart_loop(procs: Mapping[str, ServiceProcess], stop: threading.Event, interval_s: float) -> None:
-    restarts = Restarts()
+def _restart_loop(
+    procs: Mapping[str, ServiceProcess], stop: threading.Event, interval_s: float, restarts: Restarts
+) -> None:
     waiting: set[str] = set()
     while not stop.wait(interval_s):
         for name, proc in procs.items():
@@ -292,13 +293,14 @@ def start_services(
     stop_timeout_s: float = 10.0,
     sink: LineSink | None = None,
     restart: bool = False,
+    restarts: Restarts | None = None,
 ) -> Iterator[dict[str, ServiceProcess]]:
     """Start processes, wait until each is healthy, yield them by name, stop them all.
 
     ``env`` is added to every process's environment (under each spec's own env).
     Raises ``ServiceFailed`` (after stopping everything) if one exits or stays unhealthy.
     ``restart``: once all are healthy, a process that exits is started again (with
-    backoff) in the same ``ServiceProcess`` object, as ``crm dev`` does.
+    backoff: ``restarts``) in the same ``ServiceProcess`` object, as ``crm dev`` does.
     """
     procs: dict[str, ServiceProcess] = {}
     stop = threading.Event()
@@ -309,7 +311,9 @@ def start_services(
         for p in procs.values():
             p.wait_healthy(health_timeout_s)
         if restart:
-            watcher = threading.Thread(target=_restart_loop, args=(procs, stop, 0.2), name="restarts", daemon=True)
+            watcher = threading.Thread(
+                target=_restart_loop, args=(procs, stop, 0.2, restarts or Restarts()), name="restarts", daemon=True
+            )
             watcher.start()
         yield procs
     finally:
