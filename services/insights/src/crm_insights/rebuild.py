@@ -77,7 +77,7 @@ async def fold(source: AsyncIterator[tuple[int, bytes]], models: InMemoryReadMod
 
 async def write(models: InMemoryReadModels, db: Database, *, chunk: int = 2000) -> None:
     deals = [{"_id": k, **v} for k, v in models.deals.items()]
-    shards = [{k: v for k, v in d.items() if k != "m"} for d in models.bucket_docs.values()]
+    shards = list(models.bucket_docs.values())
     for name, docs in ((DEALS, deals), (BUCKETS, shards)):
         await db[name].drop()
         for first in range(0, len(docs), chunk):

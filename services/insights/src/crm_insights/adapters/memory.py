@@ -6,7 +6,6 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from crm_insights.adapters.markers import marker_field
 from crm_insights.service.ports import Bucket
 
 
@@ -34,24 +33,17 @@ class InMemoryReadModels:
             if self.fail_after_increments <= 0:
                 raise ConnectionError("store went away (test)")
             self.fail_after_increments -= 1
-        doc = self.bucket_docs.setdefault(f"{bucket}#{shard}", {"_id": f"{bucket}#{shard}", "m": {}})
-        where = marker_field(marker)[2:]
-        if doc["m"].get(where) == marker:
+        doc = self.bucket_docs.setdefault(f"{bucket}#{shard}", {"_id": f"{bucket}#{shard}"})
+        if doc.get("last") == marker:
             return
         for name, value in delta.items():
             doc[name] = doc.get(name, 0) + value
         doc.update(dims)
-        doc["m"][where] = marker
-
-    async def unmark(self, bucket: str, *, shard: int, marker: str) -> None:
-        doc = self.bucket_docs.get(f"{bucket}#{shard}")
-        where = marker_field(marker)[2:]
-        if doc is not None and doc["m"].get(where) == marker:
-            del doc["m"][where]
+        doc["last"] = marker
 
     async def buckets(self, *, kind: str, pipeline_id: str | None = None) -> list[Bucket]:
         return [
-            {k: v for k, v in doc.items() if k != "m"}
+            {k: v for k, v in doc.items() if k != "last"}
             for doc in self.bucket_docs.values()
             if doc.get("kind") == kind and (pipeline_id is None or doc.get("pipeline_id") == pipeline_id)
         ]

@@ -12,9 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from crm_shared.mongo import Database
-from pymongo.errors import DuplicateKeyError
 
-from crm_insights.adapters.markers import marker_field
 from crm_insights.service.ports import Bucket
 
 DEALS = "insights_deals"
@@ -37,25 +35,21 @@ class MongoReadModels:
     async def increment(
         self, bucket: str, delta: Mapping[str, int], *, shard: int, dims: Mapping[str, str], marker: str
     ) -> None:
-        where = marker_field(marker)
-        query = {"_id": f"{bucket}#{shard}", where: {"$ne": marker}}
-        update = {"$inc": dict(delta), "$set": {**dims, where: marker}}
-        try:
-            await self._buckets.update_one(query, update, upsert=True)
-        except DuplicateKeyError:
-            # The shard holds the marker (this increment landed: no match now), or, on a
-            # store with atomic updates shared by writers, another created it just now.
-            await self._buckets.update_one(query, update)
-
-    async def unmark(self, bucket: str, *, shard: int, marker: str) -> None:
-        where = marker_field(marker)
-        await self._buckets.update_one({"_id": f"{bucket}#{shard}", where: marker}, {"$unset": {where: ""}})
+        # Read, then write, by _id alone: a filter on anything else scans on the local
+        # store, and the shard has one writer (see ReadModels.increment).
+        key = f"{bucket}#{shard}"
+        current = await self._buckets.find_one({"_id": key}, {"last": 1})
+        if current is not None and current.get("last") == marker:
+            return
+        await self._buckets.update_one(
+            {"_id": key}, {"$inc": dict(delta), "$set": {**dims, "last": marker}}, upsert=True
+        )
 
     async def buckets(self, *, kind: str, pipeline_id: str | None = None) -> list[Bucket]:
         query: dict[str, Any] = {"kind": kind}
         if pipeline_id is not None:
             query["pipeline_id"] = pipeline_id
-        return [doc async for doc in self._buckets.find(query, {"m": 0}).limit(self._scan_limit)]
+        return [doc async for doc in self._buckets.find(query, {"last": 0}).limit(self._scan_limit)]
 
     async def ping(self) -> bool:
         await self._db.command("ping")

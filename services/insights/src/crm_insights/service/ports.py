@@ -23,14 +23,10 @@ class ReadModels(Protocol):
     async def increment(
         self, bucket: str, delta: Mapping[str, int], *, shard: int, dims: Mapping[str, str], marker: str
     ) -> None:
-        """Add ``delta`` to the bucket's ``shard`` once per ``marker`` (a retry with the
-        same marker adds nothing), creating it with ``dims`` if needed. One writer per
-        shard at a time (the caller's promise): the local store's updates are
-        read-then-write, so two writers of one document could lose an increment."""
-        ...
-
-    async def unmark(self, bucket: str, *, shard: int, marker: str) -> None:
-        """Forget ``marker`` on the bucket (the deal's application is committed)."""
+        """Add ``delta`` to the bucket's ``shard`` unless ``marker`` is the last one that
+        shard took (a retried application adds nothing twice), creating it with ``dims``
+        if needed. One writer per shard, one application at a time (the caller's
+        promise): the last marker is then the only one a retry can meet."""
         ...
 
     async def buckets(self, *, kind: str, pipeline_id: str | None = None) -> list[Bucket]: ...

@@ -3,12 +3,14 @@
 One application of an event to a deal:
 1. read the deal's state (by ``_id``); :func:`advance` says what changes (nothing for a
    duplicate or a superseded version);
-2. for each bucket whose counters change, ``increment`` with the marker
-   ``<deal>@<rev+1>``: a retry after a crash between 2 and 3 recomputes the same
-   increments from the same stored state, and the marker makes each land once;
-3. save the deal's new state (``rev`` + 1, its contribution);
-4. ``unmark`` the buckets (a crash before this leaves a stale marker that no later
-   application can equal: harmless).
+2. for each bucket whose counters change, ``increment`` its shard with the marker
+   ``<deal>@<rev+1>``; the shard remembers the last marker it took;
+3. save the deal's new state (``rev`` + 1, its contribution).
+A retry (in process, or after a crash: the offset is committed after step 3) meets the
+same stored state, recomputes the same increments, and each shard that already took
+them holds this very marker as its last one: nothing is added twice. It is the last
+one because a partition's records are applied one at a time and a record is retried
+before the next is read.
 
 Sharing: buckets are shared by deals of every customer, and the local store's updates
 are read-then-write (two writers of one document may lose an increment). So each
@@ -77,6 +79,4 @@ class DealProjection:
             contribution=new_contribution,
         )
         await self._models.save_deal(deal_id, d.state_doc(new))
-        for bucket in sorted(ops):
-            await self._models.unmark(bucket, shard=shard, marker=marker)
         self.applied += 1

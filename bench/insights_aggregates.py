@@ -1,0 +1,194 @@
+"""Insights benchmark: pipeline aggregates visible after a stage change, under load;
+rebuild rate.
+
+What runs: insights' API and worker as processes (``bench.harness.running_stack``: own
+topic prefix, database, free ports), a pool of deals created on ``crm.deal``, then
+stage changes produced open loop at ``--rate`` events/s for ``--seconds``. Up to twice
+a second (one at a time) a *probe* deal of its own pipeline is moved; the probe is visible when
+``GET /aggregates/pipeline?pipeline_id=<probe>`` shows it in its new stage (polled every
+50 ms): visibility = that moment - the moment the stage change was produced. CPU per
+event: the worker's (and the store's) CPU seconds over the phase / events applied.
+
+Rebuild: ``--rebuild-events`` deal events (5 per deal: created, 3 moves, won/lost) on
+the topic, folded from the start by ``crm_insights.rebuild`` (batch: in memory, then bulk
+writes), events/s and the time 1,000,000 would take at that rate.
+
+    .venv/bin/python -m bench.insights_aggregates --rate 50 --seconds 10 --rebuild-events 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import random
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import psutil
+from aiokafka import AIOKafkaProducer
+from crm_insights.rebuild import rebuild
+from crm_insights.settings import InsightsSettings
+from crm_insights.testing import ScriptedDeal, day
+from crm_shared.events import CloudEvent
+
+from bench.common import Histogram, write_results
+from bench.harness import CpuMeter, admin_token, consumed, ensure_infra, infra_pids, running_stack, scrape_async
+
+STAGES = (("qualify", 20), ("propose", 50), ("negotiate", 80))
+OWNERS = [f"rep{i}" for i in range(10)]
+POLL_S = 0.05
+"""A report reads (scans) the buckets: the probe polls at 20/s, one probe at a time."""
+
+
+def new_deal(i: int, pipeline: str = "bench") -> ScriptedDeal:
+    owner = OWNERS[i % len(OWNERS)]
+    return ScriptedDeal(f"deal-{pipeline}-{i}", f"cust-{i % 997}", pipeline, "qualify", 20, f"{100 + i % 900}.00",
+                        "EUR", owner, f"team{i % 3}", day("2026-01-01") + timedelta(hours=i % 500))  # fmt: skip
+
+
+def cpu_s(proc: psutil.Process) -> float:
+    t = proc.cpu_times()
+    return float(t.user + t.system)
+
+
+async def applied_at_least(api: httpx.AsyncClient, worker: str, topic: str, n: float, *, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if consumed(await scrape_async(api, worker), topic) >= n or time.monotonic() > deadline:
+            return
+        await asyncio.sleep(0.1)
+
+
+async def send(producer: AIOKafkaProducer, topic: str, event: CloudEvent) -> None:
+    await producer.send(topic, value=event.to_bytes(), key=event.kafka_key(), headers=event.kafka_headers())
+
+
+async def visibility(stack: Any, *, rate: float, seconds: float, deals: int) -> dict[str, Any]:
+    topic = stack.topics.deal
+    producer = AIOKafkaProducer(bootstrap_servers=stack.infra.kafka, acks="all", linger_ms=2)
+    await producer.start()
+    pool = [new_deal(i) for i in range(deals)]
+    headers = {"authorization": f"Bearer {admin_token()}"}
+    hist, lost = Histogram(), 0
+    errors: dict[int, int] = {}
+    async with httpx.AsyncClient(base_url=stack.api("insights"), headers=headers, timeout=10) as api:
+        for d in pool:
+            await send(producer, topic, d.create())
+        await producer.flush()
+        worker = stack.worker_url("insights")
+        await applied_at_least(api, worker, topic, deals, timeout_s=120)  # the pool is in: load starts
+
+        async def probe(n: int) -> None:
+            nonlocal lost
+            deal = new_deal(n, pipeline=f"probe-{n}")
+            await send(producer, topic, deal.create())
+            await asyncio.sleep(0.2)
+            sent = time.monotonic()
+            await send(producer, topic, deal.move("propose", 50, day("2026-01-31")))
+            while time.monotonic() - sent < 30:
+                answer = await api.get("/aggregates/pipeline", params={"pipeline_id": f"probe-{n}"})
+                if answer.status_code != 200:
+                    errors[answer.status_code] = errors.get(answer.status_code, 0) + 1
+                    await asyncio.sleep(POLL_S)
+                    continue
+                stages = answer.json()["stages"]
+                if any(s["stage"] == "propose" and s["count"] == 1 for s in stages):
+                    hist.record_s(time.monotonic() - sent)
+                    return
+                await asyncio.sleep(POLL_S)
+            lost += 1
+
+        before = consumed(await scrape_async(api, worker), topic)
+        pids = {"worker": stack.procs["insights-worker"].pid, "api": stack.procs["insights-api"].pid,
+                **infra_pids(stack.infra)}  # fmt: skip
+        procs = {n: psutil.Process(pid) for n, pid in pids.items() if pid}
+        meter = CpuMeter(pids).start()
+        cpu0 = {n: cpu_s(p) for n, p in procs.items()}
+        rng, probes, sent_n = random.Random(1), [], 0
+        start = time.monotonic()
+        for k in itertools.count():
+            due = start + k / rate
+            if due - start >= seconds:
+                break
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            d = rng.choice(pool)
+            stage, p = STAGES[(STAGES.index(next(s for s in STAGES if s[0] == d.stage)) + 1) % len(STAGES)]
+            await send(producer, topic, d.move(stage, p, day("2026-02-01") + timedelta(seconds=k)))
+            sent_n += 1
+            if k % max(1, int(rate / 2)) == 0 and (not probes or probes[-1].done()):
+                probes.append(asyncio.create_task(probe(len(probes))))  # one at a time: polls scan
+        await asyncio.gather(*probes)
+        target = before + sent_n + 2 * len(probes)
+        await applied_at_least(api, worker, topic, target, timeout_s=120)
+        drained = time.monotonic() - start
+        applied = consumed(await scrape_async(api, worker), topic) - before
+        cpu = meter.stop()
+        used = {n: cpu_s(p) - cpu0[n] for n, p in procs.items()}
+    await producer.stop()
+    return {
+        "rate_offered": rate,
+        "seconds": seconds,
+        "events_sent": sent_n + 2 * len(probes),
+        "events_applied": applied,
+        "drain_s": round(drained, 2),
+        "probes": len(probes),
+        "probes_not_seen_30s": lost,
+        "probe_poll_errors": errors,
+        "visible_ms": hist.summary(),
+        "cpu_ms_per_event": {n: round(1000 * v / max(applied, 1), 2) for n, v in used.items()},
+        "cpu": cpu,
+    }
+
+
+async def rebuild_rate(stack: Any, *, events: int) -> dict[str, Any]:
+    topic = stack.topics.deal
+    producer = AIOKafkaProducer(bootstrap_servers=stack.infra.kafka, acks="all", linger_ms=50,
+                                max_batch_size=512 * 1024)  # fmt: skip
+    await producer.start()
+    t = day("2026-02-01")
+    try:
+        for i in range(events // 5):
+            d = new_deal(i, pipeline="rebuild")
+            await send(producer, topic, d.create())
+            for n, (stage, p) in enumerate((*STAGES[1:], STAGES[0]), start=1):
+                await send(producer, topic, d.move(stage, p, t + timedelta(days=n)))
+            await send(producer, topic, d.close("won" if i % 3 else "lost", t + timedelta(days=4)))
+        await producer.flush()
+    finally:
+        await producer.stop()
+    settings = InsightsSettings(kafka_bootstrap_servers=stack.infra.kafka, mongodb_url=stack.infra.mongo,
+                                topic_prefix=stack.topics.prefix)  # fmt: skip
+    meter = CpuMeter(infra_pids(stack.infra)).start()
+    stats = await rebuild(settings, database=f"{stack.databases['insights']}_rebuild")
+    stats["cpu"] = meter.stop()
+    stats["one_million_would_take_s"] = round(1_000_000 / stats["events_per_s"], 0)
+    with contextlib.suppress(Exception):
+        from pymongo import MongoClient
+
+        MongoClient(stack.infra.mongo).drop_database(f"{stack.databases['insights']}_rebuild")
+    return stats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--deals", type=int, default=200)
+    parser.add_argument("--rebuild-events", type=int, default=20_000)
+    args = parser.parse_args()
+    infra = ensure_infra()
+    figures: dict[str, Any] = {}
+    with running_stack(infra, ["insights"]) as stack:
+        figures["visibility"] = asyncio.run(visibility(stack, rate=args.rate, seconds=args.seconds, deals=args.deals))
+        figures["rebuild"] = asyncio.run(rebuild_rate(stack, events=args.rebuild_events))
+    path = write_results("insights_aggregates", figures)
+    print(figures)
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()
