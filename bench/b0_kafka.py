@@ -54,9 +54,21 @@ def _topic(bootstrap: str, partitions: int) -> str:
 def producer_perf(cfg: InfraConfig, *, records: int, throughput: int = -1) -> dict[str, Any]:
     topic = _topic(cfg.kafka_bootstrap_servers, 6)
     try:
-        out = _java(cfg, "org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
-                    "--num-records", str(records), "--record-size", "1024", "--throughput", str(throughput),
-                    "--producer-props", f"bootstrap.servers={cfg.kafka_bootstrap_servers}", "acks=all")
+        out = _java(
+            cfg,
+            "org.apache.kafka.tools.ProducerPerformance",
+            "--topic",
+            topic,
+            "--num-records",
+            str(records),
+            "--record-size",
+            "1024",
+            "--throughput",
+            str(throughput),
+            "--producer-props",
+            f"bootstrap.servers={cfg.kafka_bootstrap_servers}",
+            "acks=all",
+        )
     finally:
         _drop(cfg.kafka_bootstrap_servers, topic)
     matches = list(_PERF.finditer(out))
@@ -64,23 +76,37 @@ def producer_perf(cfg: InfraConfig, *, records: int, throughput: int = -1) -> di
     if match is None:
         raise RuntimeError(f"unexpected ProducerPerformance output: {out[-500:]}")
     g = match.groupdict()
-    return {"records": int(g["records"]), "records_per_s": float(g["rps"]), "mb_per_s": float(g["mbps"]),
-            "avg_ms": float(g["avg"]), "p50_ms": float(g["p50"]), "p95_ms": float(g["p95"]),
-            "p99_ms": float(g["p99"]), "max_ms": float(g["max"]), "target_rate": throughput}
+    return {
+        "records": int(g["records"]),
+        "records_per_s": float(g["rps"]),
+        "mb_per_s": float(g["mbps"]),
+        "avg_ms": float(g["avg"]),
+        "p50_ms": float(g["p50"]),
+        "p95_ms": float(g["p95"]),
+        "p99_ms": float(g["p99"]),
+        "max_ms": float(g["max"]),
+        "target_rate": throughput,
+    }
 
 
 def end_to_end(cfg: InfraConfig, *, messages: int) -> dict[str, Any]:
     topic = _topic(cfg.kafka_bootstrap_servers, 1)
     try:
-        out = _java(cfg, "kafka.tools.EndToEndLatency", cfg.kafka_bootstrap_servers, topic, str(messages),
-                    "all", "1024")
+        out = _java(
+            cfg, "kafka.tools.EndToEndLatency", cfg.kafka_bootstrap_servers, topic, str(messages), "all", "1024"
+        )
     finally:
         _drop(cfg.kafka_bootstrap_servers, topic)
     avg, pct = _E2E_AVG.search(out), _E2E_PCT.search(out)
     if avg is None or pct is None:
         raise RuntimeError(f"unexpected EndToEndLatency output: {out[-500:]}")
-    return {"messages": messages, "avg_ms": float(avg["avg"]), "p50_ms": float(pct["p50"]),
-            "p99_ms": float(pct["p99"]), "p999_ms": float(pct["p999"])}
+    return {
+        "messages": messages,
+        "avg_ms": float(avg["avg"]),
+        "p50_ms": float(pct["p50"]),
+        "p99_ms": float(pct["p99"]),
+        "p999_ms": float(pct["p999"]),
+    }
 
 
 def run(*, quick: bool = False) -> dict[str, Any]:

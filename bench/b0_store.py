@@ -39,8 +39,12 @@ async def _size(db: Any, size: int, n: int) -> dict[str, Any]:
     coll = db[f"c{size}"]
     ids = [str(uuid.uuid4()) for _ in range(size)]
     for first in range(0, size, 500):
-        await coll.insert_many([{"_id": i, "version": 1, "display_name": "Bench " + i, "tier": "gold",
-                                 "pad": "x" * 500} for i in ids[first:first + 500]])
+        await coll.insert_many(
+            [
+                {"_id": i, "version": 1, "display_name": "Bench " + i, "tier": "gold", "pad": "x" * 500}
+                for i in ids[first : first + 500]
+            ]
+        )
     fresh = [str(uuid.uuid4()) for _ in range(2 * n)]
     ops: dict[str, Op] = {
         "find_one by _id": lambda i: coll.find_one({"_id": ids[i % size]}),
@@ -48,7 +52,7 @@ async def _size(db: Any, size: int, n: int) -> dict[str, Any]:
         "insert_one": lambda i: coll.insert_one({"_id": fresh[i], "version": 1, "pad": "x" * 500}),
         "upsert_if_newer, existing": lambda i: upsert_if_newer(coll, ids[i % size], 2, {"tier": "s"}),
         "upsert_if_newer, new": lambda i: upsert_if_newer(coll, fresh[n + i], 1, {"tier": "s"}),
-        "find _id $in (20 ids)": lambda i: coll.find({"_id": {"$in": ids[i % size:i % size + 20]}}).to_list(None),
+        "find _id $in (20 ids)": lambda i: coll.find({"_id": {"$in": ids[i % size : i % size + 20]}}).to_list(None),
     }
     rows = {name: await _time(op, n) for name, op in ops.items()}
 
@@ -72,18 +76,29 @@ async def run(mongo: str, *, sizes: list[int], n: int = 30) -> dict[str, Any]:
         await client.drop_database(name)
         await client.close()
     for r in results:
-        print(f"  B0 store, {r['documents']} documents: " + ", ".join(
-            f"{k} {v['p50_ms']} ms" for k, v in r["ops"].items()) + f"; {r['updates_per_s_4_clients']} updates/s "
-            "with 4 clients", flush=True)
+        print(
+            f"  B0 store, {r['documents']} documents: "
+            + ", ".join(f"{k} {v['p50_ms']} ms" for k, v in r["ops"].items())
+            + f"; {r['updates_per_s_4_clients']} updates/s "
+            "with 4 clients",
+            flush=True,
+        )
     return {"sizes": results, "operations_each": n, "note": "sequential single client; p50/p99 of n operations"}
 
 
 def render(f: dict[str, Any]) -> str:
     rows = [{"documents": r["documents"], "operation": op, **v} for r in f["sizes"] for op, v in r["ops"].items()]
-    rows += [{"documents": r["documents"], "operation": "update by _id, 4 clients: ops/s",
-              "p50_ms": r["updates_per_s_4_clients"]} for r in f["sizes"]]
+    rows += [
+        {
+            "documents": r["documents"],
+            "operation": "update by _id, 4 clients: ops/s",
+            "p50_ms": r["updates_per_s_4_clients"],
+        }
+        for r in f["sizes"]
+    ]
     return "B0 store: one operation, sequential (p50 / p99 ms)\n" + table(
-        rows, ["documents", "operation", "p50_ms", "p99_ms", "max_ms"])
+        rows, ["documents", "operation", "p50_ms", "p99_ms", "max_ms"]
+    )
 
 
 def main() -> None:

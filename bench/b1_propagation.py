@@ -43,9 +43,16 @@ async def create_pool(client: Client, n: int, run_id: str) -> dict[str, int]:
     queue = list(range(n))
 
     async def one(i: int) -> None:
-        body = {"kind": "person", "first_name": f"Prop{i}", "last_name": f"Bench{run_id}",
-                "emails": [f"p{i}.{run_id}@bench.example"], "lifecycle_stage": "lead", "tier": "t0",
-                "region": "emea", "tags": ["bench"]}
+        body = {
+            "kind": "person",
+            "first_name": f"Prop{i}",
+            "last_name": f"Bench{run_id}",
+            "emails": [f"p{i}.{run_id}@bench.example"],
+            "lifecycle_stage": "lead",
+            "tier": "t0",
+            "region": "emea",
+            "tags": ["bench"],
+        }
         for _ in range(60):
             r = await client.post("/customers", json=body, headers={"Idempotency-Key": f"b1-{run_id}-{i}"})
             if r.status_code in (200, 201):
@@ -102,9 +109,18 @@ def _stats(obs: Observers, updates: list[Update]) -> dict[str, Any]:
     return out
 
 
-async def _rate(client: Client, obs: Observers, versions: dict[str, int], *, rate: int,
-                duration_s: float, warmup_s: float, drain_s: float, max_inflight: int,
-                pids: dict[str, int]) -> dict[str, Any]:
+async def _rate(
+    client: Client,
+    obs: Observers,
+    versions: dict[str, int],
+    *,
+    rate: int,
+    duration_s: float,
+    warmup_s: float,
+    drain_s: float,
+    max_inflight: int,
+    pids: dict[str, int],
+) -> dict[str, Any]:
     pool = list(versions)
     idle: deque[str] = deque(pool)
     updates: list[Update] = []
@@ -138,30 +154,63 @@ async def _rate(client: Client, obs: Observers, versions: dict[str, int], *, rat
         load = await open_loop(fire, rate=rate, duration_s=duration_s, warmup_s=warmup_s, max_inflight=max_inflight)
     cpu = meter.stop()
     waited = 0.0
-    while waited < drain_s and not all(obs.applied(o, (c, v)) is not None for c, v, _, _ in updates
-                                       for o in OBSERVERS):
+    while waited < drain_s and not all(obs.applied(o, (c, v)) is not None for c, v, _, _ in updates for o in OBSERVERS):
         await asyncio.sleep(0.25)
         waited += 0.25
     summary = load.summary()
     prop = _stats(obs, updates)
-    return {"offered_rate": rate, "achieved_rate": summary["achieved_rate"],
-            "updates_measured": sum(u[3] for u in updates),
-            "patch": {k: summary[k] for k in ("sent", "ok", "errors", "dropped_over_inflight_cap",
-                                              "p50_ms", "p95_ms", "p99_ms", "max_ms", "error_samples")},
-            "statuses": dict(statuses), "client_loop_stall_ms": round(stall.max_stall_ms, 1),
-            "propagation": prop, "drain_wait_s": round(waited, 1), "cpu": cpu}
+    return {
+        "offered_rate": rate,
+        "achieved_rate": summary["achieved_rate"],
+        "updates_measured": sum(u[3] for u in updates),
+        "patch": {
+            k: summary[k]
+            for k in (
+                "sent",
+                "ok",
+                "errors",
+                "dropped_over_inflight_cap",
+                "p50_ms",
+                "p95_ms",
+                "p99_ms",
+                "max_ms",
+                "error_samples",
+            )
+        },
+        "statuses": dict(statuses),
+        "client_loop_stall_ms": round(stall.max_stall_ms, 1),
+        "propagation": prop,
+        "drain_wait_s": round(waited, 1),
+        "cpu": cpu,
+    }
 
 
-async def run(stack: Stack, *, rates: list[int], duration_s: float, warmup_s: float = 1.0, pool_size: int = 100,
-              drain_s: float = 20.0, max_inflight: int = 1000, profile: Any = None) -> dict[str, Any]:
+async def run(
+    stack: Stack,
+    *,
+    rates: list[int],
+    duration_s: float,
+    warmup_s: float = 1.0,
+    pool_size: int = 100,
+    drain_s: float = 20.0,
+    max_inflight: int = 1000,
+    profile: Any = None,
+) -> dict[str, Any]:
     token = admin_token()
     pids = {**stack.pids(), **infra_pids(stack.infra), "bench client": os.getpid()}
-    async with Client(stack.api("contacts"), headers={"Authorization": f"Bearer {token}"}, limit=max_inflight,
-                      timeout_s=30) as client:
+    async with Client(
+        stack.api("contacts"), headers={"Authorization": f"Bearer {token}"}, limit=max_inflight, timeout_s=30
+    ) as client:
         versions = await create_pool(client, min(pool_size, 100), stack.run_id)
-        obs = Observers(kafka=stack.infra.kafka, contacts_api=stack.api("contacts"), token=token,
-                        mongo=stack.infra.mongo, databases=stack.databases, topic=stack.topics.customer,
-                        pool=list(versions))
+        obs = Observers(
+            kafka=stack.infra.kafka,
+            contacts_api=stack.api("contacts"),
+            token=token,
+            mongo=stack.infra.mongo,
+            databases=stack.databases,
+            topic=stack.topics.customer,
+            pool=list(versions),
+        )
         await obs.start()
         try:
             for _ in range(300):  # the pool's creations reached the replicas: what follows is updates
@@ -172,17 +221,34 @@ async def run(stack: Stack, *, rates: list[int], duration_s: float, warmup_s: fl
             rows = []
             for rate in rates:
                 task = profile(rate) if profile is not None else None
-                row = await _rate(client, obs, versions, rate=rate, duration_s=duration_s, warmup_s=warmup_s,
-                                  drain_s=drain_s, max_inflight=max_inflight, pids=pids)
+                row = await _rate(
+                    client,
+                    obs,
+                    versions,
+                    rate=rate,
+                    duration_s=duration_s,
+                    warmup_s=warmup_s,
+                    drain_s=drain_s,
+                    max_inflight=max_inflight,
+                    pids=pids,
+                )
                 if task is not None:
                     row["profile"] = await task
                 rows.append(row)
-                print(f"  B1 {rate}/s: achieved {row['achieved_rate']}/s, every department p50 "
-                      f"{row['propagation']['every_department']['p50_ms']} ms, p99 "
-                      f"{row['propagation']['every_department']['p99_ms']} ms; cpu {top_cpu(row['cpu'])}",
-                      flush=True)
+                print(
+                    f"  B1 {rate}/s: achieved {row['achieved_rate']}/s, every department p50 "
+                    f"{row['propagation']['every_department']['p50_ms']} ms, p99 "
+                    f"{row['propagation']['every_department']['p99_ms']} ms; cpu {top_cpu(row['cpu'])}",
+                    flush=True,
+                )
         finally:
             await obs.stop()
-    return {"rows": rows, "duration_s": duration_s, "warmup_s": warmup_s, "pool_customers": len(versions),
-            "replica_poll_interval_s": obs.replica_poll_s, "timeline_poll_interval_s": obs.timeline_poll_s,
-            "observer_store_reads": obs.store_reads}
+    return {
+        "rows": rows,
+        "duration_s": duration_s,
+        "warmup_s": warmup_s,
+        "pool_customers": len(versions),
+        "replica_poll_interval_s": obs.replica_poll_s,
+        "timeline_poll_interval_s": obs.timeline_poll_s,
+        "observer_store_reads": obs.store_reads,
+    }

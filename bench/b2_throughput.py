@@ -45,8 +45,9 @@ class Step:
         return 0.0 if n >= len(self.scheduled) else max(now - self.scheduled[n], 0.0)
 
 
-async def _produce(publisher: EventPublisher, topic: str, step: Step, ids: list[str], versions: list[int],
-                   duration_s: float) -> float:
+async def _produce(
+    publisher: EventPublisher, topic: str, step: Step, ids: list[str], versions: list[int], duration_s: float
+) -> float:
     producer = publisher.producer
     total = int(step.rate * duration_s)
     start = time.time()
@@ -58,8 +59,9 @@ async def _produce(publisher: EventPublisher, topic: str, step: Step, ids: list[
             await asyncio.sleep(delay)
         k = i % len(ids)
         versions[k] += 1
-        key, value, headers = customer_record(ids[k], versions[k], kind="created" if versions[k] == 1 else "updated",
-                                              tier=f"s{step.rate}")
+        key, value, headers = customer_record(
+            ids[k], versions[k], kind="created" if versions[k] == 1 else "updated", tier=f"s{step.rate}"
+        )
         step.scheduled.append(due)
         pending.append(await producer.send(topic, value=value, key=key, headers=headers))
         if len(pending) >= 500:
@@ -69,8 +71,15 @@ async def _produce(publisher: EventPublisher, topic: str, step: Step, ids: list[
     return time.time() - start
 
 
-async def _watch(stack: Stack, step: Step, base: dict[str, float], producing: asyncio.Task[float],
-                 *, sample_s: float, drain_timeout_s: float) -> None:
+async def _watch(
+    stack: Stack,
+    step: Step,
+    base: dict[str, float],
+    producing: asyncio.Task[float],
+    *,
+    sample_s: float,
+    drain_timeout_s: float,
+) -> None:
     topic = stack.topics.customer
     async with httpx.AsyncClient(timeout=5) as client:
         deadline: float | None = None
@@ -106,9 +115,19 @@ async def _drained(stack: Stack, base: dict[str, float], produced: int, timeout_
     return False
 
 
-async def _step(stack: Stack, publisher: EventPublisher, ids: list[str], versions: list[int], *, rate: int,
-                duration_s: float, lag_limit_s: float, sample_s: float, drain_timeout_s: float,
-                pids: dict[str, int]) -> dict[str, Any]:
+async def _step(
+    stack: Stack,
+    publisher: EventPublisher,
+    ids: list[str],
+    versions: list[int],
+    *,
+    rate: int,
+    duration_s: float,
+    lag_limit_s: float,
+    sample_s: float,
+    drain_timeout_s: float,
+    pids: dict[str, int],
+) -> dict[str, Any]:
     step = Step(rate)
     base = await asyncio.to_thread(_baseline, stack)
     meter = CpuMeter(pids).start()
@@ -121,14 +140,33 @@ async def _step(stack: Stack, publisher: EventPublisher, ids: list[str], version
     lag = {svc: round(v, 3) for svc, v in step.max_lag.items()}
     drain = {svc: (round(max(at - end, 0.0), 2) if at is not None else None) for svc, at in step.drained_at.items()}
     ok = achieved >= 0.95 * rate and all(v < lag_limit_s for v in lag.values()) and None not in drain.values()
-    return {"rate": rate, "events": len(step.scheduled), "produced_per_s": round(achieved, 1),
-            "max_lag_s": lag, "drain_after_last_s": drain, "samples": step.samples, "passed": ok, "cpu": cpu}
+    return {
+        "rate": rate,
+        "events": len(step.scheduled),
+        "produced_per_s": round(achieved, 1),
+        "max_lag_s": lag,
+        "drain_after_last_s": drain,
+        "samples": step.samples,
+        "passed": ok,
+        "cpu": cpu,
+    }
 
 
-async def run(stack: Stack, *, rates: Sequence[int], duration_s: float, lag_limit_s: float = 1.0,
-              sample_s: float = 0.25, drain_timeout_s: float = 30.0, customers: int = 200,
-              profile: Profile | None = None, b0_records_per_s: float | None = None,
-              seed_timeout_s: float = 90.0, refine: bool = False, catch_up_s: float = 60.0) -> dict[str, Any]:
+async def run(
+    stack: Stack,
+    *,
+    rates: Sequence[int],
+    duration_s: float,
+    lag_limit_s: float = 1.0,
+    sample_s: float = 0.25,
+    drain_timeout_s: float = 30.0,
+    customers: int = 200,
+    profile: Profile | None = None,
+    b0_records_per_s: float | None = None,
+    seed_timeout_s: float = 90.0,
+    refine: bool = False,
+    catch_up_s: float = 60.0,
+) -> dict[str, Any]:
     """Seed ``customers`` (one ``created`` each, so steps update existing replica records, the
     steady state), then the steps. ``refine``: after the first failure, one step halfway between
     it and the last pass. ``profile``: one more step at the first failing rate, profiled."""
@@ -147,8 +185,18 @@ async def run(stack: Stack, *, rates: Sequence[int], duration_s: float, lag_limi
         if not await _drained(stack, run_base, produced, catch_up_s):
             print("  B2: the consumers did not catch up with the previous step; stopping", flush=True)
             return None
-        row = await _step(stack, publisher, ids, versions, rate=rate, duration_s=seconds, lag_limit_s=lag_limit_s,
-                          sample_s=sample_s, drain_timeout_s=drain_s, pids=pids)
+        row = await _step(
+            stack,
+            publisher,
+            ids,
+            versions,
+            rate=rate,
+            duration_s=seconds,
+            lag_limit_s=lag_limit_s,
+            sample_s=sample_s,
+            drain_timeout_s=drain_s,
+            pids=pids,
+        )
         produced += row["events"]
         return row
 
@@ -163,9 +211,11 @@ async def run(stack: Stack, *, rates: Sequence[int], duration_s: float, lag_limi
                 break
             rows.append(row)
             worst = max(row["max_lag_s"], key=lambda s: row["max_lag_s"][s])
-            print(f"  B2 {rate}/s: produced {row['produced_per_s']}/s, worst lag {worst} "
-                  f"{row['max_lag_s'][worst]} s, {'pass' if row['passed'] else 'FAIL'}; cpu {top_cpu(row['cpu'])}",
-                  flush=True)
+            print(
+                f"  B2 {rate}/s: produced {row['produced_per_s']}/s, worst lag {worst} "
+                f"{row['max_lag_s'][worst]} s, {'pass' if row['passed'] else 'FAIL'}; cpu {top_cpu(row['cpu'])}",
+                flush=True,
+            )
             if not row["passed"]:
                 break
         failed = [r["rate"] for r in rows if not r["passed"]]
@@ -187,9 +237,15 @@ async def run(stack: Stack, *, rates: Sequence[int], duration_s: float, lag_limi
     finally:
         await publisher.stop()
     sustained = max((r["rate"] for r in rows if r["passed"]), default=0)
-    return {"rows": rows, "seed": {k: seed[k] for k in ("rate", "events", "max_lag_s", "drain_after_last_s")},
-            "customers": customers, "step_s": duration_s,
-            "lag_limit_s": lag_limit_s, "sample_s": sample_s, "sustained_rate": sustained,
-            "record_bytes": len(customer_record(ids[0], 2)[1]),
-            "share_of_b0_producer_max": round(sustained / b0_records_per_s, 4) if b0_records_per_s else None,
-            "profiled_step": profiled}
+    return {
+        "rows": rows,
+        "seed": {k: seed[k] for k in ("rate", "events", "max_lag_s", "drain_after_last_s")},
+        "customers": customers,
+        "step_s": duration_s,
+        "lag_limit_s": lag_limit_s,
+        "sample_s": sample_s,
+        "sustained_rate": sustained,
+        "record_bytes": len(customer_record(ids[0], 2)[1]),
+        "share_of_b0_producer_max": round(sustained / b0_records_per_s, 4) if b0_records_per_s else None,
+        "profiled_step": profiled,
+    }

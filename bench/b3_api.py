@@ -37,6 +37,7 @@ def _counting(statuses: Counter[str], warm: int, send: Send, expected: int) -> C
         if i >= warm:
             statuses[str(r.status_code)] += 1
         return r.status_code == expected
+
     return fire
 
 
@@ -59,20 +60,58 @@ async def _settle(clients: list[Client], settle_s: float) -> float:
     return round(time.monotonic() - started, 1)
 
 
-def _row(service: str, op: str, result: LoadResult, statuses: dict[str, int], stall: float,
-         cpu: dict[str, Any], settled_s: float) -> dict[str, Any]:
+def _row(
+    service: str,
+    op: str,
+    result: LoadResult,
+    statuses: dict[str, int],
+    stall: float,
+    cpu: dict[str, Any],
+    settled_s: float,
+) -> dict[str, Any]:
     s = result.summary()
-    row = {"service": service, "op": op, **{k: s[k] for k in (
-        "offered_rate", "achieved_rate", "sent", "ok", "errors", "dropped_over_inflight_cap", "p50_ms", "p95_ms",
-        "p99_ms", "max_ms", "error_samples")}, "statuses": statuses, "client_loop_stall_ms": round(stall, 1),
-        "settle_before_s": settled_s, "cpu_pct_of_one_core": dict(list(cpu["pct_of_one_core"].items())[:5])}
-    print(f"  B3 {service} {op} {row['offered_rate']}/s: ok {row['achieved_rate']}/s, p50 {row['p50_ms']} ms, "
-          f"p99 {row['p99_ms']} ms, errors {row['errors']} {dict(statuses)}", flush=True)
+    row = {
+        "service": service,
+        "op": op,
+        **{
+            k: s[k]
+            for k in (
+                "offered_rate",
+                "achieved_rate",
+                "sent",
+                "ok",
+                "errors",
+                "dropped_over_inflight_cap",
+                "p50_ms",
+                "p95_ms",
+                "p99_ms",
+                "max_ms",
+                "error_samples",
+            )
+        },
+        "statuses": statuses,
+        "client_loop_stall_ms": round(stall, 1),
+        "settle_before_s": settled_s,
+        "cpu_pct_of_one_core": dict(list(cpu["pct_of_one_core"].items())[:5]),
+    }
+    print(
+        f"  B3 {service} {op} {row['offered_rate']}/s: ok {row['achieved_rate']}/s, p50 {row['p50_ms']} ms, "
+        f"p99 {row['p99_ms']} ms, errors {row['errors']} {dict(statuses)}",
+        flush=True,
+    )
     return row
 
 
-async def run(stack: Stack, *, rates: list[int], duration_s: float, warmup_s: float = 1.0,
-              max_inflight: int = 500, timeout_s: float = 30, settle_s: float = 30) -> dict[str, Any]:
+async def run(
+    stack: Stack,
+    *,
+    rates: list[int],
+    duration_s: float,
+    warmup_s: float = 1.0,
+    max_inflight: int = 500,
+    timeout_s: float = 30,
+    settle_s: float = 30,
+) -> dict[str, Any]:
     token = admin_token()
     pids = {**stack.pids(), **infra_pids(stack.infra), "bench client": os.getpid()}
     headers = {"Authorization": f"Bearer {token}"}
@@ -87,12 +126,26 @@ async def run(stack: Stack, *, rates: list[int], duration_s: float, warmup_s: fl
         customers = list(await create_pool(contacts, 10, run))
 
         def deal(i: int, rate: int) -> Awaitable[Response]:
-            return sales.post("/deals", json={"name": f"Bench deal {rate}-{i}", "amount": "1000.00",
-                                              "currency": "EUR", "customer_id": customers[i % len(customers)]})
+            return sales.post(
+                "/deals",
+                json={
+                    "name": f"Bench deal {rate}-{i}",
+                    "amount": "1000.00",
+                    "currency": "EUR",
+                    "customer_id": customers[i % len(customers)],
+                },
+            )
 
         def ticket(i: int, rate: int) -> Awaitable[Response]:
-            return desk.post("/tickets", json={"customer_id": customers[i % len(customers)], "channel": "email",
-                                               "subject": f"Bench ticket {rate}-{i}", "priority": "normal"})
+            return desk.post(
+                "/tickets",
+                json={
+                    "customer_id": customers[i % len(customers)],
+                    "channel": "email",
+                    "subject": f"Bench ticket {rate}-{i}",
+                    "priority": "normal",
+                },
+            )
 
         for rate in rates:
             ids: dict[int, str] = {}
@@ -103,8 +156,14 @@ async def run(stack: Stack, *, rates: list[int], duration_s: float, warmup_s: fl
                 meter = CpuMeter(pids).start()
                 with LoopStallMonitor() as stall:
                     result, made, shed = await contacts_phase(
-                        contacts, rate=rate, duration_s=duration_s, warmup_s=warmup_s, max_inflight=max_inflight,
-                        run=run, created=ids if op.startswith("PATCH") else None)
+                        contacts,
+                        rate=rate,
+                        duration_s=duration_s,
+                        warmup_s=warmup_s,
+                        max_inflight=max_inflight,
+                        run=run,
+                        created=ids if op.startswith("PATCH") else None,
+                    )
                 ids = ids or made
                 rows.append(_row("contacts", op, result, {"503": shed}, stall.max_stall_ms, meter.stop(), settled))
             for service, op, send in (("sales", "POST /deals", deal), ("service-desk", "POST /tickets", ticket)):
@@ -114,6 +173,10 @@ async def run(stack: Stack, *, rates: list[int], duration_s: float, warmup_s: fl
                 with LoopStallMonitor() as stall:
                     result = await open_loop(
                         _counting(statuses, int(warmup_s * rate), lambda i, r=rate, f=send: f(i, r), 201),
-                        rate=rate, duration_s=duration_s, warmup_s=warmup_s, max_inflight=max_inflight)
+                        rate=rate,
+                        duration_s=duration_s,
+                        warmup_s=warmup_s,
+                        max_inflight=max_inflight,
+                    )
                 rows.append(_row(service, op, result, dict(statuses), stall.max_stall_ms, meter.stop(), settled))
     return {"rows": rows, "duration_s": duration_s, "warmup_s": warmup_s, "client_timeout_s": timeout_s}

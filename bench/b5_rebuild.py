@@ -34,8 +34,14 @@ from bench.harness import Infra, Stack, consumed, running_stack, scrape
 
 
 async def produce(kafka: str, topic: str, events: int, chunk: int = 5000) -> dict[str, Any]:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", linger_ms=50, max_batch_size=512 * 1024,
-                                request_timeout_ms=60000, client_id="bench-b5")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka,
+        acks="all",
+        linger_ms=50,
+        max_batch_size=512 * 1024,
+        request_timeout_ms=60000,
+        client_id="bench-b5",
+    )
     await producer.start()
     started, size = time.perf_counter(), 0
     try:
@@ -49,8 +55,12 @@ async def produce(kafka: str, topic: str, events: int, chunk: int = 5000) -> dic
     finally:
         await producer.stop()
     took = time.perf_counter() - started
-    return {"events": events, "seconds": round(took, 1), "events_per_s": round(events / took, 1),
-            "mb": round(size / 1e6, 1)}
+    return {
+        "events": events,
+        "seconds": round(took, 1),
+        "events_per_s": round(events / took, 1),
+        "mb": round(size / 1e6, 1),
+    }
 
 
 def _rss(pid: int) -> int:
@@ -120,14 +130,19 @@ def _watch(stack: Stack, events: int, cap_s: float, started: float) -> dict[str,
     total_est = _estimate(fit, rate, startup or 0.0, events)
     one_m = _estimate(fit, rate, startup or 0.0, 1_000_000)
     return {
-        "finished": finished, "applied": int(done), "startup_s": round(startup, 1) if startup is not None else None,
-        "apply_s": round(applying, 1), "applied_per_s": round(rate, 1),
+        "finished": finished,
+        "applied": int(done),
+        "startup_s": round(startup, 1) if startup is not None else None,
+        "apply_s": round(applying, 1),
+        "applied_per_s": round(rate, 1),
         "first_half_per_s": round(first_half_rate, 1) if first_half_rate else None,
         "total_s": round(end - started, 1),
-        "peak_rss_mb": round(peak / 2**20, 1), "rss_at_start_mb": round(baseline / 2**20, 1),
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "rss_at_start_mb": round(baseline / 2**20, 1),
         "extrapolated": not finished,
-        "cost_fit_ms_per_event": ({"at_0": round(1000 * fit[0], 3), "per_1000_applied": round(1e6 * fit[1], 3)}
-                                  if fit else None),
+        "cost_fit_ms_per_event": (
+            {"at_0": round(1000 * fit[0], 3), "per_1000_applied": round(1e6 * fit[1], 3)} if fit else None
+        ),
         "estimated_total_s": round(total_est, 1) if total_est is not None else None,
         "estimated_1m_s_at_constant_rate": round((startup or 0) + 1_000_000 / rate, 1) if rate else None,
         "estimated_1m_s": round(one_m, 1) if one_m is not None else None,
@@ -145,7 +160,10 @@ def run(infra: Infra, *, events: int, cap_s: float) -> dict[str, Any]:
     with running_stack(infra, ["sales"], roles=["worker"], prepare=fill) as stack:
         started = time.monotonic()  # the worker was spawned just now (no health wait for workers)
         result = _watch(stack, events, cap_s, started)
-    print(f"  B5 rebuild: {result['applied']}/{events} in {result['total_s']} s "
-          f"({result['applied_per_s']}/s after {result['startup_s']} s start-up), peak RSS "
-          f"{result['peak_rss_mb']} MB{'; extrapolated' if result['extrapolated'] else ''}", flush=True)
+    print(
+        f"  B5 rebuild: {result['applied']}/{events} in {result['total_s']} s "
+        f"({result['applied_per_s']}/s after {result['startup_s']} s start-up), peak RSS "
+        f"{result['peak_rss_mb']} MB{'; extrapolated' if result['extrapolated'] else ''}",
+        flush=True,
+    )
     return {"produce": produced, "rebuild": result, "cap_s": cap_s, "topic_partitions": 6}

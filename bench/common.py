@@ -181,8 +181,10 @@ def machine() -> dict[str, Any]:
         "os": platform.platform(),
         "python": platform.python_version(),
         "java": java[0] if java else None,
-        "versions": {p: _version(p) for p in (
-            "faust-streaming", "aiokafka", "kafka-python", "pymongo", "fastapi", "uvicorn", "pydantic")},
+        "versions": {
+            p: _version(p)
+            for p in ("faust-streaming", "aiokafka", "kafka-python", "pymongo", "fastapi", "uvicorn", "pydantic")
+        },
         "kafka": "3.9.1",
         "store": os.environ.get("CRM_BENCH_STORE", "FerretDB 1.24.2 (SQLite)"),
     }

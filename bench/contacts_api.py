@@ -45,13 +45,28 @@ def _local(url: str) -> str:
 
 
 def _body(run: str, rate: int, i: int) -> dict[str, Any]:
-    return {"kind": "person", "first_name": f"Bench{i}", "last_name": f"Rate{rate}",
-            "emails": [f"b{i}.r{rate}.{run}@bench.example"], "phones": [f"+4930{rate:03d}{i:06d}"],
-            "lifecycle_stage": "lead", "tags": ["bench"], "region": "emea"}
+    return {
+        "kind": "person",
+        "first_name": f"Bench{i}",
+        "last_name": f"Rate{rate}",
+        "emails": [f"b{i}.r{rate}.{run}@bench.example"],
+        "phones": [f"+4930{rate:03d}{i:06d}"],
+        "lifecycle_stage": "lead",
+        "tags": ["bench"],
+        "region": "emea",
+    }
 
 
-async def _phase(client: httpx.AsyncClient, *, rate: int, duration_s: float, warmup_s: float, max_inflight: int,
-                 run: str, created: dict[int, str] | None) -> tuple[LoadResult, dict[int, str], int]:
+async def _phase(
+    client: httpx.AsyncClient,
+    *,
+    rate: int,
+    duration_s: float,
+    warmup_s: float,
+    max_inflight: int,
+    run: str,
+    created: dict[int, str] | None,
+) -> tuple[LoadResult, dict[int, str], int]:
     ids: dict[int, str] = {}
     shed = {"n": 0}
     warm = int(warmup_s * rate)
@@ -73,8 +88,9 @@ async def _phase(client: httpx.AsyncClient, *, rate: int, duration_s: float, war
         # each customer once while they last (If-Match "1"); then round again with If-Match "*"
         cid = pool[i % len(pool)]
         match = '"1"' if i < len(pool) else "*"
-        r = await client.patch(f"/customers/{cid}", json={"tier": f"t{i}", "tags": ["bench", "patched"]},
-                               headers={"If-Match": match})
+        r = await client.patch(
+            f"/customers/{cid}", json={"tier": f"t{i}", "tags": ["bench", "patched"]}, headers={"If-Match": match}
+        )
         return ok(i, r, 200)
 
     if created is not None and not pool:
@@ -91,8 +107,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     topics = Topics(f"bench{run_id}.")
     database = f"bench_contacts_{run_id}"
     ensure_topics(kafka, topics)
-    env = {"KAFKA_BOOTSTRAP_SERVERS": kafka, "MONGODB_URL": mongo, "CRM_TOPIC_PREFIX": topics.prefix,
-           "CRM_MONGODB_DATABASE": database, "CRM_ENV": "test", "CRM_LOG_LEVEL": "WARNING"}
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "MONGODB_URL": mongo,
+        "CRM_TOPIC_PREFIX": topics.prefix,
+        "CRM_MONGODB_DATABASE": database,
+        "CRM_ENV": "test",
+        "CRM_LOG_LEVEL": "WARNING",
+    }
     token = mint_token(CrmSettings(), sub="bench", roles=["admin"], department="sales", ttl_s=3600)
     rows: list[dict[str, Any]] = []
     try:
@@ -101,26 +123,49 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             base = procs["contacts-api"].spec.url
             assert base is not None
             limits = httpx.Limits(max_connections=args.max_inflight, max_keepalive_connections=args.max_inflight)
-            async with httpx.AsyncClient(base_url=_local(base), headers={"Authorization": f"Bearer {token}"},
-                                         limits=limits, timeout=30) as client:
+            async with httpx.AsyncClient(
+                base_url=_local(base), headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
+            ) as client:
                 for rate in args.rates:
                     with LoopStallMonitor() as stall:
-                        created, ids, shed_c = await _phase(client, rate=rate, duration_s=args.duration,
-                                                            warmup_s=args.warmup, max_inflight=args.max_inflight,
-                                                            run=run_id, created=None)
-                        patched, _, shed_p = await _phase(client, rate=rate, duration_s=args.duration,
-                                                          warmup_s=args.warmup, max_inflight=args.max_inflight,
-                                                          run=run_id, created=ids)
+                        created, ids, shed_c = await _phase(
+                            client,
+                            rate=rate,
+                            duration_s=args.duration,
+                            warmup_s=args.warmup,
+                            max_inflight=args.max_inflight,
+                            run=run_id,
+                            created=None,
+                        )
+                        patched, _, shed_p = await _phase(
+                            client,
+                            rate=rate,
+                            duration_s=args.duration,
+                            warmup_s=args.warmup,
+                            max_inflight=args.max_inflight,
+                            run=run_id,
+                            created=ids,
+                        )
                     for op, result, shed in (("create", created, shed_c), ("patch", patched, shed_p)):
-                        rows.append({"op": op, **result.summary(), "shed_503": shed,
-                                     "client_loop_stall_ms": round(stall.max_stall_ms, 1)})
+                        rows.append(
+                            {
+                                "op": op,
+                                **result.summary(),
+                                "shed_503": shed,
+                                "client_loop_stall_ms": round(stall.max_stall_ms, 1),
+                            }
+                        )
     finally:
         delete_topics(kafka, [s.name for s in topics.all()])
         client_sync: MongoClient[dict[str, Any]] = MongoClient(mongo)
         client_sync.drop_database(database)
         client_sync.close()
-    return {"rows": rows, "duration_s": args.duration, "warmup_s": args.warmup,
-            "note": "API and worker as processes; client, broker and store on the same machine"}
+    return {
+        "rows": rows,
+        "duration_s": args.duration,
+        "warmup_s": args.warmup,
+        "note": "API and worker as processes; client, broker and store on the same machine",
+    }
 
 
 def main() -> None:
@@ -135,8 +180,23 @@ def main() -> None:
     args = parser.parse_args()
     figures = asyncio.run(run(args))
     path = write_results(args.section, figures)
-    print(table(figures["rows"], ["op", "offered_rate", "achieved_rate", "ok", "errors", "shed_503",
-                                  "dropped_over_inflight_cap", "p50_ms", "p99_ms", "max_ms"]))
+    print(
+        table(
+            figures["rows"],
+            [
+                "op",
+                "offered_rate",
+                "achieved_rate",
+                "ok",
+                "errors",
+                "shed_503",
+                "dropped_over_inflight_cap",
+                "p50_ms",
+                "p99_ms",
+                "max_ms",
+            ],
+        )
+    )
     print(f"written to {path}")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from crm_shared.events import CloudEvent, CustomerCreated, CustomerUpdated
-from crm_shared.events.envelope import Actor
+from crm_shared.events.envelope import Actor, format_sequence
 from crm_shared.events.samples import sample_event
 
 CONTENT_TYPE = b"application/cloudevents+json"
@@ -32,8 +32,12 @@ def _template(kind: str) -> dict[str, Any]:
     if kind == "created":
         data = CustomerCreated(snapshot=snap, change_origin="bench")
     else:
-        data = CustomerUpdated(snapshot=snap.model_copy(update={"version": 2}), changed_fields=["tier"],
-                               previous={"tier": "gold"}, change_origin="bench")
+        data = CustomerUpdated(
+            snapshot=snap.model_copy(update={"version": 2}),
+            changed_fields=["tier"],
+            previous={"tier": "gold"},
+            change_origin="bench",
+        )
     event = CloudEvent.wrap(data, actor=Actor.system("bench"))
     doc: dict[str, Any] = orjson.loads(event.to_bytes())
     for k in ("correlationid", "causationid", "traceparent"):
@@ -48,18 +52,37 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def customer_record(customer_id: str, version: int, *, kind: str = "updated", at: str | None = None,
-                    tier: str = "silver") -> Record:
+def customer_record(
+    customer_id: str, version: int, *, kind: str = "updated", at: str | None = None, tier: str = "silver"
+) -> Record:
     """One record for ``customer_id`` at ``version`` (``kind``: created or updated)."""
     base = _TEMPLATES[kind]
     at = at or now_iso()
     event_id = str(uuid.uuid4())
-    snapshot = {**base["data"]["snapshot"], "id": customer_id, "version": version, "updated_at": at,
-                "tier": tier, "display_name": f"Bench {customer_id[:8]}"}
-    doc = {**base, "id": event_id, "subject": customer_id, "customerid": customer_id, "sequence": version,
-           "time": at, "data": {**base["data"], "snapshot": snapshot}}
-    headers = [("content-type", CONTENT_TYPE), ("ce_id", event_id.encode()), ("ce_type", doc["type"].encode()),
-               ("ce_source", SOURCE)]
+    snapshot = {
+        **base["data"]["snapshot"],
+        "id": customer_id,
+        "version": version,
+        "updated_at": at,
+        "tier": tier,
+        "display_name": f"Bench {customer_id[:8]}",
+    }
+    doc = {
+        **base,
+        "id": event_id,
+        "subject": customer_id,
+        "customerid": customer_id,
+        "sequence": format_sequence(version),
+        "sequencenum": version,
+        "time": at,
+        "data": {**base["data"], "snapshot": snapshot},
+    }
+    headers = [
+        ("content-type", CONTENT_TYPE),
+        ("ce_id", event_id.encode()),
+        ("ce_type", doc["type"].encode()),
+        ("ce_source", SOURCE),
+    ]
     return customer_id.encode(), orjson.dumps(doc), headers
 
 

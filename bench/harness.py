@@ -61,8 +61,9 @@ def ensure_infra() -> Infra:
     m_port = int(mongo.split("://")[-1].split("/")[0].rsplit(":", 1)[1])
     if not (port_open(LOCAL, k_port) and port_open(LOCAL, m_port)):
         print("starting the local infrastructure: crm infra up", flush=True)
-        subprocess.run([sys.executable, "-m", "crm_devtools", "infra", "up"], check=True, timeout=900,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "crm_devtools", "infra", "up"], check=True, timeout=900, stdout=subprocess.DEVNULL
+        )
     return Infra(kafka=kafka, mongo=mongo)
 
 
@@ -81,7 +82,7 @@ class ErrorLog:
         if '"level": "error"' not in line.lower() and "Traceback" not in line:
             return
         try:
-            doc = json.loads(line[line.index("{"):])
+            doc = json.loads(line[line.index("{") :])
             text = str(doc.get("exception") or doc.get("message") or line).strip().splitlines()[-1]
             text = f"{doc.get('logger', '')}: {doc.get('message', '')}: {text}"
         except ValueError:
@@ -147,29 +148,46 @@ def _drop_groups(infra: Infra, prefix: str) -> None:
 
 
 @contextlib.contextmanager
-def running_stack(infra: Infra, services: Sequence[str] = ALL, *, roles: Iterable[str] = ROLES,
-                  extra_env: dict[str, str] | None = None, health_timeout_s: float = 180,
-                  prepare: Callable[[Stack], None] | None = None) -> Iterator[Stack]:
+def running_stack(
+    infra: Infra,
+    services: Sequence[str] = ALL,
+    *,
+    roles: Iterable[str] = ROLES,
+    extra_env: dict[str, str] | None = None,
+    health_timeout_s: float = 180,
+    prepare: Callable[[Stack], None] | None = None,
+) -> Iterator[Stack]:
     """The chosen services' processes on free ports, own prefix and databases; all removed after.
 
     ``prepare`` runs once the topics exist and before any process starts (B5 fills the topic).
     """
     run_id = uuid.uuid4().hex[:8]
     topics = Topics(f"bench{run_id}.")
-    stack = Stack(run_id=run_id, infra=infra, topics=topics,
-                  ports={s: (free_port(LOCAL), free_port(LOCAL)) for s in services},
-                  databases={s: f"bench_{run_id}_{s.replace('-', '_')}" for s in services})
+    stack = Stack(
+        run_id=run_id,
+        infra=infra,
+        topics=topics,
+        ports={s: (free_port(LOCAL), free_port(LOCAL)) for s in services},
+        databases={s: f"bench_{run_id}_{s.replace('-', '_')}" for s in services},
+    )
     workdir = tempfile.mkdtemp(prefix=f"crm-bench-{run_id}-")
     ensure_topics(infra.kafka, topics)
-    env = {"KAFKA_BOOTSTRAP_SERVERS": infra.kafka, "MONGODB_URL": infra.mongo, "CRM_TOPIC_PREFIX": topics.prefix,
-           "CRM_ENV": "test", "CRM_LOG_LEVEL": "WARNING", "CRM_LOG_JSON": "true",
-           **(extra_env or {})}
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka,
+        "MONGODB_URL": infra.mongo,
+        "CRM_TOPIC_PREFIX": topics.prefix,
+        "CRM_ENV": "test",
+        "CRM_LOG_LEVEL": "WARNING",
+        "CRM_LOG_JSON": "true",
+        **(extra_env or {}),
+    }
     if "contacts" in stack.ports:
         env["CRM_CONTACTS_URL"] = stack.api("contacts")
     specs = []
     for svc in services:
-        for spec in process_specs([svc], env={**env, "CRM_MONGODB_DATABASE": stack.databases[svc]},
-                                  roles=roles, ports=stack.ports):
+        for spec in process_specs(
+            [svc], env={**env, "CRM_MONGODB_DATABASE": stack.databases[svc]}, roles=roles, ports=stack.ports
+        ):
             specs.append(dataclasses.replace(spec, cwd=workdir))
     try:
         if prepare is not None:
@@ -189,24 +207,34 @@ def running_stack(infra: Infra, services: Sequence[str] = ALL, *, roles: Iterabl
 
 def scrape(client: httpx.Client, url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     text = client.get(f"{url}/metrics", timeout=5).text
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for fam in text_string_to_metric_families(text) for s in fam.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for fam in text_string_to_metric_families(text)
+        for s in fam.samples
+    }
 
 
 async def scrape_async(client: httpx.AsyncClient, url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     text = (await client.get(f"{url}/metrics", timeout=5)).text
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for fam in text_string_to_metric_families(text) for s in fam.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for fam in text_string_to_metric_families(text)
+        for s in fam.samples
+    }
 
 
 def consumed(metrics: dict[tuple[str, tuple[tuple[str, str], ...]], float], topic: str) -> float:
     """Records of ``topic`` a worker has handled (any outcome, every consumer of the process)."""
-    return sum(v for (name, labels), v in metrics.items()
-               if name == "crm_events_consumed_total" and dict(labels).get("topic") == topic)
+    return sum(
+        v
+        for (name, labels), v in metrics.items()
+        if name == "crm_events_consumed_total" and dict(labels).get("topic") == topic
+    )
 
 
-def wait_consuming(stack: Stack, services: Sequence[str], topic: str, *, at_least: float = 1,
-                   timeout_s: float = 120) -> None:
+def wait_consuming(
+    stack: Stack, services: Sequence[str], topic: str, *, at_least: float = 1, timeout_s: float = 120
+) -> None:
     """Until each worker has handled ``at_least`` records of ``topic`` (it joined and consumes)."""
     deadline = time.monotonic() + timeout_s
     pending = set(services)
@@ -226,8 +254,10 @@ def wait_consuming(stack: Stack, services: Sequence[str], topic: str, *, at_leas
 
 def infra_pids(infra: Infra | None = None) -> dict[str, int]:
     """Pids of the processes listening on the broker's and the store's ports (for CPU accounting)."""
-    infra = infra or Infra(kafka=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", f"{LOCAL}:9092"),
-                           mongo=os.environ.get("MONGODB_URL", f"mongodb://{LOCAL}:27017"))
+    infra = infra or Infra(
+        kafka=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", f"{LOCAL}:9092"),
+        mongo=os.environ.get("MONGODB_URL", f"mongodb://{LOCAL}:27017"),
+    )
     found: dict[str, int] = {}
     for name, url in (("kafka", infra.kafka), ("store", infra.mongo)):
         pid = port_owner(int(url.split("://")[-1].split("/")[0].rsplit(":", 1)[1]))
@@ -276,8 +306,12 @@ class CpuMeter:
         machine = self._busy() - self._machine0
         shares = {n: round(100 * v / wall, 1) for n, v in sorted(used.items(), key=lambda kv: -kv[1])}
         shares["other (not ours)"] = round(100 * max(machine - sum(used.values()), 0) / wall, 1)
-        return {"wall_s": round(wall, 2), "machine_busy_pct": round(100 * machine / wall, 1),
-                "cores": psutil.cpu_count(), "pct_of_one_core": shares}
+        return {
+            "wall_s": round(wall, 2),
+            "machine_busy_pct": round(100 * machine / wall, 1),
+            "cores": psutil.cpu_count(),
+            "pct_of_one_core": shares,
+        }
 
 
 def top_cpu(cpu: dict[str, Any], n: int = 4) -> str:

@@ -33,8 +33,9 @@ class Response:
 
 
 class Client:
-    def __init__(self, base_url: str, *, headers: dict[str, str] | None = None, limit: int = 512,
-                 timeout_s: float = 30) -> None:
+    def __init__(
+        self, base_url: str, *, headers: dict[str, str] | None = None, limit: int = 512, timeout_s: float = 30
+    ) -> None:
         self._base = base_url.rstrip("/")
         self._headers = headers or {}
         self._limit = limit
@@ -43,20 +44,22 @@ class Client:
 
     async def __aenter__(self) -> Client:
         self._session = aiohttp.ClientSession(
-            headers=self._headers, timeout=self._timeout, json_serialize=lambda o: orjson.dumps(o).decode(),
-            connector=aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit))
+            headers=self._headers,
+            timeout=self._timeout,
+            json_serialize=lambda o: orjson.dumps(o).decode(),
+            connector=aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit),
+        )
         return self
 
-    async def __aexit__(self, t: type[BaseException] | None, e: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         if self._session is not None:
             await self._session.close()
 
-    async def request(self, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None,
-                      params: Any = None) -> Response:
+    async def request(
+        self, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None, params: Any = None
+    ) -> Response:
         assert self._session is not None, "use 'async with Client(...)'"
-        async with self._session.request(method, self._base + path, json=json, headers=headers,
-                                         params=params) as r:
+        async with self._session.request(method, self._base + path, json=json, headers=headers, params=params) as r:
             return Response(r.status, r.headers, await r.read())
 
     async def get(self, path: str, **kw: Any) -> Response:

@@ -44,8 +44,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 # -- sinks (separate process) -------------------------------------------------------------
 
 
-def _run_sinks(http_port: int, smtp_port: int, p429: float, p500: float, seed: int, counters: Any,
-               ready: Any) -> None:
+def _run_sinks(http_port: int, smtp_port: int, p429: float, p500: float, seed: int, counters: Any, ready: Any) -> None:
     from aiohttp import web
     from aiosmtpd.controller import Controller
 
@@ -118,9 +117,13 @@ class StallMonitor:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         ms = sorted(o * 1000 for o in self.overshoots) or [0.0]
-        return {"max_ms": round(ms[-1], 2), "p99_ms": round(_percentile(ms, 0.99), 2),
-                "p50_ms": round(_percentile(ms, 0.5), 2), "samples": len(ms),
-                "max_stall_loop_cpu_ms": round(self.worst[1] * 1000, 2)}
+        return {
+            "max_ms": round(ms[-1], 2),
+            "p99_ms": round(_percentile(ms, 0.99), 2),
+            "p50_ms": round(_percentile(ms, 0.5), 2),
+            "samples": len(ms),
+            "max_stall_loop_cpu_ms": round(self.worst[1] * 1000, 2),
+        }
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -144,8 +147,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     ctx = multiprocessing.get_context("spawn")
     counters = {k: ctx.Value("i", 0) for k in ("200", "429", "500", "mail")}
     ready = ctx.Event()
-    sinks = ctx.Process(target=_run_sinks, args=(http_port, smtp_port, args.p429, args.p500, args.seed, counters,
-                                                 ready), daemon=True)
+    sinks = ctx.Process(
+        target=_run_sinks, args=(http_port, smtp_port, args.p429, args.p500, args.seed, counters, ready), daemon=True
+    )
     sinks.start()
     if not ready.wait(30):
         raise SystemExit("sinks did not start")
@@ -154,25 +158,47 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     settings = NotificationsSettings(
         KAFKA_BOOTSTRAP_SERVERS=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
         MONGODB_URL=os.environ.get("MONGODB_URL", "mongodb://127.0.0.1:27017"),
-        topic_prefix=prefix, mongodb_database=f"bench_{prefix[:-1]}", env="test", smtp_host=HOST,
-        smtp_port=smtp_port, webhook_allowed_hosts=HOST, retry_base_s=0.2, retry_max_s=2.0,
-        delivery_max_attempts=args.max_attempts, send_concurrency=args.concurrency,
-        seed_default_rules=False, log_level="WARNING",
+        topic_prefix=prefix,
+        mongodb_database=f"bench_{prefix[:-1]}",
+        env="test",
+        smtp_host=HOST,
+        smtp_port=smtp_port,
+        webhook_allowed_hosts=HOST,
+        retry_base_s=0.2,
+        retry_max_s=2.0,
+        delivery_max_attempts=args.max_attempts,
+        send_concurrency=args.concurrency,
+        seed_default_rules=False,
+        log_level="WARNING",
     )
     topics = Topics(prefix)
     await asyncio.to_thread(ensure_topics, settings.kafka_bootstrap_servers, topics)
-    container = await bootstrap(settings, provision=False)
+    container = await bootstrap(settings, role="worker", provision=False)
     admin = Principal(sub="bench", roles=frozenset({"admin"}))
     recipients = [Recipient(kind="address", value="bench@example.com")]
     for i in range(args.destinations - 1):
         kind = KINDS[i % len(KINDS)]
-        await container.config.put_endpoint(admin, f"ep{i}", EndpointSpec(
-            name=f"ep{i}", kind=kind, url=f"http://{HOST}:{http_port}/{kind}/{i}",  # type: ignore[arg-type]
-            secret=SECRET if kind == "webhook" else None, rate_per_s=args.rate), expected=None, create=True)
+        await container.config.put_endpoint(
+            admin,
+            f"ep{i}",
+            EndpointSpec(
+                name=f"ep{i}",
+                kind=kind,
+                url=f"http://{HOST}:{http_port}/{kind}/{i}",  # type: ignore[arg-type]
+                secret=SECRET if kind == "webhook" else None,
+                rate_per_s=args.rate,
+            ),
+            expected=None,
+            create=True,
+        )
         recipients.append(Recipient(kind="endpoint", value=f"ep{i}"))
-    await container.config.put_rule(admin, "fanout", RuleSpec(name="fan-out", event_type="crm.deal.won",
-                                                              recipients=recipients, channels=["email"]),
-                                    expected=None, create=True)
+    await container.config.put_rule(
+        admin,
+        "fanout",
+        RuleSpec(name="fan-out", event_type="crm.deal.won", recipients=recipients, channels=["email"]),
+        expected=None,
+        create=True,
+    )
     total = args.events * args.destinations
     monitor = StallMonitor()
     result: dict[str, Any] = {}
@@ -190,13 +216,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
     container.outcomes.publish = counting_publish  # type: ignore[method-assign]
     try:
-        await container.start_background()
+        await container.start()
         monitor.start()
         started, cpu = time.perf_counter(), time.process_time()
         template = fresh_event("crm.deal.won")
         for _ in range(args.events):  # what a consumer does: one event after the other
-            await container.dispatcher.handle(template.model_copy(update={"id": str(uuid.uuid4()),
-                                                                          "customerid": str(uuid.uuid4())}))
+            await container.dispatcher.handle(
+                template.model_copy(update={"id": str(uuid.uuid4()), "customerid": str(uuid.uuid4())})
+            )
         dispatched_s = time.perf_counter() - started
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(all_settled.wait(), timeout=max(1.0, args.timeout - dispatched_s))
@@ -206,17 +233,33 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         answers = {k: v.value for k, v in counters.items()}  # end-to-end phase only
         send_only = await send_path_only(container, recipients, args)
         docs = await container.deliveries.deliveries.find(
-            {}, {"status": 1, "attempts": 1, "created_at": 1, "delivered_at": 1, "channel": 1}).to_list(None)
+            {}, {"status": 1, "attempts": 1, "created_at": 1, "delivered_at": 1, "channel": 1}
+        ).to_list(None)
         latencies = [(d["delivered_at"] - d["created_at"]).total_seconds() for d in docs if d.get("delivered_at")]
         attempts = sum(d.get("attempts", 0) for d in docs)
         result = {
             "benchmark": "notifications_fanout",
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                        "load_avg_1m_at_end": round(os.getloadavg()[0], 2)},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": sys.version.split()[0],
+                "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
+            },
             "store": settings.mongodb_url.split("@")[-1],
-            "params": {k: getattr(args, k) for k in ("events", "destinations", "p429", "p500", "concurrency",
-                                                     "rate", "max_attempts", "timeout", "seed")},
+            "params": {
+                k: getattr(args, k)
+                for k in (
+                    "events",
+                    "destinations",
+                    "p429",
+                    "p500",
+                    "concurrency",
+                    "rate",
+                    "max_attempts",
+                    "timeout",
+                    "seed",
+                )
+            },
             "deliveries_expected": total,
             "deliveries_settled": settled,
             "delivered": sum(d["status"] == "delivered" for d in docs),
@@ -224,17 +267,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "attempts": attempts,
             "retries": attempts - len(docs),
             "sink_answers": answers,
-            "accepted_at_sinks_minus_delivered": answers["200"] + answers["mail"] - sum(
-                d["status"] == "delivered" for d in docs),
+            "accepted_at_sinks_minus_delivered": answers["200"]
+            + answers["mail"]
+            - sum(d["status"] == "delivered" for d in docs),
             "elapsed_s": round(elapsed, 3),
             "dispatch_s": round(dispatched_s, 3),
             "events_dispatched_per_s": round(args.events / dispatched_s, 1),
             "deliveries_per_s": round(settled / elapsed, 1),
             "cpu_ms_per_delivery": round(cpu * 1000 / max(settled, 1), 2),
-            "latency_s": {"p50": round(_percentile(latencies, 0.5), 3),
-                          "p95": round(_percentile(latencies, 0.95), 3),
-                          "max": round(max(latencies, default=0.0), 3),
-                          "mean": round(statistics.fmean(latencies), 3) if latencies else 0.0},
+            "latency_s": {
+                "p50": round(_percentile(latencies, 0.5), 3),
+                "p95": round(_percentile(latencies, 0.95), 3),
+                "max": round(max(latencies, default=0.0), 3),
+                "mean": round(statistics.fmean(latencies), 3) if latencies else 0.0,
+            },
             "loop_stall": stall,
             "timed_out": settled < total,
             "send_path_only": send_only,
@@ -266,11 +312,20 @@ async def send_path_only(container: Any, recipients: list[Any], args: argparse.N
         for r in recipients:
             endpoint = view.directory.endpoint(r.value) if r.kind == "endpoint" else None
             channel = endpoint.kind if endpoint else "email"
-            delivery = Delivery(id=f"send-only-{i}-{r.value}", event_id=event.id, event_type=event.type,
-                                customerid=event.customerid, rule_id="fanout", recipient=str(r.value),
-                                channel=channel, address=None if endpoint else r.value,
-                                endpoint_id=endpoint.id if endpoint else None, next_attempt_at=now,
-                                created_at=now, updated_at=now)
+            delivery = Delivery(
+                id=f"send-only-{i}-{r.value}",
+                event_id=event.id,
+                event_type=event.type,
+                customerid=event.customerid,
+                rule_id="fanout",
+                recipient=str(r.value),
+                channel=channel,
+                address=None if endpoint else r.value,
+                endpoint_id=endpoint.id if endpoint else None,
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+            )
             jobs.append((delivery, endpoint))
     senders = container.executor.senders
     limit = asyncio.Semaphore(args.concurrency)
@@ -279,9 +334,18 @@ async def send_path_only(container: Any, recipients: list[Any], args: argparse.N
     async def one(delivery: Any, endpoint: Any) -> None:
         async with limit:
             message, html = container.executor._composer.compose(view, delivery, event)
-            result = await senders[delivery.channel].send(SendJob(
-                delivery_id=delivery.id, rule_id="fanout", message=message, now=container.clock(),
-                address=delivery.address, endpoint=endpoint, html=html, event=event.model_dump(mode="json")))
+            result = await senders[delivery.channel].send(
+                SendJob(
+                    delivery_id=delivery.id,
+                    rule_id="fanout",
+                    message=message,
+                    now=container.clock(),
+                    address=delivery.address,
+                    endpoint=endpoint,
+                    html=html,
+                    event=event.model_dump(mode="json"),
+                )
+            )
             key = "ok" if result.ok else str(result.status_code or "error")
             outcomes[key] = outcomes.get(key, 0) + 1
 
@@ -290,30 +354,45 @@ async def send_path_only(container: Any, recipients: list[Any], args: argparse.N
     started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(one(d, e) for d, e in jobs))
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"sends": len(jobs), "elapsed_s": round(elapsed, 3), "sends_per_s": round(len(jobs) / elapsed, 1),
-            "cpu_ms_per_send": round(cpu * 1000 / len(jobs), 2), "answers": outcomes,
-            "loop_stall": await monitor.stop()}
+    return {
+        "sends": len(jobs),
+        "elapsed_s": round(elapsed, 3),
+        "sends_per_s": round(len(jobs) / elapsed, 1),
+        "cpu_ms_per_send": round(cpu * 1000 / len(jobs), 2),
+        "answers": outcomes,
+        "loop_stall": await monitor.stop(),
+    }
 
 
 def _table(r: dict[str, Any]) -> str:
     rows = [
-        ("events x destinations", f"{r['params']['events']} x {r['params']['destinations']} = "
-                                  f"{r['deliveries_expected']}"),
+        (
+            "events x destinations",
+            f"{r['params']['events']} x {r['params']['destinations']} = {r['deliveries_expected']}",
+        ),
         ("settled (delivered / failed)", f"{r['deliveries_settled']} ({r['delivered']} / {r['failed']})"),
         ("attempts (retries)", f"{r['attempts']} ({r['retries']})"),
         ("duplicates (accepted at sinks - delivered)", f"{r['accepted_at_sinks_minus_delivered']}"),
-        ("sink answers 200 / 429 / 500 / mails",
-         " / ".join(str(r["sink_answers"][k]) for k in ("200", "429", "500", "mail"))),
+        (
+            "sink answers 200 / 429 / 500 / mails",
+            " / ".join(str(r["sink_answers"][k]) for k in ("200", "429", "500", "mail")),
+        ),
         ("elapsed s (dispatch s)", f"{r['elapsed_s']} ({r['dispatch_s']})"),
         ("deliveries/s (CPU ms per delivery)", f"{r['deliveries_per_s']} ({r['cpu_ms_per_delivery']})"),
         ("events dispatched/s", f"{r['events_dispatched_per_s']}"),
         ("latency p50 / p95 / max s", "{p50} / {p95} / {max}".format(**r["latency_s"])),
-        ("loop stall ms: max (its loop CPU) / p99",
-         f"{r['loop_stall']['max_ms']} ({r['loop_stall']['max_stall_loop_cpu_ms']}) / {r['loop_stall']['p99_ms']}"),
-        ("send path only (no store): sends/s (CPU ms per send)", f"{r['send_path_only']['sends_per_s']} "
-                                                                f"({r['send_path_only']['cpu_ms_per_send']})"),
-        ("send path only: loop stall ms max / p99", f"{r['send_path_only']['loop_stall']['max_ms']} / "
-                                                    f"{r['send_path_only']['loop_stall']['p99_ms']}"),
+        (
+            "loop stall ms: max (its loop CPU) / p99",
+            f"{r['loop_stall']['max_ms']} ({r['loop_stall']['max_stall_loop_cpu_ms']}) / {r['loop_stall']['p99_ms']}",
+        ),
+        (
+            "send path only (no store): sends/s (CPU ms per send)",
+            f"{r['send_path_only']['sends_per_s']} ({r['send_path_only']['cpu_ms_per_send']})",
+        ),
+        (
+            "send path only: loop stall ms max / p99",
+            f"{r['send_path_only']['loop_stall']['max_ms']} / {r['send_path_only']['loop_stall']['p99_ms']}",
+        ),
     ]
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)

@@ -38,9 +38,20 @@ Seen = dict[tuple[str, int], float]
 
 
 class Observers:
-    def __init__(self, *, contacts_api: str, token: str, mongo: str, databases: dict[str, str], topic: str,
-                 pool: Sequence[str], kafka: str, replica_poll_s: float = 1.0, timeline_poll_s: float = 0.5,
-                 partitions: int = PARTITIONS) -> None:
+    def __init__(
+        self,
+        *,
+        contacts_api: str,
+        token: str,
+        mongo: str,
+        databases: dict[str, str],
+        topic: str,
+        pool: Sequence[str],
+        kafka: str,
+        replica_poll_s: float = 1.0,
+        timeline_poll_s: float = 0.5,
+        partitions: int = PARTITIONS,
+    ) -> None:
         self.pool = list(pool)
         self._pool_set = set(self.pool)
         self.replica_poll_s = replica_poll_s
@@ -70,10 +81,12 @@ class Observers:
         return self.sse.get(key) if name == "sse" else self.seen[name].get(key)
 
     async def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._sse(), name="observe-sse"),
-                       asyncio.create_task(self._kafka(), name="observe-kafka"),
-                       asyncio.create_task(self._timeline_poll(), name="observe-timeline"),
-                       *(asyncio.create_task(self._replica_poll(name), name=f"observe-{name}") for name in REPLICAS)]
+        self._tasks = [
+            asyncio.create_task(self._sse(), name="observe-sse"),
+            asyncio.create_task(self._kafka(), name="observe-kafka"),
+            asyncio.create_task(self._timeline_poll(), name="observe-timeline"),
+            *(asyncio.create_task(self._replica_poll(name), name=f"observe-{name}") for name in REPLICAS),
+        ]
         try:
             await asyncio.wait_for(asyncio.gather(self._sse_ready.wait(), self._kafka_ready.wait()), timeout=30)
         except TimeoutError:
@@ -109,8 +122,9 @@ class Observers:
                 await asyncio.sleep(0.5)  # reconnect; what was missed shows as unseen
 
     async def _kafka(self) -> None:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, group_id=None, enable_auto_commit=False,
-                                    client_id="bench-observer")
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap, group_id=None, enable_auto_commit=False, client_id="bench-observer"
+        )
         await consumer.start()
         try:
             consumer.assign([TopicPartition(self._topic, p) for p in range(self._partitions)])
@@ -157,7 +171,7 @@ class Observers:
         while True:
             pending = list(self._pending_ids)
             for first in range(0, len(pending), 50):
-                chunk = pending[first:first + 50]
+                chunk = pending[first : first + 50]
                 with contextlib.suppress(Exception):
                     docs = await asyncio.gather(*(timeline.find_one({"_id": i}, {"applied_at": 1}) for i in chunk))
                     self.store_reads += len(chunk)

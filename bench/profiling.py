@@ -76,10 +76,15 @@ def summarize(path: Path, *, duration_s: float, rate_hz: int, top: int = 12) -> 
     def pct(c: Counter[str]) -> dict[str, float]:
         return {k: round(100 * v / total, 1) for k, v in c.most_common(top)} if total else {}
 
-    return {"busy_samples": total, "idle_samples": idle,
-            "busy_pct_of_wall": round(100 * total / max(duration_s * rate_hz, 1), 1),
-            "self_time_by_library_pct": pct(groups), "top_functions_self_pct": pct(leaves),
-            "innermost_crm_frame_pct": pct(crm), "raw": str(path.resolve().relative_to(RESULTS_DIR.parent.parent))}
+    return {
+        "busy_samples": total,
+        "idle_samples": idle,
+        "busy_pct_of_wall": round(100 * total / max(duration_s * rate_hz, 1), 1),
+        "self_time_by_library_pct": pct(groups),
+        "top_functions_self_pct": pct(leaves),
+        "innermost_crm_frame_pct": pct(crm),
+        "raw": str(path.resolve().relative_to(RESULTS_DIR.parent.parent)),
+    }
 
 
 async def record(pids: dict[str, int], duration_s: float, tag: str, rate_hz: int = 67) -> dict[str, Any]:
@@ -91,10 +96,26 @@ async def record(pids: dict[str, int], duration_s: float, tag: str, rate_hz: int
     procs: dict[str, tuple[asyncio.subprocess.Process, Path]] = {}
     for name, pid in pids.items():
         out = PROFILES / f"{tag}-{name}.txt"
-        procs[name] = (await asyncio.create_subprocess_exec(
-            exe, "record", "--pid", str(pid), "--duration", str(max(int(duration_s), 1)), "--rate", str(rate_hz),
-            "--nonblocking", "--format", "raw", "--output", str(out),
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE), out)
+        procs[name] = (
+            await asyncio.create_subprocess_exec(
+                exe,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(max(int(duration_s), 1)),
+                "--rate",
+                str(rate_hz),
+                "--nonblocking",
+                "--format",
+                "raw",
+                "--output",
+                str(out),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            ),
+            out,
+        )
     result: dict[str, Any] = {}
     for name, (proc, out) in procs.items():
         _, err = await proc.communicate()

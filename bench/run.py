@@ -46,13 +46,36 @@ class Plan:
     sections: list[str] = field(default_factory=lambda: ["B0", "B1", "B2", "B3", "B4", "B5"])
 
 
-QUICK = Plan(b1_rates=[100, 500], b1_duration_s=3, b1_pool=20, b2_rates=[5, 10, 20, 40, 80], b2_step_s=3,
-             b2_customers=50, b3_rates=[20], b3_duration_s=2, b4_events=10, b4_destinations=3, b4_timeout_s=45,
-             b5_events=1_000, b5_cap_s=30)
-FULL = Plan(b1_rates=[100, 500, 2000], b1_duration_s=10, b1_pool=100,
-            b2_rates=[2, 5, 10, 20, 40, 80, 160, 320, 640, 1280], b2_step_s=10, b2_customers=200,
-            b3_rates=[10, 20, 50], b3_duration_s=5, b4_events=100, b4_destinations=6, b4_timeout_s=240,
-            b5_events=60_000, b5_cap_s=420)
+QUICK = Plan(
+    b1_rates=[100, 500],
+    b1_duration_s=3,
+    b1_pool=20,
+    b2_rates=[5, 10, 20, 40, 80],
+    b2_step_s=3,
+    b2_customers=50,
+    b3_rates=[20],
+    b3_duration_s=2,
+    b4_events=10,
+    b4_destinations=3,
+    b4_timeout_s=45,
+    b5_events=1_000,
+    b5_cap_s=30,
+)
+FULL = Plan(
+    b1_rates=[100, 500, 2000],
+    b1_duration_s=10,
+    b1_pool=100,
+    b2_rates=[2, 5, 10, 20, 40, 80, 160, 320, 640, 1280],
+    b2_step_s=10,
+    b2_customers=200,
+    b3_rates=[10, 20, 50],
+    b3_duration_s=5,
+    b4_events=100,
+    b4_destinations=6,
+    b4_timeout_s=240,
+    b5_events=60_000,
+    b5_cap_s=420,
+)
 
 
 class Suite:
@@ -78,8 +101,12 @@ class Suite:
     def b0(self, infra: Infra) -> None:
         started = time.monotonic()
         self.save("B0_raw_kafka", b0_kafka.run(quick=self.quick))
-        self.save("B0_store", asyncio.run(b0_store.run(infra.mongo, sizes=[100, 500] if self.quick else [100, 2000],
-                                                       n=10 if self.quick else 30)))
+        self.save(
+            "B0_store",
+            asyncio.run(
+                b0_store.run(infra.mongo, sizes=[100, 500] if self.quick else [100, 2000], n=10 if self.quick else 30)
+            ),
+        )
         self.timed("B0", started)
 
     async def pipeline(self, stack: Stack) -> None:
@@ -87,24 +114,52 @@ class Suite:
         if "B1" in p.sections:
             started = time.monotonic()
             profile = self._profile_b1(stack) if self.profile else None
-            self.save("B1_propagation", await b1_propagation.run(
-                stack, rates=p.b1_rates, duration_s=p.b1_duration_s, pool_size=p.b1_pool,
-                drain_s=10 if self.quick else 30, profile=profile), stack)
+            self.save(
+                "B1_propagation",
+                await b1_propagation.run(
+                    stack,
+                    rates=p.b1_rates,
+                    duration_s=p.b1_duration_s,
+                    pool_size=p.b1_pool,
+                    drain_s=10 if self.quick else 30,
+                    profile=profile,
+                ),
+                stack,
+            )
             self.timed("B1", started)
         if "B2" in p.sections:
             started = time.monotonic()
             b0 = self.figures.get("B0_raw_kafka", {}).get("producer_max", {}).get("records_per_s")
-            self.save("B2_throughput", await b2_throughput.run(
-                stack, rates=p.b2_rates, duration_s=p.b2_step_s, b0_records_per_s=b0, customers=p.b2_customers,
-                drain_timeout_s=15 if self.quick else 30, seed_timeout_s=30 if self.quick else 90,
-                refine=not self.quick, catch_up_s=20 if self.quick else 60,
-                profile=self._profile_b2(stack) if self.profile else None), stack)
+            self.save(
+                "B2_throughput",
+                await b2_throughput.run(
+                    stack,
+                    rates=p.b2_rates,
+                    duration_s=p.b2_step_s,
+                    b0_records_per_s=b0,
+                    customers=p.b2_customers,
+                    drain_timeout_s=15 if self.quick else 30,
+                    seed_timeout_s=30 if self.quick else 90,
+                    refine=not self.quick,
+                    catch_up_s=20 if self.quick else 60,
+                    profile=self._profile_b2(stack) if self.profile else None,
+                ),
+                stack,
+            )
             self.timed("B2", started)
         if "B3" in p.sections:
             started = time.monotonic()
-            self.save("B3_api", await b3_api.run(stack, rates=p.b3_rates, duration_s=p.b3_duration_s,
-                                                 timeout_s=5 if self.quick else 10,
-                                                 settle_s=10 if self.quick else 20), stack)
+            self.save(
+                "B3_api",
+                await b3_api.run(
+                    stack,
+                    rates=p.b3_rates,
+                    duration_s=p.b3_duration_s,
+                    timeout_s=5 if self.quick else 10,
+                    settle_s=10 if self.quick else 20,
+                ),
+                stack,
+            )
             self.timed("B3", started)
 
     def _profile_b1(self, stack: Stack) -> Any:
@@ -116,19 +171,23 @@ class Suite:
                 return None
             pids = {n: pid for n, pid in stack.pids().items() if n in names}
             return asyncio.create_task(profiling.record(pids, self.plan.b1_duration_s + 1, f"b1-{rate}"))
+
         return start
 
     def _profile_b2(self, stack: Stack) -> Any:
         async def record(rate: int) -> dict[str, Any]:
             pids = {n: pid for n, pid in stack.pids().items() if n.endswith("-worker")}
             return await profiling.record(pids, self.plan.b2_step_s, f"b2-{rate}")
+
         return record
 
     def b4(self) -> None:
         started = time.monotonic()
         p = self.plan
-        self.save("B4_fanout", asyncio.run(b4_fanout.run(events=p.b4_events, destinations=p.b4_destinations,
-                                                         timeout_s=p.b4_timeout_s)))
+        self.save(
+            "B4_fanout",
+            asyncio.run(b4_fanout.run(events=p.b4_events, destinations=p.b4_destinations, timeout_s=p.b4_timeout_s)),
+        )
         self.timed("B4", started)
 
     def b5(self, infra: Infra) -> None:
@@ -140,8 +199,9 @@ class Suite:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a few seconds per step (under 3 minutes)")
-    parser.add_argument("--only", type=lambda s: [x.strip().upper() for x in s.split(",")], default=None,
-                        help="comma list of B0..B5")
+    parser.add_argument(
+        "--only", type=lambda s: [x.strip().upper() for x in s.split(",")], default=None, help="comma list of B0..B5"
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy profiles during B1 and B2 (CRM_BENCH_PYSPY)")
     parser.add_argument("--b5-events", type=int, default=None, help="events on the topic for B5")
     args = parser.parse_args()
@@ -174,19 +234,25 @@ def main() -> None:
         suite.b4()
     if "B5" in plan.sections:
         suite.b5(infra)
-    meta = {"mode": "quick" if args.quick else "full", "sections": plan.sections,
-            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "total_s": round(time.monotonic() - began, 1), "seconds_per_section": suite.timings,
-            "load_average_before": [round(x, 2) for x in load_before],
-            "load_average_after": [round(x, 2) for x in os.getloadavg()],
-            "before_start_pct_of_one_core": busy_before["pct_of_one_core"],
-            "idle_stack_cpu": suite.idle_stack,
-            "command": "python -m bench.run" + (" --quick" if args.quick else "")}
+    meta = {
+        "mode": "quick" if args.quick else "full",
+        "sections": plan.sections,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "total_s": round(time.monotonic() - began, 1),
+        "seconds_per_section": suite.timings,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "before_start_pct_of_one_core": busy_before["pct_of_one_core"],
+        "idle_stack_cpu": suite.idle_stack,
+        "command": "python -m bench.run" + (" --quick" if args.quick else ""),
+    }
     suite.save("suite", meta)
     print()
     print(render(suite.figures))
-    print(f"\n{meta['mode']} suite: {meta['total_s']} s; load average before {meta['load_average_before']}, "
-          f"after {meta['load_average_after']}; before the start (% of one core): {busy_before['pct_of_one_core']}")
+    print(
+        f"\n{meta['mode']} suite: {meta['total_s']} s; load average before {meta['load_average_before']}, "
+        f"after {meta['load_average_after']}; before the start (% of one core): {busy_before['pct_of_one_core']}"
+    )
 
 
 if __name__ == "__main__":
