@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CRM := $(VENV)/bin/crm
 
-.PHONY: install web dev test test-console console-e2e test-unit lint fmt schemas infra-up infra-down infra-status clean bench bench-quick compose-deps compose-smoke
+.PHONY: install web dev test test-console console-e2e test-unit lint fmt schemas infra-up infra-down infra-status clean bench bench-quick compose-deps compose-smoke reliability
 
 $(UV):
 	python3 -m venv .tools
@@ -46,6 +46,15 @@ console-e2e:
 	MONGODB_URL=mongodb://127.0.0.1:$${CRM_INFRA_MONGO_PORT:-27017} \
 	CRM_E2E_SEED=$${CRM_E2E_SEED:-none} \
 	npx playwright test
+
+# Faults on local processes (private broker/store where one is stopped); prints the table of
+# lost / duplicated-effect / wrong / recovery per scenario and writes it to tests/reliability/results.json.
+reliability: install  ## the reliability suite (CRM_RELIABILITY_SCALE=small by default, full for the issue's sizes)
+	$(CRM) infra up
+	KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$${CRM_INFRA_KAFKA_PORT:-9092} \
+	MONGODB_URL=mongodb://127.0.0.1:$${CRM_INFRA_MONGO_PORT:-27017} \
+	CRM_RELIABILITY_SCALE=$${CRM_RELIABILITY_SCALE:-small} CRM_RELIABILITY_RESULTS=tests/reliability/results.json \
+	$(VENV)/bin/pytest -q -m "" tests/reliability
 
 test-unit: install
 	$(VENV)/bin/pytest -m "not integration and not e2e"

@@ -33,7 +33,7 @@ def _back(api: ServiceProcess, old_pid: int | None, timeout_s: float = 120) -> N
 def test_r3_api_killed_between_commit_and_publish(
     crm_env: dict[str, str], topics: Topics, free_port: Any, kafka_bootstrap_servers: str, scenario: Result
 ) -> None:
-    crashes = size(ci=5, small=20, full=100)
+    crashes = size(ci=5, small=10, full=100)
     scenario.scenario, scenario.size = "R3 API SIGKILL between commit and publish", f"x{crashes}"
     ports = {"contacts": (free_port(), free_port())}
     run = uuid.uuid4().hex[:8]
