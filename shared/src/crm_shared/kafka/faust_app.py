@@ -21,7 +21,7 @@ from crm_shared.settings import CrmSettings
 log = logging.getLogger(__name__)
 
 
-class CrmApp(faust.App):  # type: ignore[misc]
+class CrmApp(faust.App):
     """A faust app that closes the service's resources only after its agents stopped.
 
     faust sends ``on_before_shutdown`` when the consumer has stopped but the agents
@@ -223,7 +223,7 @@ def run_worker(app: faust.App, settings: CrmSettings, *services: Any) -> None:
     def _logs() -> None:
         configure_logging(level=settings.log_level, json=settings.log_json, service=settings.service_name)
 
-    class _Worker(Worker):  # type: ignore[misc]
+    class _Worker(Worker):
         def on_setup_root_logger(self, logger: Any, level: int) -> None:
             _logs()
 

@@ -35,7 +35,7 @@ def caller_doc(caller: Caller) -> dict[str, Any]:
 def caller_from(doc: dict[str, Any]) -> Caller:
     parts = parse_actor(doc["actor"])
     kind = parts["actor_kind"] if parts["actor_kind"] in {"user", "service", "system"} else "user"
-    actor = Actor(id=parts["actor_id"] or doc.get("sub", "unknown"), department=parts["department"], kind=kind)  # type: ignore[arg-type]
+    actor = Actor(id=parts["actor_id"] or doc.get("sub", "unknown"), department=parts["department"], kind=kind)
     return Caller(
         actor=actor,
         roles=frozenset(doc.get("roles", [])),

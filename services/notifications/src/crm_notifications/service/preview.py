@@ -66,7 +66,7 @@ class Previewer:
             customerid=event.customerid,
             rule_id="preview",
             recipient="preview",
-            channel=kind,  # type: ignore[arg-type]
+            channel=kind,
             template=name,
             next_attempt_at=now,
             created_at=now,
