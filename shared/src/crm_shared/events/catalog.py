@@ -16,14 +16,15 @@ PUBLISHERS: dict[str, str] = {
     "deal": "sales",
     "ticket": "service-desk",
     "notification": "notifications",
+    "revocation": "every API (POST /admin/revocations, admins)",
 }
 """Logical topic -> the only service that publishes to it."""
 
 SUBSCRIBERS: dict[str, tuple[str, ...]] = {
-    "customer": ("sales", "service-desk", "notifications"),
-    "lead": ("notifications",),
-    "deal": ("contacts", "service-desk", "notifications"),
-    "ticket": ("contacts", "notifications"),
+    "customer": ("sales", "service-desk", "notifications", "console"),
+    "lead": ("notifications", "console"),
+    "deal": ("contacts", "service-desk", "notifications", "console", "insights"),
+    "ticket": ("contacts", "notifications", "console"),
     "notification": (),
 }
 """Logical topic -> the CRM services consuming it (DESIGN.md), for the AsyncAPI doc."""
