@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 DEV_SESSION_SECRET = "dev-console-session-secret-change-me-0123456789"
 _SOURCE_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 
-UPSTREAMS = ("contacts", "sales", "service-desk", "notifications")
+UPSTREAMS = ("contacts", "sales", "service-desk", "notifications", "insights")
 """The services the browser reaches through ``/api/{service}/...``."""
 
 
@@ -30,6 +30,7 @@ class ConsoleSettings(CrmSettings):
     sales_url: str = "http://127.0.0.1:8002"
     service_desk_url: str = "http://127.0.0.1:8003"
     notifications_url: str = "http://127.0.0.1:8004"
+    insights_url: str = "http://127.0.0.1:8005"
     upstream_timeout_s: float = Field(default=30.0, gt=0)
     upstream_max_connections: int = Field(default=100, ge=1)
 
@@ -79,6 +80,7 @@ class ConsoleSettings(CrmSettings):
             "sales": self.sales_url,
             "service-desk": self.service_desk_url,
             "notifications": self.notifications_url,
+            "insights": self.insights_url,
         }[service].rstrip("/")
 
     @model_validator(mode="after")

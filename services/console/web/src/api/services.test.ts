@@ -6,12 +6,13 @@ import contacts from './openapi/contacts.json';
 import sales from './openapi/sales.json';
 import serviceDesk from './openapi/service-desk.json';
 import notifications from './openapi/notifications.json';
+import insights from './openapi/insights.json';
 
-const specs: Record<string, { paths: Record<string, string[]> }> = { C: contacts, S: sales, D: serviceDesk, N: notifications };
+const specs: Record<string, { paths: Record<string, string[]> }> = { C: contacts, S: sales, D: serviceDesk, N: notifications, I: insights };
 const normalise = (p: string) => p.replace(/\$\{[^}]*\}|\{[^}]*\}/g, '{}');
 
 function calls(): { service: string; method: string; path: string }[] {
-  const re = /(get|request)<[^(]*?>\(\s*`\$\{([CSDN])\}([^`]*)`(?:,\s*\{\s*method:\s*'(\w+)')?/g;
+  const re = /(get|request)<[^(]*?>\(\s*`\$\{([CSDNI])\}([^`]*)`(?:,\s*\{\s*method:\s*'(\w+)')?/g;
   return [...source.matchAll(re)].map((m) => ({ service: m[2]!, path: m[3]!, method: m[4] ?? 'GET' }));
 }
 

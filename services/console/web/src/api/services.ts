@@ -4,13 +4,14 @@ import { get, request, newIdempotencyKey } from './client';
 import type {
   Board, Comment, Customer, CustomerPage, Deal, DuplicateCandidate, FieldDefinition, FollowUp,
   HistoryEntry, Lead, LeadImportResult, Me, NotificationItem, Paged, Pipeline, SavedView, Ticket,
-  TimelineItem, View360, AuthConfig,
+  TimelineItem, View360, AuthConfig, InsightsPipeline, InsightsSales,
 } from './types';
 
 const C = '/api/contacts';
 const S = '/api/sales';
 const D = '/api/service-desk';
 const N = '/api/notifications';
+const I = '/api/insights';
 
 export type Query = Record<string, string | number | boolean | null | undefined | string[]>;
 
@@ -225,4 +226,11 @@ export const notificationsApi = {
   createEndpoint: (body: Omit<Endpoint, 'id' | 'version'>) => request<Endpoint>(`${N}/endpoints`, { method: 'POST', body }),
   deleteEndpoint: (e: Endpoint) => request<void>(`${N}/endpoints/${e.id}`, { method: 'DELETE', ifMatch: e.version }),
   deliveries: (q: Query = {}) => get<Paged<Delivery>>(`${N}/deliveries`, q),
+};
+
+/** Insights: live, exact aggregates and sales figures (per currency), filtered to what the caller may see. */
+export type InsightsFilters = { pipeline_id?: string; owner?: string; team?: string; period?: string };
+export const insights = {
+  pipeline: (q: InsightsFilters = {}) => get<InsightsPipeline>(`${I}/aggregates/pipeline`, q),
+  sales: (q: InsightsFilters = {}) => get<InsightsSales>(`${I}/analytics/sales`, q),
 };

@@ -289,3 +289,16 @@ export interface LiveChange {
   actor?: { id?: string; department?: string | null; name?: string | null } | null;
   time: string;
 }
+
+/** insights GET /aggregates/pipeline: per stage, status and currency (amounts as decimal strings). */
+export interface InsightsPipeline {
+  pipeline_id: string | null; owner: string | null; team: string | null; period: string | null;
+  stages: { stage: string; status: 'open' | 'won' | 'lost'; currency: string; count: number; amount: string; weighted: string }[];
+}
+
+/** insights GET /analytics/sales. */
+export interface InsightsSales {
+  won_count: number; lost_count: number; win_rate: number | null; average_cycle_days: number | null;
+  by_currency: { currency: string; won_amount: string; average_deal_size: string | null; open_count: number; velocity_per_day: string | null }[];
+  stages: { stage: string; exits: number; average_days_in_stage: number | null; to: { stage: string; count: number; share: number | null }[] }[];
+}

@@ -7,6 +7,7 @@ import { problemMessage } from '../../api/client';
 import { sales, serviceDesk } from '../../api/services';
 import { useT } from '../../i18n';
 import { formatDuration, formatMoney, formatNumber, formatPercent } from '../../lib/format';
+import { InsightsCards } from './InsightsCards';
 
 export default function DashboardsPage() {
   const { t, locale } = useT();
@@ -104,6 +105,7 @@ export default function DashboardsPage() {
           </ResponsiveContainer>
         </Card>
       </SimpleGrid>
+      <InsightsCards />
     </Stack>
   );
 }
