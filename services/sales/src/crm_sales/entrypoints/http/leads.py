@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from crm_shared.auth import CurrentPrincipal
 from crm_shared.http.deps import IdempotencyKey, IfMatch, IfMatchOptional
+from crm_shared.http.limits import body_limit
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from crm_sales.domain.lead import AssignRequest, ConvertRequest, DisqualifyRequest, LeadChanges, LeadInput
@@ -23,7 +24,9 @@ async def capture_lead(
     return await created(c.leads, lead, new, response, path=f"/leads/{lead.id}")
 
 
-@router.post("/import")
+# the body is a multipart CSV of up to ``import_max_bytes`` (5 MiB by default) plus its envelope;
+# the use case refuses a file over the setting, the chassis a body over this
+@router.post("/import", openapi_extra=body_limit(8 * 1024 * 1024))
 async def import_leads(
     p: CurrentPrincipal,
     c: ContainerDep,
