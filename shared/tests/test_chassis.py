@@ -130,8 +130,15 @@ def test_access_logs_lose_query_strings_but_keep_the_path() -> None:
 
     from crm_shared.http.access_log import DropQueryStrings
 
-    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1:5000", "GET", "/customers?email=ana@example.com", "1.1", 200), None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/customers?email=ana@example.com", "1.1", 200),
+        None,
+    )
     assert DropQueryStrings().filter(record)
     line = record.getMessage()
     assert "ana@example.com" not in line

@@ -41,8 +41,13 @@ async def test_every_event_type_round_trips_through_kafka(
 
     # 1. kafka-python, as an outside subscriber would: the value is the structured CloudEvent.
     wanted = sorted({_topic_for(topics, e) for e in samples})
-    raw = KafkaConsumer(*wanted, bootstrap_servers=kafka_bootstrap_servers, auto_offset_reset="earliest",
-                        consumer_timeout_ms=5000, group_id=None)
+    raw = KafkaConsumer(
+        *wanted,
+        bootstrap_servers=kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=5000,
+        group_id=None,
+    )
     by_id = {}
     for msg in raw:
         ev = CloudEvent.from_bytes(msg.value)
@@ -58,8 +63,12 @@ async def test_every_event_type_round_trips_through_kafka(
         assert by_id[sent.id].payload() == sent.payload()
 
     # 2. a faust agent through the shared consumer runtime.
-    settings = CrmSettings(KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap_servers, topic_prefix=topics.prefix,
-                           service_name=f"rt-{uuid.uuid4().hex[:6]}", worker_web_port=free_port)
+    settings = CrmSettings(
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap_servers,
+        topic_prefix=topics.prefix,
+        service_name=f"rt-{uuid.uuid4().hex[:6]}",
+        worker_web_port=free_port,
+    )
     app = make_faust_app(settings, web_enabled=False)
     received: dict[str, CloudEvent] = {}
     done = asyncio.Event()
@@ -72,9 +81,15 @@ async def test_every_event_type_round_trips_through_kafka(
     dlq = EventPublisher(kafka_bootstrap_servers)
     for topic in wanted:
         add_consumer_agent(
-            app, topic=topic, ready=dlq.start,
-            consumer=lambda: EventConsumer(consumer="roundtrip", handlers=dict.fromkeys(registered_events(), on_any),
-                                           dead_letters=dlq, dead_letter_topic=topics.dead_letter("sales")),
+            app,
+            topic=topic,
+            ready=dlq.start,
+            consumer=lambda: EventConsumer(
+                consumer="roundtrip",
+                handlers=dict.fromkeys(registered_events(), on_any),
+                dead_letters=dlq,
+                dead_letter_topic=topics.dead_letter("sales"),
+            ),
         )
     await app.start()
     try:
@@ -92,7 +107,12 @@ async def test_documents_and_unique_index_on_the_store(mongodb_url: str, mongo_d
         await coll.create_index([("tenant", 1), ("email", 1)], unique=True, name="tenant_email")
         await coll.insert_one({"_id": "p1", "tenant": "t", "email": "a@example.com", "tags": ["x"], "n": 1})
         assert await coll.find_one({"_id": "p1"}) == {
-            "_id": "p1", "tenant": "t", "email": "a@example.com", "tags": ["x"], "n": 1}
+            "_id": "p1",
+            "tenant": "t",
+            "email": "a@example.com",
+            "tags": ["x"],
+            "n": 1,
+        }
         with pytest.raises(DuplicateKeyError):
             await coll.insert_one({"_id": "p2", "tenant": "t", "email": "a@example.com"})
         assert await coll.count_documents({}) == 1

@@ -98,15 +98,22 @@ def main(argv: list[str] | None = None) -> int:
 
     def create_customer() -> str:
         body = {"kind": "company", "display_name": name, "emails": [f"hello-{run_id}@example.com"]}
-        doc = expect(http.post(f"{args.contacts}/customers", json=body,
-                               headers={"Idempotency-Key": f"smoke-{run_id}-customer"}), 201)
+        doc = expect(
+            http.post(f"{args.contacts}/customers", json=body, headers={"Idempotency-Key": f"smoke-{run_id}-customer"}),
+            201,
+        )
         s["customer_id"] = doc["id"]
         s["t_created"] = time.monotonic()
         return f"id={doc['id']}"
 
     def deal_in_sales() -> str:
-        body = {"name": f"Smoke deal {run_id}", "customer_id": s["customer_id"], "amount": "1200.00",
-                "currency": "EUR", "owner_id": "smoke"}
+        body = {
+            "name": f"Smoke deal {run_id}",
+            "customer_id": s["customer_id"],
+            "amount": "1200.00",
+            "currency": "EUR",
+            "owner_id": "smoke",
+        }
 
         def attempt() -> dict[str, Any] | None:
             resp = http.post(f"{args.sales}/deals", json=body, headers={"Idempotency-Key": f"smoke-{run_id}-deal"})
@@ -123,10 +130,17 @@ def main(argv: list[str] | None = None) -> int:
         return f"deal={deal['id']}, customer in sales' replica {lag:.1f}s after creation"
 
     def ticket_in_service_desk() -> str:
-        body = {"customer_id": s["customer_id"], "subject": f"Smoke ticket {run_id}", "channel": "email",
-                "description": "compose smoke"}
-        ticket = expect(http.post(f"{args.service_desk}/tickets", json=body,
-                                  headers={"Idempotency-Key": f"smoke-{run_id}-ticket"}), 201, 200)
+        body = {
+            "customer_id": s["customer_id"],
+            "subject": f"Smoke ticket {run_id}",
+            "channel": "email",
+            "description": "compose smoke",
+        }
+        ticket = expect(
+            http.post(f"{args.service_desk}/tickets", json=body, headers={"Idempotency-Key": f"smoke-{run_id}-ticket"}),
+            201,
+            200,
+        )
         s["ticket_id"] = ticket["id"]
 
         def shown() -> dict[str, Any] | None:
@@ -142,8 +156,14 @@ def main(argv: list[str] | None = None) -> int:
         expect(current, 200)
         etag = current.headers.get("etag", "")
         started = time.monotonic()
-        expect(http.patch(f"{args.contacts}/customers/{s['customer_id']}", json={"display_name": renamed},
-                          headers={"If-Match": etag}), 200)
+        expect(
+            http.patch(
+                f"{args.contacts}/customers/{s['customer_id']}",
+                json={"display_name": renamed},
+                headers={"If-Match": etag},
+            ),
+            200,
+        )
 
         def in_sales() -> bool:
             return renamed in str(expect(http.get(f"{args.sales}/deals/{s['deal_id']}"), 200).get("customer"))
@@ -167,15 +187,25 @@ def main(argv: list[str] | None = None) -> int:
         return "deal and ticket in contacts' 360 view"
 
     def won_deal_mails() -> str:
-        rule = {"name": f"smoke {run_id}: deal won -> e-mail", "event_type": "crm.deal.won",
-                "recipients": [{"kind": "address", "value": mailbox}], "channels": ["email"]}
+        rule = {
+            "name": f"smoke {run_id}: deal won -> e-mail",
+            "event_type": "crm.deal.won",
+            "recipients": [{"kind": "address", "value": mailbox}],
+            "channels": ["email"],
+        }
         expect(http.post(f"{args.notifications}/rules", json=rule), 201)
         time.sleep(6)  # the worker's rule cache (CRM_CONFIG_CACHE_TTL_S, 5 s by default)
         current = http.get(f"{args.sales}/deals/{s['deal_id']}")
         expect(current, 200)
         started = time.monotonic()
-        expect(http.post(f"{args.sales}/deals/{s['deal_id']}/stage", json={"stage": "closed_won"},
-                         headers={"If-Match": current.headers.get("etag", "")}), 200)
+        expect(
+            http.post(
+                f"{args.sales}/deals/{s['deal_id']}/stage",
+                json={"stage": "closed_won"},
+                headers={"If-Match": current.headers.get("etag", "")},
+            ),
+            200,
+        )
 
         def delivered() -> dict[str, Any] | None:
             page = expect(httpx.get(f"{args.mail}/api/v1/messages", timeout=10.0, trust_env=False), 200)
@@ -191,14 +221,18 @@ def main(argv: list[str] | None = None) -> int:
     run = Run()
     run.step("contacts: create customer", create_customer)
     run.step("sales: customer replicated (deal accepted)", deal_in_sales, needs=("contacts: create customer",))
-    run.step("service-desk: customer replicated (ticket)", ticket_in_service_desk,
-             needs=("contacts: create customer",))
-    run.step("rename reaches sales and service-desk", rename_reaches_replicas,
-             needs=("sales: customer replicated (deal accepted)", "service-desk: customer replicated (ticket)"))
-    run.step("contacts: 360 view shows deal and ticket", view_360,
-             needs=("sales: customer replicated (deal accepted)", "service-desk: customer replicated (ticket)"))
-    run.step("notifications: won deal -> e-mail", won_deal_mails,
-             needs=("sales: customer replicated (deal accepted)",))
+    run.step("service-desk: customer replicated (ticket)", ticket_in_service_desk, needs=("contacts: create customer",))
+    run.step(
+        "rename reaches sales and service-desk",
+        rename_reaches_replicas,
+        needs=("sales: customer replicated (deal accepted)", "service-desk: customer replicated (ticket)"),
+    )
+    run.step(
+        "contacts: 360 view shows deal and ticket",
+        view_360,
+        needs=("sales: customer replicated (deal accepted)", "service-desk: customer replicated (ticket)"),
+    )
+    run.step("notifications: won deal -> e-mail", won_deal_mails, needs=("sales: customer replicated (deal accepted)",))
     passed = sum(1 for r in run.results if r[1] == "PASS")
     sys.stdout.write(f"smoke flow: {passed}/{len(run.results)} steps passed\n")
     return 1 if run.failed else 0

@@ -53,6 +53,7 @@ def env_example() -> dict[str, str]:
 
 # --- compose -------------------------------------------------------------------------------
 
+
 def compose() -> dict[str, Any]:
     return load(ROOT / "docker-compose.yml")
 
@@ -140,6 +141,7 @@ def test_local_override_only_swaps_images_of_known_services() -> None:
 
 # --- images --------------------------------------------------------------------------------
 
+
 def test_the_one_service_dockerfile() -> None:
     text = (ROOT / "deploy" / "docker" / "service.Dockerfile").read_text()
     assert "ARG BASE_IMAGE=python:3.11-slim-bookworm" in text
@@ -169,6 +171,7 @@ def test_dockerignore_lets_in_exactly_what_the_images_copy() -> None:
 
 
 # --- kubernetes ----------------------------------------------------------------------------
+
 
 def kustomizations() -> list[Path]:
     return sorted(K8S.rglob("kustomization.yaml"))
@@ -219,11 +222,18 @@ def base_manifests() -> list[dict[str, Any]]:
 def test_each_service_base_has_api_service_hpa_worker_and_config() -> None:
     for service in SERVICES:
         spec = load(K8S / "base" / service / "kustomization.yaml")
-        kinds = {d["kind"] + "/" + d["metadata"]["name"]
-                 for r in spec["resources"] for d in documents(K8S / "base" / service / r)}
+        kinds = {
+            d["kind"] + "/" + d["metadata"]["name"]
+            for r in spec["resources"]
+            for d in documents(K8S / "base" / service / r)
+        }
         worker = set() if service in WORKERLESS else {f"Deployment/{service}-worker"}
-        assert kinds == {f"Deployment/{service}-api", f"Service/{service}-api",
-                         f"HorizontalPodAutoscaler/{service}-api", *worker}
+        assert kinds == {
+            f"Deployment/{service}-api",
+            f"Service/{service}-api",
+            f"HorizontalPodAutoscaler/{service}-api",
+            *worker,
+        }
         assert spec["configMapGenerator"][0]["name"] == f"{service}-config"
     job = documents(K8S / "base" / "topics" / "job.yaml")[0]
     assert job["kind"] == "Job"
@@ -270,8 +280,9 @@ def test_prod_images_are_pinned_to_the_pyproject_versions() -> None:
 @pytest.mark.skipif(shutil.which("kustomize") is None, reason="no kustomize binary on PATH")
 @pytest.mark.parametrize("overlay", ["dev", "prod"])
 def test_kustomize_builds(overlay: str) -> None:
-    out = subprocess.run(["kustomize", "build", str(K8S / "overlays" / overlay)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["kustomize", "build", str(K8S / "overlays" / overlay)], capture_output=True, text=True, check=True
+    ).stdout
     docs = [d for d in yaml.safe_load_all(out) if d]
     assert {d["metadata"].get("namespace") for d in docs} == {"crm" if overlay == "prod" else "crm-dev"}
     for d in docs:

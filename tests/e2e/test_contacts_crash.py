@@ -21,8 +21,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 def read_topic(bootstrap: str, topic: str, *, wait_s: float) -> list[tuple[bytes, bytes | None]]:
     """Every record of ``topic`` seen within ``wait_s`` (reads from the start)."""
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None,
-                             consumer_timeout_ms=200)
+    consumer = KafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None, consumer_timeout_ms=200
+    )
     out: list[tuple[bytes, bytes | None]] = []
     deadline = time.monotonic() + wait_s
     try:
@@ -33,8 +34,9 @@ def read_topic(bootstrap: str, topic: str, *, wait_s: float) -> list[tuple[bytes
     return out
 
 
-def test_event_survives_a_crash_before_publish(crm_env: dict[str, str], topics: Topics, free_port: int,
-                                               kafka_bootstrap_servers: str) -> None:
+def test_event_survives_a_crash_before_publish(
+    crm_env: dict[str, str], topics: Topics, free_port: int, kafka_bootstrap_servers: str
+) -> None:
     ports = {"contacts": (free_port(), free_port())}
     token = mint_token(CrmSettings(), sub="svc-sales", roles=["integration"], department="sales", kind="service")
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "lead-crash-1"}

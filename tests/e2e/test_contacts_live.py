@@ -76,12 +76,19 @@ def about(event_type: str, customer_id: str) -> CloudEvent:
     payload = sample.payload()
     snapshot = payload.snapshot.model_copy(update={"customer_id": customer_id})  # type: ignore[attr-defined]
     data = payload.model_copy(update={"snapshot": snapshot})
-    return CloudEvent.model_validate({**sample.model_dump(), "id": f"{sample.id[:24]}{customer_id[-12:]}",
-                                      "customerid": customer_id, "data": data.model_dump(mode="json")})
+    return CloudEvent.model_validate(
+        {
+            **sample.model_dump(),
+            "id": f"{sample.id[:24]}{customer_id[-12:]}",
+            "customerid": customer_id,
+            "data": data.model_dump(mode="json"),
+        }
+    )
 
 
-async def test_360_lifecycle_merge_and_live_stream(crm_env: dict[str, str], topics: Topics, free_port: int,
-                                                   kafka_bootstrap_servers: str) -> None:
+async def test_360_lifecycle_merge_and_live_stream(
+    crm_env: dict[str, str], topics: Topics, free_port: int, kafka_bootstrap_servers: str
+) -> None:
     settings = CrmSettings()
     admin = {"Authorization": f"Bearer {mint_token(settings, sub='alice', roles=['admin'], department='sales')}"}
     specs = process_specs(["contacts"], env=crm_env, ports={"contacts": (free_port(), free_port())})
@@ -90,8 +97,13 @@ async def test_360_lifecycle_merge_and_live_stream(crm_env: dict[str, str], topi
     with start_services(specs) as procs:
         base = procs["contacts-api"].spec.url
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-            body: dict[str, Any] = {"kind": "person", "first_name": "Lena", "last_name": "Fischer",
-                                    "emails": ["lena@nordwind.example"], "lifecycle_stage": "opportunity"}
+            body: dict[str, Any] = {
+                "kind": "person",
+                "first_name": "Lena",
+                "last_name": "Fischer",
+                "emails": ["lena@nordwind.example"],
+                "lifecycle_stage": "opportunity",
+            }
             lena = (await client.post("/customers", json=body, headers=admin)).json()
             cid = lena["id"]
 
@@ -99,8 +111,9 @@ async def test_360_lifecycle_merge_and_live_stream(crm_env: dict[str, str], topi
             listener = Listener(client, f"/customers/{cid}/events", admin)
             await listener.next("ready")
             sent = time.monotonic()
-            patched = await client.patch(f"/customers/{cid}", json={"tier": "gold"},
-                                         headers={**admin, "If-Match": '"1"'})
+            patched = await client.patch(
+                f"/customers/{cid}", json={"tier": "gold"}, headers={**admin, "If-Match": '"1"'}
+            )
             assert patched.status_code == 200
             arrived, message = await listener.next("crm.customer.updated", timeout_s=1.0)
             assert arrived - sent < 1.0
@@ -116,8 +129,9 @@ async def test_360_lifecycle_merge_and_live_stream(crm_env: dict[str, str], topi
             await resumed.close()
 
             # -- 360: deal and ticket events produced by another department ---------------------
-            await publisher.publish_many([(topics.deal, about("crm.deal.created", cid)),
-                                          (topics.ticket, about("crm.ticket.opened", cid))])
+            await publisher.publish_many(
+                [(topics.deal, about("crm.deal.created", cid)), (topics.ticket, about("crm.ticket.opened", cid))]
+            )
 
             async def view() -> dict[str, Any]:
                 return (await client.get(f"/customers/{cid}/360", headers=admin)).json()  # type: ignore[no-any-return]
@@ -141,13 +155,23 @@ async def test_360_lifecycle_merge_and_live_stream(crm_env: dict[str, str], topi
             await eventually(is_customer)
             history = (await client.get(f"/customers/{cid}/history", headers=admin)).json()["items"]
             assert (history[0]["type"], history[0]["actor"], history[0]["origin"]) == (
-                "lifecycle", "system:contacts", "contacts:lifecycle")
+                "lifecycle",
+                "system:contacts",
+                "contacts:lifecycle",
+            )
 
             # -- merge: a duplicate's ticket moves to the survivor ----------------------------------
             dup = (await client.post("/customers", json={**body, "first_name": "L."}, headers=admin)).json()
             ticket = about("crm.ticket.opened", dup["id"])
-            ticket = CloudEvent.model_validate({**ticket.model_dump(), "data": {
-                **ticket.data, "snapshot": {**ticket.data["snapshot"], "id": "ticket-of-dup", "priority": "urgent"}}})
+            ticket = CloudEvent.model_validate(
+                {
+                    **ticket.model_dump(),
+                    "data": {
+                        **ticket.data,
+                        "snapshot": {**ticket.data["snapshot"], "id": "ticket-of-dup", "priority": "urgent"},
+                    },
+                }
+            )
             await publisher.publish(topics.ticket, ticket)
 
             async def dup_has_ticket() -> bool:

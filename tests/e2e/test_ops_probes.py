@@ -21,8 +21,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
 def _samples(text: str, name: str) -> dict[str, float]:
-    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
-            for line in text.splitlines() if line.startswith(name)}
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name)
+    }
 
 
 async def test_probes_and_metrics(crm_env: dict[str, str], topics: Topics, free_port: Any) -> None:
@@ -30,8 +31,10 @@ async def test_probes_and_metrics(crm_env: dict[str, str], topics: Topics, free_
     specs = process_specs(["contacts"], env=crm_env, ports={"contacts": (api_port, worker_port)})
     admin = {"Authorization": f"Bearer {mint_token(CrmSettings(), sub='ops', roles=['admin'])}"}
     with start_services(specs, health_timeout_s=120):
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=15) as api, \
-                httpx.AsyncClient(base_url=f"http://127.0.0.1:{worker_port}", timeout=15) as worker:
+        async with (
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=15) as api,
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{worker_port}", timeout=15) as worker,
+        ):
             ready = await api.get("/readyz")
             assert ready.status_code == 200, ready.text
             checks = ready.json()["checks"]

@@ -28,19 +28,21 @@ async def test_restarting_sales_loses_nothing_while_others_keep_going(crm_env: d
     ports = {name: (free_port(), free_port()) for name in ("contacts", "sales", "service-desk")}
     env = {**crm_env, "CRM_LOG_JSON": "false"}
     dbs = {name: f"{crm_env['CRM_MONGODB_DATABASE']}_{name.replace('-', '_')}" for name in ports}
-    specs = {name: process_specs([name], env={**env, "CRM_MONGODB_DATABASE": dbs[name]}, ports=ports)
-             for name in ports}
+    specs = {name: process_specs([name], env={**env, "CRM_MONGODB_DATABASE": dbs[name]}, ports=ports) for name in ports}
     admin = {"Authorization": f"Bearer {mint_token(CrmSettings(), sub='root', roles=['admin'])}"}
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(crm_env["MONGODB_URL"], tz_aware=True)
-    replicas = {"sales": mongo[dbs["sales"]]["customer_replica"],
-                "service-desk": mongo[dbs["service-desk"]]["customer_replica"]}
+    replicas = {
+        "sales": mongo[dbs["sales"]]["customer_replica"],
+        "service-desk": mongo[dbs["service-desk"]]["customer_replica"],
+    }
     try:
         with start_services([*specs["contacts"], *specs["service-desk"]], health_timeout_s=120) as others:
             async with httpx.AsyncClient(base_url=others["contacts-api"].spec.url or "", timeout=30) as contacts:
                 ids, etags = [], {}
                 for i in range(CUSTOMERS):
-                    r = await contacts.post("/customers", headers=admin,
-                                            json={"kind": "company", "display_name": f"Rollout {i}"})
+                    r = await contacts.post(
+                        "/customers", headers=admin, json={"kind": "company", "display_name": f"Rollout {i}"}
+                    )
                     assert r.status_code == 201, r.text
                     ids.append(r.json()["id"])
                     etags[ids[-1]] = r.headers["ETag"]
@@ -55,8 +57,11 @@ async def test_restarting_sales_loses_nothing_while_others_keep_going(crm_env: d
                     while not stop.is_set():
                         cid = ids[n % CUSTOMERS]
                         n += 1
-                        r = await contacts.patch(f"/customers/{cid}", headers={**admin, "If-Match": etags[cid]},
-                                                 json={"industry": f"industry-{n}"})
+                        r = await contacts.patch(
+                            f"/customers/{cid}",
+                            headers={**admin, "If-Match": etags[cid]},
+                            json={"industry": f"industry-{n}"},
+                        )
                         if r.status_code == 200:
                             etags[cid] = r.headers["ETag"]
                             final[cid] = r.json()["version"]

@@ -45,9 +45,12 @@ async def test_sales_follows_contacts_and_contacts_follows_sales(crm_env: dict[s
     env = {**crm_env, "CRM_LOG_JSON": "false"}
     sales_db = f"{crm_env['CRM_MONGODB_DATABASE']}_sales"  # each service owns its own database
     contacts_url = f"http://127.0.0.1:{ports['contacts'][0]}"
-    specs = [*process_specs(["contacts"], env=env, ports=ports),
-             *process_specs(["sales"], env={**env, "CRM_MONGODB_DATABASE": sales_db, "CRM_CONTACTS_URL": contacts_url},
-                            ports=ports)]
+    specs = [
+        *process_specs(["contacts"], env=env, ports=ports),
+        *process_specs(
+            ["sales"], env={**env, "CRM_MONGODB_DATABASE": sales_db, "CRM_CONTACTS_URL": contacts_url}, ports=ports
+        ),
+    ]
     try:
         await _scenario(specs)
     finally:
@@ -60,23 +63,30 @@ async def _scenario(specs: list[ProcessSpec]) -> None:
     admin = _bearer("root", ["admin"], department="sales")
     rep = _bearer("alice", ["sales"], department="sales", teams=["emea"])
     with start_services(specs, health_timeout_s=120) as procs:
-        async with (httpx.AsyncClient(base_url=procs["contacts-api"].spec.url or "", timeout=15) as contacts,
-                    httpx.AsyncClient(base_url=procs["sales-api"].spec.url or "", timeout=30) as sales):
+        async with (
+            httpx.AsyncClient(base_url=procs["contacts-api"].spec.url or "", timeout=15) as contacts,
+            httpx.AsyncClient(base_url=procs["sales-api"].spec.url or "", timeout=30) as sales,
+        ):
 
             async def new_customer(name: str, email: str) -> str:
-                r = await contacts.post("/customers", headers=admin, json={
-                    "kind": "company", "display_name": name, "emails": [email], "lifecycle_stage": "opportunity"})
+                r = await contacts.post(
+                    "/customers",
+                    headers=admin,
+                    json={"kind": "company", "display_name": name, "emails": [email], "lifecycle_stage": "opportunity"},
+                )
                 assert r.status_code == 201, r.text
                 return str(r.json()["id"])
 
             async def new_deal(customer_id: str, name: str) -> dict[str, Any]:
                 async def attempt() -> dict[str, Any] | None:  # until sales' replica knows the customer
-                    r = await sales.post("/deals", headers=rep, json={"name": name, "customer_id": customer_id,
-                                                                      "amount": "48300.00"})
+                    r = await sales.post(
+                        "/deals", headers=rep, json={"name": name, "customer_id": customer_id, "amount": "48300.00"}
+                    )
                     if r.status_code == 422 and r.json()["errors"][0]["type"] == "unknown_customer":
                         return None
                     assert r.status_code == 201, r.text
                     return dict(r.json())
+
                 return await eventually(attempt, within=60)
 
             async def deal(deal_id: str) -> dict[str, Any]:
@@ -99,8 +109,11 @@ async def _scenario(specs: list[ProcessSpec]) -> None:
 
             await eventually(replicated, within=30)
             etag = (await contacts.get(f"/customers/{nordwind}", headers=admin)).headers["etag"]
-            r = await contacts.patch(f"/customers/{nordwind}", headers={**admin, "If-Match": etag},
-                                     json={"display_name": "Nordwind Logistik"})
+            r = await contacts.patch(
+                f"/customers/{nordwind}",
+                headers={**admin, "If-Match": etag},
+                json={"display_name": "Nordwind Logistik"},
+            )
             assert r.status_code == 200, r.text
             renamed_at = time.monotonic()
 
@@ -112,10 +125,13 @@ async def _scenario(specs: list[ProcessSpec]) -> None:
 
             # -- the stage flow; a win moves the customer's lifecycle in contacts ---------
             for version, (stage, reason) in enumerate(
-                    [("qualification", None), ("proposal", None), ("negotiation", None), ("closed_won", "fit")],
-                    start=1):
-                r = await sales.post(f"/deals/{d1['id']}/stage", headers={**rep, "If-Match": f'"{version}"'},
-                                     json={"stage": stage, "reason": reason})
+                [("qualification", None), ("proposal", None), ("negotiation", None), ("closed_won", "fit")], start=1
+            ):
+                r = await sales.post(
+                    f"/deals/{d1['id']}/stage",
+                    headers={**rep, "If-Match": f'"{version}"'},
+                    json={"stage": stage, "reason": reason},
+                )
                 assert r.status_code == 200, r.text
 
             async def is_customer() -> bool:
@@ -129,9 +145,19 @@ async def _scenario(specs: list[ProcessSpec]) -> None:
             await eventually(sales_sees_customer, within=10)
 
             # -- lead conversion: one customer in contacts, one deal, also when repeated ---
-            r = await sales.post("/leads", headers=rep, json={
-                "first_name": "Kai", "last_name": "Berg", "email": "kai@berg.example", "company_name": "Berg AG",
-                "region": "emea", "owner_id": "alice", "team": "emea"})
+            r = await sales.post(
+                "/leads",
+                headers=rep,
+                json={
+                    "first_name": "Kai",
+                    "last_name": "Berg",
+                    "email": "kai@berg.example",
+                    "company_name": "Berg AG",
+                    "region": "emea",
+                    "owner_id": "alice",
+                    "team": "emea",
+                },
+            )
             assert r.status_code == 201, r.text
             lead_id = r.json()["id"]
             body = {"deal": {"name": "Berg pilot", "amount": "12000"}}
@@ -143,15 +169,16 @@ async def _scenario(specs: list[ProcessSpec]) -> None:
             found = (await contacts.get("/customers", params={"email": "kai@berg.example"}, headers=admin)).json()
             assert [c["id"] for c in found["items"]] == [first.json()["customer_id"]]
             assert found["items"][0]["lifecycle_stage"] == "opportunity"
-            deals = (await sales.get("/deals", params={"customer_id": first.json()["customer_id"]},
-                                     headers=rep)).json()
+            deals = (await sales.get("/deals", params={"customer_id": first.json()["customer_id"]}, headers=rep)).json()
             assert deals["total"] == 1
 
             # a lead with a known e-mail is linked to that customer, no new one
-            r = await sales.post("/leads", headers=rep, json={"last_name": "Fischer", "email": "lena@nordwind.example",
-                                                              "owner_id": "alice", "team": "emea"})
-            converted = await sales.post(f"/leads/{r.json()['id']}/convert", headers=rep,
-                                         json={"create_deal": False})
+            r = await sales.post(
+                "/leads",
+                headers=rep,
+                json={"last_name": "Fischer", "email": "lena@nordwind.example", "owner_id": "alice", "team": "emea"},
+            )
+            converted = await sales.post(f"/leads/{r.json()['id']}/convert", headers=rep, json={"create_deal": False})
             assert converted.json()["customer_id"] == nordwind
 
             # -- merge in contacts -> deals re-pointed in sales -----------------------------

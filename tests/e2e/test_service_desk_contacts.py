@@ -33,13 +33,17 @@ async def eventually(check: Callable[[], Awaitable[Any]], within: float = 30.0, 
 async def test_rename_merge_and_erasure_reach_tickets(crm_env: dict[str, str], free_port: Any) -> None:
     settings = CrmSettings()
     admin = {"Authorization": f"Bearer {mint_token(settings, sub='alice', roles=['admin'], department='sales')}"}
-    agent = {"Authorization": "Bearer " + mint_token(settings, sub="ana", roles=["service"], department="service",
-                                                      teams=["billing"])}
+    agent = {
+        "Authorization": "Bearer "
+        + mint_token(settings, sub="ana", roles=["service"], department="service", teams=["billing"])
+    }
     ports = {name: (free_port(), free_port()) for name in ("contacts", "service-desk")}
     env = {**crm_env, "CRM_LOG_JSON": "false"}
     desk_db = f"{crm_env['CRM_MONGODB_DATABASE']}_sd"  # each service owns its own database
-    specs = [*process_specs(["contacts"], env=env, ports=ports),
-             *process_specs(["service-desk"], env={**env, "CRM_MONGODB_DATABASE": desk_db}, ports=ports)]
+    specs = [
+        *process_specs(["contacts"], env=env, ports=ports),
+        *process_specs(["service-desk"], env={**env, "CRM_MONGODB_DATABASE": desk_db}, ports=ports),
+    ]
     try:
         await _scenario(specs, admin, agent)
     finally:
@@ -50,23 +54,37 @@ async def test_rename_merge_and_erasure_reach_tickets(crm_env: dict[str, str], f
 
 async def _scenario(specs: list[ProcessSpec], admin: dict[str, str], agent: dict[str, str]) -> None:
     with start_services(specs) as procs:
-        async with (httpx.AsyncClient(base_url=procs["contacts-api"].spec.url or "", timeout=10) as contacts,
-                    httpx.AsyncClient(base_url=procs["service-desk-api"].spec.url or "", timeout=10) as desk):
+        async with (
+            httpx.AsyncClient(base_url=procs["contacts-api"].spec.url or "", timeout=10) as contacts,
+            httpx.AsyncClient(base_url=procs["service-desk-api"].spec.url or "", timeout=10) as desk,
+        ):
 
             async def new_customer(name: str) -> tuple[str, str]:
-                r = await contacts.post("/customers", json={"kind": "company", "display_name": name,
-                                                            "tier": "gold", "lifecycle_stage": "customer"},
-                                        headers=admin)
+                r = await contacts.post(
+                    "/customers",
+                    json={"kind": "company", "display_name": name, "tier": "gold", "lifecycle_stage": "customer"},
+                    headers=admin,
+                )
                 assert r.status_code == 201, r.text
                 return r.json()["id"], r.headers["etag"]
 
             async def new_ticket(customer_id: str) -> str:
-                r = await desk.post("/tickets", headers=agent, json={
-                    "customer_id": customer_id, "subject": "Invoice twice", "channel": "email", "group": "billing",
-                    "requester_email": "lena@nordwind.example", "requester_name": "Lena Fischer"})
+                r = await desk.post(
+                    "/tickets",
+                    headers=agent,
+                    json={
+                        "customer_id": customer_id,
+                        "subject": "Invoice twice",
+                        "channel": "email",
+                        "group": "billing",
+                        "requester_email": "lena@nordwind.example",
+                        "requester_name": "Lena Fischer",
+                    },
+                )
                 assert r.status_code == 201, r.text
-                r2 = await desk.post(f"/tickets/{r.json()['id']}/comments", headers=agent,
-                                     json={"body": "Hello Lena, we refunded it."})
+                r2 = await desk.post(
+                    f"/tickets/{r.json()['id']}/comments", headers=agent, json={"body": "Hello Lena, we refunded it."}
+                )
                 assert r2.status_code == 201, r2.text
                 return str(r.json()["id"])
 
@@ -82,8 +100,9 @@ async def _scenario(specs: list[ProcessSpec], admin: dict[str, str], agent: dict
             cid, etag = await new_customer("Nordwind Logistik")
             tid = await new_ticket(cid)
             await eventually(lambda: shows(tid, "Nordwind Logistik"), within=90)  # workers warmed up
-            r = await contacts.patch(f"/customers/{cid}", json={"display_name": "Nordwind Logistik AG"},
-                                     headers={**admin, "If-Match": etag})
+            r = await contacts.patch(
+                f"/customers/{cid}", json={"display_name": "Nordwind Logistik AG"}, headers={**admin, "If-Match": etag}
+            )
             assert r.status_code == 200, r.text
             renamed_at = time.monotonic()
             await eventually(lambda: shows(tid, "Nordwind Logistik AG"), within=5)

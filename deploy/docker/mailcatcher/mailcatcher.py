@@ -1,7 +1,7 @@
 """Catch mail over SMTP (aiosmtpd) and list it over HTTP like mailpit's API does.
 
-    python mailcatcher.py          # SMTP :1025, HTTP :8025 (GET /api/v1/messages, GET /readyz)
-    python mailcatcher.py readyz   # health check (exit 0 when the HTTP side answers)
+python mailcatcher.py          # SMTP :1025, HTTP :8025 (GET /api/v1/messages, GET /readyz)
+python mailcatcher.py readyz   # health check (exit 0 when the HTTP side answers)
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class Handler:
             "ID": str(uuid.uuid4()),
             "From": {"Address": envelope.mail_from},
             "To": [{"Name": n, "Address": a} for n, a in getaddresses(msg.get_all("To", []))]
-                  or [{"Name": "", "Address": r} for r in envelope.rcpt_tos],
+            or [{"Name": "", "Address": r} for r in envelope.rcpt_tos],
             "Subject": str(msg.get("Subject", "")),
             "Created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "Snippet": (body.get_content() if body is not None else "")[:200],

@@ -28,8 +28,9 @@ def _gone(pid: int) -> bool:
 
 
 def _crm(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "crm_devtools", *args], env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "crm_devtools", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture
@@ -48,8 +49,7 @@ def private_infra(tmp_path: Path, free_port) -> dict[str, str]:
 @pytest.mark.integration
 def test_up_twice_is_fast_and_down_leaves_nothing(private_infra: dict[str, str]) -> None:
     env = private_infra
-    ports = [int(env[k]) for k in ("CRM_INFRA_KAFKA_PORT", "CRM_INFRA_KAFKA_CONTROLLER_PORT",
-                                   "CRM_INFRA_MONGO_PORT")]
+    ports = [int(env[k]) for k in ("CRM_INFRA_KAFKA_PORT", "CRM_INFRA_KAFKA_CONTROLLER_PORT", "CRM_INFRA_MONGO_PORT")]
     t0 = time.monotonic()
     first = _crm(env, "infra", "up")
     cold = time.monotonic() - t0
@@ -87,8 +87,13 @@ def test_up_twice_is_fast_and_down_leaves_nothing(private_infra: dict[str, str])
 
 
 def _cfg(tmp_path: Path, free_port) -> InfraConfig:
-    return InfraConfig(cache_dir=cache_dir(), state_dir=tmp_path, kafka_port=free_port(),
-                       kafka_controller_port=free_port(), mongo_port=free_port())
+    return InfraConfig(
+        cache_dir=cache_dir(),
+        state_dir=tmp_path,
+        kafka_port=free_port(),
+        kafka_controller_port=free_port(),
+        mongo_port=free_port(),
+    )
 
 
 def test_down_never_signals_a_process_it_did_not_start(tmp_path: Path, free_port) -> None:
@@ -98,11 +103,9 @@ def test_down_never_signals_a_process_it_did_not_start(tmp_path: Path, free_port
         proc = psutil.Process(stranger.pid)
         (tmp_path / "run").mkdir()
         # a recycled pid: same pid, another start time
-        PidRecord("kafka", stranger.pid, proc.create_time() - 100, proc.cmdline()).save(
-            infra.pidfile("kafka"))
+        PidRecord("kafka", stranger.pid, proc.create_time() - 100, proc.cmdline()).save(infra.pidfile("kafka"))
         # same pid and time, another command line
-        PidRecord("mongo", stranger.pid, proc.create_time(), ["ferretdb"]).save(
-            infra.pidfile("mongo"))
+        PidRecord("mongo", stranger.pid, proc.create_time(), ["ferretdb"]).save(infra.pidfile("mongo"))
         assert infra.down() == []
         assert stranger.poll() is None
         assert not infra.pidfile("kafka").exists()

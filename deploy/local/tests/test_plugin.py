@@ -22,14 +22,27 @@ def test_free_port_is_an_int_and_a_helper(free_port: FreePort) -> None:
 
 def test_a_test_without_infra_fixtures_starts_nothing(tmp_path: Path) -> None:
     (tmp_path / "test_x.py").write_text("def test_x():\n    assert True\n")
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URL"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URL"}}
     env.update(CRM_TEST_INFRA="local", CRM_STATE_DIR=str(tmp_path / "state"))
     base = tmp_path / "base"
     res = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "crm_devtools.pytest_plugin",
-         "-p", "no:cacheprovider", f"--basetemp={base}", str(tmp_path / "test_x.py")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "crm_devtools.pytest_plugin",
+            "-p",
+            "no:cacheprovider",
+            f"--basetemp={base}",
+            str(tmp_path / "test_x.py"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert res.returncode == 0, res.stdout + res.stderr
     assert not (base / "crm-infra").exists()

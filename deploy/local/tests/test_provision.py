@@ -20,12 +20,10 @@ def test_ensure_topics_is_idempotent(kafka_bootstrap_servers: str, topic_prefix:
         assert ensure_topics(kafka_bootstrap_servers, registry) == []
         with KafkaAdminClient(bootstrap_servers=kafka_bootstrap_servers) as admin:
             described = {t["name"]: t for t in admin.describe_topics(names)}
-            assert {n: len(t["partitions"]) for n, t in described.items()} == dict.fromkeys(
-                names, PARTITIONS)
+            assert {n: len(t["partitions"]) for n, t in described.items()} == dict.fromkeys(names, PARTITIONS)
             from kafka.admin import ConfigResource, ConfigResourceType
 
-            res = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC,
-                                                         registry.customer)])
+            res = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, registry.customer)])
             assert "'cleanup.policy'" in str(res)
             assert "compact" in str(res)
     finally:

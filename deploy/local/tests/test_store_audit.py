@@ -18,8 +18,9 @@ def test_only_a_plain_id_filter_counts_as_by_id() -> None:
     assert not by_id({})
 
 
-async def test_scans_are_recorded_with_command_and_collection(store_audit: tuple[Any, Any],
-                                                              mongo_database: str) -> None:
+async def test_scans_are_recorded_with_command_and_collection(
+    store_audit: tuple[Any, Any], mongo_database: str
+) -> None:
     client, audit = store_audit
     coll = client[mongo_database]["things"]
     await coll.insert_one({"_id": "a", "kind": "x"})
@@ -30,4 +31,7 @@ async def test_scans_are_recorded_with_command_and_collection(store_audit: tuple
     await coll.update_one({"_id": "a", "n": 1}, {"$set": {"n": 2}})
     await coll.count_documents({})
     assert [(command, collection) for command, collection, _ in audit.scans] == [
-        ("find", "things"), ("update", "things"), ("aggregate", "things")]
+        ("find", "things"),
+        ("update", "things"),
+        ("aggregate", "things"),
+    ]

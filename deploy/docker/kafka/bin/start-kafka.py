@@ -16,8 +16,16 @@ import sys
 import uuid
 from pathlib import Path
 
-NOT_PROPERTIES = {"KAFKA_HEAP_OPTS", "KAFKA_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_LOG4J_OPTS",
-                  "KAFKA_JMX_OPTS", "KAFKA_GC_LOG_OPTS", "KAFKA_VERSION", "KAFKA_HEALTHCHECK_PORT"}
+NOT_PROPERTIES = {
+    "KAFKA_HEAP_OPTS",
+    "KAFKA_OPTS",
+    "KAFKA_JVM_PERFORMANCE_OPTS",
+    "KAFKA_LOG4J_OPTS",
+    "KAFKA_JMX_OPTS",
+    "KAFKA_GC_LOG_OPTS",
+    "KAFKA_VERSION",
+    "KAFKA_HEALTHCHECK_PORT",
+}
 HOME = Path("/opt/kafka")
 CONFIG = HOME / "config" / "server.properties"
 
@@ -50,7 +58,7 @@ def env_properties(env: dict[str, str]) -> dict[str, str]:
     for key, value in env.items():
         if not key.startswith("KAFKA_") or key in NOT_PROPERTIES:
             continue
-        name = key[len("KAFKA_"):].lower()
+        name = key[len("KAFKA_") :].lower()
         name = re.sub("___", "-", name)
         name = re.sub("__", "\0", name).replace("_", ".").replace("\0", "_")
         props[name] = value
@@ -60,8 +68,17 @@ def env_properties(env: dict[str, str]) -> dict[str, str]:
 def jvm(log4j: str) -> list[str]:
     heap = os.environ.get("KAFKA_HEAP_OPTS", "-Xmx512m -Xms256m").split()
     extra = os.environ.get("KAFKA_OPTS", "").split()
-    return ["java", *heap, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
-            f"-Dlog4j.configuration=file:{HOME / 'config' / log4j}", *extra, "-cp", f"{HOME / 'libs'}/*"]
+    return [
+        "java",
+        *heap,
+        "-XX:+UseG1GC",
+        "-XX:MaxGCPauseMillis=20",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j.configuration=file:{HOME / 'config' / log4j}",
+        *extra,
+        "-cp",
+        f"{HOME / 'libs'}/*",
+    ]
 
 
 def main() -> None:
@@ -71,8 +88,19 @@ def main() -> None:
     data.mkdir(parents=True, exist_ok=True)
     if not (data / "meta.properties").is_file():
         cluster = os.environ.get("CLUSTER_ID") or base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        subprocess.run([*jvm("tools-log4j.properties"), "kafka.tools.StorageTool", "format",  # noqa: S603
-                        "-t", cluster, "-c", str(CONFIG), "--ignore-formatted"], check=True)
+        subprocess.run(
+            [
+                *jvm("tools-log4j.properties"),
+                "kafka.tools.StorageTool",
+                "format",  # noqa: S603
+                "-t",
+                cluster,
+                "-c",
+                str(CONFIG),
+                "--ignore-formatted",
+            ],
+            check=True,
+        )
         sys.stdout.write(f"formatted {data} for cluster {cluster}\n")
         sys.stdout.flush()
     os.execvp("java", [*jvm("log4j.properties"), "kafka.Kafka", str(CONFIG)])  # noqa: S606, S607

@@ -56,8 +56,7 @@ def _echo_status(statuses: list[ComponentStatus], cfg: InfraConfig) -> None:
 
 @infra_app.command("up")
 def infra_up(
-    no_topics: Annotated[bool, typer.Option("--no-topics", help="Skip topic provisioning.")]
-    = False,
+    no_topics: Annotated[bool, typer.Option("--no-topics", help="Skip topic provisioning.")] = False,
 ) -> None:
     """Start Kafka and the MongoDB-wire store (idempotent), then provision the topics."""
     infra = Infra()
@@ -91,8 +90,7 @@ def infra_status() -> None:
 
 @infra_app.command("logs")
 def infra_logs(
-    component: Annotated[str | None, typer.Argument(help="kafka or mongo (default both)")]
-    = None,
+    component: Annotated[str | None, typer.Argument(help="kafka or mongo (default both)")] = None,
     lines: Annotated[int, typer.Option("--lines", "-n")] = 40,
     follow: Annotated[bool, typer.Option("--follow", "-f")] = False,
 ) -> None:
@@ -136,9 +134,12 @@ def _follow(files: list[Path]) -> None:
 @infra_app.command("topics")
 def infra_topics(
     prefix: Annotated[str, typer.Option("--prefix", help="Topic name prefix (tests).")] = "",
-    bootstrap: Annotated[str | None, typer.Option(
-        "--bootstrap-servers", envvar="KAFKA_BOOTSTRAP_SERVERS",
-        help="Default: the local infrastructure's broker.")] = None,
+    bootstrap: Annotated[
+        str | None,
+        typer.Option(
+            "--bootstrap-servers", envvar="KAFKA_BOOTSTRAP_SERVERS", help="Default: the local infrastructure's broker."
+        ),
+    ] = None,
 ) -> None:
     """Create the registry's missing topics (crm_shared.topics)."""
     from crm_shared.provision import TopicProvisioningError, ensure_topics
@@ -153,23 +154,31 @@ def infra_topics(
     except Exception as exc:
         log.error("cannot provision topics on %s: %s", servers, exc)
         raise typer.Exit(1) from exc
-    typer.echo(f"created {len(created)} topic(s) on {servers}"
-               + (f": {', '.join(created)}" if created else " (all present)"))
+    typer.echo(
+        f"created {len(created)} topic(s) on {servers}" + (f": {', '.join(created)}" if created else " (all present)")
+    )
 
 
 @app.command("dev")
 def dev(
-    only: Annotated[str | None, typer.Option(
-        "--only", help="Comma-separated services, e.g. console,contacts,sales.")] = None,
-    no_infra: Annotated[bool, typer.Option(
-        "--no-infra", help="Do not start the infrastructure; use KAFKA_BOOTSTRAP_SERVERS "
-        "and MONGODB_URL as set.")] = False,
-    port_offset: Annotated[int, typer.Option(
-        "--port-offset", help="Add this to every service port (a second stack).")] = 0,
-    seed_size: Annotated[str, typer.Option(
-        "--seed", help="Demo data loaded when the store is empty: small, full or none.")] = "small",
-    verbose: Annotated[bool, typer.Option(
-        "--verbose", help="Every process's INFO logs (default: warnings only).")] = False,
+    only: Annotated[
+        str | None, typer.Option("--only", help="Comma-separated services, e.g. console,contacts,sales.")
+    ] = None,
+    no_infra: Annotated[
+        bool,
+        typer.Option(
+            "--no-infra", help="Do not start the infrastructure; use KAFKA_BOOTSTRAP_SERVERS and MONGODB_URL as set."
+        ),
+    ] = False,
+    port_offset: Annotated[
+        int, typer.Option("--port-offset", help="Add this to every service port (a second stack).")
+    ] = 0,
+    seed_size: Annotated[
+        str, typer.Option("--seed", help="Demo data loaded when the store is empty: small, full or none.")
+    ] = "small",
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Every process's INFO logs (default: warnings only).")
+    ] = False,
 ) -> None:
     """Start the infrastructure, the console and every service's API and worker; Ctrl-C stops them."""
     import threading
@@ -187,8 +196,7 @@ def dev(
     if no_infra:
         cfg = InfraConfig.from_env()
         env = {
-            "KAFKA_BOOTSTRAP_SERVERS": os.environ.get(
-                "KAFKA_BOOTSTRAP_SERVERS", cfg.kafka_bootstrap_servers),
+            "KAFKA_BOOTSTRAP_SERVERS": os.environ.get("KAFKA_BOOTSTRAP_SERVERS", cfg.kafka_bootstrap_servers),
             "MONGODB_URL": os.environ.get("MONGODB_URL", cfg.mongodb_url),
         }
     else:
@@ -223,13 +231,16 @@ def dev(
     everything = wanted is None or {"contacts", "sales", "service-desk", "notifications"} <= set(wanted)
 
     def all_ready() -> None:
-        typer.echo(f"all ready in {time.monotonic() - started:.0f}s"
-                   + (f": open {specs[0].url}" if specs and specs[0].name == "console-api" else ""))
+        typer.echo(
+            f"all ready in {time.monotonic() - started:.0f}s"
+            + (f": open {specs[0].url}" if specs and specs[0].name == "console-api" else "")
+        )
         if everything and seed_size != "none":
             threading.Thread(target=_seed_quietly, args=(ports, seed_size), daemon=True, name="seed").start()
 
-    supervisor = Supervisor(specs, echo=typer.echo, color=sys.stdout.isatty(), quiet=not verbose,
-                            on_all_ready=all_ready)
+    supervisor = Supervisor(
+        specs, echo=typer.echo, color=sys.stdout.isatty(), quiet=not verbose, on_all_ready=all_ready
+    )
     code = supervisor.run_forever()
     raise typer.Exit(code)
 
@@ -258,21 +269,34 @@ def token(ctx: typer.Context) -> None:
 @app.command("seed")
 def seed(
     size: Annotated[str, typer.Option("--size", help="full (500 companies, 2,000 people, ...) or small.")] = "full",
-    base_url_offset: Annotated[int, typer.Option(
-        "--base-url-offset", "--port-offset", help="Added to every default port, as in crm dev --port-offset.")] = 0,
+    base_url_offset: Annotated[
+        int,
+        typer.Option(
+            "--base-url-offset", "--port-offset", help="Added to every default port, as in crm dev --port-offset."
+        ),
+    ] = 0,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     contacts_url: Annotated[str | None, typer.Option("--contacts-url")] = None,
     sales_url: Annotated[str | None, typer.Option("--sales-url")] = None,
     service_desk_url: Annotated[str | None, typer.Option("--service-desk-url")] = None,
     notifications_url: Annotated[str | None, typer.Option("--notifications-url")] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=16,
-                                             help="Requests in flight per service.")] = 5,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=16, help="Requests in flight per service.")
+    ] = 5,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
 ) -> None:
     """Demo data through the services' APIs, as the demo users; repeat it to resume (creates only what is missing)."""
     from crm_devtools.seed.command import run_seed_command  # lazily: httpx, rich
 
-    code = run_seed_command(size=size, offset=base_url_offset, host=host, contacts=contacts_url, sales=sales_url,
-                            service_desk=service_desk_url, notifications=notifications_url,
-                            concurrency=concurrency, progress=progress)
+    code = run_seed_command(
+        size=size,
+        offset=base_url_offset,
+        host=host,
+        contacts=contacts_url,
+        sales=sales_url,
+        service_desk=service_desk_url,
+        notifications=notifications_url,
+        concurrency=concurrency,
+        progress=progress,
+    )
     raise typer.Exit(code)

@@ -43,9 +43,7 @@ INFRA_FIXTURES = frozenset(
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "integration: needs the real Kafka broker and MongoDB-wire store"
-    )
+    config.addinivalue_line("markers", "integration: needs the real Kafka broker and MongoDB-wire store")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -224,9 +222,7 @@ def mongo_database(mongodb_url: str) -> Iterator[str]:
 
     name = f"test_{uuid.uuid4().hex[:12]}"
     yield name
-    client: MongoClient[dict[str, object]] = MongoClient(
-        mongodb_url, serverSelectionTimeoutMS=5000
-    )
+    client: MongoClient[dict[str, object]] = MongoClient(mongodb_url, serverSelectionTimeoutMS=5000)
     try:
         for db in client.list_database_names():
             if db == name or db.startswith(f"{name}_"):
@@ -238,9 +234,7 @@ def mongo_database(mongodb_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def crm_env(
-    kafka_bootstrap_servers: str, mongodb_url: str, topics: Topics, mongo_database: str
-) -> dict[str, str]:
+def crm_env(kafka_bootstrap_servers: str, mongodb_url: str, topics: Topics, mongo_database: str) -> dict[str, str]:
     """Environment for a service process or settings object under test."""
     return {
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap_servers,
@@ -270,7 +264,8 @@ async def store_audit(mongodb_url: str) -> AsyncIterator[tuple[AsyncMongoClient[
     that did not filter on ``_id`` alone (see ``crm_shared.mongo_audit``)."""
     audit = StoreAudit()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        mongodb_url, tz_aware=True, uuidRepresentation="standard", event_listeners=[audit])
+        mongodb_url, tz_aware=True, uuidRepresentation="standard", event_listeners=[audit]
+    )
     try:
         yield client, audit
     finally:

@@ -14,8 +14,9 @@ app = typer.Typer(help="Mint development tokens.", no_args_is_help=False)
 @app.callback(invoke_without_command=True)
 def token(
     sub: Annotated[str, typer.Option(help="user or service-account id")] = "dev-admin",
-    role: Annotated[list[str] | None, typer.Option("--role", "-r", help="repeatable; one of: "
-                                                   + ", ".join(r.value for r in Role))] = None,
+    role: Annotated[
+        list[str] | None, typer.Option("--role", "-r", help="repeatable; one of: " + ", ".join(r.value for r in Role))
+    ] = None,
     department: Annotated[str | None, typer.Option("--department", "-d")] = None,
     team: Annotated[list[str] | None, typer.Option("--team", "-t", help="repeatable")] = None,
     service: Annotated[bool, typer.Option("--service", help="a service account of another system")] = False,
@@ -28,5 +29,14 @@ def token(
     unknown = sorted(set(roles) - {r.value for r in Role})
     if unknown:
         raise typer.BadParameter(f"unknown role(s): {', '.join(unknown)}")
-    typer.echo(mint_token(settings, sub=sub, roles=roles, department=department, teams=team or None,
-                          kind="service" if service else "user", ttl_s=ttl))
+    typer.echo(
+        mint_token(
+            settings,
+            sub=sub,
+            roles=roles,
+            department=department,
+            teams=team or None,
+            kind="service" if service else "user",
+            ttl_s=ttl,
+        )
+    )

@@ -60,13 +60,17 @@ def ensure_dist(cfg: InfraConfig) -> Path:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         sg, sa, sv = SLF4J_BINDING.split(":")
-        (work / "pom.xml").write_text(
-            _POM.format(scala=SCALA_VERSION, kafka=KAFKA_VERSION, sg=sg, sa=sa, sv=sv)
-        )
+        (work / "pom.xml").write_text(_POM.format(scala=SCALA_VERSION, kafka=KAFKA_VERSION, sg=sg, sa=sa, sv=sv))
         log.info("fetching Kafka %s jars from Maven Central into %s", KAFKA_VERSION, libs)
         started = time.monotonic()
-        cmd = [mvn, "-q", "-B", "dependency:copy-dependencies",
-               f"-DoutputDirectory={work / 'libs'}", "-DincludeScope=runtime"]
+        cmd = [
+            mvn,
+            "-q",
+            "-B",
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={work / 'libs'}",
+            "-DincludeScope=runtime",
+        ]
         res = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)  # noqa: S603
         if res.returncode != 0:
             raise RuntimeError(f"Maven fetch of Kafka failed:\n{res.stdout[-3000:]}{res.stderr[-3000:]}")
@@ -152,15 +156,32 @@ def prepare(cfg: InfraConfig) -> list[str]:
     log4j = h / "log4j.properties"
     log4j.write_text(log4j_properties(cfg))
     classpath = f"{libs}/*"
-    jvm = [java(), HEAP, "-Xms256m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
-           "-Djava.awt.headless=true", f"-Dlog4j.configuration=file:{log4j}",
-           f"-Dkafka.logs.dir={h / 'logs'}", "-cp", classpath]
+    jvm = [
+        java(),
+        HEAP,
+        "-Xms256m",
+        "-XX:+UseG1GC",
+        "-XX:MaxGCPauseMillis=20",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j.configuration=file:{log4j}",
+        f"-Dkafka.logs.dir={h / 'logs'}",
+        "-cp",
+        classpath,
+    ]
     if not (h / "data" / "meta.properties").is_file():
         cluster_file = h / "cluster.id"
         if not cluster_file.is_file():
             cluster_file.write_text(_cluster_id())
-        cmd = [*jvm, "kafka.tools.StorageTool", "format", "-t",
-               cluster_file.read_text().strip(), "-c", str(props), "--ignore-formatted"]
+        cmd = [
+            *jvm,
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            cluster_file.read_text().strip(),
+            "-c",
+            str(props),
+            "--ignore-formatted",
+        ]
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
         if res.returncode != 0:
             raise RuntimeError(f"Kafka storage format failed:\n{res.stdout}{res.stderr}")

@@ -100,15 +100,15 @@ class Infra:
     def record(self, name: str) -> PidRecord | None:
         return PidRecord.load(self.pidfile(name))
 
-    def status(self, components: Iterable[str] = COMPONENTS, timeout_s: float = 2.0
-               ) -> list[ComponentStatus]:
+    def status(self, components: Iterable[str] = COMPONENTS, timeout_s: float = 2.0) -> list[ComponentStatus]:
         out = []
         for name in components:
             comp = _COMPONENTS[name]
             proc = our_process(self.record(name))
             healthy = proc is not None and comp.healthy(self.cfg, timeout_s)
-            out.append(ComponentStatus(name, comp.address(self.cfg),
-                                       proc.pid if proc else None, proc is not None, healthy))
+            out.append(
+                ComponentStatus(name, comp.address(self.cfg), proc.pid if proc else None, proc is not None, healthy)
+            )
         return out
 
     def running(self, components: Iterable[str] = COMPONENTS) -> bool:
@@ -116,8 +116,7 @@ class Infra:
         return all(s.healthy for s in self.status(components))
 
     # -- up ----------------------------------------------------------------
-    def up(self, components: Iterable[str] = COMPONENTS, provision: bool = True
-           ) -> list[ComponentStatus]:
+    def up(self, components: Iterable[str] = COMPONENTS, provision: bool = True) -> list[ComponentStatus]:
         """Start what is not running, wait until each answers, provision the topics.
 
         Idempotent: with everything healthy it only probes (no download, no build).
@@ -138,19 +137,16 @@ class Infra:
                     waiting.append(name)  # ours, maybe still starting
             commands = self._prepare(to_start)
             for name in to_start:
-                rec = spawn(name, commands[name], self.log_files(name)[0],
-                            cwd=self.cfg.state_dir, env=_clean_env())
+                rec = spawn(name, commands[name], self.log_files(name)[0], cwd=self.cfg.state_dir, env=_clean_env())
                 rec.save(self.pidfile(name))
-                log.info("started %s (pid %d) on %s", name, rec.pid,
-                         _COMPONENTS[name].address(self.cfg))
+                log.info("started %s (pid %d) on %s", name, rec.pid, _COMPONENTS[name].address(self.cfg))
             for name in [*to_start, *waiting]:
                 self._wait_ready(name)
             if provision and "kafka" in names:
                 self.provision_topics()
             started = set(to_start)
             return [
-                ComponentStatus(s.name, s.address, s.pid, s.running, s.healthy,
-                                s.name in started)
+                ComponentStatus(s.name, s.address, s.pid, s.running, s.healthy, s.name in started)
                 for s in self.status(names)
             ]
 
@@ -192,19 +188,14 @@ class Infra:
                 log.info("%s ready after %.1fs", name, time.monotonic() - started)
                 return
             if time.monotonic() > deadline:
-                raise InfraError(
-                    f"{name} not ready after {comp.ready_timeout_s:.0f}s:\n{self._log_tail(name)}"
-                )
+                raise InfraError(f"{name} not ready after {comp.ready_timeout_s:.0f}s:\n{self._log_tail(name)}")
             time.sleep(0.2)
 
     def _log_tail(self, name: str) -> str:
-        return "\n".join(
-            f"--- {p}\n{tail(p, 25)}" for p in self.log_files(name) if p.is_file()
-        )
+        return "\n".join(f"--- {p}\n{tail(p, 25)}" for p in self.log_files(name) if p.is_file())
 
     # -- down --------------------------------------------------------------
-    def down(self, components: Iterable[str] = COMPONENTS, timeout_s: float = 30.0
-             ) -> list[str]:
+    def down(self, components: Iterable[str] = COMPONENTS, timeout_s: float = 30.0) -> list[str]:
         """Stop the processes this state folder started; return the names stopped."""
         stopped = []
         with file_lock(self._lock()):

@@ -34,8 +34,8 @@ FERRETDB_VERSION = "v1.24.2"
 #: (file in the module, text in 1.24.2, replacement): filter ``_id`` by the index's expression.
 SQLITE_ID_PATCH = (
     "internal/backends/sqlite/metadata/metadata.go",
-    'IDColumn = DefaultColumn + "->\'$._id\'"',
-    'IDColumn = DefaultColumn + "->\'_id\'"',
+    "IDColumn = DefaultColumn + \"->'$._id'\"",
+    "IDColumn = DefaultColumn + \"->'_id'\"",
 )
 #: bump when the patches change, so a cached unpatched build is not reused.
 FERRETDB_BUILD = f"{FERRETDB_VERSION}-crm1"
@@ -77,7 +77,9 @@ def ensure_ferretdb(cfg: InfraConfig) -> Path:
         log.info("building FerretDB %s into %s", FERRETDB_BUILD, binary)
         res = subprocess.run(  # noqa: S603
             [go, "mod", "download", "-json", f"{FERRETDB_MODULE}@{FERRETDB_VERSION}"],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if res.returncode != 0:
             raise RuntimeError(f"go mod download failed:\n{res.stdout}{res.stderr}")
@@ -95,12 +97,19 @@ def ensure_ferretdb(cfg: InfraConfig) -> Path:
         try:
             res = subprocess.run(  # noqa: S603
                 [go, "build", "-trimpath", "-o", str(tmp_binary), "./cmd/ferretdb"],
-                cwd=work, env=env, capture_output=True, text=True, check=False,
+                cwd=work,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if res.returncode != 0:
                 raise RuntimeError(f"FerretDB build failed:\n{res.stdout}{res.stderr}")
             check = subprocess.run(  # noqa: S603
-                [str(tmp_binary), "--version"], capture_output=True, text=True, check=False,
+                [str(tmp_binary), "--version"],
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if check.returncode != 0 or FERRETDB_VERSION not in check.stdout:
                 raise RuntimeError(f"built FerretDB does not run:\n{check.stdout}{check.stderr}")
@@ -130,12 +139,18 @@ def prepare(cfg: InfraConfig) -> list[str]:
     if server_kind() == "mongod":
         mongod = shutil.which("mongod")
         assert mongod is not None
-        return [mongod, "--dbpath", str(data), "--bind_ip", cfg.host,
-                "--port", str(cfg.mongo_port), "--quiet"]
+        return [mongod, "--dbpath", str(data), "--bind_ip", cfg.host, "--port", str(cfg.mongo_port), "--quiet"]
     binary = ensure_ferretdb(cfg)
-    return [str(binary), "--handler=sqlite", f"--sqlite-url=file:{data}/",
-            f"--listen-addr={addr}", "--telemetry=disable", "--debug-addr=-",
-            f"--state-dir={h}", "--log-level=error"]
+    return [
+        str(binary),
+        "--handler=sqlite",
+        f"--sqlite-url=file:{data}/",
+        f"--listen-addr={addr}",
+        "--telemetry=disable",
+        "--debug-addr=-",
+        f"--state-dir={h}",
+        "--log-level=error",
+    ]
 
 
 def is_healthy(cfg: InfraConfig, timeout_s: float = 3.0) -> bool:
@@ -144,8 +159,11 @@ def is_healthy(cfg: InfraConfig, timeout_s: float = 3.0) -> bool:
 
     ms = max(int(timeout_s * 1000), 100)
     client: MongoClient[dict[str, object]] = MongoClient(
-        cfg.mongodb_url, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
-        socketTimeoutMS=ms, directConnection=True,
+        cfg.mongodb_url,
+        serverSelectionTimeoutMS=ms,
+        connectTimeoutMS=ms,
+        socketTimeoutMS=ms,
+        directConnection=True,
     )
     try:
         client.admin.command("ping")

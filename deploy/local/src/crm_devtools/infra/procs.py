@@ -95,8 +95,7 @@ def spawn(
     # Keep the Popen object alive so it does not warn; psutil reaps it on stop.
     _children.append(popen)
     proc = psutil.Process(popen.pid)
-    return PidRecord(name=name, pid=popen.pid, create_time=proc.create_time(),
-                     cmdline=proc.cmdline() or list(cmd))
+    return PidRecord(name=name, pid=popen.pid, create_time=proc.create_time(), cmdline=proc.cmdline() or list(cmd))
 
 
 _children: list[subprocess.Popen[bytes]] = []
