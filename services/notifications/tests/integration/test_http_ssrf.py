@@ -105,3 +105,21 @@ async def test_connects_to_the_checked_address_not_a_second_lookup(sink: HTTPSer
     assert result.status == 200
     assert calls == ["hooks.test"]
     assert sink.log[0][0].headers["Host"] == f"hooks.test:{sink.port}"
+
+
+async def test_an_allow_listed_host_may_not_redirect_to_another_of_its_ports(sink: HTTPServer) -> None:
+    other = HTTPServer(host="127.0.0.1", port=0)
+    other.start()
+    try:
+        other.expect_request("/admin").respond_with_data("should never be reached")
+        sink.expect_request("/start").respond_with_response(redirect(f"http://127.0.0.1:{other.port}/admin"))
+        client = SafeHttpClient(SsrfPolicy(["127.0.0.1"]))
+        try:
+            with pytest.raises(BlockedDestination, match="allow-listed origin"):
+                await client.post(sink.url_for("/start"), content=b"{}", headers={})
+        finally:
+            await client.aclose()
+        assert other.log == []
+        assert [entry[0].path for entry in sink.log] == ["/start"]
+    finally:
+        other.stop()

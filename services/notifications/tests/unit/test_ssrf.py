@@ -102,3 +102,50 @@ def test_address_classification() -> None:
         assert not is_public(ipaddress.ip_address(bad)), bad
     assert literal_address("2130706433") == ipaddress.ip_address("127.0.0.1")
     assert literal_address("example.com") is None
+
+
+# Every IPv6 form that carries an IPv4 address (or is translated to one by a gateway we do
+# not control), with the verdict: public only when the embedded address is public and the
+# form is one whose translation is standard.
+EMBEDDED_FORMS = [
+    ("::127.0.0.1", False),  # IPv4-compatible (deprecated): refused whole
+    ("::8.8.8.8", False),
+    ("::ffff:127.0.0.1", False),  # IPv4-mapped
+    ("::ffff:10.0.0.1", False),
+    ("::ffff:0:127.0.0.1", False),  # SIIT IPv4-translated: refused whole
+    ("::ffff:0:8.8.8.8", False),
+    ("64:ff9b::127.0.0.1", False),  # well-known NAT64: the embedded address decides
+    ("64:ff9b::a9fe:a9fe", False),  # 169.254.169.254
+    ("64:ff9b::8.8.8.8", True),
+    ("64:ff9b:1::7f00:1", False),  # local-use NAT64: refused whole
+    ("64:ff9b:1::808:808", False),
+    ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+    ("2002:a9fe:a9fe::1", False),  # 6to4 of 169.254.169.254
+    ("2002:808:808::1", True),  # 6to4 of 8.8.8.8
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo
+    ("2606:4700::1111", True),
+]
+
+
+@pytest.mark.parametrize(("address", "public"), EMBEDDED_FORMS)
+def test_ipv4_embedding_forms(address: str, public: bool) -> None:
+    assert is_public(ipaddress.ip_address(address)) is public
+    url = f"https://[{address}]/hook"
+    if public:
+        assert POLICY.check_url(url).host == address
+    else:
+        with pytest.raises(BlockedDestination):
+            POLICY.check_url(url)
+
+
+def test_a_redirect_stays_on_the_allow_listed_origin() -> None:
+    import httpx
+
+    policy = SsrfPolicy(["127.0.0.1"])
+    origin = httpx.URL("http://127.0.0.1:8080/hook")
+    assert policy.check_redirect("http://127.0.0.1:8080/next", origin=origin).path == "/next"
+    for elsewhere in ("http://127.0.0.1:9200/_all", "http://127.0.0.1/", "https://127.0.0.1/"):
+        with pytest.raises(BlockedDestination, match="allow-listed origin"):
+            policy.check_redirect(elsewhere, origin=origin)
+    # a public destination is checked as usual, whatever its port
+    assert policy.check_redirect("https://hooks.example.com:8443/x", origin=origin).port == 8443

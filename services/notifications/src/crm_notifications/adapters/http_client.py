@@ -66,7 +66,7 @@ class SafeHttpClient:
 
     async def post(self, url: str, *, content: bytes, headers: Mapping[str, str]) -> HttpResult:
         """POST ``content``; BlockedDestination if any hop is refused, httpx errors on transport failure."""
-        target = self.policy.check_url(url)
+        origin = target = self.policy.check_url(url)
         method, body = "POST", content
         for hop in range(self._max_redirects + 1):
             async with self._client.stream(
@@ -76,7 +76,7 @@ class SafeHttpClient:
                 if response.status_code in REDIRECTS and location:
                     if hop == self._max_redirects:
                         raise BlockedDestination(f"more than {self._max_redirects} redirects")
-                    target = self.policy.check_url(target.join(location))
+                    target = self.policy.check_redirect(target.join(location), origin=origin)
                     if response.status_code == 303:
                         method, body = "GET", b""
                     continue

@@ -11,10 +11,17 @@ Two checks, both always on:
    check and use. TLS still verifies the certificate against the host name.
 
 "Public" means ``ipaddress``'s ``is_global`` and not multicast, after unwrapping
-IPv4-mapped, 6to4, Teredo and NAT64 forms; it excludes loopback, private, link-local
-(so 169.254.169.254), unique-local (so ``fd00:ec2::254``), CGNAT, unspecified and
-reserved ranges. Hosts in ``CRM_WEBHOOK_ALLOWED_HOSTS`` skip the address check and
-may use http.
+IPv4-mapped, 6to4, Teredo and well-known NAT64 (``64:ff9b::/96``) forms; it excludes
+loopback, private, link-local (so 169.254.169.254), unique-local (so ``fd00:ec2::254``),
+CGNAT, unspecified and reserved ranges. IPv6 ranges whose embedded IPv4 address a host
+or gateway may translate in ways we cannot check are refused whole: IPv4-compatible
+``::a.b.c.d`` (some stacks still route ``[::127.0.0.1]`` to loopback), SIIT's
+``::ffff:0:a.b.c.d`` and local-use NAT64 ``64:ff9b:1::/48`` (its translator is the
+operator's, so ``[64:ff9b:1::7f00:1]`` may reach an internal host).
+
+Hosts in ``CRM_WEBHOOK_ALLOWED_HOSTS`` skip the address check and may use http, but
+only at the origin (host and port) the webhook was registered with: a redirect to
+another port of an allow-listed host is checked like any other destination.
 """
 
 from __future__ import annotations
@@ -31,6 +38,11 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 METADATA = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")})
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_UNCHECKABLE_V6 = (
+    ipaddress.ip_network("::/96"),  # IPv4-compatible (deprecated); also :: and ::1
+    ipaddress.ip_network("::ffff:0:0:0/96"),  # SIIT IPv4-translated
+    ipaddress.ip_network("64:ff9b:1::/48"),  # local-use NAT64 (RFC 8215)
+)
 
 
 class BlockedDestination(Exception):
@@ -75,7 +87,17 @@ def _embedded(ip: IPAddress) -> list[IPAddress]:
 
 
 def is_public(ip: IPAddress) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and any(ip in net for net in _UNCHECKABLE_V6):
+        return False
     return all(a.is_global and not a.is_multicast and a not in METADATA for a in _embedded(ip))
+
+
+def _port(url: httpx.URL) -> int:
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
+def _host_port(url: httpx.URL) -> tuple[str, int]:
+    return url.host.lower(), _port(url)
 
 
 class SsrfPolicy:
@@ -106,6 +128,18 @@ class SsrfPolicy:
         literal = literal_address(host)
         if literal is not None and not is_public(literal):
             raise BlockedDestination(f"{host} is not a public address ({literal})")
+        return parsed
+
+    def check_redirect(self, url: str | httpx.URL, *, origin: httpx.URL) -> httpx.URL:
+        """A redirect hop from a webhook registered at ``origin``: the static checks, and the
+        allow-list holds for ``origin``'s host and port only (an allow-listed host must not
+        send us on to another of its ports, e.g. an admin port on the same machine)."""
+        parsed = self.check_url(url)
+        if self.allow_listed(parsed.host) and _host_port(parsed) != _host_port(origin):
+            raise BlockedDestination(
+                f"a redirect may not leave the allow-listed origin {origin.host}:{_port(origin)} "
+                f"for {parsed.host}:{_port(parsed)}"
+            )
         return parsed
 
     async def resolve(self, host: str, port: int) -> list[str]:
