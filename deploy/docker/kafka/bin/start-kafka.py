@@ -88,11 +88,11 @@ def main() -> None:
     data.mkdir(parents=True, exist_ok=True)
     if not (data / "meta.properties").is_file():
         cluster = os.environ.get("CLUSTER_ID") or base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        subprocess.run(
+        subprocess.run(  # noqa: S603 - our own fixed command line
             [
                 *jvm("tools-log4j.properties"),
                 "kafka.tools.StorageTool",
-                "format",  # noqa: S603
+                "format",
                 "-t",
                 cluster,
                 "-c",
