@@ -17,12 +17,13 @@ from crm_shared.kafka.consumer import DeadLetterSink, EventConsumer
 from crm_shared.provision import ensure_topics
 from crm_shared.runtime import Infra
 
-from crm_insights.adapters.memory import InMemoryReadModels
-from crm_insights.adapters.mongo import MongoReadModels
+from crm_insights.adapters.memory import InMemoryReadModels, InMemoryTargets
+from crm_insights.adapters.mongo import MongoReadModels, MongoTargets
 from crm_insights.adapters.partition_consumer import PartitionShardConsumer
-from crm_insights.service.ports import ReadModels
+from crm_insights.service.ports import ReadModels, TargetStore
 from crm_insights.service.projection import DealProjection
 from crm_insights.service.queries import SalesQueries
+from crm_insights.service.targets import TargetService
 from crm_insights.settings import InsightsSettings
 from crm_insights.topics import InsightsTopics
 
@@ -34,6 +35,7 @@ class Container:
     models: ReadModels
     deals: DealProjection
     queries: SalesQueries
+    targets: TargetService
     background: Background = field(default_factory=Background)
     infra: Infra | None = None
     dead_letters: DeadLetterSink | None = None
@@ -59,13 +61,14 @@ class Container:
         )
 
 
-def _container(settings: InsightsSettings, models: ReadModels, **extra: Any) -> Container:
+def _container(settings: InsightsSettings, models: ReadModels, targets: TargetStore, **extra: Any) -> Container:
     return Container(
         settings=settings,
         topics=InsightsTopics(settings.topic_prefix),
         models=models,
         deals=DealProjection(models=models),
         queries=SalesQueries(models=models),
+        targets=TargetService(store=targets, models=models),
         **extra,
     )
 
@@ -79,9 +82,11 @@ async def bootstrap(settings: InsightsSettings, *, role: Literal["api", "worker"
     background = Background()
     background.on_close(infra.close)
     models = MongoReadModels(infra.db, scan_limit=settings.bucket_scan_limit)
-    return _container(settings, models, background=background, infra=infra, dead_letters=infra.publisher)
+    return _container(
+        settings, models, MongoTargets(infra.db), background=background, infra=infra, dead_letters=infra.publisher
+    )
 
 
 def in_memory(settings: InsightsSettings | None = None, *, models: InMemoryReadModels | None = None) -> Container:
     settings = settings or InsightsSettings(topic_prefix="")
-    return _container(settings, models or InMemoryReadModels())
+    return _container(settings, models or InMemoryReadModels(), InMemoryTargets())

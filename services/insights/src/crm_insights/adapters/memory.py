@@ -50,3 +50,14 @@ class InMemoryReadModels:
 
     async def ping(self) -> bool:
         return True
+
+
+class InMemoryTargets:
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, Any]] = {}
+
+    async def put(self, key: str, doc: Mapping[str, Any]) -> None:
+        self.docs[key] = {"_id": key, **doc}
+
+    async def all(self) -> list[Mapping[str, Any]]:
+        return [dict(d) for d in self.docs.values()]

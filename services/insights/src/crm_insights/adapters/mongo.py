@@ -54,3 +54,16 @@ class MongoReadModels:
     async def ping(self) -> bool:
         await self._db.command("ping")
         return True
+
+
+class MongoTargets:
+    """``insights_targets``: few documents (people x periods), read whole for a report."""
+
+    def __init__(self, db: Database) -> None:
+        self._coll = db["insights_targets"]
+
+    async def put(self, key: str, doc: Mapping[str, Any]) -> None:
+        await self._coll.replace_one({"_id": key}, dict(doc), upsert=True)
+
+    async def all(self) -> list[Mapping[str, Any]]:
+        return [doc async for doc in self._coll.find({}).limit(100_000)]

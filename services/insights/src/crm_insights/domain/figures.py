@@ -11,12 +11,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from crm_insights.service.ports import Bucket
+Bucket = Mapping[str, Any]
 
 CENT = Decimal("0.01")
 DAY_S = 86_400

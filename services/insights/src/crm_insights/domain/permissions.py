@@ -38,3 +38,8 @@ def sales_visibility(p: Principal) -> Visibility:
     if p.has(Role.SALES):
         return Visibility(owner=p.sub, teams=frozenset(p.teams))
     raise Forbidden("you may not read sales figures")
+
+
+def require_target_admin(p: Principal) -> None:
+    if not p.is_admin:
+        raise Forbidden("only an admin sets targets")
