@@ -60,7 +60,7 @@ class Calendar(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Literal["24x7", "business_hours"] = "24x7"
-    timezone: str = Field(default="UTC", examples=["Europe/Berlin"])
+    timezone: str = Field(default="UTC", max_length=64, examples=["Europe/Berlin"])
     hours: dict[Weekday, list[Window]] = Field(default_factory=dict)
     holidays: list[IsoDate] = Field(default_factory=list, description="Local dates with no business hours.")
 
@@ -69,7 +69,7 @@ class Calendar(BaseModel):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name the file system refuses
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)") from exc
         return value
 

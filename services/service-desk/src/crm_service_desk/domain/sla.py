@@ -36,6 +36,11 @@ def _default_pause_statuses() -> list[TicketStatus]:
     return ["pending", "on_hold"]
 
 
+# Ten years of service time: beyond it a target means nothing, and unbounded integers
+# overflowed the store's 64-bit integers (a 500 instead of a 422).
+MAX_TARGET_S = 10 * 365 * 24 * 3600
+
+
 class TargetRule(BaseModel):
     """Targets for one priority, optionally only for one customer tier."""
 
@@ -43,8 +48,10 @@ class TargetRule(BaseModel):
 
     priority: TicketPriority
     tier: str | None = Field(default=None, description="Only for customers of this tier; null = any tier.")
-    first_response_s: int = Field(gt=0, description="Seconds of service time until the first public reply.")
-    resolution_s: int = Field(gt=0, description="Seconds of service time until solved.")
+    first_response_s: int = Field(
+        gt=0, le=MAX_TARGET_S, description="Seconds of service time until the first public reply."
+    )
+    resolution_s: int = Field(gt=0, le=MAX_TARGET_S, description="Seconds of service time until solved.")
 
 
 class PolicyRules(BaseModel):
@@ -53,7 +60,7 @@ class PolicyRules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(min_length=1, max_length=120)
-    position: int = Field(default=100, ge=0, description="Lower wins when several policies match.")
+    position: int = Field(default=100, ge=0, le=1_000_000, description="Lower wins when several policies match.")
     active: bool = True
     calendar: Calendar = Field(default_factory=Calendar)
     warning_share: float | None = Field(

@@ -57,7 +57,11 @@ async def get_group(name: str, principal: Caller, c: ContainerDep, response: Res
     return _out(await c.config.get_group(principal=principal, name=name), response)
 
 
-@router.put("/groups/{name}", summary="Create a group, or replace its members (If-Match)")
+@router.put(
+    "/groups/{name}",
+    summary="Create a group, or replace its members (If-Match)",
+    responses={201: {"description": "The group was created"}},
+)
 async def put_group(
     name: str, body: GroupConfig, principal: Caller, c: ContainerDep, response: Response, version: IfMatchOptional
 ) -> dict[str, Any]:

@@ -22,7 +22,12 @@ def _written(response: Response, ticket: Ticket) -> dict[str, Any]:
     return present(ticket, internal=True)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Open a ticket")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Open a ticket",
+    responses={200: {"description": "The ticket this Idempotency-Key already opened"}},
+)
 async def open_ticket(
     body: NewTicket, principal: Caller, c: ContainerDep, response: Response, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
