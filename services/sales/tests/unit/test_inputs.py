@@ -97,3 +97,13 @@ def test_follow_up_periods() -> None:
     assert is_due(since, since + timedelta(days=7), timedelta(days=7))
     assert idle_days(since, since + timedelta(days=9, hours=5)) == 9
     assert claim_id("deal", "d1", since) == claim_id("deal", "d1", since + timedelta(microseconds=300))
+
+
+def test_idempotent_replays_are_documented() -> None:
+    """schemathesis: POST /leads answered a documented-nowhere 200 for a repeated Idempotency-Key."""
+    from crm_sales.entrypoints.api import create_api
+    from crm_sales.settings import SalesSettings
+
+    paths = create_api(SalesSettings(env="test")).openapi()["paths"]
+    for path in ("/leads", "/deals"):
+        assert "200" in paths[path]["post"]["responses"], path

@@ -11,12 +11,12 @@ from fastapi import APIRouter, Query, Response, status
 from crm_sales.domain.deal import DealChanges, DealDraft, StageChange
 from crm_sales.domain.pipeline import DEFAULT_PIPELINE_ID
 from crm_sales.entrypoints.http.deps import ContainerDep
-from crm_sales.entrypoints.http.records import DealListing, created, one, page
+from crm_sales.entrypoints.http.records import REPLAYED, DealListing, created, one, page
 
 router = APIRouter(prefix="/deals", tags=["deals"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=REPLAYED)
 async def create_deal(
     body: DealDraft, p: CurrentPrincipal, c: ContainerDep, response: Response, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:

@@ -11,12 +11,12 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from crm_sales.domain.lead import AssignRequest, ConvertRequest, DisqualifyRequest, LeadChanges, LeadInput
 from crm_sales.entrypoints.http.deps import ContainerDep
-from crm_sales.entrypoints.http.records import LeadListing, created, one, page
+from crm_sales.entrypoints.http.records import REPLAYED, LeadListing, created, one, page
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=REPLAYED)
 async def capture_lead(
     body: LeadInput, p: CurrentPrincipal, c: ContainerDep, response: Response, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:

@@ -47,6 +47,10 @@ async def one(reader: ScopedReader[R], record: R, response: Response) -> dict[st
     return (await reader.with_customers([record]))[0]
 
 
+# The 200 ``created`` answers for a repeat, in the OpenAPI of every create route using it.
+REPLAYED: dict[int | str, dict[str, Any]] = {200: {"description": "What this Idempotency-Key already created"}}
+
+
 async def created(reader: ScopedReader[R], record: R, new: bool, response: Response, *, path: str) -> dict[str, Any]:
     """201 with ``Location``, or 200 for a repeat with the same ``Idempotency-Key``."""
     if not new:
