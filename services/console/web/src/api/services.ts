@@ -4,7 +4,7 @@ import { get, request, newIdempotencyKey } from './client';
 import type {
   Board, Comment, Customer, CustomerPage, Deal, DuplicateCandidate, FieldDefinition, FollowUp,
   HistoryEntry, Lead, LeadImportResult, Me, NotificationItem, Paged, Pipeline, SavedView, Ticket,
-  TimelineItem, View360, AuthConfig, InsightsPipeline, InsightsSales,
+  TimelineItem, View360, AuthConfig, InsightsPipeline, InsightsSales, InsightsForecast,
 } from './types';
 
 const C = '/api/contacts';
@@ -233,4 +233,5 @@ export type InsightsFilters = { pipeline_id?: string; owner?: string; team?: str
 export const insights = {
   pipeline: (q: InsightsFilters = {}) => get<InsightsPipeline>(`${I}/aggregates/pipeline`, q),
   sales: (q: InsightsFilters = {}) => get<InsightsSales>(`${I}/analytics/sales`, q),
+  forecast: (q: InsightsFilters & { period: string }) => get<InsightsForecast>(`${I}/analytics/forecast`, q),
 };

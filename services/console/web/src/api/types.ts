@@ -302,3 +302,12 @@ export interface InsightsSales {
   by_currency: { currency: string; won_amount: string; average_deal_size: string | null; open_count: number; velocity_per_day: string | null }[];
   stages: { stage: string; exits: number; average_days_in_stage: number | null; to: { stage: string; count: number; share: number | null }[] }[];
 }
+
+/** insights GET /analytics/forecast: per currency, against the matching targets. */
+export interface InsightsForecast {
+  period: string;
+  by_currency: {
+    currency: string; won: string; commit: string; best_case: string; historical: string | null;
+    historical_win_rate: number | null; target: string | null; attainment: number | null;
+  }[];
+}

@@ -24,6 +24,9 @@ export function InsightsCards() {
   const bars = open.filter((s) => s.currency === currency).map((s) => ({
     name: t(`stages.${s.stage}`, { defaultValue: s.stage }), amount: Number(s.amount), weighted: Number(s.weighted), count: s.count,
   }));
+  const forecast = useQuery({
+    queryKey: ['insights', 'forecast', period], queryFn: () => insights.forecast({ period: period ?? '' }), enabled: period !== undefined,
+  });
   const f = figures.data;
 
   return (
@@ -94,6 +97,31 @@ export function InsightsCards() {
               ))}
             </Table.Tbody>
           </Table>
+        </Card>
+        <Card withBorder data-testid="insights-forecast">
+          <Title order={4} mb="xs">{t('insights.forecast', { period: period ?? '—' })}</Title>
+          {period === undefined ? <Text c="dimmed">{t('insights.pickPeriod')}</Text> : (
+            <ResponsiveContainer width="100%" height={240}>
+              <BarChart data={(forecast.data?.by_currency ?? []).map((c) => ({
+                name: c.currency, won: Number(c.won), commit: Number(c.commit), best: Number(c.best_case),
+                historical: c.historical != null ? Number(c.historical) : null, target: c.target != null ? Number(c.target) : null,
+              }))}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis dataKey="name" />
+                <YAxis tickFormatter={(v: number) => formatNumber(v, locale, { notation: 'compact' })} width={60} />
+                <Tooltip formatter={(v) => formatNumber(Number(v), locale, { maximumFractionDigits: 2 })} />
+                <Legend />
+                <Bar dataKey="won" name={t('insights.won')} fill="#40c057" />
+                <Bar dataKey="commit" name={t('insights.commit')} fill="#4c6ef5" />
+                <Bar dataKey="best" name={t('insights.bestCase')} fill="#748ffc" />
+                <Bar dataKey="historical" name={t('insights.historical')} fill="#fab005" />
+                <Bar dataKey="target" name={t('insights.target')} fill="#fa5252" />
+              </BarChart>
+            </ResponsiveContainer>
+          )}
+          {(forecast.data?.by_currency ?? []).filter((c) => c.attainment != null).map((c) => (
+            <Text key={c.currency} size="sm">{t('insights.attainment')} ({c.currency}): <b>{formatPercent(c.attainment, locale)}</b></Text>
+          ))}
         </Card>
       </SimpleGrid>
     </Stack>

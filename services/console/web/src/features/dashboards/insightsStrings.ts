@@ -22,6 +22,10 @@ export const insightsEn = {
   periodFormat: 'A year (2026), month (2026-03) or quarter (2026-Q1)',
   unavailable: 'Insights are not available right now.',
   empty: 'No deals yet.',
+  forecast: 'Forecast against target ({{period}})',
+  pickPeriod: 'Choose a period to compare the forecast with its target.',
+  won: 'Won', commit: 'Commit (weighted)', bestCase: 'Best case', historical: 'From past win rate', target: 'Target',
+  attainment: 'Attainment',
 };
 
 export const insightsZhCN: typeof insightsEn = {
@@ -44,6 +48,10 @@ export const insightsZhCN: typeof insightsEn = {
   periodFormat: '年（2026）、月（2026-03）或季度（2026-Q1）',
   unavailable: '洞察暂时不可用。',
   empty: '暂无商机。',
+  forecast: '预测与目标对比（{{period}}）',
+  pickPeriod: '选择期间以对比预测与目标。',
+  won: '已赢单', commit: '承诺（加权）', bestCase: '最佳情况', historical: '按历史赢单率', target: '目标',
+  attainment: '达成率',
 };
 
 i18n.addResourceBundle('en', 'translation', { insights: insightsEn }, true, false);
