@@ -227,3 +227,17 @@ async def test_erased_customers_are_gone(container: Container) -> None:
     await container.services.gdpr.erase(ADMIN, c.id, ErasureRequest(request_id="dsr-1"))
     with pytest.raises(Gone):
         await container.services.customers.get(SALES, c.id)
+
+
+async def test_a_search_with_nothing_to_search_for_is_refused_not_unfiltered(container: Container) -> None:
+    await container.services.customers.create(SALES, person())
+    for q in ("-", "!!! ...", "@#$%"):
+        with pytest.raises(ValidationFailed):
+            await container.services.queries.list(SALES, ListParams(q=q))
+
+
+async def test_a_history_page_above_the_maximum_is_refused_not_capped(container: Container) -> None:
+    c = (await container.services.customers.create(SALES, person())).customer
+    with pytest.raises(ValidationFailed):
+        await container.services.queries.history(SALES, c.id, limit=100000)
+    assert len((await container.services.queries.history(SALES, c.id, limit=1)).items) == 1

@@ -122,6 +122,8 @@ class QueryService:
                 phone = phone or as_phone
             else:
                 tokens = tuple(name_tokens(p.q))[:8]
+                if not tokens:  # no word to search for: answering the unfiltered list would mislead
+                    raise ValidationFailed.field(["query", "q"], "search for at least one letter or digit")
         return CustomerQuery(
             lifecycle_stage=p.lifecycle_stage,
             owner_id=p.owner_id,
@@ -198,7 +200,8 @@ class QueryService:
         require(caller.roles, Action.READ)
         if await self._w.repo.get(customer_id) is None:
             await self._w.load(customer_id)  # 404
-        limit = max(1, min(limit, self._page_max))
+        if not 1 <= limit <= self._page_max:  # said, not silently capped
+            raise ValidationFailed.field(["query", "limit"], f"must be between 1 and {self._page_max}")
         revisions = await self._w.repo.history(customer_id, before=before, limit=limit + 1)
         items = [history_entry(r) for r in revisions[:limit]]
         return HistoryPage(items=items, next_before=items[-1]["version"] if len(revisions) > limit else None)
