@@ -35,7 +35,8 @@ CONTACT = {"display_name", "first_name", "last_name", "company_name", "emails", 
 # What each role may change on an existing customer: the rules of issue 4, restated.
 MAY_CHANGE: dict[str, set[str]] = {
     "admin": set(NEW_VALUES),
-    "sales": CONTACT | {"region", "industry", "lifecycle_stage", "tags", "custom_fields"},
+    # the customer is another rep's: sales may not change its e-mails (issue 16)
+    "sales": (CONTACT - {"emails"}) | {"region", "industry", "lifecycle_stage", "tags", "custom_fields"},
     "service": CONTACT | {"tier", "tags", "custom_fields"},
     "marketing": {"consent", "tags", "lifecycle_stage", "segment", "custom_fields"},
     "readonly": set(),
@@ -121,3 +122,58 @@ async def test_a_forbidden_field_names_itself(container: Container) -> None:
     assert err.value.errors == [
         {"loc": ["lifecycle_stage"], "msg": "not allowed to change this field", "type": "forbidden_field"}
     ]
+
+
+# Issue 16: what sales may do depends on whose customer it is (owner_id = the rep's sub).
+OWNERS = {"own": "u1", "unowned": None, "other rep's": "u-other"}
+
+
+@pytest.mark.parametrize("owner", sorted(OWNERS))
+async def test_sales_archives_and_changes_emails_of_its_own_or_unowned_customers_only(
+    container: Container, owner: str
+) -> None:
+    svc = container.services.customers
+    created = (await svc.create(ADMIN, person(owner_id=OWNERS[owner]))).customer
+    patch = CustomerPatch.model_validate({"emails": ["new@elbe.example"]})
+    rep = caller("sales", sub="u1")
+    if owner == "other rep's":
+        with pytest.raises(Forbidden):
+            await svc.update(rep, created.id, patch, expected_version=1)
+        with pytest.raises(Forbidden):
+            await svc.archive(rep, created.id, expected_version=1)
+        await svc.update(rep, created.id, CustomerPatch(industry="retail"), expected_version=1)  # other fields: yes
+        await svc.update(caller("service"), created.id, patch, expected_version=2)  # service is not owner-bound
+        assert (await svc.archive(ADMIN, created.id, expected_version=3)).archived
+    else:
+        await svc.update(rep, created.id, patch, expected_version=1)
+        assert (await svc.archive(rep, created.id, expected_version=2)).archived
+
+
+@pytest.mark.parametrize("owner", sorted(OWNERS))
+async def test_sales_merges_only_customers_it_owns_or_nobody_owns(container: Container, owner: str) -> None:
+    from crm_contacts.domain.inputs import MergeRequest
+
+    svc = container.services.customers
+    survivor = (await svc.create(ADMIN, person(owner_id="u1"))).customer
+    duplicate = (await svc.create(ADMIN, person(owner_id=OWNERS[owner]))).customer
+    request = MergeRequest(duplicate_ids=[duplicate.id])
+    rep = caller("sales", sub="u1")
+    if owner == "other rep's":
+        with pytest.raises(Forbidden):
+            await container.services.merges.merge(rep, survivor.id, request)
+    else:
+        assert not (await container.services.merges.merge(rep, survivor.id, request)).noop
+
+
+@pytest.mark.parametrize("role", ["admin", "sales", "service", "manager", "marketing", "readonly", "integration"])
+async def test_history_values_only_for_the_departments_owning_records(container: Container, role: str) -> None:
+    svc = container.services.customers
+    created = (await svc.create(ADMIN, person(tier="gold"))).customer
+    await svc.update(ADMIN, created.id, CustomerPatch(tier="platinum"), expected_version=1)
+    latest = (await container.services.queries.history(caller(role), created.id)).items[0]
+    assert latest["actor_id"]  # who and when for everyone
+    assert latest["at"]
+    if role in {"admin", "sales", "service", "manager"}:
+        assert latest["changes"] == [{"field": "tier", "from": "gold", "to": "platinum"}]
+    else:
+        assert latest["changes"] == [{"field": "tier", "hidden": True}]

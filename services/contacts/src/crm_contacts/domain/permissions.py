@@ -28,6 +28,7 @@ class Action(StrEnum):
     EXPORT = "export"
     ERASE = "erase"
     MANAGE_FIELDS = "manage_custom_fields"
+    READ_HISTORY_VALUES = "read_history_values"
 
 
 _EVERYONE = frozenset(
@@ -43,6 +44,9 @@ ACTIONS: Final[dict[Action, frozenset[str]]] = {
     Action.EXPORT: frozenset({Role.ADMIN}),
     Action.ERASE: frozenset({Role.ADMIN}),
     Action.MANAGE_FIELDS: frozenset({Role.ADMIN}),
+    # The departments that own customer records (and the system) see what a change was;
+    # readonly, marketing and integrations see which fields changed, who and when.
+    Action.READ_HISTORY_VALUES: frozenset({Role.ADMIN, Role.SALES, Role.SERVICE, Role.MANAGER, SYSTEM}),
 }
 
 _NAMES = frozenset({"display_name", "first_name", "last_name", "company_id", "company_name"})
@@ -80,6 +84,33 @@ def require(roles: Iterable[str], action: Action) -> None:
     roles = frozenset(roles)
     if not allowed(roles, action):
         raise Forbidden(f"your roles ({', '.join(sorted(roles)) or 'none'}) may not {action.value} customers")
+
+
+OWNER_BOUND: Final = frozenset({Role.SALES})
+"""Roles that may archive, merge and change the e-mails of a customer only when it is
+theirs (``owner_id`` is the caller) or nobody's; another rep's customer needs a role
+not bound to ownership (admin, the system; service for e-mails)."""
+OWNER_BOUND_FIELDS: Final = frozenset({"emails"})
+
+
+def require_owner(
+    roles: Iterable[str], *, sub: str, owner_id: str | None, action: Action, fields: Iterable[str] = ()
+) -> None:
+    """403 when only an owner-bound role grants ``action`` on another rep's customer."""
+    if owner_id is None or owner_id == sub:
+        return
+    roles = frozenset(roles)
+    unbound = roles - OWNER_BOUND
+    if action is Action.UPDATE:
+        bound = OWNER_BOUND_FIELDS.intersection(fields)
+        if not bound or bound <= _fields_for(UPDATABLE, unbound):
+            return
+        what = f"change the {', '.join(sorted(bound))} of"
+    else:
+        if allowed(unbound, action):
+            return
+        what = action.value
+    raise Forbidden(f"your roles ({', '.join(sorted(roles))}) may not {what} a customer another rep owns")
 
 
 def _fields_for(table: dict[str, frozenset[str]], roles: Iterable[str]) -> frozenset[str]:

@@ -13,7 +13,7 @@ from crm_contacts.domain.changes import diff
 from crm_contacts.domain.customer import BUSINESS_FIELDS, Customer
 from crm_contacts.domain.duplicates import DuplicateCandidate
 from crm_contacts.domain.inputs import CustomerDraft, CustomerPatch
-from crm_contacts.domain.permissions import Action, require, require_fields
+from crm_contacts.domain.permissions import Action, require, require_fields, require_owner
 from crm_contacts.service import events
 from crm_contacts.service.caller import Caller
 from crm_contacts.service.company_names import CompanyNameService, renamed
@@ -138,6 +138,9 @@ class CustomerService:
         if not changes:
             return before
         require_fields(caller.roles, changes.changed_fields, creating=False)
+        require_owner(
+            caller.roles, sub=caller.sub, owner_id=before.owner_id, action=Action.UPDATE, fields=changes.changed_fields
+        )
         committed = await self._w.commit_update(caller, before, after, changes)
         if renamed(before, committed):
             await self._companies.on_renamed(caller, committed)
@@ -148,6 +151,7 @@ class CustomerService:
     ) -> Customer:
         require(caller.roles, Action.ARCHIVE)
         before = await self._w.load_live(customer_id, expected_version=expected_version)
+        require_owner(caller.roles, sub=caller.sub, owner_id=before.owner_id, action=Action.ARCHIVE)
         if before.archived == archived:
             return before
         after, changes = self._w.next_state(before, {"archived": archived})

@@ -18,7 +18,7 @@ from crm_shared.errors import Conflict, NotFound, ValidationFailed, VersionConfl
 from crm_contacts.domain.customer import Customer
 from crm_contacts.domain.inputs import MergeRequest
 from crm_contacts.domain.merge import check_choices, merged_fields
-from crm_contacts.domain.permissions import Action, require, require_fields
+from crm_contacts.domain.permissions import Action, require, require_fields, require_owner
 from crm_contacts.service import events
 from crm_contacts.service.caller import Caller
 from crm_contacts.service.ports import Erased, SagaRepository, TombstoneSink
@@ -81,6 +81,8 @@ class MergeService:
             raise ValidationFailed.field(["duplicate_ids"], "the survivor cannot be one of its duplicates")
         survivor = await self._w.load_live(survivor_id)
         duplicates = await self._duplicates(survivor, ids)
+        for record in (survivor, *duplicates):
+            require_owner(caller.roles, sub=caller.sub, owner_id=record.owner_id, action=Action.MERGE)
         if all(d.merged_into == survivor.id and d.id in survivor.merged_ids for d in duplicates):
             return MergeResult(survivor, ids, noop=True)
         if expected_version is not None and expected_version != survivor.version:

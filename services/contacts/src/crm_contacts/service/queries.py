@@ -22,7 +22,7 @@ from crm_contacts.domain.normalize import (
     normalize_phone,
     try_phone,
 )
-from crm_contacts.domain.permissions import Action, require
+from crm_contacts.domain.permissions import Action, allowed, require
 from crm_contacts.service.caller import Caller
 from crm_contacts.service.ports import CustomerQuery, Filters
 from crm_contacts.service.writer import Writer
@@ -204,4 +204,7 @@ class QueryService:
             raise ValidationFailed.field(["query", "limit"], f"must be between 1 and {self._page_max}")
         revisions = await self._w.repo.history(customer_id, before=before, limit=limit + 1)
         items = [history_entry(r) for r in revisions[:limit]]
+        if not allowed(caller.roles, Action.READ_HISTORY_VALUES):
+            for item in items:
+                item["changes"] = [{"field": c["field"], "hidden": True} for c in item["changes"]]
         return HistoryPage(items=items, next_before=items[-1]["version"] if len(revisions) > limit else None)

@@ -65,7 +65,12 @@ class HistoryEntry(BaseModel):
     department: str | None
     type: str
     origin: str | None
-    changes: list[dict[str, Any]] = Field(description="`{field, from, to}`; `{field, redacted}` after erasure.")
+    changes: list[dict[str, Any]] = Field(
+        description=(
+            "`{field, from, to}`; `{field, redacted}` after erasure; `{field, hidden}` for roles that see"
+            " which fields changed but not the values (readonly, marketing, integration)"
+        )
+    )
     merged_ids: list[str] | None = None
     merged_into: str | None = None
     reason: str | None = None
