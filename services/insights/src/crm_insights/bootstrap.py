@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from crm_shared.chassis import Background
+from crm_shared.clock import Clock, system_clock
 from crm_shared.kafka.consumer import DeadLetterSink, EventConsumer
 from crm_shared.provision import ensure_topics
 from crm_shared.runtime import Infra
@@ -20,9 +21,11 @@ from crm_shared.runtime import Infra
 from crm_insights.adapters.memory import InMemoryReadModels, InMemoryTargets
 from crm_insights.adapters.mongo import MongoReadModels, MongoTargets
 from crm_insights.adapters.partition_consumer import PartitionShardConsumer
+from crm_insights.domain import deals, tickets
 from crm_insights.service.ports import ReadModels, TargetStore
-from crm_insights.service.projection import DealProjection
+from crm_insights.service.projection import Projection
 from crm_insights.service.queries import SalesQueries
+from crm_insights.service.service_queries import ServiceQueries
 from crm_insights.service.targets import TargetService
 from crm_insights.settings import InsightsSettings
 from crm_insights.topics import InsightsTopics
@@ -33,9 +36,11 @@ class Container:
     settings: InsightsSettings
     topics: InsightsTopics
     models: ReadModels
-    deals: DealProjection
+    deals: Projection
+    tickets: Projection
     queries: SalesQueries
     targets: TargetService
+    service: ServiceQueries
     background: Background = field(default_factory=Background)
     infra: Infra | None = None
     dead_letters: DeadLetterSink | None = None
@@ -51,24 +56,28 @@ class Container:
     async def close(self) -> None:
         await self.background.close()
 
-    def deal_consumer(self) -> EventConsumer:
+    def consumer(self, kind: Literal["deal", "ticket"]) -> EventConsumer:
         assert self.dead_letters is not None, "consumers need a dead-letter sink"
         return PartitionShardConsumer(
-            consumer="insights.deal",
-            handlers=self.deals.handlers(),
+            consumer=f"insights.{kind}",
+            handlers=(self.deals if kind == "deal" else self.tickets).handlers(),
             dead_letters=self.dead_letters,
             dead_letter_topic=self.topics.dead_letter("insights"),
         )
 
 
-def _container(settings: InsightsSettings, models: ReadModels, targets: TargetStore, **extra: Any) -> Container:
+def _container(
+    settings: InsightsSettings, models: ReadModels, targets: TargetStore, *, clock: Clock = system_clock, **extra: Any
+) -> Container:
     return Container(
         settings=settings,
         topics=InsightsTopics(settings.topic_prefix),
         models=models,
-        deals=DealProjection(models=models),
+        deals=Projection(models=models, model=deals),
+        tickets=Projection(models=models, model=tickets),
         queries=SalesQueries(models=models),
         targets=TargetService(store=targets, models=models),
+        service=ServiceQueries(models=models, clock=clock),
         **extra,
     )
 
@@ -87,6 +96,8 @@ async def bootstrap(settings: InsightsSettings, *, role: Literal["api", "worker"
     )
 
 
-def in_memory(settings: InsightsSettings | None = None, *, models: InMemoryReadModels | None = None) -> Container:
+def in_memory(
+    settings: InsightsSettings | None = None, *, models: InMemoryReadModels | None = None, clock: Clock = system_clock
+) -> Container:
     settings = settings or InsightsSettings(topic_prefix="")
-    return _container(settings, models or InMemoryReadModels(), InMemoryTargets())
+    return _container(settings, models or InMemoryReadModels(), InMemoryTargets(), clock=clock)

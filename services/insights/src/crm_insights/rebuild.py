@@ -28,13 +28,14 @@ from crm_shared.settings import load_settings
 from crm_shared.topics import PARTITIONS
 
 from crm_insights.adapters.memory import InMemoryReadModels
-from crm_insights.adapters.mongo import BUCKETS, DEALS
-from crm_insights.service.projection import DEAL_TYPES, DealProjection
+from crm_insights.adapters.mongo import BUCKETS, STATES
+from crm_insights.domain import deals
+from crm_insights.service.projection import Projection
 from crm_insights.settings import InsightsSettings
 from crm_insights.topics import InsightsTopics
 
 log = logging.getLogger(__name__)
-WANTED = frozenset(DEAL_TYPES)
+WANTED = frozenset(deals.TYPES)
 
 
 async def partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
@@ -65,7 +66,7 @@ async def records(servers: str, topic: str) -> AsyncIterator[tuple[int, bytes]]:
 
 
 async def fold(source: AsyncIterator[tuple[int, bytes]], models: InMemoryReadModels) -> int:
-    projection = DealProjection(models=models)
+    projection = Projection(models=models, model=deals)
     seen = 0
     async for partition, value in source:
         event = CloudEvent.from_bytes(value)
@@ -76,9 +77,9 @@ async def fold(source: AsyncIterator[tuple[int, bytes]], models: InMemoryReadMod
 
 
 async def write(models: InMemoryReadModels, db: Database, *, chunk: int = 2000) -> None:
-    deals = [{"_id": k, **v} for k, v in models.deals.items()]
+    states = [{"_id": k, **v} for k, v in models.states.items()]
     shards = list(models.bucket_docs.values())
-    for name, docs in ((DEALS, deals), (BUCKETS, shards)):
+    for name, docs in ((STATES, states), (BUCKETS, shards)):
         await db[name].drop()
         for first in range(0, len(docs), chunk):
             await db[name].insert_many(docs[first : first + chunk], ordered=False)
@@ -112,7 +113,7 @@ async def rebuild(settings: InsightsSettings, *, database: str, group: str | Non
     done = time.perf_counter()
     return {
         "events": seen,
-        "deals": len(models.deals),
+        "states": len(models.states),
         "bucket_shards": len(models.bucket_docs),
         "fold_s": round(folded - started, 2),
         "write_s": round(done - folded, 2),

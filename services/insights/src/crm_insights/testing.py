@@ -1,10 +1,10 @@
-"""Scripted deal histories for tests and benchmarks: each call is one committed change
+"""Scripted deal and ticket histories for tests and benchmarks: each call is one committed change
 of a deal, as sales would publish it (full snapshot, version + 1)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,12 @@ from crm_shared.events import (
     DealUpdated,
     DealWon,
     EventData,
+    TicketCommented,
+    TicketCsatRecorded,
+    TicketOpened,
+    TicketResolved,
+    TicketSlaBreached,
+    TicketSnapshot,
 )
 
 ACTOR = Actor(id="script", department="sales")
@@ -122,3 +128,77 @@ def scripted_history(prefix: str = "") -> list[CloudEvent]:
         d1.close("won", day("2026-02-01")),
         d4.create(),
     ]
+
+
+@dataclass
+class ScriptedTicket:
+    id: str
+    customer_id: str
+    priority: str
+    group: str | None
+    channel: str
+    created: datetime
+    dues: bool = True
+    version: int = 0
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def _snapshot(self, at: datetime, **changes: Any) -> TicketSnapshot:
+        self.version += 1
+        self.fields.update(changes)
+        due = {"first_response_due_at": self.created + timedelta(hours=4),
+               "resolution_due_at": self.created + timedelta(days=2)} if self.dues else {}  # fmt: skip
+        return TicketSnapshot.model_validate(
+            {
+                "id": self.id,
+                "customer_id": self.customer_id,
+                "subject": "help",
+                "channel": self.channel,
+                "priority": self.priority,
+                "status": "open",
+                "group": self.group,
+                "created_at": self.created,
+                "updated_at": at,
+                "version": self.version,
+                **due,
+                **self.fields,
+            }
+        )
+
+    def _wrap(self, data: EventData, at: datetime) -> CloudEvent:
+        return CloudEvent.wrap(data, actor=ACTOR, time=at)
+
+    def open(self) -> CloudEvent:
+        return self._wrap(TicketOpened(snapshot=self._snapshot(self.created, status="new")), self.created)
+
+    def respond(self, at: datetime) -> CloudEvent:
+        snap = self._snapshot(at, first_response_at=at, status="open")
+        return self._wrap(
+            TicketCommented(snapshot=snap, comment_id=f"c{self.version}", author_id="agent", public=True), at
+        )
+
+    def breach(self, target: str, at: datetime) -> CloudEvent:
+        breaches = [*self.fields.get("sla_breaches", []), target]
+        snap = self._snapshot(at, sla_breaches=breaches)
+        return self._wrap(TicketSlaBreached(snapshot=snap, target=target, due_at=at, breached_at=at), at)
+
+    def solve(self, at: datetime) -> CloudEvent:
+        snap = self._snapshot(at, status="solved", solved_at=at)
+        return self._wrap(TicketResolved(snapshot=snap, from_status="open"), at)
+
+    def rate(self, stars: int, at: datetime) -> CloudEvent:
+        return self._wrap(TicketCsatRecorded(snapshot=self._snapshot(at), rating=stars), at)
+
+
+def scripted_tickets() -> list[CloudEvent]:
+    """The service history the tests compute by hand (tests/unit/test_service_figures.py)."""
+    t1 = ScriptedTicket("t1", "c1", "high", "g1", "email", day("2026-03-01"))
+    t2 = ScriptedTicket("t2", "c2", "high", "g1", "email", day("2026-03-03"))
+    t3 = ScriptedTicket("t3", "c3", "low", "g2", "web", day("2026-03-05"), dues=False)
+    return [
+        t1.open(), t2.open(), t3.open(),
+        t1.respond(day("2026-03-01") + timedelta(hours=2)),
+        t2.breach("first_response", day("2026-03-03") + timedelta(hours=4)),
+        t2.respond(day("2026-03-03") + timedelta(hours=6)),
+        t1.solve(day("2026-03-02")),
+        t1.rate(4, day("2026-03-02") + timedelta(hours=1)),
+    ]  # fmt: skip

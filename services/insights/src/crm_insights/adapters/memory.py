@@ -14,17 +14,17 @@ class InMemoryReadModels:
         self._copies = copies
         """Copy documents in and out, as a store would (the batch rebuild, which never
         mutates what it reads, turns it off)."""
-        self.deals: dict[str, dict[str, Any]] = {}
+        self.states: dict[str, dict[str, Any]] = {}
         self.bucket_docs: dict[str, dict[str, Any]] = {}
         self.fail_after_increments: int | None = None
         """Tests: raise after this many more increments (a crash mid-application)."""
 
-    async def deal(self, deal_id: str) -> dict[str, Any] | None:
-        doc = self.deals.get(deal_id)
+    async def state(self, key: str) -> dict[str, Any] | None:
+        doc = self.states.get(key)
         return copy.deepcopy(doc) if doc is not None and self._copies else doc
 
-    async def save_deal(self, deal_id: str, doc: dict[str, Any]) -> None:
-        self.deals[deal_id] = copy.deepcopy(doc) if self._copies else doc
+    async def save_state(self, key: str, doc: dict[str, Any]) -> None:
+        self.states[key] = copy.deepcopy(doc) if self._copies else doc
 
     async def increment(
         self, bucket: str, delta: Mapping[str, int], *, shard: int, dims: Mapping[str, str], marker: str

@@ -1,9 +1,10 @@
 """The read models in the service's own MongoDB database.
 
-``insights_deals``: one document per deal (``_id`` = deal id). ``insights_buckets``: one
-document per bucket shard (``_id`` = ``<bucket id>#<partition>``). Every per-event write addresses one
-document by ``_id`` (the store indexes nothing else); reports scan the buckets, whose
-number grows with pipelines x stages x owners x months, not with deals.
+``insights_states``: one document per deal or ticket (``_id`` = ``deal:<id>``,
+``ticket:<id>``). ``insights_buckets``: one document per bucket shard (``_id`` =
+``<bucket id>#<partition>``). Every per-event write addresses one document by ``_id``
+(the store indexes nothing else); reports scan the buckets, whose number grows with
+the dimensions (pipelines x stages x owners x months ...), not with deals or tickets.
 """
 
 from __future__ import annotations
@@ -15,22 +16,22 @@ from crm_shared.mongo import Database
 
 from crm_insights.service.ports import Bucket
 
-DEALS = "insights_deals"
+STATES = "insights_states"
 BUCKETS = "insights_buckets"
 
 
 class MongoReadModels:
     def __init__(self, db: Database, *, scan_limit: int = 100_000) -> None:
         self._db = db
-        self._deals = db[DEALS]
+        self._deals = db[STATES]
         self._buckets = db[BUCKETS]
         self._scan_limit = scan_limit
 
-    async def deal(self, deal_id: str) -> dict[str, Any] | None:
-        return await self._deals.find_one({"_id": deal_id})
+    async def state(self, key: str) -> dict[str, Any] | None:
+        return await self._deals.find_one({"_id": key})
 
-    async def save_deal(self, deal_id: str, doc: dict[str, Any]) -> None:
-        await self._deals.replace_one({"_id": deal_id}, doc, upsert=True)
+    async def save_state(self, key: str, doc: dict[str, Any]) -> None:
+        await self._deals.replace_one({"_id": key}, doc, upsert=True)
 
     async def increment(
         self, bucket: str, delta: Mapping[str, int], *, shard: int, dims: Mapping[str, str], marker: str

@@ -34,6 +34,16 @@ from typing import Any
 
 from crm_shared.events import DealSnapshot, EventData
 
+KIND: str = "deal"
+TYPES: tuple[str, ...] = (
+    "crm.deal.created",
+    "crm.deal.updated",
+    "crm.deal.stage_changed",
+    "crm.deal.won",
+    "crm.deal.lost",
+)
+STAGE_DIMS = ("pipeline_id", "stage", "status", "owner", "team", "currency", "period")
+FLOW_DIMS = ("pipeline_id", "from_stage", "to_stage", "owner", "team", "period")
 NO_PERIOD = "none"
 Counters = dict[str, int]
 Contribution = dict[str, Counters]
@@ -57,6 +67,12 @@ def bucket_id(kind: str, *dims: str) -> str:
 def parse_bucket_id(bucket: str) -> list[str]:
     parts: list[str] = json.loads(bucket)
     return parts
+
+
+def dims_of(bucket: str) -> dict[str, str]:
+    kind, *values = parse_bucket_id(bucket)
+    names = STAGE_DIMS if kind == "stage" else FLOW_DIMS
+    return {"kind": kind, **dict(zip(names, values, strict=True))}
 
 
 @dataclass(frozen=True)
@@ -172,6 +188,10 @@ def advance(state: DealState, data: EventData) -> DealState | None:
         return None
     facts = _facts(snap, state.facts) if newer else state.facts
     return replace(state, version=max(snap.version, state.version), facts=facts, stays=stays)
+
+
+def committed(advanced: DealState, *, rev: int, contribution: Contribution) -> DealState:
+    return replace(advanced, rev=rev, contribution=contribution)
 
 
 def contribution(state: DealState) -> Contribution:

@@ -43,3 +43,10 @@ def sales_visibility(p: Principal) -> Visibility:
 def require_target_admin(p: Principal) -> None:
     if not p.is_admin:
         raise Forbidden("only an admin sets targets")
+
+
+def require_service_figures(p: Principal) -> None:
+    """Service figures hold no personal data and no deal amounts: the service desk,
+    admins, read-only users and sales managers see them all."""
+    if not (p.is_admin or p.has(Role.SERVICE, Role.READONLY) or (p.has(Role.SALES) and p.has(Role.MANAGER))):
+        raise Forbidden("you may not read service figures")

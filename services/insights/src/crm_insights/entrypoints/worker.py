@@ -1,5 +1,5 @@
-"""Insights' stream worker (``python -m crm_insights.entrypoints.worker``): deal events
-feed the pipeline read models. One record at a time per partition (``keys_in_parallel=1``):
+"""Insights' stream worker (``python -m crm_insights.entrypoints.worker``): deal and ticket
+events feed the read models. One record at a time per partition (``keys_in_parallel=1``):
 each partition writes its own shard of the shared buckets (see service/projection.py)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def create_worker(
     settings: InsightsSettings, *, container_factory: ContainerFactory[Container] | None = None, **faust_overrides: Any
 ) -> CrmApp:
     topics = InsightsTopics(settings.topic_prefix)
-    subscriptions = {topics.deal: lambda c: c.deal_consumer()}
+    subscriptions = {topics.deal: lambda c: c.consumer("deal"), topics.ticket: lambda c: c.consumer("ticket")}
     factory = container_factory or (lambda: bootstrap(settings, role="worker", provision=False))
     return create_service_worker(
         settings, container_factory=factory, subscriptions=subscriptions, keys_in_parallel=1, **faust_overrides

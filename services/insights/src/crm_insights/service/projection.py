@@ -26,57 +26,63 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from typing import Any, Protocol
 
-from crm_shared.events import CloudEvent
+from crm_shared.events import CloudEvent, EventData
 
 from crm_insights.domain import deals as d
 from crm_insights.service.ports import ReadModels
 
 log = logging.getLogger(__name__)
 
-DEAL_TYPES = ("crm.deal.created", "crm.deal.updated", "crm.deal.stage_changed", "crm.deal.won", "crm.deal.lost")
-STAGE_DIMS = ("pipeline_id", "stage", "status", "owner", "team", "currency", "period")
-FLOW_DIMS = ("pipeline_id", "from_stage", "to_stage", "owner", "team", "period")
-
 current_shard: ContextVar[int] = ContextVar("insights_shard", default=0)
 """The partition of the record being handled (set by the worker's consumer)."""
 
 
-def dims_of(bucket: str) -> dict[str, str]:
-    kind, *values = d.parse_bucket_id(bucket)
-    names = STAGE_DIMS if kind == "stage" else FLOW_DIMS
-    return {"kind": kind, **dict(zip(names, values, strict=True))}
+class Model(Protocol):
+    """What the projection needs of one aggregate's pure rules (``domain.deals``, ``domain.tickets``)."""
+
+    KIND: str
+    TYPES: tuple[str, ...]
+
+    def state_of(self, doc: dict[str, Any] | None) -> Any: ...
+
+    def advance(self, state: Any, data: EventData) -> Any | None: ...
+
+    def contribution(self, state: Any) -> d.Contribution: ...
+
+    def committed(self, advanced: Any, *, rev: int, contribution: d.Contribution) -> Any: ...
+
+    def state_doc(self, state: Any) -> dict[str, Any]: ...
+
+    def dims_of(self, bucket: str) -> dict[str, str]: ...
 
 
-class DealProjection:
-    def __init__(self, *, models: ReadModels) -> None:
+class Projection:
+    def __init__(self, *, models: ReadModels, model: Model) -> None:
         self._models = models
+        self._model = model
         self.applied = 0
 
     def handlers(self) -> dict[str, Callable[[CloudEvent], Awaitable[None]]]:
         async def handle(event: CloudEvent) -> None:
             await self.on_event(event, shard=current_shard.get())
 
-        return dict.fromkeys(DEAL_TYPES, handle)
+        return dict.fromkeys(self._model.TYPES, handle)
 
     async def on_event(self, event: CloudEvent, *, shard: int = 0) -> None:
+        m = self._model
         data = event.payload()
-        deal_id = data.aggregate_id()
-        state = d.state_of(await self._models.deal(deal_id))
-        advanced = d.advance(state, data)
+        key = f"{m.KIND}:{data.aggregate_id()}"
+        state = m.state_of(await self._models.state(key))
+        advanced = m.advance(state, data)
         if advanced is None:
             return
-        new_contribution = d.contribution(advanced)
+        new_contribution = m.contribution(advanced)
         ops = d.diff(state.contribution, new_contribution)
-        marker = f"{deal_id}@{state.rev + 1}"
+        marker = f"{key}@{state.rev + 1}"
         for bucket, delta in sorted(ops.items()):
-            await self._models.increment(bucket, delta, shard=shard, dims=dims_of(bucket), marker=marker)
-        new = d.DealState(
-            version=advanced.version,
-            rev=state.rev + 1,
-            facts=advanced.facts,
-            stays=advanced.stays,
-            contribution=new_contribution,
-        )
-        await self._models.save_deal(deal_id, d.state_doc(new))
+            await self._models.increment(bucket, delta, shard=shard, dims=m.dims_of(bucket), marker=marker)
+        new = m.committed(advanced, rev=state.rev + 1, contribution=new_contribution)
+        await self._models.save_state(key, m.state_doc(new))
         self.applied += 1

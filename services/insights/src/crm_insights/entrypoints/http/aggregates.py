@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from crm_insights.domain.figures import Filters
 from crm_insights.entrypoints.http.deps import ContainerDep
+from crm_insights.service.service_queries import TicketFilters
 
 router = APIRouter(tags=["insights"])
 
@@ -31,6 +32,19 @@ FiltersDep = Annotated[Filters, Depends(filters)]
 @router.get("/aggregates/pipeline", summary="Count, amount and weighted amount per stage (live, exact)")
 async def pipeline(container: ContainerDep, caller: Caller, chosen: FiltersDep) -> dict[str, Any]:
     return await container.queries.pipeline(caller=caller, filters=chosen)
+
+
+@router.get("/analytics/service", summary="First response, resolution, SLA attainment, backlog age, CSAT")
+async def service(
+    container: ContainerDep,
+    caller: Caller,
+    priority: Dim = None,
+    group: Dim = None,
+    channel: Dim = None,
+    period: Annotated[str | None, Query(pattern=PERIOD, description="month the tickets were opened (or rated)")] = None,
+) -> dict[str, Any]:
+    chosen = TicketFilters(priority=priority, group=group, channel=channel, period=period)
+    return await container.service.figures(caller=caller, filters=chosen)
 
 
 @router.get("/analytics/sales", summary="Win rate, deal size, cycle, velocity and stage conversion")
