@@ -7,6 +7,8 @@ import { problemMessage } from '../../api/client';
 import { sales, serviceDesk } from '../../api/services';
 import { useT } from '../../i18n';
 import { formatDuration, formatMoney, formatNumber, formatPercent } from '../../lib/format';
+import { AmountBars } from './AmountBars';
+import { Metric } from './Metric';
 import { InsightsCards } from './InsightsCards';
 
 export default function DashboardsPage() {
@@ -72,18 +74,11 @@ export default function DashboardsPage() {
               <SegmentedControl size="xs" value={currency} onChange={setChosen} data={currencies} aria-label={t('create.currency')} data-testid="forecast-currency" />
             )}
           </Group>
-          <ResponsiveContainer width="100%" height={260}>
-            <BarChart data={forecastData}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="month" />
-              <YAxis tickFormatter={(v: number) => formatNumber(v, locale, { notation: 'compact' })} width={60} />
-              <Tooltip formatter={(v) => money(Number(v))} />
-              <Legend />
-              <Bar dataKey="open" name={t('dash.openAmount')} fill="#748ffc" />
-              <Bar dataKey="weighted" name={t('dash.weighted')} fill="#4c6ef5" />
-              <Bar dataKey="won" name={t('dash.won')} fill="#40c057" />
-            </BarChart>
-          </ResponsiveContainer>
+          <AmountBars data={forecastData} x="month" format={money} bars={[
+            { key: 'open', name: t('dash.openAmount'), fill: '#748ffc' },
+            { key: 'weighted', name: t('dash.weighted'), fill: '#4c6ef5' },
+            { key: 'won', name: t('dash.won'), fill: '#40c057' },
+          ]} />
         </Card>
         <Card withBorder data-testid="chart-service">
           <Title order={4} mb="xs">{t('dash.service')}</Title>
@@ -107,14 +102,5 @@ export default function DashboardsPage() {
       </SimpleGrid>
       <InsightsCards />
     </Stack>
-  );
-}
-
-function Metric({ label, value }: { label: string; value: string }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed">{label}</Text>
-      <Text fw={700}>{value}</Text>
-    </div>
   );
 }

@@ -3,10 +3,11 @@
 import { Alert, Card, Group, SegmentedControl, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { insights } from '../../api/services';
 import { useT } from '../../i18n';
 import { formatMoney, formatNumber, formatPercent } from '../../lib/format';
+import { AmountBars } from './AmountBars';
+import { Metric } from './Metric';
 import './insightsStrings';
 
 const PERIOD = /^(\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?)?$/;
@@ -44,17 +45,10 @@ export function InsightsCards() {
             {currencies.length > 1 && <SegmentedControl size="xs" value={currency} onChange={setChosen} data={currencies} />}
           </Group>
           {bars.length === 0 ? <Text c="dimmed">{t('insights.empty')}</Text> : (
-            <ResponsiveContainer width="100%" height={240}>
-              <BarChart data={bars}>
-                <CartesianGrid strokeDasharray="3 3" />
-                <XAxis dataKey="name" />
-                <YAxis tickFormatter={(v: number) => formatNumber(v, locale, { notation: 'compact' })} width={60} />
-                <Tooltip formatter={(v) => formatMoney(Number(v), currency, locale)} />
-                <Legend />
-                <Bar dataKey="amount" name={t('insights.amount')} fill="#748ffc" />
-                <Bar dataKey="weighted" name={t('insights.weighted')} fill="#4c6ef5" />
-              </BarChart>
-            </ResponsiveContainer>
+            <AmountBars data={bars} x="name" height={240} format={(v) => formatMoney(v, currency, locale)} bars={[
+              { key: 'amount', name: t('insights.amount'), fill: '#748ffc' },
+              { key: 'weighted', name: t('insights.weighted'), fill: '#4c6ef5' },
+            ]} />
           )}
         </Card>
         <Card withBorder data-testid="insights-sales">
@@ -101,23 +95,18 @@ export function InsightsCards() {
         <Card withBorder data-testid="insights-forecast">
           <Title order={4} mb="xs">{t('insights.forecast', { period: period ?? '—' })}</Title>
           {period === undefined ? <Text c="dimmed">{t('insights.pickPeriod')}</Text> : (
-            <ResponsiveContainer width="100%" height={240}>
-              <BarChart data={(forecast.data?.by_currency ?? []).map((c) => ({
+            <AmountBars height={240} x="name" format={(v) => formatNumber(v, locale, { maximumFractionDigits: 2 })}
+              data={(forecast.data?.by_currency ?? []).map((c) => ({
                 name: c.currency, won: Number(c.won), commit: Number(c.commit), best: Number(c.best_case),
                 historical: c.historical != null ? Number(c.historical) : null, target: c.target != null ? Number(c.target) : null,
-              }))}>
-                <CartesianGrid strokeDasharray="3 3" />
-                <XAxis dataKey="name" />
-                <YAxis tickFormatter={(v: number) => formatNumber(v, locale, { notation: 'compact' })} width={60} />
-                <Tooltip formatter={(v) => formatNumber(Number(v), locale, { maximumFractionDigits: 2 })} />
-                <Legend />
-                <Bar dataKey="won" name={t('insights.won')} fill="#40c057" />
-                <Bar dataKey="commit" name={t('insights.commit')} fill="#4c6ef5" />
-                <Bar dataKey="best" name={t('insights.bestCase')} fill="#748ffc" />
-                <Bar dataKey="historical" name={t('insights.historical')} fill="#fab005" />
-                <Bar dataKey="target" name={t('insights.target')} fill="#fa5252" />
-              </BarChart>
-            </ResponsiveContainer>
+              }))}
+              bars={[
+                { key: 'won', name: t('insights.won'), fill: '#40c057' },
+                { key: 'commit', name: t('insights.commit'), fill: '#4c6ef5' },
+                { key: 'best', name: t('insights.bestCase'), fill: '#748ffc' },
+                { key: 'historical', name: t('insights.historical'), fill: '#fab005' },
+                { key: 'target', name: t('insights.target'), fill: '#fa5252' },
+              ]} />
           )}
           {(forecast.data?.by_currency ?? []).filter((c) => c.attainment != null).map((c) => (
             <Text key={c.currency} size="sm">{t('insights.attainment')} ({c.currency}): <b>{formatPercent(c.attainment, locale)}</b></Text>
@@ -125,14 +114,5 @@ export function InsightsCards() {
         </Card>
       </SimpleGrid>
     </Stack>
-  );
-}
-
-function Metric({ label, value }: { label: string; value: string }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed">{label}</Text>
-      <Text fw={700}>{value}</Text>
-    </div>
   );
 }
