@@ -1,0 +1,31 @@
+"""schemathesis on service-desk's OpenAPI, served on the real broker and store, as admin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from crm_service_desk.entrypoints.api import create_api
+from crm_service_desk.settings import ServiceDeskSettings
+
+from .support import CHECKS, CONFIG, FUZZ_SETTINGS, ServedApi, served_api
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def api(crm_infra: Any) -> Iterator[ServedApi]:
+    with served_api(crm_infra, ServiceDeskSettings, create_api) as served:
+        yield served
+
+
+# The document only: the app is served (and its container made) by the ``api`` fixture.
+schema = schemathesis.openapi.from_dict(create_api(ServiceDeskSettings(env="test")).openapi(), config=CONFIG)
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_no_server_error_and_documented_answers(case: Any, api: ServedApi) -> None:
+    case.call_and_validate(base_url=api.base_url, headers=api.headers, checks=CHECKS)
