@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import uvicorn
 from crm_devtools.net import free_port
 from crm_shared.auth import mint_token
@@ -107,3 +108,13 @@ def served_api(
             client.close()
         with suppress(Exception):  # cleanup must not fail the run
             delete_topics(crm_infra.kafka_bootstrap_servers, [s.name for s in registry.all()], 10)
+
+
+HUGE = 9223372036854775808  # 2**63: one past the store's integers
+
+
+def assert_refused(api: ServedApi, path: str, **params: Any) -> None:
+    """A value beyond a parameter's documented bounds is a 422 problem, never a 5xx."""
+    response = httpx.get(f"{api.base_url}{path}", params=params, headers=api.headers, timeout=30)
+    assert response.status_code == 422, (path, params, response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json")

@@ -10,7 +10,7 @@ import schemathesis
 from crm_contacts.entrypoints.api import create_api
 from crm_contacts.settings import ContactsSettings
 
-from .support import CHECKS, CONFIG, FUZZ_SETTINGS, ServedApi, served_api
+from .support import CHECKS, CONFIG, FUZZ_SETTINGS, ServedApi, assert_refused, served_api
 
 pytestmark = pytest.mark.integration
 
@@ -31,3 +31,8 @@ schema = schemathesis.openapi.from_dict(
 @FUZZ_SETTINGS
 def test_no_server_error_and_documented_answers(case: Any, api: ServedApi) -> None:
     case.call_and_validate(base_url=api.base_url, headers=api.headers, checks=CHECKS)
+
+
+def test_bounds_are_said_not_silently_applied(api: ServedApi) -> None:
+    assert_refused(api, "/customers", q="-- !!")  # nothing to search for (answered the unfiltered list)
+    assert_refused(api, "/customers", limit=100000)

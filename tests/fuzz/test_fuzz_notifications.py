@@ -10,7 +10,7 @@ import schemathesis
 from crm_notifications.entrypoints.api import create_api
 from crm_notifications.settings import NotificationsSettings
 
-from .support import CHECKS, CONFIG, FUZZ_SETTINGS, ServedApi, served_api
+from .support import CHECKS, CONFIG, FUZZ_SETTINGS, HUGE, ServedApi, assert_refused, served_api
 
 pytestmark = pytest.mark.integration
 
@@ -29,3 +29,7 @@ schema = schemathesis.openapi.from_dict(create_api(NotificationsSettings(env="te
 @FUZZ_SETTINGS
 def test_no_server_error_and_documented_answers(case: Any, api: ServedApi) -> None:
     case.call_and_validate(base_url=api.base_url, headers=api.headers, checks=CHECKS)
+
+
+def test_offsets_beyond_the_store_integers_are_422(api: ServedApi) -> None:
+    assert_refused(api, "/deliveries", offset=HUGE)

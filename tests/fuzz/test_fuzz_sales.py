@@ -12,7 +12,7 @@ from crm_contacts.settings import ContactsSettings
 from crm_sales.entrypoints.api import create_api
 from crm_sales.settings import SalesSettings
 
-from .support import CHECKS, CONFIG, FUZZ_SETTINGS, ServedApi, served_api
+from .support import CHECKS, CONFIG, FUZZ_SETTINGS, HUGE, ServedApi, assert_refused, served_api
 
 pytestmark = pytest.mark.integration
 
@@ -36,3 +36,8 @@ schema = schemathesis.openapi.from_dict(create_api(SalesSettings(env="test")).op
 @FUZZ_SETTINGS
 def test_no_server_error_and_documented_answers(case: Any, api: ServedApi) -> None:
     case.call_and_validate(base_url=api.base_url, headers=api.headers, checks=CHECKS)
+
+
+@pytest.mark.parametrize("path", ["/deals", "/leads", "/activities"])
+def test_offsets_beyond_the_store_integers_are_422(api: ServedApi, path: str) -> None:
+    assert_refused(api, path, offset=HUGE)
