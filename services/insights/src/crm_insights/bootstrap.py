@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from crm_shared.chassis import Background
 from crm_shared.clock import Clock, system_clock
+from crm_shared.events import CloudEvent
 from crm_shared.kafka.consumer import DeadLetterSink, EventConsumer
 from crm_shared.provision import ensure_topics
 from crm_shared.runtime import Infra
@@ -22,8 +23,9 @@ from crm_insights.adapters.memory import InMemoryReadModels, InMemoryTargets
 from crm_insights.adapters.mongo import MongoReadModels, MongoTargets
 from crm_insights.adapters.partition_consumer import PartitionShardConsumer
 from crm_insights.domain import deals, tickets
+from crm_insights.service.customers import CustomerInsights
 from crm_insights.service.ports import ReadModels, TargetStore
-from crm_insights.service.projection import Projection
+from crm_insights.service.projection import Handler, Projection
 from crm_insights.service.queries import SalesQueries
 from crm_insights.service.service_queries import ServiceQueries
 from crm_insights.service.targets import TargetService
@@ -41,6 +43,7 @@ class Container:
     queries: SalesQueries
     targets: TargetService
     service: ServiceQueries
+    customers: CustomerInsights
     background: Background = field(default_factory=Background)
     infra: Infra | None = None
     dead_letters: DeadLetterSink | None = None
@@ -56,11 +59,25 @@ class Container:
     async def close(self) -> None:
         await self.background.close()
 
+    def handlers(self, kind: Literal["deal", "ticket"]) -> dict[str, Handler]:
+        """The figures' projection, then the customer's documents (both idempotent)."""
+        projection = self.deals if kind == "deal" else self.tickets
+        customer = self.customers.on_deal if kind == "deal" else self.customers.on_ticket
+
+        def both(first: Handler) -> Handler:
+            async def handle(event: CloudEvent) -> None:
+                await first(event)
+                await customer(event)
+
+            return handle
+
+        return {t: both(h) for t, h in projection.handlers().items()}
+
     def consumer(self, kind: Literal["deal", "ticket"]) -> EventConsumer:
         assert self.dead_letters is not None, "consumers need a dead-letter sink"
         return PartitionShardConsumer(
             consumer=f"insights.{kind}",
-            handlers=(self.deals if kind == "deal" else self.tickets).handlers(),
+            handlers=self.handlers(kind),
             dead_letters=self.dead_letters,
             dead_letter_topic=self.topics.dead_letter("insights"),
         )
@@ -78,6 +95,7 @@ def _container(
         queries=SalesQueries(models=models),
         targets=TargetService(store=targets, models=models),
         service=ServiceQueries(models=models, clock=clock),
+        customers=CustomerInsights(models=models, clock=clock),
         **extra,
     )
 

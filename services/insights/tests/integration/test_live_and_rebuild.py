@@ -49,18 +49,19 @@ async def publish(servers: str, topic: str, events: list[CloudEvent]) -> None:
         await publisher.stop()
 
 
-async def figures(settings: InsightsSettings) -> tuple[Any, Any, Any]:
+async def figures(settings: InsightsSettings) -> tuple[Any, Any, Any, Any]:
     token = mint_token(settings, sub="root", roles=["admin"])
     async with api_client(create_api(settings), headers={"Authorization": f"Bearer {token}"}) as api:
         pipeline = await api.get("/aggregates/pipeline", params={"pipeline_id": "p1"})
         sales = await api.get("/analytics/sales", params={"pipeline_id": "p1"})
         service = await api.get("/analytics/service")
-        for answer in (pipeline, sales, service):
+        customer = await api.get("/customers/c1/insights")
+        for answer in (pipeline, sales, service, customer):
             assert answer.status_code == 200, answer.text
         timeless = service.json()  # backlog ages depend on when they are read
         for row in (timeless["overall"], *timeless["by_priority"].values()):
             row.pop("backlog_avg_age_days")
-        return pipeline.json(), sales.json(), timeless
+        return pipeline.json(), sales.json(), timeless, customer.json()["won_amount"]
 
 
 async def test_live_figures_equal_the_hand_computation_and_a_rebuild(
@@ -74,8 +75,9 @@ async def test_live_figures_equal_the_hand_computation_and_a_rebuild(
     tickets = scripted_tickets()
     await publish(live.kafka_bootstrap_servers, topics.ticket, tickets + tickets[3:5])  # with duplicates
 
-    async def settled(settings: InsightsSettings) -> tuple[Any, Any, Any]:
+    async def settled(settings: InsightsSettings) -> tuple[Any, Any, Any, Any]:
         result = await figures(settings)
+        assert result[3] == {"EUR": "1000.00"}  # customer c1's won amount
         assert result[0]["stages"] == EXPECTED
         assert result[2]["overall"]["tickets"] == 3
         assert result[2]["csat_by_month"] == [{"period": "2026-03", "ratings": 1, "average": 4.0}]

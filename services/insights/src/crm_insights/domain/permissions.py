@@ -50,3 +50,12 @@ def require_service_figures(p: Principal) -> None:
     admins, read-only users and sales managers see them all."""
     if not (p.is_admin or p.has(Role.SERVICE, Role.READONLY) or (p.has(Role.SALES) and p.has(Role.MANAGER))):
         raise Forbidden("you may not read service figures")
+
+
+def require_customer_insights(p: Principal) -> None:
+    """A customer's value and risk span every rep's deals: admins, sales managers,
+    read-only users, service (churn signals) and marketing (segments) see them; a sales
+    rep does not (their deals' figures are in the sales analytics)."""
+    allowed = p.is_admin or p.has(Role.READONLY, Role.SERVICE, Role.MARKETING)
+    if not (allowed or (p.has(Role.SALES) and p.has(Role.MANAGER))):
+        raise Forbidden("you may not read customer insights")

@@ -7,10 +7,10 @@ from crm_shared.settings import load_settings
 from fastapi import FastAPI
 
 from crm_insights.bootstrap import Container, bootstrap
-from crm_insights.entrypoints.http import aggregates, targets
+from crm_insights.entrypoints.http import aggregates, customers, targets
 from crm_insights.settings import InsightsSettings
 
-ROUTERS = [aggregates.router, targets.router]
+ROUTERS = [aggregates.router, targets.router, customers.router]
 
 
 def create_api(

@@ -35,6 +35,8 @@ from crm_insights.service.ports import ReadModels
 
 log = logging.getLogger(__name__)
 
+Handler = Callable[[CloudEvent], Awaitable[None]]
+
 current_shard: ContextVar[int] = ContextVar("insights_shard", default=0)
 """The partition of the record being handled (set by the worker's consumer)."""
 
@@ -64,7 +66,7 @@ class Projection:
         self._model = model
         self.applied = 0
 
-    def handlers(self) -> dict[str, Callable[[CloudEvent], Awaitable[None]]]:
+    def handlers(self) -> dict[str, Handler]:
         async def handle(event: CloudEvent) -> None:
             await self.on_event(event, shard=current_shard.get())
 

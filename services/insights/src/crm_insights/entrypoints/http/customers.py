@@ -1,0 +1,19 @@
+"""A customer's value and risk (RFM, CLV, churn risk with its reasons)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from crm_shared.http.deps import Caller
+from fastapi import APIRouter, Path
+
+from crm_insights.entrypoints.http.deps import ContainerDep
+
+router = APIRouter(tags=["insights"])
+
+
+@router.get("/customers/{customer_id}/insights", summary="RFM, lifetime value and churn risk of one customer")
+async def customer_insights(
+    container: ContainerDep, caller: Caller, customer_id: Annotated[str, Path(max_length=200)]
+) -> dict[str, Any]:
+    return await container.customers.get(caller=caller, customer_id=customer_id)
