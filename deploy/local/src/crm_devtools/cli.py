@@ -175,7 +175,7 @@ def dev(
     ] = 0,
     seed_size: Annotated[
         str, typer.Option("--seed", help="Demo data loaded when the store is empty: small, full or none.")
-    ] = "small",
+    ] = "full",
     verbose: Annotated[
         bool, typer.Option("--verbose", help="Every process's INFO logs (default: warnings only).")
     ] = False,
