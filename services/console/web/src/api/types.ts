@@ -311,3 +311,15 @@ export interface InsightsForecast {
     historical_win_rate: number | null; target: string | null; attainment: number | null;
   }[];
 }
+
+export interface InsightsServiceRow {
+  tickets: number; first_response_avg_h: number | null; resolution_avg_h: number | null;
+  sla_first_response: number | null; sla_resolution: number | null; backlog: number; backlog_avg_age_days: number | null;
+}
+
+/** insights GET /analytics/service. */
+export interface InsightsService {
+  overall: InsightsServiceRow;
+  by_priority: Record<string, InsightsServiceRow>;
+  csat_by_month: { period: string; ratings: number; average: number | null }[];
+}

@@ -7,6 +7,7 @@ import { insights } from '../../api/services';
 import { useT } from '../../i18n';
 import { formatMoney, formatNumber, formatPercent } from '../../lib/format';
 import { AmountBars } from './AmountBars';
+import { InsightsService } from './InsightsService';
 import { Metric } from './Metric';
 import './insightsStrings';
 
@@ -112,6 +113,7 @@ export function InsightsCards() {
             <Text key={c.currency} size="sm">{t('insights.attainment')} ({c.currency}): <b>{formatPercent(c.attainment, locale)}</b></Text>
           ))}
         </Card>
+        <InsightsService period={period} />
       </SimpleGrid>
     </Stack>
   );

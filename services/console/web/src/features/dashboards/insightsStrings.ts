@@ -26,6 +26,9 @@ export const insightsEn = {
   pickPeriod: 'Choose a period to compare the forecast with its target.',
   won: 'Won', commit: 'Commit (weighted)', bestCase: 'Best case', historical: 'From past win rate', target: 'Target',
   attainment: 'Attainment',
+  service: 'Service (tickets opened in the period)', all: 'All', firstResponseH: 'First response (h)',
+  resolutionH: 'Resolution (h)', slaFirst: 'SLA first response', slaResolution: 'SLA resolution', backlog: 'Backlog',
+  backlogAge: 'Backlog age (days)', csatTrend: 'CSAT by month',
 };
 
 export const insightsZhCN: typeof insightsEn = {
@@ -52,6 +55,9 @@ export const insightsZhCN: typeof insightsEn = {
   pickPeriod: '选择期间以对比预测与目标。',
   won: '已赢单', commit: '承诺（加权）', bestCase: '最佳情况', historical: '按历史赢单率', target: '目标',
   attainment: '达成率',
+  service: '服务（期间内新建工单）', all: '全部', firstResponseH: '首次响应（小时）',
+  resolutionH: '解决（小时）', slaFirst: '首次响应 SLA', slaResolution: '解决 SLA', backlog: '积压',
+  backlogAge: '积压时长（天）', csatTrend: '每月满意度',
 };
 
 i18n.addResourceBundle('en', 'translation', { insights: insightsEn }, true, false);
