@@ -121,6 +121,10 @@ class Container:
         """The worker's consumer of one business topic: dispatch (claim deliveries) and return."""
 
         async def handle(event: CloudEvent) -> None:
+            # The data must be what its type says before anyone is notified of it: a known type
+            # with invalid data is poison (ValidationError -> the dead-letter topic), not a
+            # message with blanks in it.
+            event.payload()
             try:
                 await self.dispatcher.handle(event)
             except DuplicateKeyError:
