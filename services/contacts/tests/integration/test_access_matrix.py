@@ -8,16 +8,62 @@ the caller's own when its ``owner_id`` is the token's ``sub``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from crm_contacts.bootstrap import Container
+from crm_contacts.bootstrap import Container, bootstrap
+from crm_contacts.entrypoints.api import create_api
+from crm_contacts.settings import ContactsSettings
+from crm_devtools.testkit import api_client
+from crm_shared.provision import delete_topics, ensure_topics
+from crm_shared.topics import Topics
+from pymongo import AsyncMongoClient
 
 from .conftest import auth
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def container(crm_infra: Any) -> AsyncIterator[Container]:
+    """One contacts for the whole table (each case makes its own customers): topics and a
+    database per case cost more than the 133 cases themselves."""
+    registry = Topics(f"t{uuid.uuid4().hex[:8]}.")
+    database = f"test_{uuid.uuid4().hex[:12]}"
+    ensure_topics(crm_infra.kafka_bootstrap_servers, registry)
+    settings = ContactsSettings(
+        KAFKA_BOOTSTRAP_SERVERS=crm_infra.kafka_bootstrap_servers,
+        MONGODB_URL=crm_infra.mongodb_url,
+        topic_prefix=registry.prefix,
+        mongodb_database=database,
+        env="test",
+        live_enabled=False,
+    )
+    c = await bootstrap(settings, role="api", provision=False)
+    await c.start()
+    try:
+        yield c
+    finally:
+        await c.close()
+        store: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(crm_infra.mongodb_url)
+        await store.drop_database(database)
+        await store.close()
+        with suppress(Exception):  # cleanup must not fail the run
+            delete_topics(crm_infra.kafka_bootstrap_servers, [t.name for t in registry.all()], 10)
+
+
+@pytest.fixture(scope="module")
+async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    async def factory() -> Container:
+        return container
+
+    async with api_client(create_api(container.settings, container_factory=factory), base_url="http://contacts") as c:
+        yield c
+
 
 ROLES = ("admin", "sales", "service", "marketing", "readonly", "manager", "integration")
 REP, OTHER_REP = "rep-1", "rep-2"
