@@ -165,15 +165,18 @@ class EventConsumer:
 
     async def _handle(self, record: RecordInfo) -> Outcome:
         if record.value is None:
-            erasure = self._erasure
-            if erasure is not None and record.key is not None:
-                erased_key = record.key.decode()
-                await self._while_unavailable(record, lambda: erasure.record(erased_key, reason="tombstone"))
+            outcome = Outcome.SKIPPED
             if self._on_tombstone is not None and record.key is not None:
                 on_tombstone, key = self._on_tombstone, record.key.decode()
                 run = self._run(record, None, lambda: on_tombstone(key))
-                return await (self._traced(record, None, run) if tracing_enabled() else run)
-            return Outcome.SKIPPED
+                outcome = await (self._traced(record, None, run) if tracing_enabled() else run)
+            erasure = self._erasure
+            if erasure is not None and record.key is not None:
+                # after the handler: recorded before it, service-desk's merge test lost its
+                # merged_into marker about half the time (the key's next record waits either way)
+                erased_key = record.key.decode()
+                await self._while_unavailable(record, lambda: erasure.record(erased_key, reason="tombstone"))
+            return outcome
         try:
             event = CloudEvent.from_bytes(record.value)
         except (ValidationError, ValueError) as exc:
