@@ -18,9 +18,11 @@ from typing import Any
 from prometheus_client import Counter
 from pymongo import monitoring
 
-NON_ID_FILTERS = Counter("crm_store_non_id_filters_total",
-                         "Store commands that filtered on something else than _id (scans on the local store)",
-                         ["collection", "command"])
+NON_ID_FILTERS = Counter(
+    "crm_store_non_id_filters_total",
+    "Store commands that filtered on something else than _id (scans on the local store)",
+    ["collection", "command"],
+)
 
 #: command name -> how to get its filters out of the command document
 _FILTERS: dict[str, Callable[[Mapping[str, Any]], list[Any]]] = {

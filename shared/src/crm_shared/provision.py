@@ -88,9 +88,7 @@ def wait_for_kafka(bootstrap_servers: str, timeout_s: float = 30.0) -> None:
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise KafkaNotReady(
-                f"Kafka at {bootstrap_servers} not ready after {timeout_s:.0f}s: {last}"
-            )
+            raise KafkaNotReady(f"Kafka at {bootstrap_servers} not ready after {timeout_s:.0f}s: {last}")
         if _any_listening(bootstrap_servers):
             admin = None
             try:
@@ -147,9 +145,7 @@ def ensure_topics(bootstrap_servers: str, topics: Topics, timeout_s: float = 30.
                 }
                 for n in missing
             }
-            response = admin.create_topics(
-                request, timeout_ms=int(timeout_s * 1000), raise_errors=False
-            )
+            response = admin.create_topics(request, timeout_ms=int(timeout_s * 1000), raise_errors=False)
             raced = []
             for t in response["topics"]:
                 code = t.get("error_code", 0)
@@ -159,9 +155,7 @@ def ensure_topics(bootstrap_servers: str, topics: Topics, timeout_s: float = 30.
                     raced.append(t["name"])
                 else:
                     err = kerr.for_code(code).__name__
-                    raise TopicProvisioningError(
-                        f"creating {t['name']} failed: {err} {t.get('error_message') or ''}"
-                    )
+                    raise TopicProvisioningError(f"creating {t['name']} failed: {err} {t.get('error_message') or ''}")
             if raced:  # created meanwhile by someone else, maybe not yet in the metadata
                 admin.wait_for_topics(raced, timeout_ms=int(timeout_s * 1000))
                 _check(_partition_counts(admin, raced, timeout_s), specs)
@@ -174,11 +168,7 @@ def ensure_topics(bootstrap_servers: str, topics: Topics, timeout_s: float = 30.
 
 
 def _check(existing: dict[str, int], specs: dict[str, TopicSpec]) -> None:
-    mismatches = {
-        n: (count, specs[n].partitions)
-        for n, count in existing.items()
-        if count != specs[n].partitions
-    }
+    mismatches = {n: (count, specs[n].partitions) for n, count in existing.items() if count != specs[n].partitions}
     if mismatches:
         raise TopicPartitionMismatch(mismatches)
 
