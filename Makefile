@@ -67,6 +67,7 @@ lint: install
 
 fmt: install
 	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 schemas: install  ## regenerate docs/events from the event models
 	$(PY) -m crm_devtools.contracts
