@@ -248,6 +248,8 @@ def dev(
 def _seed_quietly(ports: dict[str, tuple[int, int]], size: str) -> None:
     from crm_devtools.stack import seed_when_empty
 
+    # httpx logs every request at INFO: thousands of lines in the quiet output
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         seed_when_empty(ports, size=size, echo=typer.echo)
     except Exception as exc:  # the stack runs on without demo data
