@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from crm_devtools.dev_supervisor import Supervisor
 from crm_devtools.net import port_open
 from crm_devtools.services import SERVICES, process_specs
 from crm_devtools.supervisor import (
@@ -18,7 +19,6 @@ from crm_devtools.supervisor import (
     Restarts,
     ServiceFailed,
     ServiceProcess,
-    Supervisor,
     http_ok,
     start_services,
 )

@@ -183,9 +183,9 @@ def dev(
     """Start the infrastructure, the console and every service's API and worker; Ctrl-C stops them."""
     import threading
 
+    from crm_devtools.dev_supervisor import Supervisor
     from crm_devtools.services import SERVICES, process_specs
     from crm_devtools.stack import QUIET_ENV, demo_users, offset_ports, summary, taken_ports
-    from crm_devtools.supervisor import Supervisor
 
     wanted = [s.strip() for s in only.split(",") if s.strip()] if only else None
     known = {s.name for s in SERVICES}
