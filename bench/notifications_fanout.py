@@ -21,6 +21,7 @@ from pathlib import Path
 
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path.pop(0)  # run as a script: other files in bench/ (e.g. http.py) must not shadow the stdlib
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # ... but the bench package must import
 
 import argparse
 import asyncio
@@ -28,109 +29,19 @@ import contextlib
 import json
 import multiprocessing
 import os
-import random
 import statistics
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-HOST = "127.0.0.1"
 KINDS = ("slack", "teams", "mattermost", "webhook")
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 RESULTS = Path(__file__).resolve().parent / "results"
 
+from bench.fanout_sinks import HOST, StallMonitor, percentile, run_sinks  # noqa: E402
 
 # -- sinks (separate process) -------------------------------------------------------------
-
-
-def _run_sinks(http_port: int, smtp_port: int, p429: float, p500: float, seed: int, counters: Any, ready: Any) -> None:
-    from aiohttp import web
-    from aiosmtpd.controller import Controller
-
-    rng = random.Random(seed)
-
-    class Mail:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            with counters["mail"].get_lock():
-                counters["mail"].value += 1
-            return "250 OK"
-
-    async def hook(request: web.Request) -> web.Response:
-        await request.read()
-        roll = rng.random()
-        if roll < p429:
-            counters["429"].value += 1
-            return web.Response(status=429, text="slow down", headers={"Retry-After": "1"})
-        if roll < p429 + p500:
-            counters["500"].value += 1
-            return web.Response(status=500, text="boom")
-        counters["200"].value += 1
-        return web.Response(status=200, text="ok")
-
-    async def main() -> None:
-        app = web.Application()
-        app.router.add_post("/{path:.*}", hook)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, HOST, http_port).start()
-        controller = Controller(Mail(), hostname=HOST, port=smtp_port)
-        controller.start()
-        ready.set()
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
-
-
-# -- the measured process -----------------------------------------------------------------
-
-
-class StallMonitor:
-    """Sleeps ``tick_s`` in a loop; the overshoot is how long the loop could not run it.
-
-    For the longest stall it also records how much CPU the loop's thread used meanwhile
-    (``time.thread_time``): close to the stall means our code blocked the loop; close to
-    zero means the process was waiting for a CPU (a busy machine), not blocked.
-    """
-
-    def __init__(self, tick_s: float = 0.01) -> None:
-        self.tick_s = tick_s
-        self.overshoots: list[float] = []
-        self.worst = (0.0, 0.0)
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        while True:
-            start, cpu = time.perf_counter(), time.thread_time()
-            await asyncio.sleep(self.tick_s)
-            over = max(0.0, time.perf_counter() - start - self.tick_s)
-            self.overshoots.append(over)
-            if over > self.worst[0]:
-                self.worst = (over, time.thread_time() - cpu)
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> dict[str, float]:
-        assert self._task is not None
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        ms = sorted(o * 1000 for o in self.overshoots) or [0.0]
-        return {
-            "max_ms": round(ms[-1], 2),
-            "p99_ms": round(_percentile(ms, 0.99), 2),
-            "p50_ms": round(_percentile(ms, 0.5), 2),
-            "samples": len(ms),
-            "max_stall_loop_cpu_ms": round(self.worst[1] * 1000, 2),
-        }
-
-
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -148,7 +59,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     counters = {k: ctx.Value("i", 0) for k in ("200", "429", "500", "mail")}
     ready = ctx.Event()
     sinks = ctx.Process(
-        target=_run_sinks, args=(http_port, smtp_port, args.p429, args.p500, args.seed, counters, ready), daemon=True
+        target=run_sinks, args=(http_port, smtp_port, args.p429, args.p500, args.seed, counters, ready), daemon=True
     )
     sinks.start()
     if not ready.wait(30):
@@ -276,8 +187,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "deliveries_per_s": round(settled / elapsed, 1),
             "cpu_ms_per_delivery": round(cpu * 1000 / max(settled, 1), 2),
             "latency_s": {
-                "p50": round(_percentile(latencies, 0.5), 3),
-                "p95": round(_percentile(latencies, 0.95), 3),
+                "p50": round(percentile(latencies, 0.5), 3),
+                "p95": round(percentile(latencies, 0.95), 3),
                 "max": round(max(latencies, default=0.0), 3),
                 "mean": round(statistics.fmean(latencies), 3) if latencies else 0.0,
             },
