@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -13,6 +13,7 @@ import orjson
 import pytest
 from crm_devtools.services import process_specs
 from crm_devtools.supervisor import start_services
+from crm_devtools.testkit import eventually
 from crm_shared.auth import mint_token
 from crm_shared.events import CloudEvent
 from crm_shared.events.samples import sample_event
@@ -61,13 +62,6 @@ class Listener:
     async def close(self) -> None:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not await check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.2)
 
 
 def about(event_type: str, customer_id: str) -> CloudEvent:

@@ -12,10 +12,7 @@ of ``crm.customer``: the erased customer does not come back.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -24,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from crm_devtools.services import process_specs
 from crm_devtools.supervisor import start_services
+from crm_devtools.testkit import eventually
 from crm_shared.auth import mint_token
 from crm_shared.settings import CrmSettings
 from crm_shared.topics import PARTITIONS, Topics
@@ -35,16 +33,6 @@ NAME, FIRST, LAST = "Lena Fischer", "Lena", "Fischer"
 EMAIL, PHONE = "lena.fischer@nordwind.example", "+4930123456"
 PERSONAL = (FIRST, LAST, EMAIL, PHONE)
 REFUSED = {"sales": "sales.customer-replica", "service-desk": "service-desk.customers"}
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], within: float = 30.0, every: float = 0.1) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"condition not met within {within}s"
-        await asyncio.sleep(every)
 
 
 def _bearer(sub: str, roles: list[str], **kw: Any) -> dict[str, str]:
@@ -143,7 +131,7 @@ async def _erase_then_replay(specs: list[Any], crm_env: dict[str, str], ports: d
                 assert r.status_code == 201, r.text
                 return str(r.json()["id"])
 
-            deal_id = await eventually(new_deal, within=90)
+            deal_id = await eventually(new_deal, timeout_s=90)
             r = await desk.post(
                 "/tickets",
                 headers=agent,
@@ -172,7 +160,7 @@ async def _erase_then_replay(specs: list[Any], crm_env: dict[str, str], ports: d
             async def both_show_the_customer() -> bool:
                 return FIRST in await deal_text() and FIRST in await ticket_text()
 
-            await eventually(both_show_the_customer, within=90)
+            await eventually(both_show_the_customer, timeout_s=90)
 
             r = await contacts.post(f"/customers/{cid}/erasure", headers=admin, json={"request_id": "dsr-final-1"})
             assert r.status_code == 200, r.text
@@ -180,8 +168,8 @@ async def _erase_then_replay(specs: list[Any], crm_env: dict[str, str], ports: d
             async def both_erased() -> bool:
                 return _without_personal_data(await deal_text()) and _without_personal_data(await ticket_text())
 
-            await eventually(both_erased, within=60)
-            records = await eventually(lambda: _tombstoned(bootstrap, topic, cid), within=60)
+            await eventually(both_erased, timeout_s=60)
+            records = await eventually(lambda: _tombstoned(bootstrap, topic, cid), timeout_s=60)
 
             # the replay: the customer's old created record, produced again as it was
             created = next(v for v, h in records if h.get("ce_type") == b"crm.customer.created")
@@ -197,7 +185,7 @@ async def _erase_then_replay(specs: list[Any], crm_env: dict[str, str], ports: d
             prefix = crm_env["CRM_TOPIC_PREFIX"]
             for svc in REFUSED:  # both workers are past the replayed record
                 group, past = f"{prefix}crm-{svc}", TopicPartition(topic, sent.partition)
-                await eventually(lambda g=group, tp=past: _committed_past(bootstrap, g, tp, sent.offset), within=60)
+                await eventually(lambda g=group, tp=past: _committed_past(bootstrap, g, tp, sent.offset), timeout_s=60)
             assert _without_personal_data(await deal_text())
             assert _without_personal_data(await ticket_text())
             for svc, consumer in REFUSED.items():
@@ -207,7 +195,7 @@ async def _erase_then_replay(specs: list[Any], crm_env: dict[str, str], ports: d
             async def last_is_tombstone() -> bool:
                 return (await _records_of(bootstrap, topic, cid))[-1][0] is None
 
-            await eventually(last_is_tombstone, within=60)
+            await eventually(last_is_tombstone, timeout_s=60)
             return cid
 
 
@@ -245,7 +233,7 @@ async def _rebuild(crm_env: dict[str, str], rebuilt: dict[str, str], free_port: 
         )
     with start_services(specs, health_timeout_s=120):
         for svc, consumer in REFUSED.items():  # the replayed record is the key's last but one
-            await eventually(lambda p=ports[svc][1], c=consumer: _refused(p, c), within=90)
+            await eventually(lambda p=ports[svc][1], c=consumer: _refused(p, c), timeout_s=90)
     client: MongoClient[dict[str, Any]] = MongoClient(crm_env["MONGODB_URL"])
     try:
         for db in rebuilt.values():

@@ -10,30 +10,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 from crm_devtools.services import process_specs
 from crm_devtools.supervisor import ProcessSpec, start_services
+from crm_devtools.testkit import eventually
 from crm_shared.auth import mint_token
 from crm_shared.settings import CrmSettings
 from pymongo import MongoClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], within: float = 30.0, every: float = 0.02) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"condition not met within {within}s"
-        await asyncio.sleep(every)
 
 
 def _bearer(sub: str, roles: list[str], **kw: Any) -> dict[str, str]:
@@ -87,7 +76,7 @@ async def _scenario(specs: list[ProcessSpec]) -> None:
                     assert r.status_code == 201, r.text
                     return dict(r.json())
 
-                return await eventually(attempt, within=60)
+                return await eventually(attempt, timeout_s=60)
 
             async def deal(deal_id: str) -> dict[str, Any]:
                 r = await sales.get(f"/deals/{deal_id}", headers=rep)
@@ -107,7 +96,7 @@ async def _scenario(specs: list[ProcessSpec]) -> None:
                 inline = (await deal(d1["id"]))["customer"]
                 return bool(inline and inline["display_name"] == "Nordwind")
 
-            await eventually(replicated, within=30)
+            await eventually(replicated, timeout_s=30)
             etag = (await contacts.get(f"/customers/{nordwind}", headers=admin)).headers["etag"]
             r = await contacts.patch(
                 f"/customers/{nordwind}",
@@ -120,7 +109,7 @@ async def _scenario(specs: list[ProcessSpec]) -> None:
             async def renamed() -> bool:
                 return bool((await deal(d1["id"]))["customer"]["display_name"] == "Nordwind Logistik")
 
-            await eventually(renamed, within=10)
+            await eventually(renamed, timeout_s=10)
             assert time.monotonic() - renamed_at < 1.0
 
             # -- the stage flow; a win moves the customer's lifecycle in contacts ---------
@@ -137,12 +126,12 @@ async def _scenario(specs: list[ProcessSpec]) -> None:
             async def is_customer() -> bool:
                 return (await customer(nordwind))["lifecycle_stage"] == "customer"
 
-            await eventually(is_customer, within=30)
+            await eventually(is_customer, timeout_s=30)
 
             async def sales_sees_customer() -> bool:
                 return bool((await deal(d1["id"]))["customer"]["lifecycle_stage"] == "customer")
 
-            await eventually(sales_sees_customer, within=10)
+            await eventually(sales_sees_customer, timeout_s=10)
 
             # -- lead conversion: one customer in contacts, one deal, also when repeated ---
             r = await sales.post(
@@ -190,7 +179,7 @@ async def _scenario(specs: list[ProcessSpec]) -> None:
             async def repointed() -> bool:
                 return bool((await deal(d2["id"]))["customer_id"] == nordwind)
 
-            await eventually(repointed, within=30)
+            await eventually(repointed, timeout_s=30)
 
             # -- erasure in contacts -> personal data gone from sales -----------------------
             r = await contacts.post(f"/customers/{nordwind}/erasure", headers=admin, json={"request_id": "dsr-e2e-1"})
@@ -200,7 +189,7 @@ async def _scenario(specs: list[ProcessSpec]) -> None:
                 got = await deal(d2["id"])
                 return bool(got["anonymized"] and got["customer"] and got["customer"]["erased"])
 
-            await eventually(anonymised, within=30)
+            await eventually(anonymised, timeout_s=30)
             got = await deal(d1["id"])
             assert (got["name"], got["amount"], got["status"]) == ("[erased]", "48300.00", "won")
 
@@ -208,4 +197,4 @@ async def _scenario(specs: list[ProcessSpec]) -> None:
                 lead = (await sales.get(f"/leads/{converted.json()['id']}", headers=rep)).json()
                 return bool(lead["anonymized"] and (lead["email"], lead["last_name"]) == (None, None))
 
-            await eventually(lead_anonymised, within=30)
+            await eventually(lead_anonymised, timeout_s=30)

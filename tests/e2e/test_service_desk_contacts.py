@@ -4,30 +4,19 @@ a merge re-points the duplicate's tickets; an erasure purges them of personal da
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 from crm_devtools.services import process_specs
 from crm_devtools.supervisor import ProcessSpec, start_services
+from crm_devtools.testkit import eventually
 from crm_shared.auth import mint_token
 from crm_shared.settings import CrmSettings
 from pymongo import MongoClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], within: float = 30.0, every: float = 0.02) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"condition not met within {within}s"
-        await asyncio.sleep(every)
 
 
 async def test_rename_merge_and_erasure_reach_tickets(crm_env: dict[str, str], free_port: Any) -> None:
@@ -99,13 +88,13 @@ async def _scenario(specs: list[ProcessSpec], admin: dict[str, str], agent: dict
             # -- rename: within 1 s ------------------------------------------------------------
             cid, etag = await new_customer("Nordwind Logistik")
             tid = await new_ticket(cid)
-            await eventually(lambda: shows(tid, "Nordwind Logistik"), within=90)  # workers warmed up
+            await eventually(lambda: shows(tid, "Nordwind Logistik"), timeout_s=90)  # workers warmed up
             r = await contacts.patch(
                 f"/customers/{cid}", json={"display_name": "Nordwind Logistik AG"}, headers={**admin, "If-Match": etag}
             )
             assert r.status_code == 200, r.text
             renamed_at = time.monotonic()
-            await eventually(lambda: shows(tid, "Nordwind Logistik AG"), within=5)
+            await eventually(lambda: shows(tid, "Nordwind Logistik AG"), timeout_s=5)
             assert time.monotonic() - renamed_at < 1.0
             assert (await ticket(tid))["customer"]["tier"] == "gold"
 
