@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 PARTITIONS = 6
 """Enough for 6 worker instances per service; all topics share it (co-partitioning)."""
 
-CONSUMERS = ("contacts", "sales", "service-desk", "notifications")
+CONSUMERS = ("contacts", "sales", "service-desk", "notifications", "insights")
 
 
 @dataclass(frozen=True)

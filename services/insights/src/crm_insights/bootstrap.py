@@ -18,6 +18,7 @@ from crm_shared.events import CloudEvent
 from crm_shared.kafka.consumer import DeadLetterSink, EventConsumer
 from crm_shared.provision import ensure_topics
 from crm_shared.runtime import Infra
+from crm_shared.topics import Topics
 
 from crm_insights.adapters.memory import InMemoryReadModels, InMemoryTargets
 from crm_insights.adapters.mongo import MongoReadModels, MongoTargets
@@ -30,13 +31,12 @@ from crm_insights.service.queries import SalesQueries
 from crm_insights.service.service_queries import ServiceQueries
 from crm_insights.service.targets import TargetService
 from crm_insights.settings import InsightsSettings
-from crm_insights.topics import InsightsTopics
 
 
 @dataclass
 class Container:
     settings: InsightsSettings
-    topics: InsightsTopics
+    topics: Topics
     models: ReadModels
     deals: Projection
     tickets: Projection
@@ -88,7 +88,7 @@ def _container(
 ) -> Container:
     return Container(
         settings=settings,
-        topics=InsightsTopics(settings.topic_prefix),
+        topics=Topics(settings.topic_prefix),
         models=models,
         deals=Projection(models=models, model=deals),
         tickets=Projection(models=models, model=tickets),
@@ -101,10 +101,8 @@ def _container(
 
 
 async def bootstrap(settings: InsightsSettings, *, role: Literal["api", "worker"], provision: bool = True) -> Container:
-    topics = InsightsTopics(settings.topic_prefix)
-    if provision or role == "worker":
-        # The worker's dead-letter topic is not in the shared registry yet (see topics.py).
-        await asyncio.to_thread(ensure_topics, settings.kafka_bootstrap_servers, topics)
+    if provision:
+        await asyncio.to_thread(ensure_topics, settings.kafka_bootstrap_servers, Topics(settings.topic_prefix))
     infra = await Infra.open(settings, start_publisher=role == "worker")
     background = Background()
     background.on_close(infra.close)

@@ -25,14 +25,13 @@ from crm_shared.events import CloudEvent
 from crm_shared.logs import configure_logging
 from crm_shared.mongo import Database, make_client
 from crm_shared.settings import load_settings
-from crm_shared.topics import PARTITIONS
+from crm_shared.topics import PARTITIONS, Topics
 
 from crm_insights.adapters.memory import InMemoryReadModels
 from crm_insights.adapters.mongo import BUCKETS, STATES
 from crm_insights.domain import deals
 from crm_insights.service.projection import Projection
 from crm_insights.settings import InsightsSettings
-from crm_insights.topics import InsightsTopics
 
 log = logging.getLogger(__name__)
 WANTED = frozenset(deals.TYPES)
@@ -98,7 +97,7 @@ async def commit_offsets(servers: str, topic: str, group: str) -> None:
 
 
 async def rebuild(settings: InsightsSettings, *, database: str, group: str | None = None) -> dict[str, Any]:
-    topic = InsightsTopics(settings.topic_prefix).deal
+    topic = Topics(settings.topic_prefix).deal
     models = InMemoryReadModels(copies=False)
     started = time.perf_counter()
     if group is not None:

@@ -8,16 +8,16 @@ from typing import Any
 
 from crm_shared.chassis import ContainerFactory, create_service_worker, serve_worker
 from crm_shared.kafka.faust_app import CrmApp
+from crm_shared.topics import Topics
 
 from crm_insights.bootstrap import Container, bootstrap
 from crm_insights.settings import InsightsSettings
-from crm_insights.topics import InsightsTopics
 
 
 def create_worker(
     settings: InsightsSettings, *, container_factory: ContainerFactory[Container] | None = None, **faust_overrides: Any
 ) -> CrmApp:
-    topics = InsightsTopics(settings.topic_prefix)
+    topics = Topics(settings.topic_prefix)
     subscriptions = {topics.deal: lambda c: c.consumer("deal"), topics.ticket: lambda c: c.consumer("ticket")}
     factory = container_factory or (lambda: bootstrap(settings, role="worker", provision=False))
     return create_service_worker(
