@@ -27,6 +27,7 @@ from crm_shared.provision import ensure_topics
 from crm_shared.runtime import Infra
 from crm_shared.topics import Topics
 
+from crm_service_desk import mail_wiring
 from crm_service_desk.adapters.config import GroupRepository, PolicyRepository
 from crm_service_desk.adapters.csat_tokens import CsatTokens
 from crm_service_desk.adapters.facts import FactRepository
@@ -36,6 +37,7 @@ from crm_service_desk.adapters.tickets import TicketRepository
 from crm_service_desk.service import ports
 from crm_service_desk.service.assignment import Assigner
 from crm_service_desk.service.csat import CsatService
+from crm_service_desk.service.mail_ports import CustomerLookup
 from crm_service_desk.service.metrics import MetricsService
 from crm_service_desk.service.queries import TicketQueries
 from crm_service_desk.service.replica import ReplicaService
@@ -77,6 +79,8 @@ class Container:
     metrics: MetricsService
     sla_monitor: SlaMonitor
     relay: OutboxRelay | None = None
+    mail: mail_wiring.MailGateway | None = None
+    """The e-mail gateway (inbound mail -> tickets); its listener runs in the worker."""
 
     @property
     def ticket_repo(self) -> Any:
@@ -107,6 +111,8 @@ class Container:
 
     async def start(self) -> None:
         await self.background.start()
+        if self.mail is not None:
+            await self.mail.start()
 
     async def readiness(self) -> dict[str, Any]:
         checks = await self.infra.readiness() if self.infra else {}
@@ -136,7 +142,13 @@ def _wire(
         stores=stores,
         csat=csat,
         tickets=TicketService(
-            writer=writer, customers=stores.customers, sla=sla, assigner=assigner, surveys=csat, clock=clock
+            writer=writer,
+            customers=stores.customers,
+            sla=sla,
+            assigner=assigner,
+            surveys=csat,
+            clock=clock,
+            mail=mail_wiring.reply_mail(settings),
         ),
         queries=TicketQueries(tickets=stores.tickets, customers=stores.customers, deals=stores.deals, csat=csat),
         config=ConfigService(policies=stores.policies, groups=stores.groups, clock=clock),
@@ -188,10 +200,11 @@ async def bootstrap(
     clock: Clock = system_clock,
     prepare: bool = True,
     jobs: bool = True,
+    contacts: CustomerLookup | None = None,
 ) -> Container:
     """The container over the real store and broker. ``prepare``: indexes and the default
     SLA policy (both idempotent); ``jobs=False``: no periodic jobs (tests that run the
-    relay or the scan themselves)."""
+    relay or the scan themselves); ``contacts``: who senders are (default: contacts' API)."""
     if provision:
         await asyncio.to_thread(ensure_topics, settings.kafka_bootstrap_servers, Topics(settings.topic_prefix))
     infra = await Infra.open(settings)
@@ -202,6 +215,7 @@ async def bootstrap(
         assert isinstance(stores.tickets, TicketRepository)
         container = _wire(settings, infra=infra, stores=stores, clock=clock, background=background)
         container.relay = relay = OutboxRelay([stores.tickets.mongo], service="service-desk")
+        container.mail = mail_wiring.build(settings, container, db=infra.db, role=role, jobs=jobs, customers=contacts)
         if jobs:
             background.add(Periodic("service-desk-outbox", relay.sweep_once, settings.outbox_sweep_interval_s))
         if jobs and role == "worker":
@@ -220,6 +234,7 @@ async def bootstrap(
 
 def in_memory(settings: ServiceDeskSettings | None = None, *, clock: Clock = system_clock) -> Container:
     """The same use cases on the in-memory fakes: no store, no broker, no background jobs."""
-    return _wire(
-        settings or ServiceDeskSettings(), infra=None, stores=memory_stores(), clock=clock, background=Background()
-    )
+    settings = settings or ServiceDeskSettings()
+    container = _wire(settings, infra=None, stores=memory_stores(), clock=clock, background=Background())
+    container.mail = mail_wiring.in_memory(settings, container)
+    return container

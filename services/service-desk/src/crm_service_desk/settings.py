@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Self
 
 from crm_shared.settings import CrmSettings
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from crm_service_desk.domain.assignment import Strategy
 
@@ -38,6 +38,36 @@ class ServiceDeskSettings(CrmSettings):
 
     assignment_strategy: Strategy = "round_robin"
     """Automatic assignment within a group: ``round_robin`` or ``least_open``."""
+
+    # -- e-mail: inbound gateway (worker) and replies (events mailed by notifications) ----
+    support_addresses: str = "support@crm.invalid"
+    """Comma list of the addresses the gateway accepts mail for (others: 550 at RCPT)."""
+    support_from: str = "CRM Support <support@crm.invalid>"
+    """From and Reply-To of replies mailed to requesters (an address above)."""
+    mail_domain: str = "crm.invalid"
+    """Right side of our Message-IDs; mail from this domain is never turned into tickets."""
+    inbound_smtp_host: str = "127.0.0.1"
+    inbound_smtp_port: int = Field(default=-1, ge=-1, le=65535)
+    """The worker's SMTP listener: -1 off, 0 any free port (tests), else that port (e.g. 2525)."""
+    inbound_max_message_bytes: int = Field(default=30 * 1024 * 1024, gt=0)
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    attachments_max_total_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    blob_dir: str = "./crm-blobs/service-desk"
+    """Local folder of the attachments' blob store (production: an S3-compatible bucket)."""
+    contacts_url: str = "http://127.0.0.1:8001"
+    """contacts' API (env ``CRM_CONTACTS_URL``): who a sender is, new people for unknown ones."""
+    imap_host: str | None = None
+    """Poll this mailbox instead of (or besides) the SMTP listener; unset: no polling."""
+    imap_port: int = 993
+    imap_ssl: bool = True
+    imap_username: str = ""
+    imap_password: SecretStr = SecretStr("")
+    imap_folder: str = "INBOX"
+    imap_poll_interval_s: float = Field(default=30.0, gt=0)
+
+    @property
+    def support_address_list(self) -> list[str]:
+        return [a.strip().lower() for a in self.support_addresses.split(",") if a.strip()]
 
     @model_validator(mode="after")
     def _production_csat_secret(self) -> Self:

@@ -178,6 +178,18 @@ def _ticket_events() -> list[EventData]:
         ),
         t.TicketReopened(snapshot=with_changes(solved, version=7, status="open"), from_status="solved"),
         t.TicketCsatRecorded(snapshot=solved, rating=5, comment="Quick and friendly, thanks!"),
+        t.TicketMailed(
+            snapshot=with_changes(assigned, version=4),
+            kind="reply",
+            comment_id=sample_id("comment:1"),
+            to="lena.fischer@nordwind-logistik.example",
+            sender="Support <support@crm.example>",
+            subject="Re: Invoice charged twice [#T7K2M9QX]",
+            body="Hi Lena, the second invoice is a duplicate; we have cancelled it.",
+            message_id=f"<t.{TICKET}.{sample_id('comment:1')}@crm.example>",
+            in_reply_to="<CAF7x1@mail.nordwind-logistik.example>",
+            references=["<CAF7x1@mail.nordwind-logistik.example>"],
+        ),
     ]
 
 

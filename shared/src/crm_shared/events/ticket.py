@@ -190,3 +190,24 @@ class TicketCsatRecorded(_TicketEvent):
 
     rating: int = Field(ge=1, le=5, description="Satisfaction, 1 (bad) to 5 (great).")
     comment: str | None = Field(default=None, description="The requester's own words, if any.")
+
+
+@register
+class TicketMailed(_TicketEvent):
+    """A message for the requester's mailbox: an agent's public reply, or the notice that the
+    ticket was solved (with the survey link). Notifications sends it through its e-mail
+    channel with these threading headers, so the requester's mail client groups the thread
+    and the answer comes back to the same ticket."""
+
+    event_type: ClassVar[str] = "crm.ticket.mailed"
+
+    kind: Literal["reply", "solved"] = Field(description="An agent's reply, or the solved notice.")
+    comment_id: str | None = Field(default=None, description="The public comment mailed (for `reply`).")
+    to: Email = Field(description="The requester's address.")
+    sender: str = Field(max_length=320, description="From and Reply-To: the support address answers come back to.")
+    subject: str = Field(max_length=998, description="Subject line, with the ticket token (`[#…]`).")
+    body: str = Field(max_length=100_000, description="The full text of the reply (plain text).")
+    message_id: str = Field(max_length=998, description="This message's `Message-ID` (`<…@…>`).")
+    in_reply_to: str | None = Field(default=None, max_length=998, description="`In-Reply-To`: the last message.")
+    references: list[str] = Field(default_factory=list, description="`References`: the thread, oldest first.")
+    csat_url: str | None = Field(default=None, description="The survey link, when the ticket is solved.")

@@ -47,6 +47,17 @@ class Csat(BaseModel):
     at: datetime
 
 
+class AttachmentRef(BaseModel):
+    """A file kept in the blob store (``key``) that came with an e-mail."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    filename: str
+    content_type: str
+    size: int
+
+
 class Comment(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -56,6 +67,7 @@ class Comment(BaseModel):
     public: bool
     body: str
     created_at: datetime
+    attachments: list[AttachmentRef] = Field(default_factory=list)
 
 
 class Ticket(BaseModel):
@@ -85,6 +97,11 @@ class Ticket(BaseModel):
     status_log: list[sla_rules.StatusChange] = Field(default_factory=list)
     comment_count: int = 0
     csat: Csat | None = None
+    attachments: list[AttachmentRef] = Field(default_factory=list)
+    """Files of the message that opened the ticket (e-mail)."""
+    mail_refs: list[str] = Field(default_factory=list)
+    """The e-mail thread's Message-IDs, oldest first (the last few): a mailed reply's
+    In-Reply-To and References."""
     erased: bool = False
     created_at: datetime
     updated_at: datetime
@@ -204,6 +221,8 @@ class Ticket(BaseModel):
                 "requester_email": None,
                 "requester_name": None,
                 "csat": csat,
+                "attachments": [],
+                "mail_refs": [],
                 "erased": True,
                 "updated_at": now,
             }

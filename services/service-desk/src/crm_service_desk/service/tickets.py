@@ -25,9 +25,10 @@ from crm_service_desk.domain import permissions
 from crm_service_desk.domain.errors import CustomerErased
 from crm_service_desk.domain.sla import StatusChange
 from crm_service_desk.domain.status import TransitionKind
-from crm_service_desk.domain.ticket import Comment, Ticket
+from crm_service_desk.domain.ticket import AttachmentRef, Comment, Ticket
 from crm_service_desk.service.assignment import Assigner
 from crm_service_desk.service.csat import CsatService
+from crm_service_desk.service.mail_out import ReplyMail, thread_after
 from crm_service_desk.service.models import AssignmentRequest, NewComment, NewTicket, TicketPatch
 from crm_service_desk.service.ports import CustomerDirectory
 from crm_service_desk.service.sla_policies import SlaResolver
@@ -61,7 +62,9 @@ class TicketService:
         assigner: Assigner,
         surveys: CsatService,
         clock: Clock,
+        mail: ReplyMail | None = None,
     ) -> None:
+        self.mail = mail
         self.surveys = surveys
         self.writer = writer
         self.repo = writer.repo
@@ -71,9 +74,16 @@ class TicketService:
         self.clock = clock
 
     async def open(
-        self, *, principal: Principal, data: NewTicket, idempotency_key: str | None = None
+        self,
+        *,
+        principal: Principal,
+        data: NewTicket,
+        idempotency_key: str | None = None,
+        attachments: list[AttachmentRef] | None = None,
+        mail_ref: str | None = None,
     ) -> tuple[Ticket, bool]:
-        """Open a ticket; returns it and False when the idempotency key was seen before."""
+        """Open a ticket; returns it and False when the idempotency key was seen before.
+        ``attachments`` and ``mail_ref`` (its Message-ID): the e-mail it came from."""
         if not permissions.can_create(principal):
             raise Forbidden("only service agents, admins and integrations open tickets")
         customer_id, tier = await self._customer(data.customer_id)
@@ -102,6 +112,8 @@ class TicketService:
             created_at=now,
             updated_at=now,
             sla=await self.sla.resolve(priority=data.priority, tier=tier),
+            attachments=list(attachments or []),
+            mail_refs=[mail_ref] if mail_ref else [],
         ).with_sla(now)
         empty = ticket.model_copy(update={"version": 0})
         try:
@@ -152,17 +164,37 @@ class TicketService:
         if status == ticket.status:
             return ticket
         after, kind = ticket.move_to(status, self.clock())
+        mailed = None
+        if kind == "resolved" and self.mail and self.mail.wanted(after):  # the solved notice, survey link
+            mailed = self.mail.message_id(after, f"solved{len(after.status_log)}")
+            after = after.model_copy(update={"mail_refs": thread_after(after.mail_refs, mailed)})
+
+        def events(t: Ticket) -> list[EventData]:
+            out = [transition_event(kind, t, ticket.status, csat_url=self.surveys.url(t))]
+            if mailed and self.mail:
+                out.append(self.mail.solved(t, message_id=mailed, csat_url=self.surveys.url(t)))
+            return out
+
         return await self.writer.save(
             ticket,
             after,
-            lambda t: [transition_event(kind, t, ticket.status, csat_url=self.surveys.url(t))],
+            events,
             actor=principal.actor(),
             changes={"op": "status", "to": status},
         )
 
     async def comment(
-        self, *, principal: Principal, ticket_id: str, expected_version: int | None, data: NewComment
+        self,
+        *,
+        principal: Principal,
+        ticket_id: str,
+        expected_version: int | None,
+        data: NewComment,
+        attachments: list[AttachmentRef] | None = None,
+        mail_ref: str | None = None,
     ) -> tuple[Ticket, Comment]:
+        """``attachments`` and ``mail_ref`` (its Message-ID): the requester's e-mail it came from.
+        A public agent comment is also mailed to the requester (``crm.ticket.mailed``)."""
         ticket = await self.repo.require(ticket_id)
         if data.author == "requester":
             if not permissions.can_reply_as_requester(principal):
@@ -178,8 +210,14 @@ class TicketService:
             body=data.body,
             author_id=ticket.customer_id if data.author == "requester" else principal.sub,
             created_at=self.clock(),
+            attachments=list(attachments or []),
         )
         after, kind = ticket.add_comment(comment)
+        mailed = None
+        if data.author == "agent" and comment.public and self.mail and self.mail.wanted(after):
+            mailed = self.mail.message_id(after, comment.id)
+        if mailed or mail_ref:
+            after = after.model_copy(update={"mail_refs": thread_after(after.mail_refs, mailed or mail_ref or "")})
 
         def events(t: Ticket) -> list[EventData]:
             out: list[EventData] = [
@@ -193,6 +231,8 @@ class TicketService:
             ]
             if kind is not None:
                 out.append(transition_event(kind, t, ticket.status, csat_url=self.surveys.url(t)))
+            if mailed and self.mail:
+                out.append(self.mail.reply(t, comment, message_id=mailed, csat_url=self.surveys.url(t)))
             return out
 
         saved = await self.writer.save(
