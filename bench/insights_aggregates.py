@@ -9,6 +9,11 @@ a second (one at a time) a *probe* deal of its own pipeline is moved; the probe 
 50 ms): visibility = that moment - the moment the stage change was produced. CPU per
 event: the worker's (and the store's) CPU seconds over the phase / events applied.
 
+``--batches 1,100`` runs the visibility phase once per value of the worker's
+``CRM_BATCH_RECORDS`` (records handled at once, applied as one batch per partition; 1 =
+one at a time), each on a fresh stack, so the figures with and without batching come
+from one run on the same machine.
+
 Rebuild: ``--rebuild-events`` deal events (5 per deal: created, 3 moves, won/lost) on
 the topic, folded from the start by ``crm_insights.rebuild`` (batch: in memory, then bulk
 writes), events/s and the time 1,000,000 would take at that rate.
@@ -108,7 +113,8 @@ async def visibility(stack: Any, *, rate: float, seconds: float, deals: int) -> 
         procs = {n: psutil.Process(pid) for n, pid in pids.items() if pid}
         meter = CpuMeter(pids).start()
         cpu0 = {n: cpu_s(p) for n, p in procs.items()}
-        rng, probes, sent_n = random.Random(1), [], 0
+        rng, sent_n = random.Random(1), 0
+        probes: list[asyncio.Task[None]] = []
         start = time.monotonic()
         for k in itertools.count():
             due = start + k / rate
@@ -179,12 +185,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--deals", type=int, default=200)
     parser.add_argument("--rebuild-events", type=int, default=20_000)
+    parser.add_argument("--batches", default="1,100",
+                        help="CRM_BATCH_RECORDS of each visibility run (1: one record at a time)")  # fmt: skip
     args = parser.parse_args()
     infra = ensure_infra()
     figures: dict[str, Any] = {}
-    with running_stack(infra, ["insights"]) as stack:
-        figures["visibility"] = asyncio.run(visibility(stack, rate=args.rate, seconds=args.seconds, deals=args.deals))
-        figures["rebuild"] = asyncio.run(rebuild_rate(stack, events=args.rebuild_events))
+    for batch in [int(b) for b in args.batches.split(",") if b]:
+        with running_stack(infra, ["insights"], extra_env={"CRM_BATCH_RECORDS": str(batch)}) as stack:
+            run = asyncio.run(visibility(stack, rate=args.rate, seconds=args.seconds, deals=args.deals))
+            figures[f"visibility_batch_{batch}"] = run
+            print(f"batch {batch}: {run}", flush=True)
+    if args.rebuild_events:
+        with running_stack(infra, ["insights"]) as stack:
+            figures["rebuild"] = asyncio.run(rebuild_rate(stack, events=args.rebuild_events))
     path = write_results("insights_aggregates", figures)
     print(figures)
     print(f"written to {path}")

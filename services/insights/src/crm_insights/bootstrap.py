@@ -14,19 +14,20 @@ from typing import Any, Literal
 
 from crm_shared.chassis import Background
 from crm_shared.clock import Clock, system_clock
+from crm_shared.erasure import ErasureRegister, InMemoryErasureRegister, MongoErasureRegister
 from crm_shared.events import CloudEvent
-from crm_shared.kafka.consumer import DeadLetterSink, EventConsumer
+from crm_shared.kafka.consumer import ERASED_EVENT, DeadLetterSink, EventConsumer
 from crm_shared.provision import ensure_topics
 from crm_shared.runtime import Infra
 from crm_shared.topics import Topics
 
 from crm_insights.adapters.memory import InMemoryReadModels, InMemoryTargets
 from crm_insights.adapters.mongo import MongoReadModels, MongoTargets
-from crm_insights.adapters.partition_consumer import PartitionShardConsumer
+from crm_insights.adapters.partition_consumer import PartitionBatcher, PartitionShardConsumer
 from crm_insights.domain import deals, tickets
-from crm_insights.service.customers import CustomerInsights
+from crm_insights.service.customers import DEALS, TICKETS, CustomerInsights, CustomerStep
 from crm_insights.service.ports import ReadModels, TargetStore
-from crm_insights.service.projection import Handler, Projection
+from crm_insights.service.projection import Applier, Erasure, Handler, ModelStep, current_shard
 from crm_insights.service.queries import SalesQueries
 from crm_insights.service.service_queries import ServiceQueries
 from crm_insights.service.targets import TargetService
@@ -38,8 +39,9 @@ class Container:
     settings: InsightsSettings
     topics: Topics
     models: ReadModels
-    deals: Projection
-    tickets: Projection
+    deals: Applier
+    tickets: Applier
+    erasure: ErasureRegister
     queries: SalesQueries
     targets: TargetService
     service: ServiceQueries
@@ -47,6 +49,10 @@ class Container:
     background: Background = field(default_factory=Background)
     infra: Infra | None = None
     dead_letters: DeadLetterSink | None = None
+    batchers: dict[str, PartitionBatcher] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.batchers = {"deal": PartitionBatcher(self.deals), "ticket": PartitionBatcher(self.tickets)}
 
     async def start(self) -> None:
         await self.background.start()
@@ -57,47 +63,63 @@ class Container:
         return {"store": await self.models.ping()}
 
     async def close(self) -> None:
+        for batcher in self.batchers.values():
+            await batcher.close()
         await self.background.close()
 
     def handlers(self, kind: Literal["deal", "ticket"]) -> dict[str, Handler]:
-        """The figures' projection, then the customer's documents (both idempotent)."""
-        projection = self.deals if kind == "deal" else self.tickets
-        customer = self.customers.on_deal if kind == "deal" else self.customers.on_ticket
+        """Each event applied alone (unit tests; the worker's consumers batch them)."""
+        return (self.deals if kind == "deal" else self.tickets).handlers()
 
-        def both(first: Handler) -> Handler:
-            async def handle(event: CloudEvent) -> None:
-                await first(event)
-                await customer(event)
+    async def erase(self, customer_id: str) -> None:
+        """Erasure or tombstone of a customer: registered (later events of it are refused),
+        then its documents deleted by the deal and ticket consumers of its partition."""
+        await self.erasure.record(customer_id)
+        shard = current_shard.get()
+        await asyncio.gather(*(b.submit(Erasure(customer_id), shard=shard) for b in self.batchers.values()))
 
-            return handle
-
-        return {t: both(h) for t, h in projection.handlers().items()}
-
-    def consumer(self, kind: Literal["deal", "ticket"]) -> EventConsumer:
+    def consumer(self, kind: Literal["deal", "ticket", "customer"]) -> EventConsumer:
         assert self.dead_letters is not None, "consumers need a dead-letter sink"
-        return PartitionShardConsumer(
-            consumer=f"insights.{kind}",
-            handlers=self.handlers(kind),
-            dead_letters=self.dead_letters,
-            dead_letter_topic=self.topics.dead_letter("insights"),
-        )
+        common: dict[str, Any] = {
+            "consumer": f"insights.{kind}",
+            "dead_letters": self.dead_letters,
+            "dead_letter_topic": self.topics.dead_letter("insights"),
+        }
+        if kind == "customer":
+
+            async def erased(event: CloudEvent) -> None:
+                await self.erase(event.customerid)
+
+            return PartitionShardConsumer(
+                handlers={ERASED_EVENT: erased}, on_tombstone=self.erase, erasure=self.erasure, **common
+            )
+        return PartitionShardConsumer(handlers=self.batchers[kind].handlers(), **common)
 
 
 def _container(
-    settings: InsightsSettings, models: ReadModels, targets: TargetStore, *, clock: Clock = system_clock, **extra: Any
+    settings: InsightsSettings,
+    models: ReadModels,
+    targets: TargetStore,
+    erasure: ErasureRegister,
+    *,
+    clock: Clock = system_clock,
+    **extra: Any,
 ) -> Container:
     return Container(
         settings=settings,
         topics=Topics(settings.topic_prefix),
         models=models,
-        deals=Projection(models=models, model=deals),
-        tickets=Projection(models=models, model=tickets),
+        deals=Applier(models=models, name="deal", types=deals.TYPES,
+                      steps=[ModelStep(deals), CustomerStep(DEALS, erasure)]),
+        tickets=Applier(models=models, name="ticket", types=tickets.TYPES,
+                        steps=[ModelStep(tickets), CustomerStep(TICKETS, erasure)]),
+        erasure=erasure,
         queries=SalesQueries(models=models),
         targets=TargetService(store=targets, models=models),
         service=ServiceQueries(models=models, clock=clock),
         customers=CustomerInsights(models=models, clock=clock),
         **extra,
-    )
+    )  # fmt: skip
 
 
 async def bootstrap(settings: InsightsSettings, *, role: Literal["api", "worker"], provision: bool = True) -> Container:
@@ -107,13 +129,20 @@ async def bootstrap(settings: InsightsSettings, *, role: Literal["api", "worker"
     background = Background()
     background.on_close(infra.close)
     models = MongoReadModels(infra.db, scan_limit=settings.bucket_scan_limit)
+    register = MongoErasureRegister.of(infra.db)
     return _container(
-        settings, models, MongoTargets(infra.db), background=background, infra=infra, dead_letters=infra.publisher
-    )
+        settings, models, MongoTargets(infra.db), register, background=background, infra=infra,
+        dead_letters=infra.publisher,
+    )  # fmt: skip
 
 
 def in_memory(
-    settings: InsightsSettings | None = None, *, models: InMemoryReadModels | None = None, clock: Clock = system_clock
+    settings: InsightsSettings | None = None,
+    *,
+    models: InMemoryReadModels | None = None,
+    clock: Clock = system_clock,
+    erasure: ErasureRegister | None = None,
 ) -> Container:
     settings = settings or InsightsSettings(topic_prefix="")
-    return _container(settings, models or InMemoryReadModels(), InMemoryTargets(), clock=clock)
+    register = erasure or InMemoryErasureRegister()
+    return _container(settings, models or InMemoryReadModels(), InMemoryTargets(), register, clock=clock)

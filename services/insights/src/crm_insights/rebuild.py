@@ -1,14 +1,16 @@
 """Batch rebuild of the read models: ``python -m crm_insights.rebuild --database NAME
 [--group GROUP]``.
 
-Reads ``crm.deal`` from the start up to the end offsets seen at start (no consumer
-group), folds every record with the live projection over in-memory read models (the
-same code, the same shards: one per partition), then writes the deal states and the
-bucket shards into ``NAME`` in bulk. With ``--group``, that consumer group's offsets are
-set to where the fold stopped: start the worker with ``CRM_WORKER_GROUP=GROUP`` and
-``CRM_MONGODB_DATABASE=NAME`` (and point the API at ``NAME``) and it carries on live from
-there. The live path (a new group on an empty database) gives the same figures, at the
-store's per-event cost; this one pays the store once per deal and bucket.
+Reads ``crm.customer`` (its erasures and tombstones only), then ``crm.deal`` and
+``crm.ticket`` from the start up to the end offsets seen at start (no consumer group),
+folds every record with the live appliers over in-memory read models (the same code,
+the same shards: one per partition; batches of ``CHUNK`` records of a partition), then
+writes the states, the bucket shards and the erased ids into ``NAME`` in bulk. With
+``--group``, that consumer group's offsets are set to where the fold stopped: start the
+worker with ``CRM_WORKER_GROUP=GROUP`` and ``CRM_MONGODB_DATABASE=NAME`` (and point the
+API at ``NAME``) and it carries on live from there. The live path (a new group on an
+empty database) gives the same figures, at the store's per-event cost; this one pays the
+store once per deal and bucket.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ import argparse
 import asyncio
 import logging
 import time
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from crm_shared.erasure import InMemoryErasureRegister, MongoErasureRegister
 from crm_shared.events import CloudEvent
+from crm_shared.kafka.consumer import ERASED_EVENT
 from crm_shared.logs import configure_logging
 from crm_shared.mongo import Database, make_client
 from crm_shared.settings import load_settings
@@ -29,12 +34,13 @@ from crm_shared.topics import PARTITIONS, Topics
 
 from crm_insights.adapters.memory import InMemoryReadModels
 from crm_insights.adapters.mongo import BUCKETS, STATES
-from crm_insights.domain import deals
-from crm_insights.service.projection import Projection
+from crm_insights.bootstrap import in_memory
+from crm_insights.service.projection import Applier
 from crm_insights.settings import InsightsSettings
 
 log = logging.getLogger(__name__)
-WANTED = frozenset(deals.TYPES)
+CHUNK = 5000
+"""Records of one partition applied as one batch."""
 
 
 async def partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
@@ -43,8 +49,8 @@ async def partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartit
     return [TopicPartition(topic, p) for p in range(count)]
 
 
-async def records(servers: str, topic: str) -> AsyncIterator[tuple[int, bytes]]:
-    """(partition, value) of every record from the start to the end offsets at start."""
+async def records(servers: str, topic: str) -> AsyncIterator[tuple[int, bytes | None, bytes | None]]:
+    """(partition, key, value) of every record from the start to the end offsets at start."""
     consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False, max_partition_fetch_bytes=4 << 20)
     await consumer.start()
     try:
@@ -56,32 +62,53 @@ async def records(servers: str, topic: str) -> AsyncIterator[tuple[int, bytes]]:
             batches = await consumer.getmany(*end, timeout_ms=1000, max_records=5000)
             for tp, batch in batches.items():
                 for record in batch:
-                    if record.offset < end.get(tp, 0) and record.value is not None:
-                        yield tp.partition, record.value
+                    if record.offset < end.get(tp, 0):
+                        yield tp.partition, record.key, record.value
                 if batch and batch[-1].offset + 1 >= end.get(tp, 0):
                     end.pop(tp, None)
     finally:
         await consumer.stop()
 
 
-async def fold(source: AsyncIterator[tuple[int, bytes]], models: InMemoryReadModels) -> int:
-    projection = Projection(models=models, model=deals)
+async def erased_ids(source: AsyncIterator[tuple[int, bytes | None, bytes | None]]) -> set[str]:
+    """The customers erased (or tombstoned) on ``crm.customer``, as the worker registers them."""
+    erased: set[str] = set()
+    async for _, key, value in source:
+        if value is None:
+            erased.update([key.decode()] if key else [])
+        elif (event := CloudEvent.from_bytes(value)).type == ERASED_EVENT:
+            erased.add(event.customerid)
+    return erased
+
+
+async def fold(source: AsyncIterator[tuple[int, bytes | None, bytes | None]], applier: Applier) -> int:
+    """Applies the topic's events in per-partition batches; the count of records read."""
     seen = 0
-    async for partition, value in source:
-        event = CloudEvent.from_bytes(value)
+    pending: dict[int, list[CloudEvent]] = defaultdict(list)
+    async for partition, _, value in source:
         seen += 1
-        if event.type in WANTED:
-            await projection.on_event(event, shard=partition)
+        if value is None:
+            continue
+        event = CloudEvent.from_bytes(value)
+        if event.type in applier.types:
+            pending[partition].append(event)
+            if len(pending[partition]) >= CHUNK:
+                await applier.apply(pending.pop(partition), shard=partition)
+    for partition, events in pending.items():
+        await applier.apply(events, shard=partition)
     return seen
 
 
-async def write(models: InMemoryReadModels, db: Database, *, chunk: int = 2000) -> None:
-    states = [{"_id": k, **v} for k, v in models.states.items()]
+async def write(models: InMemoryReadModels, db: Database, erased: set[str], *, chunk: int = 2000) -> None:
+    states = [{"_id": k, **v} for k, v in models.state_docs.items()]
     shards = list(models.bucket_docs.values())
     for name, docs in ((STATES, states), (BUCKETS, shards)):
         await db[name].drop()
         for first in range(0, len(docs), chunk):
             await db[name].insert_many(docs[first : first + chunk], ordered=False)
+    register = MongoErasureRegister.of(db)
+    for customer_id in sorted(erased):
+        await register.record(customer_id)
 
 
 async def commit_offsets(servers: str, topic: str, group: str) -> None:
@@ -97,23 +124,32 @@ async def commit_offsets(servers: str, topic: str, group: str) -> None:
 
 
 async def rebuild(settings: InsightsSettings, *, database: str, group: str | None = None) -> dict[str, Any]:
-    topic = Topics(settings.topic_prefix).deal
+    topics = Topics(settings.topic_prefix)
+    servers = settings.kafka_bootstrap_servers
     models = InMemoryReadModels(copies=False)
     started = time.perf_counter()
     if group is not None:
-        await commit_offsets(settings.kafka_bootstrap_servers, topic, group)  # before: nothing is skipped
-    seen = await fold(records(settings.kafka_bootstrap_servers, topic), models)
+        for topic in (topics.customer, topics.deal, topics.ticket):
+            await commit_offsets(servers, topic, group)  # before: nothing is skipped
+    register = InMemoryErasureRegister()
+    erased = await erased_ids(records(servers, topics.customer))
+    for customer_id in erased:
+        await register.record(customer_id)
+    container = in_memory(settings, models=models, erasure=register)
+    seen = await fold(records(servers, topics.deal), container.deals)
+    seen += await fold(records(servers, topics.ticket), container.tickets)
     folded = time.perf_counter()
     client = make_client(settings.mongodb_url, app_name="insights-rebuild")
     try:
-        await write(models, client[database])
+        await write(models, client[database], erased)
     finally:
         await client.close()
     done = time.perf_counter()
     return {
         "events": seen,
-        "states": len(models.states),
+        "states": len(models.state_docs),
         "bucket_shards": len(models.bucket_docs),
+        "erased": len(erased),
         "fold_s": round(folded - started, 2),
         "write_s": round(done - folded, 2),
         "events_per_s": round(seen / max(done - started, 1e-9), 1),

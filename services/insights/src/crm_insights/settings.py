@@ -14,3 +14,8 @@ class InsightsSettings(CrmSettings):
     bucket_scan_limit: int = Field(default=100_000, ge=1)
     """Most bucket documents one report reads (buckets grow with pipelines x stages x
     owners x months, never with deals): a guard, not a page size."""
+
+    batch_records: int = Field(default=100, ge=1, le=100)
+    """Records the worker handles at once (different keys concurrently), so that a
+    partition's records are applied as one batch; 1: one record at a time (batches of
+    one). The shared runtime takes at most 100 records at a time."""

@@ -121,14 +121,32 @@ async def test_a_crash_mid_application_and_its_retry_count_once() -> None:
     history = scripted_history()
     models = InMemoryReadModels()
     container = in_memory(models=models)
+    crashes = 0
     for event in history:
-        models.fail_after_increments = 1  # the second bucket of each application fails once
+        models.crash_next_commit = True  # the journal and the shards written, not the states
         try:
             await container.deals.on_event(event)
         except ConnectionError:
-            models.fail_after_increments = None
+            crashes += 1
             await container.deals.on_event(event)  # the consumer's retry
-        models.fail_after_increments = None
+        models.crash_next_commit = False
+    assert crashes == len(history)
+    assert await snapshot_of(container) == await snapshot_of(await fed(history))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 100])
+async def test_batches_of_any_size_and_a_crash_between_them_give_the_same_figures(size: int) -> None:
+    history = scripted_history()
+    late = history[:4] + history[5:] + [history[4], history[0]]  # a late version and a duplicate
+    models = InMemoryReadModels()
+    container = in_memory(models=models)
+    models.crash_next_commit = True
+    with pytest.raises(ConnectionError):
+        await container.deals.apply(late[:3], shard=0)
+    for first in range(0, len(late), size):  # redelivered from the start, in other batches
+        assert await container.deals.apply(late[first : first + size], shard=0) == [None] * len(
+            late[first : first + size]
+        )
     assert await snapshot_of(container) == await snapshot_of(await fed(history))
 
 

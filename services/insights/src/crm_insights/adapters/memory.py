@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from crm_insights.service.ports import Bucket
+from crm_insights.service.ports import Bucket, Doc
+
+
+@dataclass
+class Journal:
+    states: dict[str, Doc | None]
+    shards: dict[str, Doc]
+    done: bool = False
 
 
 class InMemoryReadModels:
@@ -14,36 +22,63 @@ class InMemoryReadModels:
         self._copies = copies
         """Copy documents in and out, as a store would (the batch rebuild, which never
         mutates what it reads, turns it off)."""
-        self.states: dict[str, dict[str, Any]] = {}
-        self.bucket_docs: dict[str, dict[str, Any]] = {}
-        self.fail_after_increments: int | None = None
-        """Tests: raise after this many more increments (a crash mid-application)."""
+        self.state_docs: dict[str, Doc] = {}
+        self.bucket_docs: dict[str, Doc] = {}
+        self.journal: dict[str, Journal] = {}
+        self.crash_next_commit = False
+        """Tests: the next commit writes its journal and the shards, then fails (a crash
+        in the middle of a batch; ``recover`` finishes it)."""
 
-    async def state(self, key: str) -> dict[str, Any] | None:
-        doc = self.states.get(key)
-        return copy.deepcopy(doc) if doc is not None and self._copies else doc
+    def _copy(self, doc: Doc) -> Doc:
+        return copy.deepcopy(doc) if self._copies else doc
 
-    async def save_state(self, key: str, doc: dict[str, Any]) -> None:
-        self.states[key] = copy.deepcopy(doc) if self._copies else doc
+    async def state(self, key: str) -> Doc | None:
+        doc = self.state_docs.get(key)
+        return self._copy(doc) if doc is not None else None
 
-    async def increment(
-        self, bucket: str, delta: Mapping[str, int], *, shard: int, dims: Mapping[str, str], marker: str
-    ) -> None:
-        if self.fail_after_increments is not None:
-            if self.fail_after_increments <= 0:
-                raise ConnectionError("store went away (test)")
-            self.fail_after_increments -= 1
-        doc = self.bucket_docs.setdefault(f"{bucket}#{shard}", {"_id": f"{bucket}#{shard}"})
-        if doc.get("last") == marker:
+    async def states(self, keys: Sequence[str]) -> dict[str, Doc]:
+        return {k: self._copy(self.state_docs[k]) for k in keys if k in self.state_docs}
+
+    async def shards(self, ids: Sequence[str]) -> dict[str, Doc]:
+        return {i: self._copy(self.bucket_docs[i]) for i in ids if i in self.bucket_docs}
+
+    async def commit(self, journal: str, *, states: Mapping[str, Doc | None], shards: Mapping[str, Doc]) -> None:
+        entry = Journal(dict(states), dict(shards))
+        if self._copies:
+            self.journal[journal] = entry = copy.deepcopy(entry)
+        if self.crash_next_commit:
+            self.crash_next_commit = False
+            self._write_shards(entry.shards)
+            raise ConnectionError("store went away (test)")
+        self._write_shards(entry.shards)
+        self._write_states(entry.states)
+        entry.done = True
+
+    async def recover(self, journal: str) -> None:
+        entry = self.journal.get(journal)
+        if entry is None or entry.done:
             return
-        for name, value in delta.items():
-            doc[name] = doc.get(name, 0) + value
-        doc.update(dims)
-        doc["last"] = marker
+        self._write_shards(entry.shards)
+        self._write_states(entry.states)
+        entry.done = True
+
+    def _write_shards(self, shards: Mapping[str, Doc]) -> None:
+        for key, doc in shards.items():
+            self.bucket_docs[key] = {**self._copy(doc), "_id": key}
+
+    def _write_states(self, states: Mapping[str, Doc | None]) -> None:
+        for key, doc in states.items():
+            if doc is None:
+                self.state_docs.pop(key, None)
+            else:
+                self.state_docs[key] = self._copy(doc)
+
+    async def drop_states(self, keys: Sequence[str]) -> None:
+        self._write_states(dict.fromkeys(keys))
 
     async def buckets(self, *, kind: str, pipeline_id: str | None = None) -> list[Bucket]:
         return [
-            {k: v for k, v in doc.items() if k != "last"}
+            dict(doc)
             for doc in self.bucket_docs.values()
             if doc.get("kind") == kind and (pipeline_id is None or doc.get("pipeline_id") == pipeline_id)
         ]

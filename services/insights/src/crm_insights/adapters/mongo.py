@@ -1,60 +1,95 @@
 """The read models in the service's own MongoDB database.
 
-``insights_states``: one document per deal or ticket (``_id`` = ``deal:<id>``,
-``ticket:<id>``). ``insights_buckets``: one document per bucket shard (``_id`` =
-``<bucket id>#<partition>``). Every per-event write addresses one document by ``_id``
-(the store indexes nothing else); reports scan the buckets, whose number grows with
-the dimensions (pipelines x stages x owners x months ...), not with deals or tickets.
+``insights_states``: one document per deal, ticket or customer (``_id`` = ``deal:<id>``,
+``ticket:<id>``, ``customer-deals:<id>`` ...). ``insights_buckets``: one document per
+bucket shard (``_id`` = ``<bucket id>#<partition>``). ``insights_journal``: one document
+per partition and consumer, the last batch's documents (see ``commit``). Every batch
+reads and writes documents by ``_id`` (the store indexes nothing else); reports scan
+the buckets, whose number grows with the dimensions (pipelines x stages x owners x
+months ...), not with deals or tickets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from crm_shared.mongo import Database
+from crm_shared.mongo import Collection, Database, find_by_ids
+from pymongo import DeleteOne, ReplaceOne
 
-from crm_insights.service.ports import Bucket
+from crm_insights.service.ports import Bucket, Doc
 
 STATES = "insights_states"
 BUCKETS = "insights_buckets"
+JOURNAL = "insights_journal"
+
+
+def _without_id(doc: Doc) -> Doc:
+    return {k: v for k, v in doc.items() if k != "_id"}
 
 
 class MongoReadModels:
     def __init__(self, db: Database, *, scan_limit: int = 100_000) -> None:
         self._db = db
-        self._deals = db[STATES]
+        self._states = db[STATES]
         self._buckets = db[BUCKETS]
+        self._journal = db[JOURNAL]
         self._scan_limit = scan_limit
 
-    async def state(self, key: str) -> dict[str, Any] | None:
-        return await self._deals.find_one({"_id": key})
+    async def state(self, key: str) -> Doc | None:
+        doc = await self._states.find_one({"_id": key})
+        return _without_id(doc) if doc is not None else None
 
-    async def save_state(self, key: str, doc: dict[str, Any]) -> None:
-        await self._deals.replace_one({"_id": key}, doc, upsert=True)
+    async def states(self, keys: Sequence[str]) -> dict[str, Doc]:
+        return {k: _without_id(v) for k, v in (await find_by_ids(self._states, keys)).items()}
 
-    async def increment(
-        self, bucket: str, delta: Mapping[str, int], *, shard: int, dims: Mapping[str, str], marker: str
-    ) -> None:
-        # Read, then write, by _id alone: a filter on anything else scans on the local
-        # store, and the shard has one writer (see ReadModels.increment).
-        key = f"{bucket}#{shard}"
-        current = await self._buckets.find_one({"_id": key}, {"last": 1})
-        if current is not None and current.get("last") == marker:
+    async def shards(self, ids: Sequence[str]) -> dict[str, Doc]:
+        return await find_by_ids(self._buckets, ids)
+
+    async def commit(self, journal: str, *, states: Mapping[str, Doc | None], shards: Mapping[str, Doc]) -> None:
+        entry = {
+            "done": False,
+            # lists of documents: keys are ids, not field names (bucket ids may hold dots)
+            "states": [{"key": k, "doc": v} for k, v in states.items()],
+            "shards": [{"key": k, "doc": v} for k, v in shards.items()],
+        }
+        await self._journal.replace_one({"_id": journal}, entry, upsert=True)
+        await self._write(entry)
+        await self._journal.update_one({"_id": journal}, {"$set": {"done": True}})
+
+    async def recover(self, journal: str) -> None:
+        entry = await self._journal.find_one({"_id": journal})
+        if entry is None or entry.get("done"):
             return
-        await self._buckets.update_one(
-            {"_id": key}, {"$inc": dict(delta), "$set": {**dims, "last": marker}}, upsert=True
-        )
+        await self._write(entry)
+        await self._journal.update_one({"_id": journal}, {"$set": {"done": True}})
+
+    async def _write(self, entry: Mapping[str, Any]) -> None:
+        await _bulk(self._buckets, entry["shards"])
+        await _bulk(self._states, entry["states"])
+
+    async def drop_states(self, keys: Sequence[str]) -> None:
+        await _bulk(self._states, [{"key": k, "doc": None} for k in keys])
 
     async def buckets(self, *, kind: str, pipeline_id: str | None = None) -> list[Bucket]:
         query: dict[str, Any] = {"kind": kind}
         if pipeline_id is not None:
             query["pipeline_id"] = pipeline_id
-        return [doc async for doc in self._buckets.find(query, {"last": 0}).limit(self._scan_limit)]
+        return [doc async for doc in self._buckets.find(query).limit(self._scan_limit)]
 
     async def ping(self) -> bool:
         await self._db.command("ping")
         return True
+
+
+async def _bulk(coll: Collection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """One round trip: replace (or delete, for None) each row's document by ``_id``."""
+    ops: list[Any] = [
+        DeleteOne({"_id": r["key"]}) if r["doc"] is None else ReplaceOne({"_id": r["key"]}, r["doc"], upsert=True)
+        for r in rows
+    ]
+    if ops:
+        await coll.bulk_write(ops, ordered=False)
 
 
 class MongoTargets:

@@ -1,6 +1,7 @@
 """Insights' stream worker (``python -m crm_insights.entrypoints.worker``): deal and ticket
-events feed the read models. One record at a time per partition (``keys_in_parallel=1``):
-each partition writes its own shard of the shared buckets (see service/projection.py)."""
+events feed the read models, a customer's erasure or tombstone drops its documents.
+Records of different keys are handled concurrently so that a partition's records are
+applied in batches (adapters/partition_consumer.py; one batch at a time per partition)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,18 @@ def create_worker(
     settings: InsightsSettings, *, container_factory: ContainerFactory[Container] | None = None, **faust_overrides: Any
 ) -> CrmApp:
     topics = Topics(settings.topic_prefix)
-    subscriptions = {topics.deal: lambda c: c.consumer("deal"), topics.ticket: lambda c: c.consumer("ticket")}
+    subscriptions = {
+        topics.deal: lambda c: c.consumer("deal"),
+        topics.ticket: lambda c: c.consumer("ticket"),
+        topics.customer: lambda c: c.consumer("customer"),
+    }
     factory = container_factory or (lambda: bootstrap(settings, role="worker", provision=False))
     return create_service_worker(
-        settings, container_factory=factory, subscriptions=subscriptions, keys_in_parallel=1, **faust_overrides
+        settings,
+        container_factory=factory,
+        subscriptions=subscriptions,
+        keys_in_parallel=settings.batch_records,
+        **faust_overrides,
     )
 
 

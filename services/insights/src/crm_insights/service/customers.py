@@ -1,17 +1,69 @@
-"""Customer value and risk: two documents per customer by ``_id`` (one per consumer,
-so each has one writer), read together for ``GET /customers/{id}/insights``."""
+"""Customer value and risk: two documents per customer by ``_id`` (``customer-deals:<id>``
+written by the deal consumer's batches, ``customer-tickets:<id>`` by the ticket
+consumer's: one writer each), read together for ``GET /customers/{id}/insights``.
+
+Erasure: an erased customer's documents are deleted (an ``Erasure`` item in the
+partition's next batch of each consumer, so the delete has the documents' one writer),
+and the erasure register keeps later or replayed deal and ticket events from writing
+them again (the steps ask the register about the batch's customers first).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from crm_shared.auth import Principal
 from crm_shared.clock import Clock, system_clock
-from crm_shared.events import CloudEvent, DealSnapshot, TicketCsatRecorded, TicketSnapshot
+from crm_shared.erasure import ErasureRegister
+from crm_shared.events import DealSnapshot, EventData, TicketCsatRecorded, TicketSnapshot
 
 from crm_insights.domain import customers as cu
 from crm_insights.domain.permissions import require_customer_insights
-from crm_insights.service.ports import ReadModels
+from crm_insights.service.ports import Doc, ReadModels
+from crm_insights.service.projection import Pending
+
+DEALS, TICKETS = "customer-deals", "customer-tickets"
+
+
+class CustomerStep:
+    """Feeds one of a customer's documents (``prefix``: DEALS or TICKETS)."""
+
+    def __init__(self, prefix: str, register: ErasureRegister) -> None:
+        self._prefix = prefix
+        self._register = register
+        self._erased: set[str] = set()
+
+    def key(self, customer_id: str) -> str:
+        return f"{self._prefix}:{customer_id}"
+
+    def keys(self, data: EventData) -> list[str]:
+        return [self.key(data.snapshot.customer_id)]  # type: ignore[attr-defined]
+
+    async def prepare(self, payloads: Sequence[EventData]) -> None:
+        """Asks the register about the batch's customers (concurrently, by ``_id``)."""
+        ids = sorted({p.snapshot.customer_id for p in payloads})  # type: ignore[attr-defined]
+        answers = await asyncio.gather(*(self._register.is_erased(c) for c in ids))
+        self._erased = {c for c, erased in zip(ids, answers, strict=True) if erased}
+
+    def erase(self, customer_id: str, out: Pending) -> None:
+        # the register said so already, or will: the caller records it before the batch
+        self._erased.add(customer_id)
+        out.states[self.key(customer_id)] = None
+
+    def apply(self, data: EventData, docs: Mapping[str, Doc | None], out: Pending) -> None:
+        snap: DealSnapshot | TicketSnapshot = data.snapshot  # type: ignore[attr-defined]
+        if snap.customer_id in self._erased:
+            return
+        key = self.key(snap.customer_id)
+        if self._prefix == DEALS:
+            new = cu.with_deal(docs.get(key), snap)  # type: ignore[arg-type]
+        else:
+            rating = data.rating if isinstance(data, TicketCsatRecorded) else None
+            new = cu.with_ticket(docs.get(key), snap, rating)  # type: ignore[arg-type]
+        if new is not None:
+            out.states[key] = new
 
 
 class CustomerInsights:
@@ -19,24 +71,8 @@ class CustomerInsights:
         self._models = models
         self._clock = clock
 
-    async def on_deal(self, event: CloudEvent) -> None:
-        snap: DealSnapshot = event.payload().snapshot  # type: ignore[attr-defined]
-        key = f"customer-deals:{snap.customer_id}"
-        new = cu.with_deal(await self._models.state(key), snap)
-        if new is not None:
-            await self._models.save_state(key, new)
-
-    async def on_ticket(self, event: CloudEvent) -> None:
-        data = event.payload()
-        snap: TicketSnapshot = data.snapshot  # type: ignore[attr-defined]
-        key = f"customer-tickets:{snap.customer_id}"
-        rating = data.rating if isinstance(data, TicketCsatRecorded) else None
-        new = cu.with_ticket(await self._models.state(key), snap, rating)
-        if new is not None:
-            await self._models.save_state(key, new)
-
     async def get(self, *, caller: Principal, customer_id: str) -> dict[str, Any]:
         require_customer_insights(caller)
-        deals = await self._models.state(f"customer-deals:{customer_id}")
-        tickets = await self._models.state(f"customer-tickets:{customer_id}")
+        docs = await self._models.states([f"{DEALS}:{customer_id}", f"{TICKETS}:{customer_id}"])
+        deals, tickets = docs.get(f"{DEALS}:{customer_id}"), docs.get(f"{TICKETS}:{customer_id}")
         return {"customer_id": customer_id, **cu.insights(deals, tickets, now=self._clock())}

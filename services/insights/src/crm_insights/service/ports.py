@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
+
+Doc = dict[str, Any]
 
 Bucket = Mapping[str, Any]
 """A bucket shard's document: ``kind``, the dimensions and the shard's counters (a
@@ -11,22 +13,35 @@ bucket's figures are the sums over its shards)."""
 
 
 class ReadModels(Protocol):
-    """The service's read models: one state document per deal, and the buckets.
+    """The service's read models: state documents (one per deal, ticket, customer ...)
+    and the bucket shards.
 
-    Per-event calls address one document by id; ``buckets`` is the report-time scan.
+    Per-batch calls address documents by ``_id``; ``buckets`` is the report-time scan.
     """
 
-    async def state(self, key: str) -> dict[str, Any] | None: ...
+    async def state(self, key: str) -> Doc | None: ...
 
-    async def save_state(self, key: str, doc: dict[str, Any]) -> None: ...
+    async def states(self, keys: Sequence[str]) -> dict[str, Doc]:
+        """The state documents that exist among ``keys`` (without ``_id``)."""
+        ...
 
-    async def increment(
-        self, bucket: str, delta: Mapping[str, int], *, shard: int, dims: Mapping[str, str], marker: str
-    ) -> None:
-        """Add ``delta`` to the bucket's ``shard`` unless ``marker`` is the last one that
-        shard took (a retried application adds nothing twice), creating it with ``dims``
-        if needed. One writer per shard, one application at a time (the caller's
-        promise): the last marker is then the only one a retry can meet."""
+    async def shards(self, ids: Sequence[str]) -> dict[str, Doc]:
+        """The bucket shard documents that exist among ``ids``."""
+        ...
+
+    async def commit(self, journal: str, *, states: Mapping[str, Doc | None], shards: Mapping[str, Doc]) -> None:
+        """Writes ``states`` (None: delete) and ``shards`` (whole documents), journalled
+        under ``journal``: the documents are written to the journal first, so a commit
+        cut short is finished by :meth:`recover`. One writer per journal (a partition's
+        batches, one at a time: the caller's promise)."""
+        ...
+
+    async def recover(self, journal: str) -> None:
+        """Finishes the journal's last commit if it was cut short (else nothing)."""
+        ...
+
+    async def drop_states(self, keys: Sequence[str]) -> None:
+        """Deletes state documents outside any batch (erasure)."""
         ...
 
     async def buckets(self, *, kind: str, pipeline_id: str | None = None) -> list[Bucket]: ...
