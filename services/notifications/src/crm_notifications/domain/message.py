@@ -18,6 +18,19 @@ class DigestEntry:
 
 
 @dataclass(frozen=True)
+class MailThread:
+    """A message for a customer's mailbox in a conversation (``crm.ticket.mailed``): sent
+    from the support address, with the threading headers the service desk chose."""
+
+    sender: str
+    message_id: str
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    auto: bool = False
+    """True: machine-written (``Auto-Submitted: auto-generated``); an agent's reply is not."""
+
+
+@dataclass(frozen=True)
 class Message:
     title: str
     """One line: e-mail subject, chat header."""
@@ -35,3 +48,5 @@ class Message:
     """Chat handle of the recipient user (Slack member id, Teams UPN, Mattermost username)."""
     entries: tuple[DigestEntry, ...] = field(default=())
     """For a digest: the messages it gathers."""
+    thread: MailThread | None = None
+    """For a requester's e-mail: From, Message-ID, In-Reply-To, References."""

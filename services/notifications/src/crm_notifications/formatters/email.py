@@ -38,7 +38,16 @@ def build(message: Message, *, sender: str, to: str, msg_id: str, date: datetime
         "Auto-Submitted": "auto-generated",
         "X-Auto-Response-Suppress": "All",
     }
-    if message.priority in ("urgent", "high"):
+    if message.thread is not None:  # a conversation with a customer: the service desk's threading
+        t = message.thread
+        headers.update({"From": t.sender, "Reply-To": t.sender, "Message-ID": t.message_id})
+        if t.in_reply_to:
+            headers["In-Reply-To"] = t.in_reply_to
+        if t.references:
+            headers["References"] = " ".join(t.references)
+        if not t.auto:  # an agent wrote it (RFC 3834: only machine-sent mail is Auto-Submitted)
+            del headers["Auto-Submitted"]
+    elif message.priority in ("urgent", "high"):
         headers["Importance"] = "high"
     mail = EmailMessage(policy=SMTP)
     for name, value in headers.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from crm_notifications.domain.delivery import Delivery
 from crm_notifications.domain.message import DigestEntry, Message
 from crm_notifications.domain.models import Priority, TemplateSpec
 from crm_notifications.service.config_cache import ConfigView
+from crm_notifications.service.requester_mail import thread_of
 from crm_notifications.templates import defaults
 from crm_notifications.templates.engine import Rendered, TemplateEngine
 
@@ -105,6 +107,8 @@ class Composer:
             occurred_at=event.time,
             mention=delivery.mention,
         )
+        if (thread := thread_of(event)) is not None:  # a customer's mailbox: no internal facts nor links
+            message = replace(message, facts=(), link=None, thread=thread)
         html = (
             rendered.html
             if spec.html

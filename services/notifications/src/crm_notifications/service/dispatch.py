@@ -23,6 +23,7 @@ from crm_notifications.domain.routing import Target, matching_rules, targets
 from crm_notifications.service.compose import Composer, entry_to_doc
 from crm_notifications.service.config_cache import ConfigView
 from crm_notifications.service.ports import ConfigSource, DeliveryClaims, DigestItems, EventArchive, Suppressions
+from crm_notifications.service.requester_mail import requester_delivery
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ class Dispatcher:
         if await self._suppressions.contains(event.customerid):
             return []
         view = await self._config.get()
-        planned: list[Delivery] = []
+        to_requester = requester_delivery(event, now=now, max_attempts=self._max_attempts)
+        planned: list[Delivery] = [to_requester] if to_requester else []
         for rule in matching_rules(view.directory.rules, event):
             for target in targets(rule, event, view.directory):
                 delivery = await self._route(view, rule, target, event, now)

@@ -70,6 +70,10 @@ _BUILTIN: dict[str, tuple[str, str]] = {
     "crm.ticket.resolved": (f"Ticket solved: {_TICKET}", "Solved."),
     "crm.ticket.closed": (f"Ticket closed: {_TICKET}", "Closed."),
     "crm.ticket.reopened": (f"Ticket reopened: {_TICKET}", "The requester came back."),
+    "crm.ticket.mailed": (
+        "{{ data.subject }}",
+        "{{ data.body }}{% if data.csat_url %}\n\nHow did we do? Rate our help: {{ data.csat_url }}{% endif %}",
+    ),
     "crm.ticket.csat_recorded": (f"CSAT {{{{ data.rating }}}}/5: {_TICKET}", "{{ data.comment or '' }}"),
     "crm.customer.created": (
         "New customer: {{ snapshot.display_name }}",
