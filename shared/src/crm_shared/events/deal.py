@@ -22,6 +22,7 @@ from crm_shared.events.common import (
 )
 
 DealStatus = Literal["open", "won", "lost"]
+ForecastCategory = Literal["pipeline", "best_case", "commit", "closed", "omitted"]
 
 
 class DealSnapshot(Snapshot):
@@ -39,6 +40,11 @@ class DealSnapshot(Snapshot):
     expected_close_date: date | None = Field(default=None, description="Expected close date (ISO 8601 date).")
     owner_id: str | None = Field(default=None, description="User id of the deal owner.")
     team: str | None = Field(default=None, description="Sales team owning the deal.")
+    forecast_category: ForecastCategory | None = Field(
+        default=None,
+        description="The owner's forecast category for this deal, overriding its stage's (`null`: the stage's).",
+    )
+    source: str | None = Field(default=None, description="Lead source of the lead the deal came from (`web_form` ...).")
     stage_entered_at: UtcDatetime = Field(description="When the deal entered its stage.")
     last_activity_at: UtcDatetime | None = Field(
         default=None, description="Last logged activity (call, meeting, e-mail)."

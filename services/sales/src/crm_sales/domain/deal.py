@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from crm_shared.events import DealSnapshot
+from crm_shared.events.deal import ForecastCategory
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm_sales.domain.common import Amount, Code, Currency, Name, OptionalText, storable
@@ -18,7 +19,9 @@ ERASED_NAME = "[erased]"
 
 # Fields a PATCH may change; stage, status and probability only move through the
 # stage state machine.
-EDITABLE = ("name", "amount", "currency", "expected_close_date", "owner_id", "team", "customer_id")
+EDITABLE = (
+    "name", "amount", "currency", "expected_close_date", "owner_id", "team", "customer_id", "forecast_category",
+)  # fmt: skip
 
 
 class Deal(BaseModel):
@@ -36,6 +39,8 @@ class Deal(BaseModel):
     expected_close_date: date | None = None
     owner_id: str | None = None
     team: str | None = None
+    forecast_category: ForecastCategory | None = None
+    source: str | None = None
     stage_entered_at: datetime
     last_activity_at: datetime | None = None
     created_at: datetime
@@ -97,6 +102,9 @@ class DealChanges(BaseModel):
     owner_id: OptionalText = None
     team: Code | None = None
     customer_id: str | None = Field(default=None, min_length=1, max_length=100)
+    forecast_category: ForecastCategory | None = Field(
+        default=None, description="Override of the stage's forecast category (`null`: the stage's)."
+    )
 
     def provided(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.model_fields_set}

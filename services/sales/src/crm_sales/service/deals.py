@@ -149,6 +149,7 @@ class DealService(ScopedReader[Deal]):
             expected_close_date=spec.expected_close_date,
             owner_id=lead.owner_id,
             team=lead.team,
+            source=lead.source,
             lead_id=lead.id,
             stage_entered_at=now,
             created_at=now,
