@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 PARTITIONS = 6
 """Enough for 6 worker instances per service; all topics share it (co-partitioning)."""
 
-CONSUMERS = ("contacts", "sales", "service-desk", "notifications", "insights")
+CONSUMERS = ("contacts", "sales", "service-desk", "notifications", "insights", "directory")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,12 @@ _BUSINESS: tuple[tuple[str, str, dict[str, str], str], ...] = (
     ("deal", "crm.deal", _RETAIN_30D, "Deal lifecycle and stage changes."),
     ("ticket", "crm.ticket", _RETAIN_30D, "Ticket lifecycle, SLA and CSAT events."),
     ("notification", "crm.notification", _RETAIN_7D, "Delivery outcomes."),
+    (
+        "directory",
+        "crm.directory",
+        {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"},
+        "Users and teams with full snapshots (keyed by user id, teams by team:<id>); compacted.",
+    ),
 )
 
 
@@ -102,3 +108,7 @@ class Topics:
     @property
     def revocation(self) -> str:
         return self.name("revocation")
+
+    @property
+    def directory(self) -> str:
+        return self.name("directory")

@@ -5,9 +5,9 @@
 
 from __future__ import annotations
 
-from crm_shared.events import customer, deal, lead, notification, ticket
+from crm_shared.events import customer, deal, directory, lead, notification, ticket
 
-EVENT_MODULES = (customer, lead, deal, ticket, notification)
+EVENT_MODULES = (customer, lead, deal, ticket, notification, directory)
 """In catalogue order (the order of the docs)."""
 
 PUBLISHERS: dict[str, str] = {
@@ -16,6 +16,7 @@ PUBLISHERS: dict[str, str] = {
     "deal": "sales",
     "ticket": "service-desk",
     "notification": "notifications",
+    "directory": "directory",
     "revocation": "every API (POST /admin/revocations, admins)",
 }
 """Logical topic -> the only service that publishes to it."""
@@ -26,5 +27,6 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "deal": ("contacts", "service-desk", "notifications", "console", "insights"),
     "ticket": ("contacts", "notifications", "console"),
     "notification": (),
+    "directory": ("notifications", "console"),
 }
 """Logical topic -> the CRM services consuming it (DESIGN.md), for the AsyncAPI doc."""

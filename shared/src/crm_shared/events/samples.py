@@ -16,6 +16,7 @@ from crm_shared.events import lead as ld
 from crm_shared.events import notification as n
 from crm_shared.events import ticket as t
 from crm_shared.events.base import EventData
+from crm_shared.events.directory_samples import directory_events
 from crm_shared.events.envelope import Actor, CloudEvent
 from crm_shared.events.sample_story import (
     AGENT,
@@ -237,7 +238,8 @@ def _time(data: EventData) -> datetime:
 
 def sample_data() -> list[EventData]:
     """The typed data of every sample, in catalogue order."""
-    return [*_customer_events(), *_lead_events(), *_deal_events(), *_ticket_events(), *_notification_events()]
+    return [*_customer_events(), *_lead_events(), *_deal_events(), *_ticket_events(), *_notification_events(),
+            *directory_events()]  # fmt: skip
 
 
 def sample_events() -> list[CloudEvent]:
