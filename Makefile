@@ -62,7 +62,7 @@ test-unit: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy -p crm_shared -p crm_contacts -p crm_sales -p crm_service_desk -p crm_notifications -p crm_insights -p crm_directory -p crm_console -p crm_devtools
+	$(VENV)/bin/mypy -p crm_shared -p crm_contacts -p crm_sales -p crm_service_desk -p crm_notifications -p crm_insights -p crm_marketing -p crm_directory -p crm_console -p crm_devtools
 	$(PY) -m crm_devtools.contracts --check
 
 fmt: install

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 PARTITIONS = 6
 """Enough for 6 worker instances per service; all topics share it (co-partitioning)."""
 
-CONSUMERS = ("contacts", "sales", "service-desk", "notifications", "insights", "directory")
+CONSUMERS = ("contacts", "sales", "service-desk", "notifications", "insights", "directory", "marketing")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ _BUSINESS: tuple[tuple[str, str, dict[str, str], str], ...] = (
     ("deal", "crm.deal", _RETAIN_30D, "Deal lifecycle and stage changes."),
     ("ticket", "crm.ticket", _RETAIN_30D, "Ticket lifecycle, SLA and CSAT events."),
     ("notification", "crm.notification", _RETAIN_7D, "Delivery outcomes."),
+    ("marketing", "crm.marketing", _RETAIN_30D, "Segment membership changes and consent ledger entries."),
     (
         "directory",
         "crm.directory",
@@ -112,3 +113,7 @@ class Topics:
     @property
     def directory(self) -> str:
         return self.name("directory")
+
+    @property
+    def marketing(self) -> str:
+        return self.name("marketing")

@@ -30,6 +30,7 @@ SERVICES: tuple[ServiceDef, ...] = (
     ServiceDef("service-desk", "crm_service_desk", 8003, 6103),
     ServiceDef("notifications", "crm_notifications", 8004, 6104),
     ServiceDef("insights", "crm_insights", 8005, 6105),
+    ServiceDef("marketing", "crm_marketing", 8007, 6107),
     ServiceDef("directory", "crm_directory", 8006, 6106),
 )
 

@@ -35,6 +35,7 @@ from crm_shared.events.lead import (
     LeadUpdated,
     lead_partition_key,
 )
+from crm_shared.events.marketing import ConsentRecorded, SegmentMembershipChanged
 from crm_shared.events.notification import NotificationDelivered, NotificationFailed
 from crm_shared.events.ticket import (
     TicketAssigned,
@@ -58,6 +59,7 @@ __all__ = [
     "ChangeEvent",
     "CloudEvent",
     "Consent",
+    "ConsentRecorded",
     "CustomerCreated",
     "CustomerErased",
     "CustomerMerged",
@@ -79,6 +81,7 @@ __all__ = [
     "LeadUpdated",
     "NotificationDelivered",
     "NotificationFailed",
+    "SegmentMembershipChanged",
     "Snapshot",
     "TicketAssigned",
     "TicketClosed",

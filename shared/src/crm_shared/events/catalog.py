@@ -5,9 +5,9 @@
 
 from __future__ import annotations
 
-from crm_shared.events import customer, deal, directory, lead, notification, ticket
+from crm_shared.events import customer, deal, directory, lead, marketing, notification, ticket
 
-EVENT_MODULES = (customer, lead, deal, ticket, notification, directory)
+EVENT_MODULES = (customer, lead, deal, ticket, notification, directory, marketing)
 """In catalogue order (the order of the docs)."""
 
 PUBLISHERS: dict[str, str] = {
@@ -16,17 +16,19 @@ PUBLISHERS: dict[str, str] = {
     "deal": "sales",
     "ticket": "service-desk",
     "notification": "notifications",
+    "marketing": "marketing",
     "directory": "directory",
     "revocation": "every API (POST /admin/revocations, admins)",
 }
 """Logical topic -> the only service that publishes to it."""
 
 SUBSCRIBERS: dict[str, tuple[str, ...]] = {
-    "customer": ("sales", "service-desk", "notifications", "console"),
+    "customer": ("sales", "service-desk", "notifications", "console", "marketing"),
     "lead": ("notifications", "console"),
-    "deal": ("contacts", "service-desk", "notifications", "console", "insights"),
-    "ticket": ("contacts", "notifications", "console"),
+    "deal": ("contacts", "service-desk", "notifications", "console", "insights", "marketing"),
+    "ticket": ("contacts", "notifications", "console", "marketing"),
     "notification": (),
+    "marketing": (),
     "directory": ("notifications", "console"),
 }
 """Logical topic -> the CRM services consuming it (DESIGN.md), for the AsyncAPI doc."""

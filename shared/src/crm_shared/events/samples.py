@@ -13,6 +13,7 @@ from decimal import Decimal
 from crm_shared.events import customer as c
 from crm_shared.events import deal as d
 from crm_shared.events import lead as ld
+from crm_shared.events import marketing as m
 from crm_shared.events import notification as n
 from crm_shared.events import ticket as t
 from crm_shared.events.base import EventData
@@ -215,6 +216,31 @@ def _notification_events() -> list[EventData]:
     ]
 
 
+def _marketing_events() -> list[EventData]:
+    return [
+        m.SegmentMembershipChanged(
+            customer_id=PERSON,
+            version=3,
+            segment_id=sample_id("segment:1"),
+            change="entered",
+            cause="crm.deal.won",
+            cause_event_id=sample_id("deal.won"),
+            at=at(9 * 24 * 60 + 2),
+        ),
+        m.ConsentRecorded(
+            customer_id=PERSON,
+            version=2,
+            entry_id=sample_id("consent:1"),
+            purpose="newsletter",
+            channel="email",
+            action="withdrawn",
+            legal_basis="consent",
+            source="unsubscribe",
+            recorded_at=at(9 * 24 * 60 + 3),
+        ),
+    ]
+
+
 def _actor(data: EventData) -> Actor:
     if isinstance(data, c.CustomerErased):
         return Actor(id="dpo", department="legal", kind="user")
@@ -227,7 +253,7 @@ def _actor(data: EventData) -> Actor:
 
 def _time(data: EventData) -> datetime:
     """When the sample happened: the snapshot's update, or the event's own instant."""
-    for name in ("erased_at", "breached_at", "delivered_at", "failed_at"):
+    for name in ("erased_at", "breached_at", "delivered_at", "failed_at", "at", "recorded_at"):
         value = getattr(data, name, None)
         if isinstance(value, datetime):
             return value
@@ -239,7 +265,7 @@ def _time(data: EventData) -> datetime:
 def sample_data() -> list[EventData]:
     """The typed data of every sample, in catalogue order."""
     return [*_customer_events(), *_lead_events(), *_deal_events(), *_ticket_events(), *_notification_events(),
-            *directory_events()]  # fmt: skip
+            *_marketing_events(), *directory_events()]  # fmt: skip
 
 
 def sample_events() -> list[CloudEvent]:

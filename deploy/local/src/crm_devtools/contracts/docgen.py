@@ -31,6 +31,8 @@ KEYS = {
     "ticket": "subject: the ticket id; key: the ticket's customer id; sequence: the ticket's version.",
     "notification": "subject: the delivery id; key: the `customerid` of the event that"
     " triggered the notification; sequence: the number of attempts.",
+    "marketing": "subject and key: the customer id; sequence: the version of the customer's"
+    " segment membership (membership changes) or consent ledger (consent entries).",
     "directory": "subject: the user id (a team's id); key: the user id, or `team:<team id>`;"
     " sequence: the user's (team's) version. Compacted: the latest event per user and team is kept.",
 }

@@ -11,17 +11,11 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
+from crm_shared.smtp import HeaderInjection, check_header
+
 from crm_notifications.domain.message import Message
 
-
-class HeaderInjection(ValueError):
-    """A header value contains a line break or NUL."""
-
-
-def check_header(name: str, value: str) -> str:
-    if any(c in value for c in ("\r", "\n", "\x00")):
-        raise HeaderInjection(f"refusing a line break in the {name} header")
-    return value
+__all__ = ["HeaderInjection", "build", "check_header", "message_id"]
 
 
 def message_id(delivery_id: str, domain: str) -> str:

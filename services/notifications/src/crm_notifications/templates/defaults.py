@@ -88,6 +88,14 @@ _BUILTIN: dict[str, tuple[str, str]] = {
         "{{ data.merged_ids | length }} duplicate(s) merged.",
     ),
     "crm.customer.erased": ("Customer erased", "A customer's personal data was erased ({{ data.reason | humanise }})."),
+    "crm.segment.membership_changed": (
+        "Segment {{ data.segment_id }}: customer {{ data.change }}",
+        "Customer {{ data.customer_id }} {{ data.change }} the segment ({{ data.cause | humanise }}).",
+    ),
+    "crm.consent.recorded": (
+        "Consent {{ data.action }}: {{ data.purpose }} by {{ data.channel }}",
+        "Customer {{ data.customer_id }}: {{ data.action }} ({{ data.legal_basis | humanise }}, {{ data.source }}).",
+    ),
 }
 
 FALLBACK = TemplateSpec(

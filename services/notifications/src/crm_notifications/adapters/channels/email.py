@@ -1,85 +1,18 @@
-"""E-mail over SMTP with aiosmtplib (async: the loop never waits on the socket).
-
-A few connections are kept open and reused (connect, EHLO, STARTTLS and login once,
-not per message). A reused connection that the server closed meanwhile is replaced
-and the message tried once more on a fresh one. 4xx replies and connection failures
-are transient; 5xx replies and a refused header are permanent.
+"""E-mail over SMTP through the product's one sender (:mod:`crm_shared.smtp`: a pool of
+reused aiosmtplib connections, shared with marketing's campaigns). 4xx replies and
+connection failures are transient; 5xx replies and a refused header are permanent.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
-from email.message import EmailMessage
-
 import aiosmtplib
+from crm_shared.smtp import IDLE_S, SmtpPool
 
 from crm_notifications.adapters.channels.base import SendJob, SendResult
 from crm_notifications.formatters.email import HeaderInjection, build, message_id
 from crm_notifications.settings import NotificationsSettings
 
-IDLE_S = 20.0
-"""Reuse a connection idle for less than this (servers drop idle clients after a minute or more)."""
-
-
-class SmtpPool:
-    def __init__(self, settings: NotificationsSettings, *, size: int = 4) -> None:
-        self._s = settings
-        self._slots = asyncio.Semaphore(size)
-        self._idle: list[tuple[aiosmtplib.SMTP, float]] = []
-
-    async def _connect(self) -> aiosmtplib.SMTP:
-        s = self._s
-        client = aiosmtplib.SMTP(
-            hostname=s.smtp_host,
-            port=s.smtp_port,
-            username=s.smtp_username,
-            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
-            use_tls=s.smtp_tls,
-            start_tls=s.smtp_starttls or None,
-            timeout=s.smtp_timeout_s,
-        )
-        await client.connect()
-        return client
-
-    def _take_idle(self) -> aiosmtplib.SMTP | None:
-        while self._idle:
-            client, since = self._idle.pop()
-            if client.is_connected and time.monotonic() - since < IDLE_S:
-                return client
-            client.close()
-        return None
-
-    async def send(self, mail: EmailMessage) -> None:
-        async with self._slots:
-            client = self._take_idle()
-            reused = client is not None
-            if client is None:
-                client = await self._connect()
-            try:
-                await client.send_message(mail)
-            except aiosmtplib.SMTPServerDisconnected:
-                client.close()
-                if not reused:
-                    raise
-                client = await self._connect()  # the server had dropped the idle connection
-                try:
-                    await client.send_message(mail)
-                except BaseException:
-                    client.close()
-                    raise
-            except BaseException:
-                client.close()
-                raise
-            self._idle.append((client, time.monotonic()))
-
-    async def close(self) -> None:
-        idle, self._idle = self._idle, []
-        for client, _ in idle:
-            with contextlib.suppress(Exception):
-                await client.quit()
-            client.close()
+__all__ = ["IDLE_S", "EmailSender", "SmtpPool"]
 
 
 class EmailSender:

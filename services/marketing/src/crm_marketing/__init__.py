@@ -1,0 +1,1 @@
+"""Marketing: live segments, the consent ledger, campaigns with one-click unsubscribe."""
