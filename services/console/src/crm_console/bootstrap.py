@@ -19,6 +19,7 @@ from crm_shared.provision import ensure_topics
 from crm_shared.runtime import Infra
 from crm_shared.topics import Topics
 
+from crm_console.adapters.directory import DirectoryClient
 from crm_console.adapters.memory import InMemorySessionStore, InMemoryUserDocs, StaticRecordReader
 from crm_console.adapters.mongo import MongoSessionStore, MongoUserDocs
 from crm_console.adapters.tail import BusinessTail
@@ -46,6 +47,7 @@ class Container:
     visibility: VisibilityFilter
     upstreams: Upstreams | None = None
     oidc: OidcClient | None = None
+    directory: DirectoryClient | None = None
     infra: Infra | None = None
     tail: BusinessTail | None = None
 
@@ -113,6 +115,7 @@ async def bootstrap(
     upstreams = Upstreams(settings)
     oidc_http = httpx.AsyncClient(timeout=10)
     oidc = OidcClient(settings, oidc_http) if settings.oidc_issuer else None
+    directory = DirectoryClient(settings, oidc_http)
     c = _assemble(
         settings,
         sessions=MongoSessionStore(infra.db["sessions"]),
@@ -121,6 +124,7 @@ async def bootstrap(
         oidc=oidc,
     )
     c.infra, c.upstreams = infra, upstreams
+    c.directory = c.sessions.people = directory
     c.background.on_close(infra.close)
     c.background.on_close(upstreams.close)
     c.background.on_close(oidc_http.aclose)

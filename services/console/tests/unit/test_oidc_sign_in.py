@@ -135,3 +135,30 @@ async def test_a_wrong_verifier_or_nonce_signs_nobody_in(oidc: tuple[Issuer, Con
     issuer.challenge, issuer.nonce = query["code_challenge"], "replayed"
     assert (await client.get("/auth/callback", params={"code": "the-code", "state": query["state"]})).status_code == 401
     assert (await client.get("/api/me")).status_code == 401
+
+
+@pytest.mark.parametrize(("answer", "signed_in"), [(201, True), (403, False)])
+async def test_the_first_sign_in_provisions_the_user_in_the_directory_and_a_deactivated_one_is_refused(
+    oidc: tuple[Issuer, Container, httpx.AsyncClient], httpserver: HTTPServer, answer: int, signed_in: bool
+) -> None:
+    from crm_console.adapters.directory import DirectoryClient
+
+    issuer, container, client = oidc
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def provision(request: Request) -> Response:
+        calls.append((request.headers["authorization"], json.loads(request.data)))
+        return Response(json.dumps({}), status=answer, content_type="application/json")
+
+    httpserver.expect_request("/users:provision", method="POST").respond_with_handler(provision)
+    settings = ConsoleSettings(directory_url=httpserver.url_for(""))
+    async with httpx.AsyncClient() as http:
+        container.directory = DirectoryClient(settings, http)
+        start = await client.get("/auth/login")
+        query = {k: v[0] for k, v in parse_qs(urlparse(start.headers["location"]).query).items()}
+        issuer.challenge, issuer.nonce = query["code_challenge"], query["nonce"]
+        done = await client.get("/auth/callback", params={"code": "the-code", "state": query["state"]})
+    assert done.status_code == (302 if signed_in else 403), done.text
+    ((authorization, body),) = calls
+    assert authorization == "Bearer at-1"  # the user's own fresh token: the directory trusts its claims
+    assert (body["id"], body["email"]) == ("u-42", "olga@example.com")

@@ -70,3 +70,16 @@ def test_a_rep_sees_own_and_team_deals_only() -> None:
     assert found == {"d1", "d2"}
     marketer = Principal(sub="m", roles=frozenset({"marketing"}))
     assert index.search("acme", visible=visibility(marketer)) == []
+
+
+async def test_a_user_provisions_themself_with_the_roles_of_their_token_only() -> None:
+    c = in_memory()
+    me = Principal(sub="nia", roles=frozenset({"sales"}), department="sales", teams=("sales-east",))
+    asked = NewUser(id="nia", name="Nia", email="nia@e.example", roles=["admin"], department="marketing")
+    user, created = await c.directory.provision(by=me, user=asked)
+    assert created
+    assert (user.roles, user.department, user.teams) == (["sales"], "sales", [])
+    again, created = await c.directory.provision(by=me, user=asked)
+    assert (again.version, created) == (1, False)
+    with pytest.raises(Forbidden):
+        await c.directory.provision(by=me, user=NewUser(id="someone", name="S", email="s@e.example"))

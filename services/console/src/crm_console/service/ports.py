@@ -43,3 +43,11 @@ class TokenIssuer(Protocol):
 
 class DevTokens(Protocol):
     def mint(self, profile: Profile) -> Tokens: ...
+
+
+class People(Protocol):
+    """The directory, as sign-in needs it."""
+
+    async def profile(self, sub: str) -> tuple[Profile, bool] | None:
+        """The user's profile and whether they are active; None if unknown or unreachable."""
+        ...

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from crm_shared.demo import demo_user
 
 from crm_console.domain.sessions import Profile, Session, Tokens, new_session_id
-from crm_console.service.ports import DevTokens, SessionStore, TokenIssuer
+from crm_console.service.ports import DevTokens, People, SessionStore, TokenIssuer
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,19 @@ class SessionService:
     max_s: float
     development: bool
     now: Callable[[], float] = time.time
+    people: People | None = None
+    """The directory: demo people and their teams come from it (the built-in list stands
+    in when it does not answer); a deactivated user cannot sign in."""
 
     async def dev_login(self, *, sub: str) -> Session:
         if not self.development:
             raise SignInRefused("the development sign-in is off")
+        known = await self.people.profile(sub) if self.people is not None else None
+        if known is not None:
+            profile, active = known
+            if not active:
+                raise SignInRefused("this user is deactivated")
+            return await self.open(profile=profile, tokens=self.dev_tokens.mint(profile), source="development")
         user = demo_user(sub)
         if user is None:
             raise SignInRefused("unknown demo user")

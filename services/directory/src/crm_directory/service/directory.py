@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crm_shared.auth import Principal
+from crm_shared.auth import KNOWN_ROLES, Principal
 from crm_shared.clock import Clock, system_clock
 from crm_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed, VersionConflict
 from crm_shared.events import CloudEvent, EventData
@@ -29,7 +29,7 @@ from crm_shared.events.directory import (
 from crm_shared.topics import Topics
 
 from crm_directory.domain import people
-from crm_directory.domain.permissions import may_manage, may_provision, require
+from crm_directory.domain.permissions import may_manage, may_provision, require, self_provisioned
 from crm_directory.service.ports import Records
 
 LIST_LIMIT = 5_000
@@ -69,7 +69,11 @@ class Directory:
     async def provision(self, *, by: Principal, user: people.NewUser) -> tuple[UserSnapshot, bool]:
         """First sign-in: the user as the directory knows them, made from the identity
         provider's claims if new (an admin's later edits win over the claims)."""
-        require(may_provision(by), "provision users")
+        require(may_provision(by, user.id), "provision users")
+        if self_provisioned(by, user.id):
+            department = by.department if by.department in ("sales", "service", "marketing") else None
+            roles = sorted(set(by.roles) & KNOWN_ROLES)
+            user = user.model_copy(update={"roles": roles, "department": department, "teams": []})
         doc = await self.users.get(user.id)
         if doc is not None:
             existing = _user(doc)

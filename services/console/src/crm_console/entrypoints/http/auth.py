@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Annotated, Any
 
+import httpx
 from crm_shared.demo import DEMO_USERS
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
 
+from crm_console.adapters.directory import Deactivated, profile_of
 from crm_console.adapters.tokens import OidcError
 from crm_console.entrypoints.http.deps import (
     ContainerDep,
@@ -21,6 +24,7 @@ from crm_console.entrypoints.http.deps import (
 )
 from crm_console.service.sessions import SignInRefused
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])
 LOGIN_COOKIE = "crm_login"
 LOGIN_MAX_AGE_S = 600
@@ -33,7 +37,12 @@ class DevLogin(BaseModel):
 @router.get("/auth/config")
 async def config(c: ContainerDep) -> dict[str, Any]:
     mode = c.settings.sign_in_mode
-    users = [dataclasses.asdict(u) for u in DEMO_USERS] if mode == "development" else []
+    if mode != "development":
+        return {"mode": mode, "users": []}
+    listed = await c.directory.users() if c.directory is not None else None
+    if listed is None:  # the directory does not answer: the built-in demo list
+        return {"mode": mode, "users": [dataclasses.asdict(u) for u in DEMO_USERS]}
+    users = [{**dataclasses.asdict(profile_of(u)), "title": u.get("title", "")} for u in listed if u.get("active")]
     return {"mode": mode, "users": users}
 
 
@@ -99,6 +108,13 @@ async def callback(
         profile, tokens = await c.oidc.exchange(code=code, code_verifier=verifier, nonce=nonce)
     except OidcError as exc:
         raise HTTPException(401, str(exc)) from exc
+    if c.directory is not None:
+        try:
+            await c.directory.provision(profile, access_token=tokens.access_token)
+        except Deactivated as exc:
+            raise HTTPException(403, "this user is deactivated") from exc
+        except httpx.HTTPError:  # the directory is away: sign in; the next sign-in provisions
+            log.warning("directory provisioning failed", exc_info=True)
     session = await c.sessions.open(profile=profile, tokens=tokens, source="oidc")
     response = RedirectResponse("/", status_code=302)
     response.delete_cookie(LOGIN_COOKIE, path="/auth")
