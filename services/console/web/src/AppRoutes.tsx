@@ -13,6 +13,7 @@ const TicketsPage = lazy(() => import('./features/tickets/TicketsPage'));
 const TicketPage = lazy(() => import('./features/tickets/TicketPage'));
 const DashboardsPage = lazy(() => import('./features/dashboards/DashboardsPage'));
 const AdminPage = lazy(() => import('./features/admin/AdminPage'));
+const PeoplePage = lazy(() => import('./features/people/PeoplePage'));
 const NotFound = lazy(() => import('./features/home/NotFound'));
 
 export function AppRoutes() {
@@ -30,6 +31,7 @@ export function AppRoutes() {
             <Route path="/tickets/:id" element={<TicketPage />} />
             <Route path="/dashboards" element={<DashboardsPage />} />
             <Route path="/admin" element={<AdminPage />} />
+            <Route path="/admin/people" element={<PeoplePage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>

@@ -3,7 +3,7 @@ export const en = {
   app: { name: 'Open CRM' },
   nav: {
     home: 'Home', customers: 'Customers', pipeline: 'Pipeline', leads: 'Leads', tickets: 'Tickets', dashboards: 'Dashboards',
-    admin: 'Admin', language: 'Language', menu: 'Menu', account: 'Account', signOut: 'Sign out', main: 'Main navigation',
+    admin: 'Admin', people: 'People and teams', language: 'Language', menu: 'Menu', account: 'Account', signOut: 'Sign out', main: 'Main navigation',
   },
   signIn: {
     title: 'Sign in', oidc: 'Sign in with your company account', devHint: 'Development sign-in: pick who you are.',

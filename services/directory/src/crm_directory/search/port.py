@@ -27,6 +27,7 @@ class Hit:
     id: str
     title: str
     subtitle: str
+    customer_id: str
     score: float
 
 

@@ -116,7 +116,8 @@ class TantivyIndex:
         hits = []
         for score, address in searcher.search(query, limit=limit, count=False).hits:
             d = searcher.doc(address).to_dict()
-            hits.append(Hit(d["kind"][0], d["id"][0], d["title"][0], (d.get("subtitle") or [""])[0], float(score)))
+            doc = _doc(d)
+            hits.append(Hit(doc.kind, doc.id, doc.title, doc.subtitle, doc.customer_id, float(score)))
         return hits
 
     def _matching(self, text: str) -> tantivy.Query | None:

@@ -30,6 +30,7 @@ class SearchHit(BaseModel):
     id: str
     title: str
     subtitle: str
+    customer_id: str = Field(description="The customer the record belongs to (empty for a colleague)")
     score: float
 
 
