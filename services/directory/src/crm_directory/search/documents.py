@@ -73,7 +73,7 @@ def customer_doc(s: CustomerSnapshot) -> SearchDoc | None:
         id=s.id,
         version=s.version,
         title=s.display_name,
-        subtitle=_join(s.company_name, place),
+        subtitle=_join(s.company_name if s.company_name != s.display_name else None, place),
         text=_join(s.display_name, s.first_name, s.last_name, s.company_name, *s.emails, *s.phones, place),
         customer_id=s.id,
         acl=_acl(owner=s.owner_id),

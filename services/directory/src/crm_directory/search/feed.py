@@ -60,7 +60,9 @@ class SearchFeed:
             self._task = None
 
     async def readiness(self) -> dict[str, object]:
-        return {"search_caught_up": self.caught_up.is_set(), "search_documents": self.applied}
+        """``search`` is ok once the topics were read up to their end at start (until then
+        a query may miss records); what was applied and skipped is shown beside it."""
+        return {"search": {"ok": self.caught_up.is_set(), "applied": self.applied, "skipped": self.skipped}}
 
     async def _run(self) -> None:
         attempt = 0

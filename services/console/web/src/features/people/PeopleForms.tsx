@@ -8,7 +8,8 @@ import { useDirectoryReport } from './useDirectoryReport';
 
 const ROLES = ['admin', 'sales', 'service', 'marketing', 'manager', 'readonly'];
 const DEPARTMENTS: Department[] = ['sales', 'service', 'marketing'];
-const ZONES = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['UTC', 'Europe/Berlin', 'Asia/Shanghai'];
+const KNOWN_ZONES = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['Europe/Berlin', 'Asia/Shanghai'];
+const ZONES = ['UTC', ...KNOWN_ZONES.filter((z) => z !== 'UTC')];
 
 export function UserEditor({ user, teams, onClose }: { user: DirectoryUser | null; teams: Team[]; onClose: () => void }) {
   const { t } = useT();
@@ -53,13 +54,13 @@ export function UserEditor({ user, teams, onClose }: { user: DirectoryUser | nul
         <TextInput label={t('people.jobTitle')} value={title} onChange={(e) => setTitle(e.currentTarget.value)} />
         <Group grow>
           <Select label={t('people.locale')} data={[{ value: 'en', label: 'English' }, { value: 'zh-CN', label: '简体中文' }]} value={locale} onChange={(v) => setLocale(v ?? 'en')} />
-          <Select label={t('people.timeZone')} data={ZONES} value={zone} onChange={(v) => setZone(v ?? 'UTC')} searchable />
+          <Select label={t('people.timeZone')} data={ZONES.includes(zone) ? ZONES : [zone, ...ZONES]} value={zone} onChange={(v) => setZone(v ?? 'UTC')} searchable />
         </Group>
         <Group grow>
           <MultiSelect label={t('people.roles')} data={ROLES} value={roles} onChange={setRoles} />
           <Select label={t('people.department')} data={DEPARTMENTS.map((d) => ({ value: d, label: t(`people.${d}`) }))} value={department} onChange={setDepartment} clearable />
         </Group>
-        <MultiSelect label={t('people.memberOf')} data={teams.map((x) => ({ value: x.id, label: x.name }))} value={memberOf} onChange={setMemberOf} data-testid="person-teams" />
+        <MultiSelect label={t('people.memberOf')} data={teams.map((x) => ({ value: x.id, label: x.name }))} value={memberOf} onChange={setMemberOf} placeholder={t('people.pickTeams')} data-testid="person-teams" />
         <Checkbox.Group label={t('people.workDays')} value={days.map(String)} onChange={(v) => setDays(v.map(Number).sort())}>
           <Group mt={4}>{dayNames.map((d, i) => <Checkbox key={d} value={String(i + 1)} label={d} />)}</Group>
         </Checkbox.Group>

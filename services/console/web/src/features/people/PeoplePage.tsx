@@ -68,7 +68,7 @@ function People() {
               <Table.Td>{u.roles.join(', ')}</Table.Td>
               <Table.Td>{u.time_zone}</Table.Td>
               <Table.Td>
-                <Badge color={u.active ? 'green' : 'gray'}>{u.active ? t('people.active') : t('people.deactivated')}</Badge>
+                <Text size="sm" fw={500} c={u.active ? 'green' : 'dimmed'}>{u.active ? t('people.active') : t('people.deactivated')}</Text>
               </Table.Td>
               <Table.Td>
                 <Group gap="xs" wrap="nowrap">
