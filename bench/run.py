@@ -204,6 +204,12 @@ def main() -> None:
     )
     parser.add_argument("--profile", action="store_true", help="py-spy profiles during B1 and B2 (CRM_BENCH_PYSPY)")
     parser.add_argument("--b5-events", type=int, default=None, help="events on the topic for B5")
+    parser.add_argument(
+        "--services",
+        type=lambda s: tuple(x.strip() for x in s.split(",")),
+        default=ALL,
+        help="the services B1-B3 run (default: every one; the four B1-B3 measure to compare with older commits)",
+    )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
     if args.only:
@@ -221,7 +227,7 @@ def main() -> None:
         suite.b0(infra)
     if {"B1", "B2", "B3"} & set(plan.sections):
         started = time.monotonic()
-        with running_stack(infra, ALL) as stack:
+        with running_stack(infra, args.services) as stack:
             probe = probe_pipeline(stack, b2_throughput.CONSUMERS)
             print(f"services up and consuming in {time.monotonic() - started:.1f} s (probe {probe:.1f} s)", flush=True)
             suite.timings["start services"] = round(time.monotonic() - started, 1)
@@ -244,6 +250,7 @@ def main() -> None:
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "before_start_pct_of_one_core": busy_before["pct_of_one_core"],
         "idle_stack_cpu": suite.idle_stack,
+        "services": list(args.services),
         "command": "python -m bench.run" + (" --quick" if args.quick else ""),
     }
     suite.save("suite", meta)

@@ -13,6 +13,7 @@ from crm_shared.erasure import (
     ErasureRegister,
     InMemoryErasureRegister,
     MongoErasureRegister,
+    note_rebalance,
     redacted_error,
     scrub_dead_letter,
 )
@@ -103,6 +104,33 @@ async def test_mongo_register_is_shared_by_instances_and_holds_only_the_id(
         doc = await client[mongo_database]["erasure_register"].find_one({"_id": cid})
         assert doc is not None
         assert set(doc) == {"_id", "reason", "at"}
+    finally:
+        await client.close()
+
+
+@pytest.mark.integration
+async def test_the_partition_owner_view_reads_the_register_once_per_rebalance(
+    mongodb_url: str, mongo_database: str
+) -> None:
+    """The runtime's view answers from memory: what the store held at its load or a rebalance,
+    plus what this process recorded; another member's record shows after the next rebalance."""
+    client = make_client(mongodb_url)
+    try:
+        db = client[mongo_database]
+        earlier, mine, theirs = (str(uuid.uuid4()) for _ in range(3))
+        await MongoErasureRegister.of(db).record(earlier)
+        register = MongoErasureRegister.of(db)
+        view = register.for_partition_owner()
+        assert view is register.for_partition_owner()  # one load per process
+        assert await view.is_erased(earlier)
+        await view.record(mine)
+        assert await view.is_erased(mine)
+        assert await MongoErasureRegister.of(db).is_erased(mine)  # written through
+        await MongoErasureRegister.of(db).record(theirs)  # another member, before a handover
+        assert not await view.is_erased(theirs)  # no store read per question
+        note_rebalance()
+        assert await view.is_erased(theirs)
+        assert not await view.is_erased(str(uuid.uuid4()))
     finally:
         await client.close()
 

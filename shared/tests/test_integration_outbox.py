@@ -6,12 +6,14 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from crm_shared.aggregates import AggregateStore
 from crm_shared.errors import VersionConflict
 from crm_shared.events import Actor, CloudEvent
 from crm_shared.kafka.producer import EventPublisher
+from crm_shared.metrics import OUTBOX_BACKLOG
 from crm_shared.mongo import make_client
 from crm_shared.outbox import OutboxRelay, revision_id
 from crm_shared.periodic import Periodic
@@ -230,3 +232,35 @@ async def test_a_loser_reads_at_least_the_winners_version_after_its_conflict(
         assert await store.get(cid) == {"_id": cid, "version": 2, "n": 2}
     finally:
         await client.close()
+
+
+async def test_one_read_of_the_markers_sweeps_every_kind_that_shares_them(
+    store_audit: tuple[Any, Any], mongo_database: str, kafka_bootstrap_servers: str
+) -> None:
+    """A relay over several kinds reads their shared markers once a round (their backlogs
+    come from that read) and asks a kind to publish only when it has an old marker."""
+    client, audit = store_audit
+    pub = EventPublisher(kafka_bootstrap_servers)
+    await pub.start()
+    try:
+        db = client[mongo_database]
+        things = AggregateStore(db, snapshots="things", publisher=pub)
+        others = AggregateStore(db, snapshots="others", publisher=pub)
+        await things.ensure_indexes()
+        young, orphan = str(uuid.uuid4()), str(uuid.uuid4())
+        await things.outbox.insert_one(_marker(young, 1, datetime.now(UTC)))
+        relay = OutboxRelay([things, others], service="test")
+        assert await relay.sweep_once() == 0  # the first round scans revisions (once per store)
+        audit.clear()
+        assert await relay.sweep_once() == 0
+        assert [command for command, _, _ in audit.on("outbox", "revisions")] == ["find"]
+        assert OUTBOX_BACKLOG.labels("test", "things")._value.get() == 1
+        assert OUTBOX_BACKLOG.labels("test", "others")._value.get() == 0
+        await others.outbox.insert_one(
+            {**_marker(orphan, 1, datetime.now(UTC) - timedelta(minutes=5)), "kind": "others"}
+        )
+        assert await relay.sweep_once() == 1  # the old orphan of "others" settled, the young one waits
+        assert await things.backlog() == 1
+        assert await others.backlog() == 0
+    finally:
+        await pub.stop()

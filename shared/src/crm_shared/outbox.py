@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from crm_shared.events.envelope import CloudEvent
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
 
 #: a pending marker without its revision this long is a lost race or a dead writer.
 ORPHAN_AFTER = timedelta(seconds=60)
+
+SWEEP_READ_LIMIT = 2_000
+"""Markers the relay reads in one round for every kind of a collection; beyond, per kind."""
 
 
 IN_FLIGHT: set[str] = set()
@@ -242,13 +246,51 @@ class OutboxRelay:
         self._scanned: set[int] = set()  # stores given their one full scan of revisions
 
     async def sweep_once(self) -> int:
+        """One round: each store's first round scans its revisions once; then the stores
+        that share a markers collection are swept with one read of it (kind, created_at of
+        up to ``SWEEP_READ_LIMIT`` markers) that gives every kind's backlog, and a store is
+        asked to publish only when it has a marker older than the grace. Measured
+        (``bench/store_commands.py``): sales' eight kinds cost 16-19 store commands a
+        second per process (a find and a count each), now one."""
         total = 0
+        shared: dict[tuple[int, str], tuple[Collection, list[Sweepable]]] = {}
         for store in self._stores:
             if id(store) not in self._scanned:
                 total += await store.publish_unmarked(older_than_s=self._grace_s)
                 self._scanned.add(id(store))
-            total += await store.publish_pending(older_than_s=self._grace_s)
-            OUTBOX_BACKLOG.labels(self._service, store.kind).set(await store.backlog())
+            markers = getattr(store, "outbox", None)
+            if isinstance(markers, AsyncCollection):
+                key = (id(markers.database.client), markers.full_name)
+                shared.setdefault(key, (markers, []))[1].append(store)
+            else:
+                total += await store.publish_pending(older_than_s=self._grace_s)
+                OUTBOX_BACKLOG.labels(self._service, store.kind).set(await store.backlog())
+        for markers, stores in shared.values():
+            total += await self._sweep_shared(markers, stores)
+        return total
+
+    async def _sweep_shared(self, markers: Collection, stores: list[Sweepable]) -> int:
+        docs = await markers.find({}, {"kind": 1, "created_at": 1}).limit(SWEEP_READ_LIMIT + 1).to_list(None)
+        if len(docs) > SWEEP_READ_LIMIT:  # a long backlog (an outage): each kind on its own
+            total = 0
+            for store in stores:
+                total += await store.publish_pending(older_than_s=self._grace_s)
+                OUTBOX_BACKLOG.labels(self._service, store.kind).set(await store.backlog())
+            return total
+        due = datetime.now(UTC) - timedelta(seconds=self._grace_s)
+        count: dict[str, int] = {}
+        old: set[str] = set()
+        for doc in docs:
+            kind = str(doc.get("kind"))
+            count[kind] = count.get(kind, 0) + 1
+            created = doc.get("created_at")
+            if not isinstance(created, datetime) or _aware(created) < due:
+                old.add(kind)
+        total = 0
+        for store in stores:
+            if store.kind in old:
+                total += await store.publish_pending(older_than_s=self._grace_s)
+            OUTBOX_BACKLOG.labels(self._service, store.kind).set(count.get(store.kind, 0))
         return total
 
     async def readiness(self, *, max_backlog: int = 10_000) -> dict[str, Any]:

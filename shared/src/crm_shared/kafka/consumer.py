@@ -150,7 +150,9 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._backoff = (backoff_initial_s, backoff_max_s)
         self._on_outcome = on_outcome
-        self._erasure = erasure
+        owner_view = getattr(erasure, "for_partition_owner", None)
+        # the runtime owns the partitions it reads: the register in memory, no read per event
+        self._erasure: ErasureRegister | None = owner_view() if callable(owner_view) else erasure
         self._retombstone = retombstone_erased
         self._outage_since: float | None = None
         self._outage_steps = 0

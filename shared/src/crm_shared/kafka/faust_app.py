@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import faust
 
+from crm_shared.erasure import note_rebalance
 from crm_shared.kafka.consumer import EventConsumer, Outcome, RecordInfo, normalise_headers
 from crm_shared.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_CONSUMED
 from crm_shared.settings import CrmSettings
@@ -44,10 +47,12 @@ class CrmApp(faust.App):
         # a restarted worker joins while the dead member still holds its partitions (until
         # its session times out): it does nothing until the group hands them over
         self.crm_owns_partitions = False
+        note_rebalance()
         super().on_rebalance_start()
 
     def on_rebalance_end(self) -> None:
         super().on_rebalance_end()
+        note_rebalance()  # the erasure register's owner views reload: partitions may have moved
         self.crm_owns_partitions = True
 
     def assigned_partitions(self) -> int:
@@ -73,6 +78,7 @@ def make_faust_app(settings: CrmSettings, **overrides: Any) -> CrmApp:
     options: dict[str, Any] = {
         "broker": servers,
         "store": "memory://",
+        "datadir": faust_datadir(),
         "autodiscover": False,
         "web_enabled": True,
         "web_host": settings.http_host,
@@ -93,6 +99,15 @@ def make_faust_app(settings: CrmSettings, **overrides: Any) -> CrmApp:
     app = CrmApp(settings.consumer_group, **options)
     _add_ops_pages(app)
     return app
+
+
+def faust_datadir() -> str:
+    """Where faust makes its ``<app id>-data`` folder (it does even with memory tables):
+    under ``$CRM_STATE_DIR/faust`` or the system's temporary folder, never the working
+    directory (tests and tools left hundreds of ``t*.crm-*-data`` folders in the tree)."""
+    parent = os.path.join(os.environ.get("CRM_STATE_DIR") or tempfile.gettempdir(), "faust")
+    os.makedirs(parent, exist_ok=True)  # faust makes only the last folder
+    return os.path.join(parent, "{conf.name}-data")
 
 
 def _add_ops_pages(app: CrmApp) -> None:
