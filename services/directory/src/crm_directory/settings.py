@@ -12,7 +12,7 @@ class DirectorySettings(CrmSettings):
     worker_web_port: int = 6106
 
     seed_demo_users: bool | None = None
-    """Create the demo company's people at start (``crm_shared.demo``); default: in development only."""
+    """Create the demo company's people at start (``crm_shared.demo``); default: except in production."""
     outbox_sweep_interval_s: float = Field(default=2.0, gt=0)
     search_enabled: bool = True
     """The API process keeps the global search index (``crm_directory.search``)."""
@@ -23,4 +23,4 @@ class DirectorySettings(CrmSettings):
 
     @property
     def seeds_demo_users(self) -> bool:
-        return self.env == "development" if self.seed_demo_users is None else self.seed_demo_users
+        return self.env != "production" if self.seed_demo_users is None else self.seed_demo_users

@@ -16,6 +16,7 @@ def settings_for(crm_env: dict[str, str], **overrides: Any) -> DirectorySettings
         "mongodb_database": crm_env["CRM_MONGODB_DATABASE"],
         "env": "test",
         "search_commit_interval_s": 0.1,
+        "seed_demo_users": False,
     }
     return DirectorySettings(**{**fields, **overrides})
 
