@@ -1,6 +1,7 @@
 """Publish each settled delivery's outcome: ``crm.notification.delivered`` or
 ``crm.notification.failed`` (key = the source event's customer id), and for a failure
-the source event to the notifications dead-letter topic with ``dlq.*`` headers.
+its dead letter (the source event scrubbed of personal data, ``dlq.*`` headers) to the
+notifications dead-letter topic.
 
 The outcome is published before the settling update, which records whether the
 broker acknowledged it (``outcome_published``); a broker outage is repaired by
@@ -11,10 +12,12 @@ id and subscribers dedupe it.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
+from crm_shared.erasure import scrub_dead_letter
 from crm_shared.events import Actor, CloudEvent, NotificationDelivered, NotificationFailed
 from crm_shared.kafka.producer import EventPublisher
 from crm_shared.topics import Topics
@@ -23,6 +26,7 @@ from crm_notifications.adapters.deliveries import DeliveryRepo
 from crm_notifications.adapters.event_store import EventStore
 from crm_notifications.domain import keys
 from crm_notifications.domain.delivery import Delivery
+from crm_notifications.domain.masking import mask_text
 
 log = logging.getLogger(__name__)
 ACTOR = Actor.system("notifications")
@@ -56,25 +60,55 @@ def outcome_event(delivery: Delivery) -> CloudEvent:
     )
 
 
+_EMAIL = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
+
+
+def delivery_error(delivery: Delivery) -> str:
+    """The failure without what a sink may echo back (an address in an SMTP answer, the
+    payload in an HTTP body): the status code, or the error's kind before its detail."""
+    if delivery.last_status_code is not None:
+        kind = "SMTP" if delivery.channel == "email" else "HTTP"
+        return f"{kind} {delivery.last_status_code}"
+    head = (delivery.last_error or "failed").split(":", 1)[0]
+    return mask_text(_EMAIL.sub("<address>", head))[:200]
+
+
+def _recipient_headers(delivery: Delivery) -> dict[str, str]:
+    """Who it was for, by id only: a user or endpoint id, never an e-mail address."""
+    if delivery.user_id:
+        return {"dlq.recipient.kind": "user", "dlq.recipient.user_id": delivery.user_id}
+    if delivery.endpoint_id:
+        return {"dlq.recipient.kind": "endpoint", "dlq.recipient.endpoint_id": delivery.endpoint_id}
+    return {"dlq.recipient.kind": "address"}  # the delivery log (by dlq.delivery_id) shows it to admins
+
+
 def dead_letter(delivery: Delivery, source: CloudEvent | None) -> tuple[bytes, list[tuple[str, bytes]]]:
-    """The dead letter of a failed delivery: the source event as it was consumed (a
-    digest: its entries), and headers saying why."""
+    """The dead letter of a failed delivery, with no personal data (dead letters are kept
+    30 days and read by operators; ``crm_shared.erasure``): the source event scrubbed to
+    its envelope and ids (or a digest's ids), headers saying why, the recipient by id.
+    A failed delivery is retried from the delivery log, never from its dead letter."""
     if source is not None:
-        value, headers = source.to_bytes(), source.kafka_headers()
+        raw, headers = source.to_bytes(), source.kafka_headers()
     else:
-        value = orjson.dumps(
-            {"delivery_id": delivery.id, "kind": delivery.kind, "entries": delivery.entries}, default=str
+        raw = orjson.dumps(
+            {
+                "id": delivery.id,
+                "type": "notifications.digest",
+                "customerid": delivery.customerid,
+                "data": {"delivery_id": delivery.id, "digest_item_ids": delivery.digest_item_ids},
+            }
         )
         headers = [("content-type", b"application/json")]
+    value = scrub_dead_letter(raw) or b""
     info = {
         "dlq.consumer": "notifications",
         "dlq.stage": "deliver",
         "dlq.error.type": "DeliveryFailed",
-        "dlq.error.message": (delivery.last_error or "failed")[:2000],
+        "dlq.error.message": delivery_error(delivery),
         "dlq.delivery_id": delivery.id,
         "dlq.rule_id": delivery.rule_id,
         "dlq.channel": delivery.channel,
-        "dlq.recipient": delivery.recipient,
+        **_recipient_headers(delivery),
         "dlq.attempts": str(delivery.attempts),
         "dlq.failed_at": (delivery.failed_at or delivery.updated_at).isoformat(),
     }
