@@ -13,7 +13,7 @@ import uuid
 from typing import Any, TypeVar
 
 from crm_shared.auth import Principal
-from crm_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed, VersionConflict
+from crm_shared.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from crm_shared.events.samples import sample_event
 from crm_shared.mongo import Document
 from pydantic import BaseModel
@@ -29,6 +29,7 @@ from crm_notifications.adapters.config_store import (
 from crm_notifications.adapters.ssrf import BlockedDestination, SsrfPolicy
 from crm_notifications.domain.defaults import DEFAULT_RULES
 from crm_notifications.domain.models import TEMPLATE_CHANNELS, Endpoint, EndpointSpec, Rule, RuleSpec, TemplateSpec
+from crm_notifications.domain.permissions import require_admin
 from crm_notifications.service.config_cache import ConfigCache
 from crm_notifications.service.preview import Previewer
 from crm_notifications.templates.engine import TemplateInvalid
@@ -36,11 +37,6 @@ from crm_notifications.templates.engine import TemplateInvalid
 M = TypeVar("M", bound=BaseModel)
 RENDER_BUDGET_S = 1.0
 TEMPLATE_NAME = re.compile(r"[a-z0-9_.-]{1,100}")
-
-
-def require_admin(principal: Principal) -> None:
-    if not principal.is_admin:
-        raise Forbidden("only an admin may manage notification rules, endpoints and templates")
 
 
 class ConfigService:

@@ -7,16 +7,12 @@ hours, digest) and reads their own profile.
 from __future__ import annotations
 
 from crm_shared.auth import Principal
-from crm_shared.errors import Conflict, Forbidden, NotFound, VersionConflict
+from crm_shared.errors import Conflict, NotFound, VersionConflict
 
 from crm_notifications.adapters.config_store import ConfigStore, to_user
 from crm_notifications.domain.models import Preferences, User, UserSpec
+from crm_notifications.domain.permissions import require_admin, require_self
 from crm_notifications.service.config_cache import ConfigCache
-
-
-def _self_or_admin(principal: Principal, user_id: str) -> None:
-    if not (principal.is_admin or principal.sub == user_id):
-        raise Forbidden("you may only see and change your own notification settings")
 
 
 class UserService:
@@ -45,19 +41,17 @@ class UserService:
         return user.model_copy(update={"version": version})
 
     async def list(self, principal: Principal) -> list[User]:
-        if not principal.is_admin:
-            raise Forbidden("only an admin may list users")
+        require_admin(principal)
         return [to_user(d) for d in await self._store.all("users")]
 
     async def get(self, principal: Principal, user_id: str) -> User:
-        _self_or_admin(principal, user_id)
+        require_self(principal, user_id)
         return await self._load(user_id)
 
     async def put(
         self, principal: Principal, user_id: str, spec: UserSpec, *, expected: int | None, create: bool
     ) -> User:
-        if not principal.is_admin:
-            raise Forbidden("only an admin may create or change user profiles")
+        require_admin(principal)
         prefs = Preferences() if create else (await self._load(user_id)).preferences
         user = User(id=user_id, preferences=prefs, **spec.model_dump())
         return await self._save(user, expected=expected, actor=principal.actor().header_value(), create=create)
@@ -65,15 +59,14 @@ class UserService:
     async def set_preferences(
         self, principal: Principal, user_id: str, prefs: Preferences, *, expected: int | None
     ) -> User:
-        _self_or_admin(principal, user_id)
+        require_self(principal, user_id)
         user = await self._load(user_id)
         return await self._save(
             user.model_copy(update={"preferences": prefs}), expected=expected, actor=principal.actor().header_value()
         )
 
     async def delete(self, principal: Principal, user_id: str, *, expected: int | None) -> None:
-        if not principal.is_admin:
-            raise Forbidden("only an admin may delete users")
+        require_admin(principal)
         user = await self._load(user_id)
         current = await self._store.version("users", user_id)
         if expected is not None and expected != current:

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Query
 from crm_notifications.domain.delivery import Status
 from crm_notifications.domain.masking import mask_secret
 from crm_notifications.domain.models import Channel
-from crm_notifications.entrypoints.http.deps import ContainerDep
-from crm_notifications.service.config import require_admin
+from crm_notifications.domain.permissions import require_admin
+from crm_notifications.entrypoints.http.deps import ContainerDep, Permitted
 
-router = APIRouter(tags=["deliveries"])
+router = APIRouter(tags=["deliveries"], dependencies=[Permitted])
 
 
 @router.get("/deliveries")

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 
 from crm_notifications.domain.masking import mask_secret, mask_url
 from crm_notifications.domain.models import ID_PATTERN, Endpoint, EndpointKind, EndpointSpec
-from crm_notifications.entrypoints.http.deps import ContainerDep
+from crm_notifications.entrypoints.http.deps import ContainerDep, Permitted
 
-router = APIRouter(prefix="/endpoints", tags=["endpoints"])
+router = APIRouter(prefix="/endpoints", tags=["endpoints"], dependencies=[Permitted])
 
 
 class EndpointCreate(EndpointSpec):

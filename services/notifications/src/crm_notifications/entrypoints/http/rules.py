@@ -11,9 +11,9 @@ from fastapi import APIRouter, Response, status
 from pydantic import Field
 
 from crm_notifications.domain.models import ID_PATTERN, Rule, RuleSpec
-from crm_notifications.entrypoints.http.deps import ContainerDep
+from crm_notifications.entrypoints.http.deps import ContainerDep, Permitted
 
-router = APIRouter(prefix="/rules", tags=["rules"])
+router = APIRouter(prefix="/rules", tags=["rules"], dependencies=[Permitted])
 
 
 class RuleCreate(RuleSpec):

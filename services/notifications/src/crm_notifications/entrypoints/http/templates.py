@@ -11,11 +11,11 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from crm_notifications.domain.models import ID_PATTERN, TemplateSpec
-from crm_notifications.entrypoints.http.deps import ContainerDep
-from crm_notifications.service.config import require_admin
+from crm_notifications.domain.permissions import require_admin
+from crm_notifications.entrypoints.http.deps import ContainerDep, Permitted
 from crm_notifications.templates import defaults
 
-router = APIRouter(prefix="/templates", tags=["templates"])
+router = APIRouter(prefix="/templates", tags=["templates"], dependencies=[Permitted])
 
 
 class PreviewRequest(BaseModel):

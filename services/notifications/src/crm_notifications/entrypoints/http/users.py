@@ -9,9 +9,9 @@ from fastapi import APIRouter, Response, status
 from pydantic import Field
 
 from crm_notifications.domain.models import ID_PATTERN, Preferences, User, UserSpec
-from crm_notifications.entrypoints.http.deps import ContainerDep
+from crm_notifications.entrypoints.http.deps import ContainerDep, Permitted
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], dependencies=[Permitted])
 
 
 class UserCreate(UserSpec):
