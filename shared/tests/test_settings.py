@@ -30,3 +30,26 @@ def test_connection_settings_use_conventional_names(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("MONGODB_URL", "mongodb://m:2")
     s = CrmSettings(service_name="service-desk")
     assert (s.kafka_bootstrap_servers, s.mongodb_url, s.database_name) == ("k:1", "mongodb://m:2", "crm_service_desk")
+
+
+class _WithSecrets(CrmSettings):
+    lookup_key_secret: str = "dev-lookup-keys-change-me"
+    token_salt: str = "fixed-but-not-a-dev-default"
+
+
+def test_production_refuses_every_secret_left_at_its_dev_default(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CRM_ENV", "production")
+    monkeypatch.setenv("CRM_JWT_SECRET", "x" * 40)
+    with pytest.raises(SystemExit):
+        load_settings(_WithSecrets)
+    err = capsys.readouterr().err
+    assert "CRM_LOOKUP_KEY_SECRET" in err
+    assert "CRM_JWT_SECRET" not in err
+    assert "CRM_TOKEN_SALT" not in err
+    monkeypatch.setenv("CRM_LOOKUP_KEY_SECRET", "a-real-secret-" + "z" * 30)
+    assert load_settings(_WithSecrets).env == "production"
+    monkeypatch.setenv("CRM_ENV", "development")
+    monkeypatch.delenv("CRM_LOOKUP_KEY_SECRET")
+    assert load_settings(_WithSecrets).lookup_key_secret.startswith("dev-")  # development keeps its defaults

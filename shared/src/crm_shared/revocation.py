@@ -7,6 +7,9 @@ tails that topic without a consumer group, from the start, into an in-memory
 :class:`RevocationList` that the token verifier checks on every request. A restarted
 process reads the whole (small, compacted) topic before it counts as caught up.
 
+``DELETE /admin/revocations/{sub:<id>|jti:<id>}`` withdraws one: a tombstone on its key,
+which every process applies as it tails (and compaction then drops the key).
+
 A user revoked at ``t`` may sign in again: tokens issued after ``t`` are accepted (a
 token's ``iat`` is required, and its lifetime is bounded, so nothing older survives).
 """
@@ -80,6 +83,10 @@ class RevocationList:
         elif kind == "jti":
             self._jtis.discard(value)
 
+    def __contains__(self, key: str) -> bool:
+        kind, _, value = key.partition(":")
+        return value in self._subs if kind == "sub" else kind == "jti" and value in self._jtis
+
     def revoked(self, claims: dict[str, Any]) -> bool:
         jti = claims.get("jti")
         if jti is not None and str(jti) in self._jtis:
@@ -107,6 +114,8 @@ class RevocationFeed:
         self._task: asyncio.Task[None] | None = None
         self._producer: AIOKafkaProducer | None = None
         self._producer_lock = asyncio.Lock()
+        self.revocations = revocations
+        """The list this feed keeps (what the token verifier checks)."""
         self.caught_up = asyncio.Event()
         """Set once everything on the topic when the tail started has been read."""
 
@@ -133,6 +142,16 @@ class RevocationFeed:
 
     async def publish(self, revocation: Revocation) -> None:
         """Put the revocation on the topic (every API applies it from there, this one too)."""
+        await self._send(revocation.key, revocation.to_bytes())
+        self._revocations.apply(revocation)  # at once here; the others within a poll
+
+    async def withdraw(self, key: str) -> None:
+        """Withdraw a revocation: a tombstone on its key (every API lifts it, and compaction
+        drops the record)."""
+        await self._send(key, None)
+        self._revocations.lift(key)
+
+    async def _send(self, key: str, value: bytes | None) -> None:
         async with self._producer_lock:
             if self._producer is None:
                 producer = AIOKafkaProducer(
@@ -143,8 +162,7 @@ class RevocationFeed:
                 )
                 await producer.start()
                 self._producer = producer
-        await self._producer.send_and_wait(self._topic, key=revocation.key.encode(), value=revocation.to_bytes())
-        self._revocations.apply(revocation)  # at once here; the others within a poll
+        await self._producer.send_and_wait(self._topic, key=key.encode(), value=value)
 
     async def _tail(self) -> None:
         attempt = 0

@@ -1,7 +1,8 @@
 """Settings shared by every service, from the environment (prefix ``CRM_``).
 
-A bad setting stops start-up with a message naming it; production refuses the
-development JWT secret.
+A bad setting stops start-up with a message naming it. Production (``CRM_ENV=production``)
+refuses every secret left at its development default (``JWT_SECRET``, contacts'
+``LOOKUP_KEY_SECRET``, the console's session secret, service-desk's CSAT secret, ...).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 import sys
 from typing import Literal, Self, TypeVar
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "dev-secret-change-me-0123456789abcdef"
@@ -78,6 +79,10 @@ class CrmSettings(BaseSettings):
     @model_validator(mode="after")
     def _production_rules(self) -> Self:
         if self.env == "production":
+            if dev := dev_defaults_in_use(self):
+                raise ValueError(
+                    f"{', '.join(dev)}: the development default; set a real secret in production (CRM_ENV=production)"
+                )
             if self.jwt_secret == DEV_JWT_SECRET and not self.oidc_jwks_url:
                 raise ValueError(
                     "CRM_JWT_SECRET is the development default; set a real secret or CRM_OIDC_JWKS_URL in production"
@@ -96,6 +101,25 @@ class CrmSettings(BaseSettings):
 
 
 S = TypeVar("S", bound=CrmSettings)
+
+DEV_MARKER = "change-me"
+"""Every development default of a secret contains it (``dev-...-change-me``): production
+refuses a secret setting left at such a default, whichever service's settings declare it."""
+
+
+def dev_defaults_in_use(settings: BaseSettings) -> list[str]:
+    """The ``CRM_*`` names of the settings still at a development default secret."""
+    names = []
+    for name, field in type(settings).model_fields.items():
+        default = field.default
+        if isinstance(default, SecretStr):
+            default = default.get_secret_value()
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(default, str) and DEV_MARKER in default and value == default:
+            names.append(field.validation_alias if isinstance(field.validation_alias, str) else f"CRM_{name.upper()}")
+    return names
 
 
 def describe_validation_error(exc: ValidationError, prefix: str = "CRM_") -> str:
