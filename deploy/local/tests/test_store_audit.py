@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from crm_shared.mongo_audit import by_id
+from crm_shared.mongo_audit import by_id, by_ids
 
 pytestmark = pytest.mark.integration
 
@@ -16,6 +16,14 @@ def test_only_a_plain_id_filter_counts_as_by_id() -> None:
     assert not by_id({"_id": "a", "version": {"$lt": 3}})
     assert not by_id({"customer_id": "a"})
     assert not by_id({})
+
+
+def test_an_in_of_plain_ids_is_by_ids() -> None:
+    assert by_ids({"_id": {"$in": ["a", "b"]}})
+    assert not by_ids({"_id": "a"})
+    assert not by_ids({"_id": {"$in": ["a"], "$ne": "b"}})
+    assert not by_ids({"_id": {"$in": [{"x": 1}]}})
+    assert not by_ids({"_id": {"$in": ["a"]}, "kind": "x"})
 
 
 async def test_scans_are_recorded_with_command_and_collection(

@@ -41,6 +41,15 @@ def by_id(query: Any) -> bool:
     return isinstance(query, dict) and list(query) == ["_id"] and not isinstance(query["_id"], dict | list)
 
 
+def by_ids(query: Any) -> bool:
+    """``{_id: {$in: [x, ...]}}`` of plain values: indexed by MongoDB and by the local
+    store ``crm infra`` builds (its ``$in`` patch; unpatched FerretDB 1.24 scans)."""
+    if not (isinstance(query, dict) and list(query) == ["_id"] and isinstance(query["_id"], dict)):
+        return False
+    ids = query["_id"].get("$in")
+    return list(query["_id"]) == ["$in"] and isinstance(ids, list) and not any(isinstance(i, dict | list) for i in ids)
+
+
 @dataclass
 class StoreAudit(monitoring.CommandListener):
     scans: list[tuple[str, str, Any]] = field(default_factory=list)
@@ -67,6 +76,11 @@ class StoreAudit(monitoring.CommandListener):
     def clear(self) -> None:
         self.scans.clear()
 
-    def on(self, *collections: str) -> list[tuple[str, str, Any]]:
-        """The recorded scans, on ``collections`` only when given."""
-        return [s for s in self.scans if not collections or s[1] in collections]
+    def on(self, *collections: str, ids_in: bool = False) -> list[tuple[str, str, Any]]:
+        """The recorded scans, on ``collections`` only when given; ``ids_in``: not counting
+        ``{_id: {$in: [...]}}`` (see ``by_ids``)."""
+        return [
+            s
+            for s in self.scans
+            if (not collections or s[1] in collections) and not (ids_in and s[0] == "find" and by_ids(s[2]))
+        ]

@@ -215,6 +215,12 @@ async def bootstrap(
         background.add(
             Periodic("contacts-outbox", relay.sweep_once, settings.outbox_sweep_interval_s),
             *api_jobs(settings, services, repos, clock=clock),
+            Periodic(
+                "contacts-lists-repair",
+                lambda: customers.lists.repair_now(customers.store.snapshots, now=clock()),
+                settings.lists_repair_interval_s,
+                run_at_start=False,
+            ),
         )
         if settings.live_enabled:
             tail = KafkaTail(

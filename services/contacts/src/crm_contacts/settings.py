@@ -24,6 +24,8 @@ class ContactsSettings(CrmSettings):
     """Pending merges, erasures and company renames are resumed this often (the outbox relay has its own)."""
     idempotency_purge_interval_s: float = Field(default=600.0, gt=0)
     """Idempotency keys older than ``idempotency_ttl_h`` are forgotten this often."""
+    lists_repair_interval_s: float = Field(default=3600.0, gt=0)
+    """The owner and region lists (``customer_lists``) are checked against the customers this often (a scan)."""
     live_enabled: bool = True
     """Tail the business topics in the API process for the SSE streams."""
     live_recent_events: int = Field(default=5000, ge=0)

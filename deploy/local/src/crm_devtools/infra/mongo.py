@@ -12,6 +12,10 @@ expressions by their text, so no query, update or delete ever used the index: ev
 ``{_id: x}`` operation scanned the collection (16 ms at 2,000 documents, growing
 linearly; ``EXPLAIN QUERY PLAN`` says ``SCAN``). Upstream: FerretDB/FerretDB#3340
 (open; v1 is no longer developed). The patched binary is cached under its own name.
+
+A second patch (``SQLITE_ID_IN_PATCH`` + ``ferretdb_patches/crm_id_in.go``) pushes
+``{_id: {$in: [...]}}`` down as ``IN (...)`` over the same index: unpatched, fetching a
+page of ids with ``$in`` scanned the collection (the id-keyed lists read pages this way).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from crm_devtools.infra.procs import file_lock
 from crm_devtools.paths import InfraConfig
 
 log = logging.getLogger(__name__)
+PATCHES = Path(__file__).with_name("ferretdb_patches")
 
 FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
 FERRETDB_VERSION = "v1.24.2"
@@ -37,8 +42,16 @@ SQLITE_ID_PATCH = (
     "IDColumn = DefaultColumn + \"->'$._id'\"",
     "IDColumn = DefaultColumn + \"->'_id'\"",
 )
+#: ``{_id: {$in: ids}}`` through the ``_id`` index: Query() asks ``crmIDInClause`` (added file).
+SQLITE_ID_IN_PATCH = (
+    "internal/backends/sqlite/collection.go",
+    "\tq += whereClause\n",
+    '\tif w, a := crmIDInClause(params.Filter); w != "" {\n\t\twhereClause, args = w, a\n\t}\n\n\tq += whereClause\n',
+)
+#: Go files added to the module before the build (``ferretdb_patches/``), by destination.
+ADDED_FILES = {"internal/backends/sqlite/crm_id_in.go": "crm_id_in.go"}
 #: bump when the patches change, so a cached unpatched build is not reused.
-FERRETDB_BUILD = f"{FERRETDB_VERSION}-crm1"
+FERRETDB_BUILD = f"{FERRETDB_VERSION}-crm2"
 
 
 def home(cfg: InfraConfig) -> Path:
@@ -91,6 +104,9 @@ def ensure_ferretdb(cfg: InfraConfig) -> Path:
             path.chmod(path.stat().st_mode | 0o200)  # the module cache is read-only
         (work / "build" / "version" / "version.txt").write_text(FERRETDB_VERSION + "\n")
         _apply_patch(work, *SQLITE_ID_PATCH)
+        _apply_patch(work, *SQLITE_ID_IN_PATCH)
+        for dest, name in ADDED_FILES.items():
+            shutil.copyfile(PATCHES / name, work / dest)
         env = {**os.environ, "GOFLAGS": "-mod=mod -buildvcs=false", "CGO_ENABLED": "0"}
         binary.parent.mkdir(parents=True, exist_ok=True)
         tmp_binary = binary.with_name(f"ferretdb.tmp-{os.getpid()}")

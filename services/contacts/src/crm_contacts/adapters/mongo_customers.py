@@ -15,6 +15,7 @@ from pymongo import ASCENDING, DESCENDING
 
 from crm_contacts.adapters.documents import from_document, redacted_changes, search_tokens, to_document
 from crm_contacts.adapters.mongo_keys import MongoCustomerKeys
+from crm_contacts.adapters.mongo_lists import MongoCustomerLists
 from crm_contacts.domain.customer import Customer
 from crm_contacts.domain.lookup_keys import LookupKey, company_name_key, company_name_keys, email_domain
 from crm_contacts.service.ports import CustomerQuery, Stored
@@ -56,6 +57,7 @@ class MongoCustomerRepository:
         self._coll = self.store.snapshots
         self._revisions = self.store.revisions
         self.keys = MongoCustomerKeys(db, secret=key_secret)
+        self.lists = MongoCustomerLists(db)
 
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()
@@ -71,6 +73,7 @@ class MongoCustomerRepository:
             await self._coll.create_index([(k, ASCENDING) for k in keys])
         await self._coll.create_index([("updated_at", DESCENDING), ("_id", DESCENDING)], name="updated_id")
         await self.keys.build_once(self._coll)
+        await self.lists.build_once(self._coll)
 
     async def get(self, customer_id: str) -> Stored | None:
         doc = await self._coll.find_one({"_id": customer_id})
@@ -96,6 +99,9 @@ class MongoCustomerRepository:
         return await self.get_many((await self.keys.ids(keys))[-limit:])
 
     async def find(self, query: CustomerQuery, *, limit: int) -> list[Customer]:
+        listed = await self.lists.find(self._coll, query, limit=limit)
+        if listed is not None:  # by owner or region: from ``customer_lists``, no scan
+            return listed
         direction = DESCENDING if query.order == "desc" else ASCENDING
         return await self._customers(
             build_filter(query), limit=limit, sort=[("updated_at", direction), ("_id", direction)]
@@ -139,17 +145,22 @@ class MongoCustomerRepository:
         actor: str,
         audit: Document,
     ) -> int:
-        before = self.keys.keys_of(await self.get(state.id)) if expected_version else set()
-        after = self.keys.keys_of(state)
+        old = await self._coll.find_one({"_id": state.id}) if expected_version else None
+        previous = from_document(old) if old else None
+        before, after = self.keys.keys_of(previous), self.keys.keys_of(state)
+        new = to_document(state)
         await self.keys.add(state.id, after - before)
+        await self.lists.before_commit(state.id, old, new)
         version = await self.store.commit(
             aggregate_id=state.id,
             expected_version=expected_version,
-            snapshot=to_document(state),
+            snapshot=new,
             events=events,
             actor=actor,
             changes=audit,
         )
+        # Entries of what it no longer is go once committed (a failed commit leaves only extras).
+        await self.lists.after_commit(state.id, old, new)
         if before - after:
             await self.keys.remove(state.id, before - after)
             current = await self.get(state.id)

@@ -1,0 +1,283 @@
+"""Lists at 100,000 records: the console's filtered lists and queues, p50/p95 and API CPU.
+
+Seeds scratch databases (``benchlists_*``) straight into the store in the services' own
+document shapes (customers, tickets, deals; not measured; done once and reused: a marker
+document records what was seeded), then starts the three APIs as real processes on those
+databases and times, one request at a time:
+
+- contacts: ``GET /customers`` by owner and by region, page 1 and a deep page (the
+  cursor after 2,000), 200 a page as the console asks;
+- service-desk: ``GET /tickets`` by group and status, offset 0 and 1,000 (the queue's
+  ``allPages`` of 200);
+- sales: a rep's ``GET /deals?owner_id=<rep>&pipeline_id=default`` (the board's cards)
+  and ``GET /deals/board`` (its column totals).
+
+Prints a table and writes ``bench/results/<day>-<host>.json`` (section ``lists``).
+
+    MONGODB_URL=mongodb://127.0.0.1:28817 python -m bench.lists --label before
+    python -m bench.lists --drop            # remove the scratch databases
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import psutil
+from crm_contacts.adapters.documents import to_document
+from crm_contacts.domain.customer import Customer
+from crm_contacts.service.queries import encode_cursor
+from crm_devtools.net import free_port
+from crm_devtools.services import process_specs
+from crm_devtools.supervisor import start_services
+from crm_sales.domain.deal import Deal
+from crm_service_desk.domain.ticket import Ticket
+from crm_shared.auth import mint_token
+from crm_shared.provision import ensure_topics
+from crm_shared.settings import CrmSettings
+from crm_shared.topics import Topics
+from pymongo import MongoClient
+
+from bench.common import machine, table, write_results
+from bench.harness import ensure_infra, local_only
+
+PREFIX = "benchlists"
+DATABASES = {s: f"{PREFIX}_{s.replace('-', '_')}" for s in ("contacts", "service-desk", "sales")}
+OWNERS = [f"rep.{i:02d}" for i in range(1, 9)]
+REGIONS = ["greater-china", "apac", "emea", "na"]
+GROUPS = ["support", "billing", "technical", "onboarding", "escalations"]
+STATUSES = [("new", 10), ("open", 25), ("pending", 10), ("on_hold", 5), ("solved", 25), ("closed", 25)]
+STAGES = [("initial_contact", 10), ("qualification", 25), ("proposal", 50), ("negotiation", 75)]
+DEEP = 2000
+BATCH = 1000
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _customers(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    for i in range(n):
+        at = T0 + timedelta(seconds=i * 7 + rng.randrange(7))
+        yield to_document(
+            Customer.model_validate(
+                {
+                    "id": f"cus_{i:07d}",
+                    "kind": "person",
+                    "display_name": f"Person {i}",
+                    "first_name": "Person",
+                    "last_name": str(i),
+                    "emails": [f"p{i}@bench.example"],
+                    "region": REGIONS[rng.randrange(len(REGIONS))],
+                    "owner_id": OWNERS[rng.randrange(len(OWNERS))],
+                    "lifecycle_stage": "customer",
+                    "version": 1,
+                    "created_at": at,
+                    "updated_at": at + timedelta(seconds=rng.randrange(86400 * 30)),
+                }
+            )
+        )
+
+
+def _tickets(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    statuses = [s for s, w in STATUSES for _ in range(w)]
+    for i in range(n):
+        at = T0 + timedelta(seconds=i * 7 + rng.randrange(7))
+        yield Ticket(
+            id=f"tkt_{i:07d}",
+            customer_id=f"cus_{rng.randrange(n):07d}",
+            subject=f"Ticket {i}",
+            channel="email",
+            priority="normal",
+            status=rng.choice(statuses),
+            group=GROUPS[rng.randrange(len(GROUPS))],
+            created_at=at,
+            updated_at=at,
+            version=1,
+        ).to_doc()
+
+
+def _deals(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    for i in range(n):
+        at = T0 + timedelta(seconds=i * 7 + rng.randrange(7))
+        stage, probability = STAGES[rng.randrange(len(STAGES))]
+        owner = OWNERS[rng.randrange(len(OWNERS))]
+        doc = Deal(
+            id=f"deal_{i:07d}",
+            customer_id=f"cus_{rng.randrange(n):07d}",
+            name=f"Deal {i}",
+            pipeline_id="default",
+            stage=stage,
+            stage_probability=probability,
+            amount=Decimal(rng.randrange(1000, 100000)),
+            currency="EUR",
+            owner_id=owner,
+            team="sales-east" if OWNERS.index(owner) < 4 else "sales-west",
+            stage_entered_at=at,
+            created_at=at,
+            updated_at=at,
+            version=1,
+        ).to_doc()
+        yield {**doc, "_id": f"deal_{i:07d}"}
+
+
+def _insert(client: MongoClient[dict[str, Any]], db: str, coll: str, docs: Iterator[dict[str, Any]]) -> int:
+    batch: list[dict[str, Any]] = []
+    count = 0
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) == BATCH:
+            client[db][coll].insert_many(batch, ordered=False)
+            count += len(batch)
+            batch = []
+    if batch:
+        client[db][coll].insert_many(batch, ordered=False)
+        count += len(batch)
+    return count
+
+
+def seed(mongo: str, n: int) -> None:
+    """Once per store: the marker says what is there (a changed size reseeds)."""
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo)
+    try:
+        marker = client[DATABASES["contacts"]]["bench_meta"].find_one({"_id": "seed"})
+        if marker is not None and marker.get("n") == n:
+            print(f"reusing the seeded databases ({n} records each)", flush=True)
+            return
+        for db in DATABASES.values():
+            client.drop_database(db)
+        for svc, coll, gen in (
+            ("contacts", "customers", _customers),
+            ("service-desk", "tickets", _tickets),
+            ("sales", "deals", _deals),
+        ):
+            started = time.monotonic()
+            count = _insert(client, DATABASES[svc], coll, gen(n, random.Random(f"{svc}-{n}")))
+            print(f"seeded {count} {coll} in {time.monotonic() - started:.0f}s", flush=True)
+        client[DATABASES["contacts"]]["bench_meta"].insert_one({"_id": "seed", "n": n})
+    finally:
+        client.close()
+
+
+def deep_cursor(mongo: str, field: str, value: str) -> str:
+    """The cursor after the ``DEEP``-th customer of a list (newest first), from the seed."""
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo)
+    try:
+        docs = client[DATABASES["contacts"]]["customers"].find({field: value}, {"updated_at": 1})
+        keys = sorted(((d["updated_at"], d["_id"]) for d in docs), reverse=True)
+    finally:
+        client.close()
+    at, last = keys[DEEP - 1]
+    return encode_cursor("desc", at.replace(tzinfo=UTC), last)
+
+
+def drop(mongo: str) -> None:
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo)
+    try:
+        for db in DATABASES.values():
+            client.drop_database(db)
+    finally:
+        client.close()
+
+
+def _measure(
+    client: httpx.Client, proc: psutil.Process, url: str, params: dict[str, Any], token: str, n: int
+) -> dict[str, Any]:
+    """``n`` timed requests after one untimed (none when ``n`` is 1: a scan per request
+    takes minutes on a loaded machine, one sample says enough)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if n > 1:
+        client.get(url, params=params, headers=headers).raise_for_status()
+    cpu0 = sum(proc.cpu_times()[:2])
+    times = []
+    body: dict[str, Any] = {}
+    for _ in range(n):
+        t = time.perf_counter()
+        res = client.get(url, params=params, headers=headers)
+        times.append((time.perf_counter() - t) * 1000)
+        res.raise_for_status()
+        body = res.json()
+    cpu = (sum(proc.cpu_times()[:2]) - cpu0) * 1000 / n
+    p95 = statistics.quantiles(times, n=20)[18] if n > 1 else times[0]
+    items = len(body["items"]) if "items" in body else len(body.get("stages", []))
+    return {"items": items, "p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1),
+            "max_ms": round(max(times), 1), "api_cpu_ms": round(cpu, 1), "n": n}  # fmt: skip
+
+
+def measure(mongo: str, kafka: str, label: str, n: int) -> list[dict[str, Any]]:
+    settings = CrmSettings()
+    admin = mint_token(settings, sub="bench", roles=["admin"], department="sales", ttl_s=3600)
+    rep = mint_token(settings, sub=OWNERS[0], roles=["sales"], department="sales", teams=[], ttl_s=3600)
+    topics = Topics(f"{PREFIX}.")
+    ensure_topics(kafka, topics)
+    services = list(DATABASES)
+    ports = {s: (free_port("127.0.0.1"), free_port("127.0.0.1")) for s in services}
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "MONGODB_URL": mongo,
+        "CRM_TOPIC_PREFIX": topics.prefix,
+        "CRM_ENV": "test",
+        "CRM_LOG_LEVEL": "WARNING",
+        "CRM_LOG_JSON": "true",
+    }
+    specs = [
+        spec
+        for s in services
+        for spec in process_specs([s], env={**env, "CRM_MONGODB_DATABASE": DATABASES[s]}, roles=["api"], ports=ports)
+    ]
+    cursors = {"owner_id": deep_cursor(mongo, "owner_id", OWNERS[0]), "region": deep_cursor(mongo, "region", "emea")}
+    queries: list[tuple[str, str, str, dict[str, Any], str]] = [
+        ("customers by owner, page 1", "contacts", "/customers", {"owner_id": OWNERS[0], "limit": 200}, admin),
+        ("customers by owner, deep page", "contacts", "/customers",
+         {"owner_id": OWNERS[0], "limit": 200, "cursor": cursors["owner_id"]}, admin),
+        ("customers by region, page 1", "contacts", "/customers", {"region": "emea", "limit": 200}, admin),
+        ("customers by region, deep page", "contacts", "/customers",
+         {"region": "emea", "limit": 200, "cursor": cursors["region"]}, admin),
+        ("tickets by group+status, offset 0", "service-desk", "/tickets",
+         {"group": "support", "status": "open", "limit": 200, "offset": 0}, admin),
+        ("tickets by group+status, offset 1000", "service-desk", "/tickets",
+         {"group": "support", "status": "open", "limit": 200, "offset": 1000}, admin),
+        ("board cards of a rep (deals by owner)", "sales", "/deals",
+         {"owner_id": OWNERS[0], "pipeline_id": "default", "limit": 200, "offset": 0}, rep),
+        ("board totals of a rep", "sales", "/deals/board", {"pipeline_id": "default"}, rep),
+    ]  # fmt: skip
+    rows = []
+    with start_services(specs, health_timeout_s=600) as procs:
+        api = {s: psutil.Process(procs[next(k for k in procs if k.startswith(s))].pid) for s in services}
+        with httpx.Client(timeout=1800) as client:
+            for name, svc, path, params, token in queries:
+                row = _measure(client, api[svc], f"http://127.0.0.1:{ports[svc][0]}{path}", params, token, n)
+                rows.append({"query": name, **row})
+                print(f"{name}: {row}", flush=True)
+    print(table(rows, ["query", "items", "p50_ms", "p95_ms", "max_ms", "api_cpu_ms"]))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000, help="customers, tickets and deals each")
+    parser.add_argument("--requests", type=int, default=40, help="timed requests per query")
+    parser.add_argument("--label", default="run", help="names this run in the results (before/after)")
+    parser.add_argument("--drop", action="store_true", help="drop the scratch databases and stop")
+    args = parser.parse_args()
+    infra = ensure_infra() if "MONGODB_URL" not in os.environ else None
+    mongo = local_only(os.environ.get("MONGODB_URL") or (infra.mongo if infra else ""))
+    kafka = local_only(os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or (infra.kafka if infra else "127.0.0.1:9092"))
+    if args.drop:
+        drop(mongo)
+        return
+    seed(mongo, args.records)
+    load = os.getloadavg()
+    rows = measure(mongo, kafka, args.label, args.requests)
+    figures = {"label": args.label, "store": mongo, "records": args.records, "load_avg_1_5_15": load,
+               "machine": machine(), "rows": rows}  # fmt: skip
+    print(f"results: {write_results(f'lists_{args.label}', figures)}")
+
+
+if __name__ == "__main__":
+    main()
