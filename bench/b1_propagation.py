@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 
 from bench.common import Histogram, LoopStallMonitor, open_loop
-from bench.harness import CpuMeter, Stack, admin_token, infra_pids, top_cpu
+from bench.harness import CpuMeter, Stack, admin_token, cpu_ms_per, infra_pids, top_cpu
 from bench.http import Client
 from bench.observe import OBSERVERS, REPLICAS, Observers
 
@@ -152,11 +152,11 @@ async def _rate(
     meter = CpuMeter(pids).start()
     with LoopStallMonitor() as stall:
         load = await open_loop(fire, rate=rate, duration_s=duration_s, warmup_s=warmup_s, max_inflight=max_inflight)
-    cpu = meter.stop()
     waited = 0.0
     while waited < drain_s and not all(obs.applied(o, (c, v)) is not None for c, v, _, _ in updates for o in OBSERVERS):
         await asyncio.sleep(0.25)
         waited += 0.25
+    cpu = meter.stop()  # after the drain: the consumers' work on the last updates counts too
     summary = load.summary()
     prop = _stats(obs, updates)
     return {
@@ -182,6 +182,7 @@ async def _rate(
         "propagation": prop,
         "drain_wait_s": round(waited, 1),
         "cpu": cpu,
+        "cpu_ms_per_update": cpu_ms_per(cpu, len(updates)),
     }
 
 

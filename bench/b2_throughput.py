@@ -26,7 +26,7 @@ import httpx
 from crm_shared.kafka.producer import EventPublisher
 
 from bench.events import customer_record
-from bench.harness import CpuMeter, Stack, consumed, infra_pids, scrape, scrape_async, top_cpu
+from bench.harness import CpuMeter, Stack, consumed, cpu_ms_per, infra_pids, scrape, scrape_async, top_cpu
 
 CONSUMERS = ("contacts", "sales", "service-desk", "notifications")
 Profile = Callable[[int], Awaitable[dict[str, Any]]]
@@ -149,6 +149,7 @@ async def _step(
         "samples": step.samples,
         "passed": ok,
         "cpu": cpu,
+        "cpu_ms_per_event": cpu_ms_per(cpu, len(step.scheduled)),
     }
 
 

@@ -42,6 +42,7 @@ def b1(f: dict[str, Any]) -> str:
                 "every dept p50/p95/p99/max": " / ".join(
                     _ms(p["every_department"], k) for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")
                 ),
+                "cpu ms/update": r.get("cpu_ms_per_update", {}).get("all", "-"),
             }
         )
     cols = [
@@ -56,6 +57,7 @@ def b1(f: dict[str, Any]) -> str:
         "sales_replica",
         "contacts_360",
         "every dept p50/p95/p99/max",
+        "cpu ms/update",
     ]
     return "B1 propagation: commit -> visible (p50 / p99 per department)\n" + table(rows, cols)
 
@@ -67,10 +69,12 @@ def b2(f: dict[str, Any]) -> str:
             "produced/s": r["produced_per_s"],
             "pass": "yes" if r["passed"] else "no",
             **{f"lag {k}": v for k, v in r["max_lag_s"].items()},
+            "cpu ms/event": r.get("cpu_ms_per_event", {}).get("all", "-"),
         }
         for r in f["rows"]
     ]
-    cols = ["rate/s", "produced/s", "pass", *[f"lag {k}" for k in (f["rows"][0]["max_lag_s"] if f["rows"] else {})]]
+    lags = [f"lag {k}" for k in (f["rows"][0]["max_lag_s"] if f["rows"] else {})]
+    cols = ["rate/s", "produced/s", "pass", *lags, "cpu ms/event"]
     share = f.get("share_of_b0_producer_max")
     return (
         f"B2 sustained throughput: {f['sustained_rate']} events/s with every lag < {f['lag_limit_s']} s"
