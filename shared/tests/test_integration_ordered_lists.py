@@ -58,7 +58,7 @@ async def test_pages_follow_the_order_across_segments_and_moves(
     assert audit.on("lists") == []
 
 
-async def test_repair_puts_lost_entries_back_and_leaves_writes_in_flight(
+async def test_repair_puts_lost_entries_back_and_removes_extras_seen_twice(
     mongo_database: str, store_audit: tuple[Any, Any]
 ) -> None:
     client, _ = store_audit
@@ -74,8 +74,12 @@ async def test_repair_puts_lost_entries_back_and_leaves_writes_in_flight(
     await lists.add("q", "gone", _key(3))
     await lists.add("q", "fresh", _key(59))
     wanted = [(_key(i), f"t{i}") for i in range(10)]
-    assert await lists.repair("q", wanted, settled_before=_key(30)) == (1, 1)
-    assert await _all(lists, "q", descending=False, limit=100) == sorted([*wanted, (_key(59), "fresh")])
+    added, removed, extra = await lists.repair("q", wanted, stale=set())
+    assert (added, removed, extra) == (1, 0, {(_key(3), "gone"), (_key(59), "fresh")})
+    # by the next repair "fresh" committed; "gone" is still extra: removed
+    wanted.append((_key(59), "fresh"))
+    assert await lists.repair("q", wanted, stale=extra) == (0, 1, set())
+    assert await _all(lists, "q", descending=False, limit=100) == sorted(wanted)
     await lists.rebuild({"q": wanted[:3]})
     assert await _all(lists, "q", descending=True, limit=2) == wanted[:3][::-1]
     assert await coll.count_documents({"_id": "q|2"}) == 0  # segments beyond the rebuilt list removed

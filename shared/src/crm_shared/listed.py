@@ -48,6 +48,7 @@ class ListedCollection:
         self.lists = OrderedLists(db[collection], segment_size=segment_size)
         self.lists_of = lists_of
         self.projection = projection
+        self._suspects: dict[str, set[Entry]] = {}
 
     async def before_commit(self, item_id: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
         was, now = self.lists_of(old), self.lists_of(new)
@@ -104,15 +105,20 @@ class ListedCollection:
         await self.lists.coll.replace_one({"_id": MARKER}, {"_id": MARKER}, upsert=True)
         log.info("lists built", extra={"collection": self.lists.coll.name, "lists": len(wanted)})
 
-    async def repair(self, source: Collection, *, settled_before: str) -> tuple[int, int]:
+    async def repair(self, source: Collection) -> tuple[int, int]:
         """Every list against ``source`` (a periodic job): entries lost to two processes
-        writing one segment at once put back, entries left by a crash removed (only those
-        keyed below ``settled_before``: a newer one may be a write in flight)."""
+        writing one segment at once put back; entries left by a crash removed once they
+        were extra at two repairs in a row (an extra entry may be a write in flight).
+        Returns (added, removed)."""
         wanted = await self._wanted(source)
         added = removed = 0
+        suspects: dict[str, set[Entry]] = {}
         for name in sorted(set(wanted) | set(await self.lists.names())):
-            a, r = await self.lists.repair(name, wanted.get(name, []), settled_before=settled_before)
+            a, r, left = await self.lists.repair(name, wanted.get(name, []), stale=self._suspects.get(name, set()))
             added, removed = added + a, removed + r
+            if left:
+                suspects[name] = left
+        self._suspects = suspects
         if added or removed:
             log.warning(
                 "lists repaired", extra={"collection": self.lists.coll.name, "added": added, "removed": removed}

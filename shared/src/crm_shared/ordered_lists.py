@@ -32,7 +32,7 @@ import asyncio
 import bisect
 import contextlib
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,21 +192,22 @@ class OrderedLists:
         los = await self._head(name, fresh=True)
         return sum(len(s) for s in await self._segments(name, range(len(los))))
 
-    async def repair(self, name: str, wanted: Iterable[Entry], *, settled_before: str) -> tuple[int, int]:
+    async def repair(self, name: str, wanted: Iterable[Entry], *, stale: Set[Entry]) -> tuple[int, int, set[Entry]]:
         """Put ``name`` right against ``wanted`` (from a scan of the documents): missing
-        entries added, extra ones removed if their key is below ``settled_before`` (a
-        newer one may be a write in flight, listed just before its commit). Returns
-        (added, removed). Safe beside writers, unlike ``rebuild``."""
+        entries added; extra ones removed only if in ``stale`` (extra at the previous
+        repair too: an extra entry may be a write in flight, listed before its commit).
+        Returns (added, removed, the extra entries left). Safe beside writers, unlike
+        ``rebuild``."""
         los = await self._head(name, fresh=True)
         present = {e for seg in await self._segments(name, range(len(los))) for e in seg}
         target = set(wanted)
         missing = target - present
-        extra = {e for e in present - target if e[0] < settled_before}
+        extra = present - target
         for key, item_id in sorted(missing):
             await self.add(name, item_id, key)
-        for key, item_id in extra:
+        for key, item_id in extra & stale:
             await self.remove(name, item_id, key)
-        return len(missing), len(extra)
+        return len(missing), len(extra & stale), extra - stale
 
     async def names(self) -> list[str]:
         """Every list (a scan of the lists' collection: for repair jobs)."""

@@ -217,7 +217,7 @@ async def bootstrap(
             *api_jobs(settings, services, repos, clock=clock),
             Periodic(
                 "contacts-lists-repair",
-                lambda: customers.lists.repair_now(customers.store.snapshots, now=clock()),
+                lambda: customers.lists.repair(customers.store.snapshots),
                 settings.lists_repair_interval_s,
                 run_at_start=False,
             ),

@@ -33,6 +33,7 @@ from crm_service_desk.adapters.csat_tokens import CsatTokens
 from crm_service_desk.adapters.facts import FactRepository
 from crm_service_desk.adapters.replica import CustomerReplica, DealReplica
 from crm_service_desk.adapters.sla_claims import SlaClaims
+from crm_service_desk.adapters.ticket_queues import REPAIR_INTERVAL_S
 from crm_service_desk.adapters.tickets import TicketRepository
 from crm_service_desk.service import ports
 from crm_service_desk.service.assignment import Assigner
@@ -220,6 +221,14 @@ async def bootstrap(
             background.add(Periodic("service-desk-outbox", relay.sweep_once, settings.outbox_sweep_interval_s))
         if jobs and role == "worker":
             background.add(Periodic("service-desk-sla", container.sla_monitor.scan_once, settings.sla_scan_interval_s))
+            tickets = stores.tickets
+            repair = Periodic(
+                "service-desk-queues-repair",
+                lambda: tickets.queues.repair(tickets.snapshots),
+                REPAIR_INTERVAL_S,
+                run_at_start=False,
+            )
+            background.add(repair)
         if prepare:
             for store in vars(stores).values():  # every Mongo adapter that has indexes makes them
                 if ensure_indexes := getattr(store, "ensure_indexes", None):

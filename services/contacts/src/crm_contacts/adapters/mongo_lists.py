@@ -10,7 +10,6 @@ filters (and ``include_archived``) take the scanning path of ``build_filter``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from typing import Any
 
 from crm_shared.listed import ListedCollection, time_key
@@ -23,8 +22,6 @@ from crm_contacts.service.ports import CustomerQuery
 
 COLLECTION = "customer_lists"
 FILTERS = ("owner_id", "region")
-SETTLE = timedelta(minutes=1)
-"""Entries newer than this may be writes in flight: a repair leaves them."""
 
 
 def lists_of(doc: Mapping[str, Any] | None) -> dict[str, str]:
@@ -66,6 +63,3 @@ class MongoCustomerLists(ListedCollection):
             keep=lambda d: region is None or d.get("region") == region,
         )
         return [c for c in map(from_document, docs) if isinstance(c, Customer)]
-
-    async def repair_now(self, customers: Collection, *, now: datetime) -> None:
-        await self.repair(customers, settled_before=time_key(now - SETTLE))

@@ -18,6 +18,7 @@ from crm_shared.events.envelope import CloudEvent
 from crm_shared.mongo import Database, Document
 from pymongo import ASCENDING, DESCENDING
 
+from crm_service_desk.adapters.ticket_queues import TicketQueues
 from crm_service_desk.domain.permissions import Scope
 from crm_service_desk.domain.status import UNSOLVED
 from crm_service_desk.domain.ticket import ERASED, Comment, Ticket
@@ -70,6 +71,7 @@ class TicketRepository(TicketAggregates):
         super().__init__(self.mongo)
         self.snapshots = self.mongo.snapshots
         self.revisions = self.mongo.revisions
+        self.queues = TicketQueues(db)
 
     async def ensure_indexes(self) -> None:
         await self.mongo.ensure_indexes()
@@ -81,12 +83,35 @@ class TicketRepository(TicketAggregates):
             ["created_at"],
         ):
             await self.snapshots.create_index([(k, ASCENDING) for k in keys], name="_".join(keys))
+        await self.queues.build_once(self.snapshots)
+
+    async def commit(
+        self,
+        ticket: Ticket,
+        *,
+        expected_version: int,
+        events: Sequence[tuple[str, CloudEvent]],
+        actor: str,
+        changes: Document | None = None,
+    ) -> Ticket:
+        """As ``TicketAggregates.commit``, the queues kept: the new entry before, the old one after."""
+        old = await self.snapshots.find_one({"_id": ticket.id}) if expected_version else None
+        new = ticket.to_doc()
+        await self.queues.before_commit(ticket.id, old, new)
+        done = await super().commit(
+            ticket, expected_version=expected_version, events=events, actor=actor, changes=changes
+        )
+        await self.queues.after_commit(ticket.id, old, new)
+        return done
 
     # -- queries -------------------------------------------------------------------
 
     async def find(
         self, *, scope: Scope, owned_customers: Sequence[str] = (), filters: Document, limit: int, offset: int
     ) -> list[Ticket]:
+        queued = await self.queues.find(self.snapshots, filters, scope, limit=limit, offset=offset)
+        if queued is not None:  # a group's queue by status: from ``ticket_queues``, no scan
+            return [Ticket.from_doc(d) for d in queued]
         query = {**filters, **_scope_filter(scope, owned_customers)}
         docs = (
             await self.snapshots.find(query)
