@@ -38,6 +38,11 @@ class NotificationsSettings(CrmSettings):
 
     # -- delivery ------------------------------------------------------------------
     delivery_max_attempts: int = Field(default=6, ge=1, le=50)
+    delivery_retry_window_s: float = Field(default=24 * 3600.0, ge=0)
+    """A transient failure (connection refused, timeout, 5xx, 429) ends a delivery only once
+    it has had ``delivery_max_attempts`` attempts *and* is this old: an endpoint down for
+    minutes or hours gets everything once it is back (backoff capped at ``retry_max_s``);
+    a permanent failure (4xx, refused address) ends it at once."""
     retry_base_s: float = Field(default=2.0, gt=0)
     retry_max_s: float = Field(default=900.0, gt=0)
     retry_after_max_s: float = Field(default=3600.0, gt=0)

@@ -115,7 +115,9 @@ async def test_last_attempt_fails_publishes_failed_and_dead_letters(
     make_settings: Any, topics: Topics, sink: HTTPServer
 ) -> None:
     sink.expect_request("/hook", method="POST").respond_with_data("down", status=503)
-    container = await bootstrap(make_settings(delivery_max_attempts=3), role="worker", provision=False)
+    container = await bootstrap(
+        make_settings(delivery_max_attempts=3, delivery_retry_window_s=0), role="worker", provision=False
+    )
     try:
         await hook_rule(container, sink)
         await container.start()

@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from crm_shared.clock import Clock
 
@@ -147,7 +147,7 @@ class DeliveryExecutor:
         """Retry later, or settle: publish the outcome first, then one update that records it."""
         now = self._clock()
         number = record.number
-        if not result.ok and result.retryable and number < delivery.max_attempts:
+        if not result.ok and result.retryable and self._retry_transient(delivery, number, now):
             delay = retry_delay_s(
                 number,
                 retry_after_s=result.retry_after_s,
@@ -195,6 +195,12 @@ class DeliveryExecutor:
         published = await self._outcomes.publish(settled)
         await self._deliveries.settle(delivery.id, record, status=status, now=now, outcome_published=published)
         return None
+
+    def _retry_transient(self, delivery: Delivery, number: int, now: datetime) -> bool:
+        """Another attempt after a transient failure: until both the attempts and the retry
+        window are used up (a sink down for ten minutes is not a reason to give up)."""
+        in_window = now - delivery.created_at < timedelta(seconds=self._s.delivery_retry_window_s)
+        return number < delivery.max_attempts or in_window
 
     async def _recover(self, delivery: Delivery, number: int) -> float | None:
         """Attempt ``number`` is locked already: another worker is on it, or one died with it."""
