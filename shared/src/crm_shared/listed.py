@@ -20,8 +20,8 @@ from crm_shared.mongo import Collection, Database, Document
 from crm_shared.ordered_lists import Entry, OrderedLists
 
 MARKER = "_built"
-ROUNDS = 4
-"""Windows read for one page when stale entries or a further check drop some."""
+MIN_WINDOW = 20
+"""Entries read at least, after the first window (when stale entries or ``keep`` drop some)."""
 log = logging.getLogger(__name__)
 
 ListsOf = Callable[[Mapping[str, Any] | None], dict[str, str]]
@@ -70,12 +70,14 @@ class ListedCollection:
         keep: Callable[[Document], bool] = lambda _: True,
     ) -> list[Document]:
         """Up to ``limit`` documents of list ``name`` in its order, each still on it under
-        the same key (and passing ``keep``), fetched with one ``{_id: {$in: [...]}}`` a window."""
+        the same key (and passing ``keep``), fetched with one ``{_id: {$in: [...]}}`` a window.
+        Windows are read until the page is full or the list ends: a page is never short
+        while more follow (callers take a short page for the end), so a selective ``keep``
+        reads as much of the list as it needs (the list, never the collection)."""
         found: list[Document] = []
-        for _ in range(ROUNDS):
-            window = await self.lists.page(
-                name, limit=limit - len(found), descending=descending, after=after, offset=offset
-            )
+        while True:
+            size = limit - len(found) if not found and offset else max(limit - len(found), MIN_WINDOW)
+            window = await self.lists.page(name, limit=size, descending=descending, after=after, offset=offset)
             if not window.entries:
                 break
             ids = [i for _, i in window.entries]
@@ -87,7 +89,7 @@ class ListedCollection:
             after, offset = window.entries[-1], 0
             if len(found) >= limit or not window.more:
                 break
-        return found
+        return found[:limit]
 
     async def _wanted(self, source: Collection) -> dict[str, list[Entry]]:
         wanted: dict[str, list[Entry]] = defaultdict(list)

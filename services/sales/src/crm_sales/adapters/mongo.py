@@ -14,10 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from crm_shared.aggregates import AggregateStore
+from crm_shared.events.envelope import CloudEvent
 from crm_shared.mongo import Database, Document
 from pymongo.errors import DuplicateKeyError
 
 from crm_sales.adapters import collections as names
+from crm_sales.adapters.deal_lists import DealLists
 from crm_sales.domain.common import money_str
 from crm_sales.domain.erasure import scrub
 from crm_sales.domain.permissions import Scope
@@ -70,6 +72,46 @@ class MongoRecords(AggregateStore):
 
 
 class MongoDeals(MongoRecords):
+    """Deals, with a rep's deals listed by ``_id`` (``deal_lists``) kept on each commit."""
+
+    def __init__(self, db: Database, **kwargs: Any) -> None:
+        super().__init__(db, **kwargs)
+        self.lists = DealLists(db)
+
+    async def ensure_indexes(self) -> None:
+        await super().ensure_indexes()
+        await self.lists.build_once(self.snapshots)
+
+    async def commit(
+        self,
+        *,
+        aggregate_id: str,
+        expected_version: int,
+        snapshot: Document,
+        events: Sequence[tuple[str, CloudEvent]],
+        actor: str,
+        changes: Document | None = None,
+        publish: bool = True,
+    ) -> int:
+        old = await self.snapshots.find_one({"_id": aggregate_id}) if expected_version else None
+        new = {**snapshot, "_id": aggregate_id}
+        await self.lists.before_commit(aggregate_id, old, new)  # new entries before, old ones after
+        version = await super().commit(
+            aggregate_id=aggregate_id,
+            expected_version=expected_version,
+            snapshot=snapshot,
+            events=events,
+            actor=actor,
+            changes=changes,
+            publish=publish,
+        )
+        await self.lists.after_commit(aggregate_id, old, new)
+        return version
+
+    async def search(self, filters: Mapping[str, Any], *, visible: Scope, page: Page) -> tuple[list[Document], int]:
+        listed = await self.lists.search(self.snapshots, filters, visible, limit=page.limit, offset=page.offset)
+        return listed if listed is not None else await super().search(filters, visible=visible, page=page)
+
     async def count_in_stages(self, pipeline_id: str, stages: Sequence[str]) -> int:
         return await self.snapshots.count_documents({"pipeline_id": pipeline_id, "stage": {"$in": list(stages)}})
 
