@@ -25,8 +25,12 @@ class ReplicaRepo:
         self.stats = db[REPLICA_STATS]
         self._instance = f"{socket.gethostname()}:{os.getpid()}"
         # the worker applies several customers at once; the local store's $inc is a
-        # read-then-write, so this process's counter updates go one at a time
+        # read-then-write, so this process's counter updates go one at a time, and the
+        # applies that arrive while one is written are added up into the next (one write
+        # per batch, not per event)
         self._stats_lock = asyncio.Lock()
+        self._stats_count = 0
+        self._stats_latest: tuple[datetime, datetime] | None = None
 
     async def get(self, customer_id: str) -> Document | None:
         return await self.customers.find_one({"_id": customer_id})
@@ -68,20 +72,35 @@ class ReplicaRepo:
         await self.customers.delete_one({"_id": customer_id})
 
     async def record_applied(self, *, event_time: datetime, applied_at: datetime) -> None:
-        """Per worker instance, so concurrent instances never race on one counter."""
+        """Per worker instance, so concurrent instances never race on one counter. A call
+        made while another writes returns at once: that writer writes its count next."""
+        self._stats_count += 1
+        self._stats_latest = (event_time, applied_at)
+        if self._stats_lock.locked():
+            return
         async with self._stats_lock:
-            await self.stats.update_one(
-                {"_id": self._instance},
-                {
-                    "$set": {
-                        "last_event_time": event_time,
-                        "last_applied_at": applied_at,
-                        "last_lag_s": max((applied_at - event_time).total_seconds(), 0.0),
-                    },
-                    "$inc": {"applied": 1},
+            while self._stats_count and self._stats_latest is not None:
+                (event_time, applied_at), count = self._stats_latest, self._stats_count
+                self._stats_count = 0
+                try:
+                    await self._write_stats(event_time, applied_at, count)
+                except BaseException:
+                    self._stats_count += count  # kept for the next write
+                    raise
+
+    async def _write_stats(self, event_time: datetime, applied_at: datetime, count: int) -> None:
+        await self.stats.update_one(
+            {"_id": self._instance},
+            {
+                "$set": {
+                    "last_event_time": event_time,
+                    "last_applied_at": applied_at,
+                    "last_lag_s": max((applied_at - event_time).total_seconds(), 0.0),
                 },
-                upsert=True,
-            )
+                "$inc": {"applied": count},
+            },
+            upsert=True,
+        )
 
     async def summary(self) -> dict[str, Any]:
         docs = await self.stats.find({}).to_list(None)
