@@ -39,6 +39,13 @@ _BUSINESS: tuple[tuple[str, str, dict[str, str], str], ...] = (
     ("deal", "crm.deal", _RETAIN_30D, "Deal lifecycle and stage changes."),
     ("ticket", "crm.ticket", _RETAIN_30D, "Ticket lifecycle, SLA and CSAT events."),
     ("notification", "crm.notification", _RETAIN_7D, "Delivery outcomes."),
+    ("quote", "crm.quote", _RETAIN_30D, "Quotes sent to customers: sent, accepted, declined, expired."),
+    (
+        "catalogue",
+        "crm.catalogue",
+        _RETAIN_30D,
+        "Products and price books (keyed by product or price book id: the one business topic not keyed by customer).",
+    ),
     ("marketing", "crm.marketing", _RETAIN_30D, "Segment membership changes and consent ledger entries."),
     (
         "directory",
@@ -109,6 +116,14 @@ class Topics:
     @property
     def revocation(self) -> str:
         return self.name("revocation")
+
+    @property
+    def quote(self) -> str:
+        return self.name("quote")
+
+    @property
+    def catalogue(self) -> str:
+        return self.name("catalogue")
 
     @property
     def directory(self) -> str:

@@ -60,7 +60,7 @@ from crm_notifications.templates.engine import TemplateEngine
 PROCESSED_EVENTS = "processed_events"
 """Event ids the consumers handled (``EventDeduper``)."""
 CONSUMER = "notifications"
-BUSINESS_TOPICS = ("customer", "lead", "deal", "ticket")
+BUSINESS_TOPICS = ("customer", "lead", "deal", "ticket", "quote")
 Role = Literal["api", "worker"]
 
 

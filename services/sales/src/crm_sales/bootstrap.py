@@ -25,6 +25,7 @@ from crm_shared.outbox import OutboxRelay, Publisher
 from crm_shared.periodic import Periodic
 from crm_shared.provision import ensure_topics
 from crm_shared.runtime import Infra
+from crm_shared.signed_links import SignedLinks
 from crm_shared.topics import Topics
 
 from crm_sales.adapters import memory
@@ -40,11 +41,14 @@ from crm_sales.adapters.mongo import (
     MongoReminders,
     MongoTurnLog,
 )
+from crm_sales.adapters.quote_pdf import FpdfQuoteDocuments
+from crm_sales.adapters.quote_store import ensure_quote_indexes, memory_quote_ports, mongo_quote_ports
 from crm_sales.adapters.replica_repo import ReplicaRepo
 from crm_sales.service.activities import ActivityService
 from crm_sales.service.analytics import AnalyticsQueries, DealFacts
 from crm_sales.service.assignment import AssignmentService
 from crm_sales.service.base import Deps, Ports
+from crm_sales.service.catalogue import CatalogueService
 from crm_sales.service.conversion import ConversionService
 from crm_sales.service.deals import DealService
 from crm_sales.service.followups import FollowUps
@@ -52,6 +56,9 @@ from crm_sales.service.lead_import import LeadImport
 from crm_sales.service.leads import LeadService
 from crm_sales.service.pipelines import PipelineService
 from crm_sales.service.ports import Contacts
+from crm_sales.service.quote_decisions import QuoteDecisions
+from crm_sales.service.quote_ports import QuotePorts
+from crm_sales.service.quotes import QuoteService
 from crm_sales.service.replica import CustomerReplica
 from crm_sales.service.upkeep import Upkeep
 from crm_sales.settings import SalesSettings
@@ -70,6 +77,7 @@ class Container:
     stores: list[AggregateStore] = field(default_factory=list)
     relay: OutboxRelay | None = None
     background: Background = field(default_factory=Background)
+    quote_ports: QuotePorts | None = None
 
     def __post_init__(self) -> None:
         d = self.deps
@@ -92,6 +100,19 @@ class Container:
         self.replica = CustomerReplica(d, self.upkeep, lag)
         self.facts = DealFacts(d)
         self.analytics = AnalyticsQueries(d, self.pipelines)
+        qp = self.quote_ports or memory_quote_ports(publisher=d.publisher, clock=d.clock)
+        self.quote_ports = qp
+        self.catalogue = CatalogueService(d, qp)
+        s = self.settings
+        self.quotes = QuoteService(
+            d,
+            qp,
+            deals=self.deals,
+            catalogue=self.catalogue,
+            links=SignedLinks(s.quote_link_secret, salt="crm.sales.quote.v1", clock=d.clock),
+            documents=FpdfQuoteDocuments(s.quote_pdf_font, font_index=s.quote_pdf_font_index),
+        )
+        self.quote_decisions = QuoteDecisions(d, qp, quotes=self.quotes, pipelines=self.pipelines)
 
     @property
     def ports(self) -> Ports:
@@ -101,6 +122,7 @@ class Container:
         """Indexes, and the default pipeline."""
         if self.db is not None:
             await ensure_indexes(self.db)
+            await ensure_quote_indexes(self.db)
             for store in self.stores:
                 await store.ensure_indexes()
         await self.pipelines.ensure_default()
@@ -175,10 +197,20 @@ def build(
         timeout_s=settings.contacts_timeout_s,
         attempts=settings.contacts_attempts,
     )
-    stores: list[AggregateStore] = [deals, leads, pipelines, rulesets]
+    qp = mongo_quote_ports(db, publisher=publisher, publish_in_background=background)
+    stores: list[AggregateStore] = [deals, leads, pipelines, rulesets, qp.quotes, qp.products, qp.price_books]  # type: ignore[list-item]
+    stores.append(qp.fx_rates)  # type: ignore[arg-type]
     relay = OutboxRelay(stores, service=settings.service_name)
     return Container(
-        settings=settings, topics=topics, deps=deps, contacts=client, infra=infra, db=db, stores=stores, relay=relay
+        settings=settings,
+        topics=topics,
+        deps=deps,
+        contacts=client,
+        infra=infra,
+        db=db,
+        stores=stores,
+        relay=relay,
+        quote_ports=qp,
     )
 
 
@@ -241,5 +273,6 @@ async def bootstrap(
                 settings.conversion_resume_interval_s,
                 run_at_start=False,
             ),
+            Periodic("sales-quotes", container.quote_decisions.sweep, settings.quote_sweep_interval_s),
         )
     return container

@@ -5,9 +5,9 @@
 
 from __future__ import annotations
 
-from crm_shared.events import customer, deal, directory, lead, marketing, notification, ticket
+from crm_shared.events import catalogue, customer, deal, directory, lead, marketing, notification, quote, ticket
 
-EVENT_MODULES = (customer, lead, deal, ticket, notification, directory, marketing)
+EVENT_MODULES = (customer, lead, deal, ticket, notification, directory, marketing, quote, catalogue)
 """In catalogue order (the order of the docs)."""
 
 PUBLISHERS: dict[str, str] = {
@@ -16,6 +16,8 @@ PUBLISHERS: dict[str, str] = {
     "deal": "sales",
     "ticket": "service-desk",
     "notification": "notifications",
+    "quote": "sales",
+    "catalogue": "sales",
     "marketing": "marketing",
     "directory": "directory",
     "revocation": "every API (POST /admin/revocations, admins)",
@@ -28,6 +30,8 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "deal": ("contacts", "service-desk", "notifications", "console", "insights", "marketing"),
     "ticket": ("contacts", "notifications", "console", "marketing"),
     "notification": (),
+    "quote": ("contacts", "notifications"),
+    "catalogue": (),
     "marketing": (),
     "directory": ("notifications", "console"),
 }

@@ -19,6 +19,7 @@ from crm_shared.events import ticket as t
 from crm_shared.events.base import EventData
 from crm_shared.events.directory_samples import directory_events
 from crm_shared.events.envelope import Actor, CloudEvent
+from crm_shared.events.quote_samples import catalogue_events, quote_events
 from crm_shared.events.sample_story import (
     AGENT,
     AGENT_USER,
@@ -265,7 +266,8 @@ def _time(data: EventData) -> datetime:
 def sample_data() -> list[EventData]:
     """The typed data of every sample, in catalogue order."""
     return [*_customer_events(), *_lead_events(), *_deal_events(), *_ticket_events(), *_notification_events(),
-            *_marketing_events(), *directory_events()]  # fmt: skip
+            *_marketing_events(), *directory_events(),
+            *quote_events(), *catalogue_events()]  # fmt: skip
 
 
 def sample_events() -> list[CloudEvent]:

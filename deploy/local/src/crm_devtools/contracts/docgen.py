@@ -35,6 +35,8 @@ KEYS = {
     " segment membership (membership changes) or consent ledger (consent entries).",
     "directory": "subject: the user id (a team's id); key: the user id, or `team:<team id>`;"
     " sequence: the user's (team's) version. Compacted: the latest event per user and team is kept.",
+    "quote": "subject: the quote id; key: the deal's customer id; sequence: the quote's version.",
+    "catalogue": "subject and key: the product's or price book's id (not about a customer); sequence: its version.",
 }
 
 

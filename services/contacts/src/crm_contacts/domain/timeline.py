@@ -28,6 +28,9 @@ def summarize(event: CloudEvent) -> str:
             return f"Deal {s.get('name')!r} moved {d.get('from_stage')} → {d.get('to_stage')}"
         case "crm.deal.won" | "crm.deal.lost":
             return f"Deal {s.get('name')!r} {s.get('status')} ({s.get('amount')} {s.get('currency')})"
+        case "crm.quote.sent" | "crm.quote.accepted" | "crm.quote.declined" | "crm.quote.expired":
+            verb = event.type.rsplit(".", 1)[1]
+            return f"Quote {s.get('number')}-{s.get('revision')} {verb} ({s.get('total')} {s.get('currency')})"
         case "crm.ticket.opened":
             return f"Ticket {s.get('subject')!r} opened ({s.get('priority')})"
         case "crm.ticket.sla_breached":

@@ -1,5 +1,5 @@
-"""Contacts' stream worker (``python -m crm_contacts.entrypoints.worker``): deal, ticket and
-customer events feed the 360 view and timeline; a won deal makes its customer a ``customer``."""
+"""Contacts' stream worker (``python -m crm_contacts.entrypoints.worker``): deal, ticket, quote
+and customer events feed the 360 view and timeline; a won deal makes its customer a ``customer``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def create_worker(
     settings: ContactsSettings, *, container_factory: ContainerFactory[Container] | None = None, **faust_overrides: Any
 ) -> CrmApp:
     topics = Topics(settings.topic_prefix)
-    subscriptions = {topics.name(k): (lambda c, k=k: c.consumer(k)) for k in ("deal", "ticket", "customer")}
+    subscriptions = {topics.name(k): (lambda c, k=k: c.consumer(k)) for k in ("deal", "ticket", "customer", "quote")}
     factory = container_factory or (lambda: bootstrap(settings, role="worker", provision=False))
     return create_service_worker(settings, container_factory=factory, subscriptions=subscriptions, **faust_overrides)
 

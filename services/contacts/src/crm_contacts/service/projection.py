@@ -38,11 +38,12 @@ class ProjectionService:
         self._lifecycle = lifecycle
 
     def handlers_for(self, topic_key: str) -> dict[str, Handler]:
-        """Every event type of the topic (``deal``, ``ticket``, ``customer``), to its handler."""
+        """Every event type of the topic (``deal``, ``ticket``, ``customer``, ``quote``), to its handler."""
         handler: Handler = {
             "deal": self.on_deal_event,
             "ticket": self.on_ticket_event,
             "customer": self.on_customer_event,
+            "quote": self.on_quote_event,
         }[topic_key]
         return {t: handler for t, cls in registered_events().items() if cls.topic == topic_key}
 
@@ -80,6 +81,17 @@ class ProjectionService:
         await self._record(customer_id, event, activity=event.time)
         if applied:
             await self.refresh(customer_id)
+        await self._settle(customer_id)
+
+    async def on_quote_event(self, event: CloudEvent) -> None:
+        """A quote sent, accepted, declined or expired: a timeline entry (the deal's own
+        event carries any amount change)."""
+        customer_id = await self.resolve(event.customerid)
+        if customer_id is None:
+            return
+        # the timeline keeps the event, not the PDF it carries
+        slim = event.model_copy(update={"data": {k: v for k, v in event.data.items() if k != "attachment"}})
+        await self._record(customer_id, slim, activity=event.time)
         await self._settle(customer_id)
 
     async def on_customer_event(self, event: CloudEvent) -> None:

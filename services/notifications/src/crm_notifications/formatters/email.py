@@ -6,10 +6,12 @@ value is refused: no header injection, whatever a template renders.
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
+from typing import Any
 
 from crm_shared.smtp import HeaderInjection, check_header
 
@@ -20,6 +22,19 @@ __all__ = ["HeaderInjection", "build", "check_header", "message_id"]
 
 def message_id(delivery_id: str, domain: str) -> str:
     return f"<{delivery_id}@{domain}>"
+
+
+def attach(mail: EmailMessage, event: dict[str, Any] | None) -> None:
+    """The document an event carries for its recipient (``data.attachment``: filename,
+    content type, base64 content, e.g. a quote's PDF), attached to the e-mail."""
+    data = (event or {}).get("data") or {}
+    doc = data.get("attachment") if isinstance(data, dict) else None
+    if not isinstance(doc, dict):
+        return
+    maintype, _, subtype = str(doc.get("content_type") or "application/octet-stream").partition("/")
+    content = base64.b64decode(str(doc.get("content_base64") or ""), validate=True)
+    filename = check_header("attachment filename", str(doc.get("filename") or "attachment"))
+    mail.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
 
 
 def build(message: Message, *, sender: str, to: str, msg_id: str, date: datetime, html: str | None) -> EmailMessage:

@@ -74,6 +74,34 @@ _BUILTIN: dict[str, tuple[str, str]] = {
         "{{ data.subject }}",
         "{{ data.body }}{% if data.csat_url %}\n\nHow did we do? Rate our help: {{ data.csat_url }}{% endif %}",
     ),
+    "crm.quote.sent": (
+        "Quote {{ snapshot.number }}-{{ snapshot.revision }} · 报价单: {{ snapshot.total | money(snapshot.currency) }}",
+        "{% if data.recipient.name %}Dear {{ data.recipient.name }},\n\n{% endif %}"
+        "please find our quote {{ snapshot.number }}-{{ snapshot.revision }} attached"
+        " ({{ snapshot.total | money(snapshot.currency) }}, valid until {{ snapshot.valid_until }})."
+        " View it, accept or decline it here: {{ data.link }}\n\n"
+        "您好,附件是我们的报价单。请通过以上链接查看、接受或拒绝。",
+    ),
+    "crm.quote.accepted": (
+        "Quote accepted: {{ snapshot.number }}-{{ snapshot.revision }} {{ snapshot.total | money(snapshot.currency) }}",
+        "The customer accepted quote {{ snapshot.number }}-{{ snapshot.revision }}; the deal's amount follows.",
+    ),
+    "crm.quote.declined": (
+        "Quote declined: {{ snapshot.number }}-{{ snapshot.revision }}",
+        "The customer declined the quote.{% if data.reason %} Why: {{ data.reason }}.{% endif %}",
+    ),
+    "crm.quote.expired": (
+        "Quote expired: {{ snapshot.number }}-{{ snapshot.revision }}",
+        "Quote {{ snapshot.number }}-{{ snapshot.revision }} passed {{ snapshot.valid_until }} without an answer.",
+    ),
+    "crm.catalogue.product_changed": (
+        "Product {{ data.change }}: {{ snapshot.name }} ({{ snapshot.sku }})",
+        "{{ snapshot.name }} is {{ 'active' if snapshot.active else 'inactive' }}.",
+    ),
+    "crm.catalogue.price_book_changed": (
+        "Price book {{ data.change }}: {{ snapshot.name }}",
+        "{{ snapshot.currency }} prices for {{ snapshot.segment }} from {{ snapshot.valid_from }}.",
+    ),
     "crm.ticket.csat_recorded": (f"CSAT {{{{ data.rating }}}}/5: {_TICKET}", "{{ data.comment or '' }}"),
     "crm.customer.created": (
         "New customer: {{ snapshot.display_name }}",

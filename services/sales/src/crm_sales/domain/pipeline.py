@@ -25,6 +25,9 @@ class Pipeline(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")
     name: str = Field(min_length=1, max_length=80)
     stages: list[Stage] = Field(min_length=3)
+    accepted_quote_stage: StageId | None = Field(
+        default=None, description="An open stage a deal moves to when its quote is accepted (if it is earlier)."
+    )
 
     @model_validator(mode="after")
     def _well_formed(self) -> Self:
@@ -38,6 +41,8 @@ class Pipeline(BaseModel):
             raise ValueError("a pipeline needs at least one open stage")
         if self.won_stage.probability != 100 or self.lost_stage.probability != 0:
             raise ValueError("the won stage has probability 100 and the lost stage 0")
+        if self.accepted_quote_stage is not None and self.open_index(self.accepted_quote_stage) < 0:
+            raise ValueError("accepted_quote_stage must be an open stage of the pipeline")
         return self
 
     def stage(self, stage_id: str) -> Stage | None:
@@ -78,4 +83,5 @@ DEFAULT_PIPELINE = Pipeline(
         Stage(id="closed_won", name="Won", probability=100, kind="won"),
         Stage(id="closed_lost", name="Lost", probability=0, kind="lost"),
     ],
+    accepted_quote_stage="negotiation",
 )

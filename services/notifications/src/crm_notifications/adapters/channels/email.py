@@ -9,7 +9,7 @@ import aiosmtplib
 from crm_shared.smtp import IDLE_S, SmtpPool
 
 from crm_notifications.adapters.channels.base import SendJob, SendResult
-from crm_notifications.formatters.email import HeaderInjection, build, message_id
+from crm_notifications.formatters.email import HeaderInjection, attach, build, message_id
 from crm_notifications.settings import NotificationsSettings
 
 __all__ = ["IDLE_S", "EmailSender", "SmtpPool"]
@@ -35,6 +35,7 @@ class EmailSender:
                 date=job.now,
                 html=job.html,
             )
+            attach(mail, job.event)
         except (HeaderInjection, ValueError) as exc:
             return SendResult.permanent(f"refused: {exc}")
         try:
