@@ -35,6 +35,7 @@ from crm_contacts.adapters.memory import (
     RecordingTombstones,
 )
 from crm_contacts.adapters.memory_projection import InMemoryProjectionRepository
+from crm_contacts.adapters.memory_transfers import InMemoryTransfers
 from crm_contacts.adapters.mongo_customers import MongoCustomerRepository
 from crm_contacts.adapters.mongo_misc import (
     MongoCustomFieldRepository,
@@ -42,6 +43,7 @@ from crm_contacts.adapters.mongo_misc import (
     MongoSagaRepository,
 )
 from crm_contacts.adapters.mongo_projection import MongoProjectionRepository
+from crm_contacts.adapters.mongo_transfers import MongoTransfers
 from crm_contacts.service.company_names import CompanyNameService
 from crm_contacts.service.custom_fields import CustomFieldService
 from crm_contacts.service.customers import CustomerService
@@ -60,6 +62,7 @@ from crm_contacts.service.ports import (
 from crm_contacts.service.projection import ProjectionService
 from crm_contacts.service.queries import QueryService
 from crm_contacts.service.sagas import idempotency_purger
+from crm_contacts.service.transfers import TransferService, TransferStore
 from crm_contacts.service.view360 import View360Service
 from crm_contacts.service.writer import Writer
 from crm_contacts.settings import ContactsSettings
@@ -73,6 +76,7 @@ class Repositories:
     sagas: SagaRepository
     projections: ProjectionRepository
     tombstones: TombstoneSink
+    transfers: TransferStore = field(default_factory=InMemoryTransfers)
 
 
 @dataclass
@@ -87,6 +91,7 @@ class Services:
     projection: ProjectionService
     lifecycle: LifecycleService
     company_names: CompanyNameService
+    transfers: TransferService
 
 
 def build_services(
@@ -96,15 +101,16 @@ def build_services(
     duplicates = DuplicateService(writer=writer, name_threshold=settings.duplicate_name_threshold)
     lifecycle = LifecycleService(writer=writer)
     company_names = CompanyNameService(writer=writer, sagas=repos.sagas)
+    customers = CustomerService(
+        writer=writer,
+        fields=repos.fields,
+        idempotency=repos.idempotency,
+        duplicates=duplicates,
+        companies=company_names,
+        default_region=settings.default_phone_region,
+    )
     return Services(
-        customers=CustomerService(
-            writer=writer,
-            fields=repos.fields,
-            idempotency=repos.idempotency,
-            duplicates=duplicates,
-            companies=company_names,
-            default_region=settings.default_phone_region,
-        ),
+        customers=customers,
         queries=QueryService(
             writer=writer,
             default_region=settings.default_phone_region,
@@ -125,6 +131,9 @@ def build_services(
         projection=ProjectionService(projections=repos.projections, customers=repos.customers, lifecycle=lifecycle),
         lifecycle=lifecycle,
         company_names=company_names,
+        transfers=TransferService(
+            customers=customers, duplicates=duplicates, repo=repos.customers, store=repos.transfers
+        ),
     )
 
 
@@ -137,6 +146,7 @@ def api_jobs(settings: ContactsSettings, services: Services, repos: Repositories
         Periodic("contacts-erasures", services.gdpr.resume_pending, every),
         Periodic("contacts-company-names", services.company_names.resume_pending, every),
         Periodic("contacts-idempotency-purge", purge, settings.idempotency_purge_interval_s),
+        Periodic("contacts-transfers", services.transfers.run_pending, settings.transfer_interval_s),
     ]
 
 
@@ -204,6 +214,7 @@ async def bootstrap(
         sagas=sagas,
         projections=projections,
         tombstones=infra.publisher,
+        transfers=MongoTransfers(infra.db),
     )
     services = build_services(settings, repos, topics, clock=clock)
     background = Background()

@@ -21,6 +21,8 @@ class ContactsSettings(CrmSettings):
     rebuilds them at the next start."""
     idempotency_ttl_h: float = Field(default=24.0, gt=0)
     sweep_interval_s: float = Field(default=1.0, gt=0)
+    transfer_interval_s: float = Field(default=1.0, gt=0)
+    """How often the API looks for queued import and export jobs (``service/transfers.py``)."""
     """Pending merges, erasures and company renames are resumed this often (the outbox relay has its own)."""
     idempotency_purge_interval_s: float = Field(default=600.0, gt=0)
     """Idempotency keys older than ``idempotency_ttl_h`` are forgotten this often."""

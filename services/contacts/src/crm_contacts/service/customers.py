@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from crm_shared.errors import Conflict, Gone, ValidationFailed, VersionConflict
@@ -64,11 +65,7 @@ class CustomerService:
         require_fields(caller.roles, draft.provided() | {"kind"}, creating=True)
         if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
             raise ValidationFailed.field(["header", "Idempotency-Key"], f"1 to {MAX_IDEMPOTENCY_KEY} characters")
-        names = [f for f in type(draft).model_fields if f not in {"kind", "lifecycle_stage"}]
-        rules = await self._rules("custom_fields" in draft.model_fields_set)
-        values = normalize_fields({f: getattr(draft, f) for f in names}, rules)
-        await self._w.link_company(values, draft.kind)
-        derive_names(draft.kind, values, None)
+        values, rules = await self._draft_values(draft)
         customer_id = str(uuid.uuid4())
         if idempotency_key is not None:
             record = await self._idempotency.claim(
@@ -114,6 +111,23 @@ class CustomerService:
             winner = await self._w.load(customer_id)  # a concurrent retry with the same key won
             return CreateResult(winner, created=False, duplicates=[])
         return CreateResult(customer, created=True, duplicates=candidates)
+
+    async def _draft_values(self, draft: CustomerDraft) -> tuple[dict[str, Any], Rules]:
+        names = [f for f in type(draft).model_fields if f not in {"kind", "lifecycle_stage"}]
+        rules = await self._rules("custom_fields" in draft.model_fields_set)
+        values = normalize_fields({f: getattr(draft, f) for f in names}, rules)
+        await self._w.link_company(values, draft.kind)
+        derive_names(draft.kind, values, None)
+        return values, rules
+
+    async def preview(self, draft: CustomerDraft) -> Customer:
+        """The customer ``draft`` would create (422 as ``create`` would), not stored: what an
+        import's dry run matches against the duplicate rules."""
+        values, rules = await self._draft_values(draft)
+        return build(
+            {**values, "id": "preview", "kind": draft.kind, "lifecycle_stage": draft.lifecycle_stage, "version": 1,
+             "created_at": rules.now, "updated_at": rules.now}
+        )  # fmt: skip
 
     async def get(self, caller: Caller, customer_id: str) -> Customer:
         require(caller.roles, Action.READ)
