@@ -24,11 +24,15 @@ from crm_shared.runtime import Infra
 from crm_shared.topics import Topics
 
 from crm_marketing.adapters.mailer import CampaignMailer
+from crm_marketing.adapters.ratelimit import PerAddressLimit
 from crm_marketing.adapters.replicas import Replicas, Sends, Suppressions
-from crm_marketing.adapters.stores import CAMPAIGNS, CONSENTS, MEMBERSHIPS, SEGMENTS, ErasableStore, store
+from crm_marketing.adapters.sales import HttpSales
+from crm_marketing.adapters.stores import CAMPAIGNS, CONSENTS, FORMS, MEMBERSHIPS, SEGMENTS, ErasableStore, store
+from crm_marketing.domain.forms import FormTokens
 from crm_marketing.domain.unsubscribe import Tokens
 from crm_marketing.service.campaigns import CampaignRunner, CampaignService
 from crm_marketing.service.consent import ConsentLedger
+from crm_marketing.service.forms import FormService
 from crm_marketing.service.live import LiveSegments
 from crm_marketing.service.membership import Memberships
 from crm_marketing.service.recipients import Recipients
@@ -52,7 +56,7 @@ class Container:
     def __post_init__(self) -> None:
         s, db, bg = self.settings, self.db, self.publish_in_background
         self.stores: dict[str, ErasableStore] = {
-            k: store(db, k, self.publisher, background=bg) for k in (SEGMENTS, MEMBERSHIPS, CONSENTS, CAMPAIGNS)
+            k: store(db, k, self.publisher, background=bg) for k in (SEGMENTS, MEMBERSHIPS, CONSENTS, CAMPAIGNS, FORMS)
         }
         self.replicas = Replicas(db)
         self.suppressions = Suppressions(db)
@@ -83,6 +87,17 @@ class Container:
             suppressions=self.suppressions, sends=self.sends, erasure=self.erasure, mailer=self.mailer,
             tokens=self.tokens, public_base_url=s.public_base_url, clock=self.clock,
         )  # fmt: skip
+        self.sales = HttpSales(s)
+        self.forms = FormService(
+            store=self.stores[FORMS],
+            tokens=FormTokens(
+                s.unsubscribe_secret.get_secret_value(), min_age_s=s.form_token_min_age_s,
+                max_age_s=s.form_token_max_age_s,
+            ),
+            limit=PerAddressLimit(s.form_submissions_per_minute), sales=self.sales, ledger=self.ledger,
+            clock=self.clock, public_base_url=s.public_base_url,
+        )  # fmt: skip
+        self.background.on_close(self.sales.close)
         self.relay = OutboxRelay(list(self.stores.values()), service=s.service_name)
         self.background.on_close(self.mailer.close)
 

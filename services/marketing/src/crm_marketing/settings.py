@@ -36,3 +36,12 @@ class MarketingSettings(CrmSettings):
     """How often the worker looks for campaigns due to be sent."""
     preview_scan_limit: int = Field(default=200_000, ge=1)
     """Most profiles a preview or a backfill reads: a guard, not a page size."""
+
+    sales_url: str = "http://127.0.0.1:8002"
+    """Sales' API: web forms create leads there (its assignment rules route them)."""
+    sales_timeout_s: float = Field(default=5.0, gt=0)
+    form_submissions_per_minute: int = Field(default=5, ge=1)
+    """Per client IP and API instance: a flood from one address is refused (429)."""
+    form_token_min_age_s: float = Field(default=2.0, ge=0)
+    """A form posted sooner after its token was issued is a bot's."""
+    form_token_max_age_s: int = Field(default=24 * 3600, ge=60)

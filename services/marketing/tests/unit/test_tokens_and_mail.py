@@ -85,3 +85,14 @@ Status: 4.4.1
 def test_dsn_failed_recipients_only() -> None:
     assert failed_recipients(DSN) == ["gone@example.com"]
     assert failed_recipients(b"Subject: hi\n\nplain") == []
+
+
+def test_form_tokens() -> None:
+    from crm_marketing.domain.forms import FormTokens
+
+    tokens = FormTokens("s3cret", min_age_s=0, max_age_s=3600)
+    token = tokens.issue("frm_1")
+    assert tokens.check(token, "frm_1") is None
+    assert tokens.check(token, "frm_2") == "invalid"
+    assert tokens.check(token[:-3] + "abc", "frm_1") == "invalid"
+    assert FormTokens("s3cret", min_age_s=60, max_age_s=3600).check(token, "frm_1") == "too_fast"

@@ -15,6 +15,7 @@ SEGMENTS = "segments"
 MEMBERSHIPS = "memberships"
 CONSENTS = "consents"
 CAMPAIGNS = "campaigns"
+FORMS = "forms"
 
 
 class ErasableStore(AggregateStore):
