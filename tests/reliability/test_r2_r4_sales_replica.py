@@ -191,3 +191,42 @@ async def test_r2_worker_killed_at_20_50_80_percent_of_a_burst(
     scenario.lost, scenario.duplicated, scenario.wrong = lost, 0, wrong
     scenario.notes.append("duplicated effects: the replica's writes are version-guarded (a redelivery is a no-op)")
     assert (lost, wrong) == (0, 0)
+
+
+@pytest.mark.reliability
+@pytest.mark.timeout(2400)  # minutes of load on a shared machine
+async def test_r4_throughput_cost_of_poison(
+    crm_env: dict[str, str], topics: Topics, free_port: Any, kafka_bootstrap_servers: str, scenario: Result
+) -> None:
+    """R4's cost: the same worker applies a clean burst, a burst with 1 ‰ poison (at least
+    two) and a clean one again; the cost is the poisoned burst's events/s against the mean
+    of the clean ones. A figure on a shared machine, reported, not asserted (target ≤ 5 %)."""
+    n = size(ci=200, small=1000, full=10_000)
+    scenario.scenario, scenario.size = "R4' throughput cost of 1 per 1,000 poison", f"3 x {n} events"
+    specs = process_specs(["sales"], env=crm_env, ports={"sales": (free_port(), free_port())}, roles=["worker"])
+    replica = Replica(crm_env)
+    rates: dict[str, list[float]] = {"clean": [], "poison": []}
+    lost = wrong = 0
+    try:
+        with start_services(specs, health_timeout_s=120) as procs:
+            await asyncio.to_thread(wait_ready, procs["sales-worker"])
+            for kind in ("clean", "poison", "clean"):
+                names, _, records = burst(n, poison_every=min(1000, n // 2) if kind == "poison" else None)
+                sent_at = time.monotonic()
+                await publish(kafka_bootstrap_servers, topics.customer, records)
+                await asyncio.to_thread(converge, replica, list(names), 300)
+                took = time.monotonic() - sent_at
+                rates[kind].append(len(records) / took)
+                burst_lost, burst_wrong = replica.check(names)
+                lost, wrong = lost + burst_lost, wrong + burst_wrong
+    finally:
+        replica.close()
+    clean = sum(rates["clean"]) / len(rates["clean"])
+    cost = 100 * (clean - rates["poison"][0]) / clean
+    scenario.lost, scenario.duplicated, scenario.wrong = lost, 0, wrong
+    scenario.notes.append(
+        f"clean {', '.join(f'{r:.0f}' for r in rates['clean'])} events/s, with poison {rates['poison'][0]:.0f}/s:"
+        f" cost {cost:.1f} % (target 5 %; noise between the clean runs"
+        f" {100 * abs(rates['clean'][0] - rates['clean'][1]) / clean:.1f} %)"
+    )
+    assert (lost, wrong) == (0, 0)

@@ -64,6 +64,7 @@ class Sink:
             self.server = None
 
 
+@pytest.mark.timeout(2400)  # minutes of load on a shared machine
 async def test_r9_webhook_sink_down_then_back(
     crm_env: dict[str, str], topics: Topics, free_port: Any, kafka_bootstrap_servers: str, scenario: Result
 ) -> None:
