@@ -124,6 +124,20 @@ _BUILTIN: dict[str, tuple[str, str]] = {
         "Consent {{ data.action }}: {{ data.purpose }} by {{ data.channel }}",
         "Customer {{ data.customer_id }}: {{ data.action }} ({{ data.legal_basis | humanise }}, {{ data.source }}).",
     ),
+    "crm.directory.user_created": ("New colleague: {{ snapshot.name }}", "{{ snapshot.title or snapshot.email }}."),
+    "crm.directory.user_updated": (
+        "Profile updated: {{ snapshot.name }}",
+        "Changed: {{ data.changed_fields | join(', ') | humanise }}.",
+    ),
+    "crm.directory.user_deactivated": (
+        "Deactivated: {{ snapshot.name }}",
+        "{{ snapshot.name }} can no longer sign in.",
+    ),
+    "crm.directory.membership_changed": (
+        "{{ snapshot.name }} {{ data.change }} {{ data.team_id }}",
+        "Teams now: {{ snapshot.teams | join(', ') }}.",
+    ),
+    "crm.directory.team_updated": ("Team {{ snapshot.name }}", "Department: {{ snapshot.department }}."),
 }
 
 FALLBACK = TemplateSpec(
