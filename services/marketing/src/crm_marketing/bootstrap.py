@@ -27,7 +27,16 @@ from crm_marketing.adapters.mailer import CampaignMailer
 from crm_marketing.adapters.ratelimit import PerAddressLimit
 from crm_marketing.adapters.replicas import Replicas, Sends, Suppressions
 from crm_marketing.adapters.sales import HttpSales
-from crm_marketing.adapters.stores import CAMPAIGNS, CONSENTS, FORMS, MEMBERSHIPS, SEGMENTS, ErasableStore, store
+from crm_marketing.adapters.stores import (
+    CAMPAIGNS,
+    CONSENTS,
+    FORMS,
+    MEMBERSHIPS,
+    SCORING,
+    SEGMENTS,
+    ErasableStore,
+    store,
+)
 from crm_marketing.domain.forms import FormTokens
 from crm_marketing.domain.unsubscribe import Tokens
 from crm_marketing.service.campaigns import CampaignRunner, CampaignService
@@ -36,6 +45,7 @@ from crm_marketing.service.forms import FormService
 from crm_marketing.service.live import LiveSegments
 from crm_marketing.service.membership import Memberships
 from crm_marketing.service.recipients import Recipients
+from crm_marketing.service.scoring import LeadScoring
 from crm_marketing.service.segments import Catalog, SegmentService
 from crm_marketing.settings import MarketingSettings
 
@@ -56,7 +66,8 @@ class Container:
     def __post_init__(self) -> None:
         s, db, bg = self.settings, self.db, self.publish_in_background
         self.stores: dict[str, ErasableStore] = {
-            k: store(db, k, self.publisher, background=bg) for k in (SEGMENTS, MEMBERSHIPS, CONSENTS, CAMPAIGNS, FORMS)
+            k: store(db, k, self.publisher, background=bg)
+            for k in (SEGMENTS, MEMBERSHIPS, CONSENTS, CAMPAIGNS, FORMS, SCORING)
         }
         self.replicas = Replicas(db)
         self.suppressions = Suppressions(db)
@@ -88,6 +99,9 @@ class Container:
             tokens=self.tokens, public_base_url=s.public_base_url, clock=self.clock,
         )  # fmt: skip
         self.sales = HttpSales(s)
+        self.scoring = LeadScoring(
+            store=self.stores[SCORING], facts=db["lead_facts"], sales=self.sales, clock=self.clock
+        )
         self.forms = FormService(
             store=self.stores[FORMS],
             tokens=FormTokens(
@@ -95,6 +109,7 @@ class Container:
                 max_age_s=s.form_token_max_age_s,
             ),
             limit=PerAddressLimit(s.form_submissions_per_minute), sales=self.sales, ledger=self.ledger,
+            scoring=self.scoring,
             clock=self.clock, public_base_url=s.public_base_url,
         )  # fmt: skip
         self.background.on_close(self.sales.close)
@@ -127,6 +142,9 @@ class Container:
 
     def ticket_consumer(self) -> EventConsumer:
         return self._consumer("ticket", self.live.ticket_handlers())
+
+    def lead_consumer(self) -> EventConsumer:
+        return self._consumer("lead", self.scoring.handlers())
 
     async def start(self) -> None:
         await self.background.start()

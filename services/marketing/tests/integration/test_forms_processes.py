@@ -1,7 +1,8 @@
 """The real processes (marketing's API and worker, sales' API, as ``crm dev`` starts them): a
 web-form submission creates one lead in sales with its consent entry in the ledger; a
 repeat makes no second lead; the honeypot and a tampered token get 4xx and create
-nothing; a flood from one address is throttled (429)."""
+nothing; a flood from one address is throttled (429). Scoring: the submission scores the
+lead below the threshold; a change of industry moves it over, and sales assigns it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from crm_devtools.services import process_specs
 from crm_devtools.supervisor import start_services
+from crm_devtools.testkit import eventually
 from crm_shared.auth import mint_token
 from crm_shared.settings import CrmSettings
 from crm_shared.topics import Topics
@@ -36,6 +38,19 @@ async def test_a_form_submission_becomes_one_lead_with_its_consent(
             httpx.AsyncClient(base_url=marketing, timeout=30) as api,
             httpx.AsyncClient(base_url=sales, timeout=30, headers=admin) as sales_api,
         ):
+            rules = {
+                "threshold": 50,
+                "rules": [
+                    {"id": "form", "points": 30,
+                     "conditions": {"conditions": [{"field": "form_submissions", "op": "gte", "value": 1}]}},
+                    {"id": "software", "points": 30,
+                     "conditions": {"conditions": [{"field": "industry", "op": "eq", "value": "software"}]}},
+                ],
+            }  # fmt: skip
+            assert (await api.put("/scoring", json=rules, headers=marketer)).status_code == 200
+            routing = {"rules": [{"id": "software", "match": {"industries": ["software"]}, "owner_id": "sam"}]}
+            answer = await sales_api.put("/assignment-rules", json=routing, headers={"If-Match": '"0"'})
+            assert answer.status_code == 200, answer.text
             body = {"name": "Newsletter", "purpose": "newsletter", "consent_text": "Send me the newsletter"}
             form = await api.post("/forms", json=body, headers=marketer)
             assert form.status_code == 201, form.text
@@ -69,3 +84,23 @@ async def test_a_form_submission_becomes_one_lead_with_its_consent(
             assert flood[1:] == [429, 429, 429]
             leads = (await sales_api.get("/leads", params={"limit": 100})).json()["items"]
             assert sorted(item["email"] for item in leads) == ["f0@x.io", "lena@example.com"]
+
+            async def scored(expected: int) -> dict[str, Any]:
+                found = (await sales_api.get(f"/leads/{lead_id}")).json()
+                assert found["score"] == expected, found
+                return dict(found)
+
+            lead_now = await eventually(lambda: scored(30), timeout_s=60)  # the form: 30 < 50, not assigned
+            assert lead_now["owner_id"] is None
+            changed = await sales_api.patch(
+                f"/leads/{lead_id}", json={"industry": "software"}, headers={"If-Match": f'"{lead_now["version"]}"'}
+            )
+            assert changed.status_code == 200, changed.text
+            qualified = await eventually(lambda: scored(60), timeout_s=60)
+            assigned = qualified if qualified["owner_id"] else await eventually(lambda: _owner(sales_api, lead_id))
+            assert assigned["owner_id"] == "sam"
+
+
+async def _owner(sales_api: httpx.AsyncClient, lead_id: str) -> dict[str, Any] | None:
+    found: dict[str, Any] = (await sales_api.get(f"/leads/{lead_id}")).json()
+    return found if found["owner_id"] else None

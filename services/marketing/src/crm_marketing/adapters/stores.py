@@ -16,6 +16,7 @@ MEMBERSHIPS = "memberships"
 CONSENTS = "consents"
 CAMPAIGNS = "campaigns"
 FORMS = "forms"
+SCORING = "scoring"
 
 
 class ErasableStore(AggregateStore):

@@ -16,8 +16,11 @@ Op = Literal["eq", "ne", "in", "not_in", "contains", "not_contains", "gt", "gte"
 
 ATTRIBUTES = frozenset(
     {"kind", "lifecycle_stage", "region", "industry", "tier", "segment", "country", "tags", "has_email", "archived"}
+    | {"source", "status", "has_company"}  # a lead's (lead scoring)
 )
-FACTS = frozenset({"deals_won", "deals_lost", "deals_open", "open_tickets", "tickets", "sla_breaches", "score"})
+FACTS = frozenset(
+    {"deals_won", "deals_lost", "deals_open", "open_tickets", "tickets", "sla_breaches", "score", "form_submissions"}
+)
 CONSENT_CHANNELS = frozenset({"email", "sms", "phone", "marketing"})
 _CUSTOM = re.compile(r"^custom\.[A-Za-z0-9_\-]{1,64}$")
 MAX_DEPTH = 5

@@ -7,10 +7,10 @@ from crm_shared.settings import load_settings
 from fastapi import FastAPI
 
 from crm_marketing.bootstrap import Container, bootstrap
-from crm_marketing.entrypoints.http import campaigns, consent, forms, public, segments
+from crm_marketing.entrypoints.http import campaigns, consent, forms, public, scoring, segments
 from crm_marketing.settings import MarketingSettings
 
-ROUTERS = [segments.router, consent.router, campaigns.router, forms.router, public.router]
+ROUTERS = [segments.router, consent.router, campaigns.router, forms.router, scoring.router, public.router]
 
 
 def create_api(

@@ -1,6 +1,5 @@
-"""Marketing's stream worker (``python -m crm_marketing.entrypoints.worker``): customer,
-deal and ticket events keep profiles and segment membership live; its jobs refresh the
-segment catalog and send the campaigns that are due."""
+"""Marketing's worker (``python -m crm_marketing.entrypoints.worker``): live segments from customer,
+deal and ticket events, lead scoring; its jobs refresh the segments and send due campaigns."""
 
 from __future__ import annotations
 
@@ -17,9 +16,9 @@ from crm_marketing.settings import MarketingSettings
 def create_worker(
     settings: MarketingSettings, *, container_factory: ContainerFactory[Container] | None = None, **faust_overrides: Any
 ) -> CrmApp:
-    topics = Topics(settings.topic_prefix)
-    subscriptions = {topics.customer: lambda c: c.customer_consumer(), topics.deal: lambda c: c.deal_consumer(),
-                     topics.ticket: lambda c: c.ticket_consumer()}  # fmt: skip
+    t = Topics(settings.topic_prefix)
+    subscriptions = {t.customer: lambda c: c.customer_consumer(), t.deal: lambda c: c.deal_consumer(),
+                     t.ticket: lambda c: c.ticket_consumer(), t.lead: lambda c: c.lead_consumer()}  # fmt: skip
     factory = container_factory or (lambda: bootstrap(settings, role="worker", provision=False))
     return create_service_worker(settings, container_factory=factory, subscriptions=subscriptions, **faust_overrides)
 

@@ -24,6 +24,7 @@ from crm_marketing.domain import consent as rules
 from crm_marketing.domain import permissions as perm
 from crm_marketing.domain.forms import FormIn, FormTokens, SubmissionIn, snippet
 from crm_marketing.service.consent import ConsentLedger
+from crm_marketing.service.scoring import LeadScoring
 
 VISITOR = Actor(id="web-visitor", kind="user")
 
@@ -41,6 +42,7 @@ class FormService:
         limit: PerAddressLimit,
         sales: HttpSales,
         ledger: ConsentLedger,
+        scoring: LeadScoring,
         clock: Clock,
         public_base_url: str,
     ) -> None:
@@ -49,6 +51,7 @@ class FormService:
         self._limit = limit
         self._sales = sales
         self._ledger = ledger
+        self._scoring = scoring
         self._clock = clock
         self._base = public_base_url
 
@@ -94,6 +97,8 @@ class FormService:
             },
             idempotency_key=f"form-{key}",
         )  # fmt: skip
+        if lead.get("version") == 1:  # a new lead: its first submission (a repeat is the same one)
+            await self._scoring.record_submission(str(lead["id"]), at=self._clock())
         lead_key = f"lead:{lead['id']}"
         if body.consent and not await self._ledger.entries(lead_key):
             entry = rules.EntryIn(

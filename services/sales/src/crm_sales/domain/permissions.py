@@ -9,6 +9,7 @@
 | marketing                    | -              | all, read; create and import  | -                 | -         |
 | readonly                     | all, read      | all, read                     | -                 | all       |
 | integration (service account)| all, read      | all, read; create             | -                 | -         |
+| marketing's service account  | all, read      | all, write (scores, assignment)| -                | -         |
 
 "own+team": the record's owner is the caller, or its team is one of the caller's
 teams. A record the caller may not see answers 404, as if it did not exist.
@@ -73,7 +74,14 @@ def lead_read(p: Principal) -> Scope:
 
 
 def lead_write(p: Principal) -> Scope:
+    if is_marketing_service(p):
+        return ALL  # lead scoring: sets scores and hands qualified leads to the assignment rules
     return deal_write(p)
+
+
+def is_marketing_service(p: Principal) -> bool:
+    """Marketing's service account (``kind=service``, integration role, department marketing)."""
+    return p.kind == "service" and p.has(Role.INTEGRATION) and p.department == "marketing"
 
 
 def may_create_leads(p: Principal) -> bool:
