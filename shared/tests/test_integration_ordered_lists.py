@@ -58,6 +58,22 @@ async def test_pages_follow_the_order_across_segments_and_moves(
     assert audit.on("lists") == []
 
 
+async def test_an_entry_lost_to_another_writer_is_confirmed_back(
+    mongo_database: str, store_audit: tuple[Any, Any]
+) -> None:
+    client, audit = store_audit
+    coll = client[mongo_database]["lists"]
+    lists = OrderedLists(coll, segment_size=50)
+    await lists.add("l", "a", _key(1))
+    before = await coll.find_one({"_id": "l|0"})
+    await lists.add("l", "b", _key(2))
+    await coll.replace_one({"_id": "l|0"}, before or {})  # another process wrote back what it read before
+    assert await lists.confirm("l", "a", _key(1)) is True
+    assert await lists.confirm("l", "b", _key(2)) is False  # lost: written again
+    assert await _all(lists, "l", descending=False, limit=10) == [(_key(1), "a"), (_key(2), "b")]
+    assert audit.on("lists") == []
+
+
 async def test_repair_puts_lost_entries_back_and_removes_extras_seen_twice(
     mongo_database: str, store_audit: tuple[Any, Any]
 ) -> None:

@@ -55,8 +55,13 @@ class ListedCollection:
         await self.lists.move(item_id, {}, {n: k for n, k in now.items() if was.get(n) != k})
 
     async def after_commit(self, item_id: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
+        """The left entries removed; the new ones confirmed (``OrderedLists.confirm``)."""
         was, now = self.lists_of(old), self.lists_of(new)
         await self.lists.drop_entries(item_id, {n: k for n, k in was.items() if now.get(n) != k})
+        added = {n: k for n, k in now.items() if was.get(n) != k}
+        lost = [n for n, k in added.items() if not await self.lists.confirm(n, item_id, k)]
+        if lost:
+            log.info("list entries written again", extra={"collection": self.lists.coll.name, "lists": len(lost)})
 
     async def page(
         self,

@@ -140,6 +140,20 @@ class OrderedLists:
         await self.coll.update_one({"_id": _seg_id(name, n)}, {"$set": {"hi": lo}})
         await self._head(name, fresh=True)
 
+    async def confirm(self, name: str, item_id: str, key: str) -> bool:
+        """Whether the entry is (still) there; added again if not (False). A writer in
+        another process that read the segment before this entry was added and wrote it
+        back after loses it (the local store's updates are read-then-write): checked once
+        the caller's commit is done, that window has passed."""
+        field = _field(key, item_id)
+        los = await self._head(name)
+        n = bisect.bisect_right(los, (key, item_id)) - 1
+        doc = await self.coll.find_one({"_id": _seg_id(name, n)}, {field: 1})
+        if doc is not None and (key, item_id) in _entries(doc):
+            return True
+        await self.add(name, item_id, key)
+        return False
+
     async def remove(self, name: str, item_id: str, key: str) -> None:
         field = _field(key, item_id)
         async with self._lock(name):
