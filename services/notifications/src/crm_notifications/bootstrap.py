@@ -48,6 +48,7 @@ from crm_notifications.service.config import ConfigService
 from crm_notifications.service.config_cache import ConfigCache
 from crm_notifications.service.delivery_log import DeliveryLog
 from crm_notifications.service.digests import DigestFlusher
+from crm_notifications.service.directory_replica import REPLICA, DirectoryReplica
 from crm_notifications.service.dispatch import Dispatcher
 from crm_notifications.service.outcomes import OutcomePublisher
 from crm_notifications.service.preview import Previewer
@@ -143,6 +144,16 @@ class Container:
             erasure=MongoErasureRegister.of(self.infra.db),
         )
 
+    def directory_consumer(self) -> EventConsumer:
+        """``crm.directory`` into the users here (``service/directory_replica.py``)."""
+        replica = DirectoryReplica(store=self.store, replica=self.infra.db[REPLICA], cache=self.cache)
+        return EventConsumer(
+            consumer=f"{CONSUMER}.directory",
+            handlers=replica.handlers(),
+            dead_letters=self.infra.publisher,
+            dead_letter_topic=self.topics.dead_letter(CONSUMER),
+        )
+
 
 Factory = ContainerFactory[Container]
 """What makes a container (the processes' default is :func:`bootstrap`; tests pass theirs)."""
@@ -151,7 +162,12 @@ Factory = ContainerFactory[Container]
 def subscriptions(settings: NotificationsSettings) -> dict[str, Callable[[Container], EventConsumer]]:
     """The worker's topics, each to its consumer made from the open container."""
     topics = Topics(settings.topic_prefix)
-    return {topics.name(k): (lambda c, k=k: c.consumer(k)) for k in BUSINESS_TOPICS}  # type: ignore[misc]
+    subs: dict[str, Callable[[Container], EventConsumer]] = {
+        topics.name(k): (lambda c, k=k: c.consumer(k))  # type: ignore[misc]
+        for k in BUSINESS_TOPICS
+    }
+    subs[topics.directory] = lambda c: c.directory_consumer()  # recipients come from the directory
+    return subs
 
 
 def worker_jobs(c: Container) -> list[Periodic]:

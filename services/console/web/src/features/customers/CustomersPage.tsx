@@ -15,6 +15,7 @@ import { BulkBar } from './BulkBar';
 import { COLUMNS, DEFAULT_COLUMNS, sortCustomers } from './columns';
 import { downloadText, toCsv } from './csv';
 import { SavedViews, type ViewState } from './SavedViews';
+import '../transfers/transfersStrings';
 import { NewCustomerDialog } from './CreateDialogs';
 
 const PAGE = 200;
@@ -102,6 +103,7 @@ export default function CustomersPage() {
         <Title order={2}>{t('nav.customers')}</Title>
         <Group gap="xs">
           {canWrite && <Button onClick={() => setCreating(true)} data-testid="new-customer">{t('create.customer')}</Button>}
+          {canWrite && <Button variant="default" onClick={() => navigate('/customers/import-export')} data-testid="import-export">{t('transfers.title')}</Button>}
           <SavedViews screen="customers" current={view} onApply={(v) => { setView(v); setSelected(new Set()); }} />
         </Group>
         <NewCustomerDialog opened={creating} onClose={() => setCreating(false)} />
