@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 DEV_SESSION_SECRET = "dev-console-session-secret-change-me-0123456789"
 _SOURCE_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 
-UPSTREAMS = ("contacts", "sales", "service-desk", "notifications", "insights", "directory")
+UPSTREAMS = ("contacts", "sales", "service-desk", "notifications", "insights", "directory", "marketing")
 """The services the browser reaches through ``/api/{service}/...``."""
 
 
@@ -32,6 +32,7 @@ class ConsoleSettings(CrmSettings):
     notifications_url: str = "http://127.0.0.1:8004"
     insights_url: str = "http://127.0.0.1:8005"
     directory_url: str = "http://127.0.0.1:8006"
+    marketing_url: str = "http://127.0.0.1:8007"
     upstream_timeout_s: float = Field(default=30.0, gt=0)
     upstream_max_connections: int = Field(default=100, ge=1)
 
@@ -83,6 +84,7 @@ class ConsoleSettings(CrmSettings):
             "notifications": self.notifications_url,
             "insights": self.insights_url,
             "directory": self.directory_url,
+            "marketing": self.marketing_url,
         }[service].rstrip("/")
 
     @model_validator(mode="after")

@@ -12,6 +12,7 @@ const LeadsPage = lazy(() => import('./features/leads/LeadsPage'));
 const TicketsPage = lazy(() => import('./features/tickets/TicketsPage'));
 const TicketPage = lazy(() => import('./features/tickets/TicketPage'));
 const DashboardsPage = lazy(() => import('./features/dashboards/DashboardsPage'));
+const MarketingPage = lazy(() => import('./features/marketing/MarketingPage'));
 const AdminPage = lazy(() => import('./features/admin/AdminPage'));
 const PeoplePage = lazy(() => import('./features/people/PeoplePage'));
 const TransfersPage = lazy(() => import('./features/transfers/TransfersPage'));
@@ -31,6 +32,7 @@ export function AppRoutes() {
             <Route path="/tickets" element={<TicketsPage />} />
             <Route path="/tickets/:id" element={<TicketPage />} />
             <Route path="/dashboards" element={<DashboardsPage />} />
+            <Route path="/marketing" element={<MarketingPage />} />
             <Route path="/admin" element={<AdminPage />} />
             <Route path="/admin/people" element={<PeoplePage />} />
             <Route path="/customers/import-export" element={<TransfersPage />} />

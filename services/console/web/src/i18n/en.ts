@@ -3,6 +3,7 @@ export const en = {
   app: { name: 'Open CRM' },
   nav: {
     home: 'Home', customers: 'Customers', pipeline: 'Pipeline', leads: 'Leads', tickets: 'Tickets', dashboards: 'Dashboards',
+    marketing: 'Marketing',
     admin: 'Admin', people: 'People and teams', language: 'Language', menu: 'Menu', account: 'Account', signOut: 'Sign out', main: 'Main navigation',
   },
   signIn: {

@@ -4,6 +4,7 @@ export const zhCN: Dictionary = {
   app: { name: 'Open CRM' },
   nav: {
     home: '首页', customers: '客户', pipeline: '销售管道', leads: '线索', tickets: '工单', dashboards: '仪表板',
+    marketing: '市场营销',
     admin: '管理', people: '人员与团队', language: '语言', menu: '菜单', account: '账户', signOut: '退出登录', main: '主导航',
   },
   signIn: { title: '登录', oidc: '使用公司账户登录', devHint: '开发环境登录：请选择你的身份。', as: '以 {{name}} 身份登录' },

@@ -2,7 +2,8 @@ import { AppShell, Burger, Button, Group, Menu, NavLink, ScrollArea, Text, Unsty
 import { useDisclosure } from '@mantine/hooks';
 import { spotlight } from '@mantine/spotlight';
 import {
-  IconAddressBook, IconChartBar, IconHome, IconLayoutKanban, IconSearch, IconSettings, IconTicket, IconUserPlus, IconUsersGroup,
+  IconAddressBook, IconChartBar, IconHome, IconLayoutKanban, IconSearch, IconSettings, IconSpeakerphone, IconTicket, IconUserPlus,
+  IconUsersGroup,
 } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
@@ -22,6 +23,7 @@ const NAV = [
   { to: '/leads', key: 'leads', icon: IconUserPlus },
   { to: '/tickets', key: 'tickets', icon: IconTicket },
   { to: '/dashboards', key: 'dashboards', icon: IconChartBar },
+  { to: '/marketing', key: 'marketing', icon: IconSpeakerphone },
   { to: '/admin', key: 'admin', icon: IconSettings, admin: true },
   { to: '/admin/people', key: 'people', icon: IconUsersGroup, admin: true },
 ] as const;
