@@ -71,6 +71,11 @@ async def test_an_entry_lost_to_another_writer_is_confirmed_back(
     assert await lists.confirm("l", "a", _key(1)) is True
     assert await lists.confirm("l", "b", _key(2)) is False  # lost: written again
     assert await _all(lists, "l", descending=False, limit=10) == [(_key(1), "a"), (_key(2), "b")]
+    odd = "$x.y z%2E"  # ids are field names in a segment: escaped and back
+    await lists.add("l", odd, _key(3))
+    assert (await lists.page("l", limit=1, descending=True)).entries == [(_key(3), odd)]
+    await lists.remove("l", odd, _key(3))
+    assert await lists.count("l") == 2
     assert audit.on("lists") == []
 
 

@@ -10,7 +10,7 @@ segments of about ``segment_size`` entries, ordered by ``(key, id)``:
 - segment ``n``: ``{_id: "<list>|<n>", lo, hi, e: {"<key> <id>": 1}}`` holds the entries
   from ``los[n]`` up to ``los[n+1]``; one field per entry, so an item is briefly listed
   under its old and new key and removing the old one leaves the new (keys and ids are
-  field names: no ``.``, no space, no leading ``$``).
+  field names: ``.``, ``$``, ``%`` and space are escaped).
 
 An entry is written into the segment its key falls in; a full last segment starts a
 new one (keys mostly grow: "newest first" lists are written at the end). Pages read the
@@ -35,6 +35,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -68,11 +69,13 @@ def _entry(b: Mapping[str, Any]) -> Entry:
     return (str(b["k"]), str(b["i"]))
 
 
+def _escape(part: str) -> str:
+    """Usable in a field name: no ``.``, no ``$``, no space (the separator); reversible."""
+    return part.replace("%", "%25").replace(".", "%2E").replace("$", "%24").replace(" ", "%20")
+
+
 def _field(key: str, item_id: str) -> str:
-    for part in (key, item_id):
-        if "." in part or " " in part or part.startswith("$") or not part:
-            raise ValueError(f"not usable in a field name: {part!r}")
-    return f"e.{key} {item_id}"
+    return f"e.{_escape(key)} {_escape(item_id)}"
 
 
 def _entries(doc: Mapping[str, Any] | None) -> list[Entry]:
@@ -80,7 +83,7 @@ def _entries(doc: Mapping[str, Any] | None) -> list[Entry]:
     out = []
     for field in (doc or {}).get("e", {}):
         key, _, item_id = str(field).partition(" ")
-        out.append((key, item_id))
+        out.append((unquote(key), unquote(item_id)))
     return sorted(out)
 
 
