@@ -83,7 +83,7 @@ function Campaigns() {
           {list.data?.items.map((c) => (
             <Table.Tr key={c.id}>
               <Table.Td>{c.name}</Table.Td>
-              <Table.Td><Badge>{c.status}</Badge></Table.Td>
+              <Table.Td><Badge>{t(`marketing.status_${c.status}`, { defaultValue: c.status })}</Badge></Table.Td>
               <Table.Td>{Object.entries(c.outcomes ?? {}).map(([k, v]) => `${k}: ${v}`).join(', ')}</Table.Td>
               <Table.Td>{c.status === 'draft' && <Button size="xs" onClick={() => send.mutate(c.id)}>{t('marketing.sendNow')}</Button>}</Table.Td>
             </Table.Tr>
@@ -120,7 +120,7 @@ function Consent() {
             {ledger.data.entries.slice().reverse().map((e) => (
               <Table.Tr key={e.id}>
                 <Table.Td>{new Date(e.at).toLocaleString(locale)}</Table.Td>
-                <Table.Td><Badge color={e.action === 'granted' ? 'green' : 'red'}>{e.action}</Badge></Table.Td>
+                <Table.Td><Badge color={e.action === 'granted' ? 'green' : 'red'}>{t(`marketing.action_${e.action}`, { defaultValue: e.action })}</Badge></Table.Td>
                 <Table.Td>{e.purpose}</Table.Td><Table.Td>{e.channel}</Table.Td>
                 <Table.Td>{e.legal_basis}</Table.Td><Table.Td>{e.source}</Table.Td>
               </Table.Tr>

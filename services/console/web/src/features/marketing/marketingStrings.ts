@@ -17,6 +17,8 @@ export const marketingEn = {
   customerId: 'Customer id', show: 'Show', when: 'When', action: 'Action', channel: 'Channel', basis: 'Legal basis',
   source: 'Source', objected: 'Objected to direct marketing (Art. 21): no marketing whatever the basis.',
   noEntries: 'No consent entries for this customer.', error: 'Marketing is not available right now.',
+  status_draft: 'Draft', status_scheduled: 'Scheduled', status_sending: 'Sending', status_sent: 'Sent',
+  action_granted: 'Granted', action_withdrawn: 'Withdrawn', action_objected: 'Objected',
 };
 
 export const marketingZhCN: typeof marketingEn = {
@@ -34,6 +36,8 @@ export const marketingZhCN: typeof marketingEn = {
   customerId: '客户 ID', show: '查看', when: '时间', action: '操作', channel: '渠道', basis: '法律依据',
   source: '来源', objected: '已反对直接营销（第 21 条）：无论依据如何均不得营销。',
   noEntries: '该客户暂无同意记录。', error: '市场营销服务暂不可用。',
+  status_draft: '草稿', status_scheduled: '已计划', status_sending: '发送中', status_sent: '已发送',
+  action_granted: '已同意', action_withdrawn: '已撤回', action_objected: '已反对',
 };
 
 i18n.addResourceBundle('en', 'translation', { marketing: marketingEn }, true, false);
