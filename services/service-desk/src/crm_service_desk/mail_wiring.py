@@ -22,6 +22,7 @@ from crm_service_desk.adapters.mail.index import InMemoryMailIndex, MongoMailInd
 from crm_service_desk.adapters.mail.smtp_listener import SmtpListener
 from crm_service_desk.domain.mail import Limits
 from crm_service_desk.service.inbound import InboundMail
+from crm_service_desk.service.mail_log import LogAddresses, SalesMailLog
 from crm_service_desk.service.mail_out import ReplyMail
 from crm_service_desk.service.mail_ports import BlobStore, CustomerLookup, MailIndex
 from crm_service_desk.settings import ServiceDeskSettings
@@ -48,6 +49,10 @@ def reply_mail(settings: ServiceDeskSettings) -> ReplyMail:
     return ReplyMail(sender=settings.support_from, domain=settings.mail_domain)
 
 
+def log_addresses(settings: ServiceDeskSettings) -> LogAddresses:
+    return LogAddresses(secret=settings.mail_log_secret.get_secret_value(), domain=settings.mail_domain)
+
+
 def _gateway(
     settings: ServiceDeskSettings,
     container: Container,
@@ -57,6 +62,12 @@ def _gateway(
     customers: CustomerLookup,
     clock: Clock,
 ) -> MailGateway:
+    sales_log = SalesMailLog(
+        addresses=log_addresses(settings),
+        customers=customers,
+        ours=frozenset(settings.support_address_list),
+        clock=clock,
+    )
     limits = Limits(attachment_bytes=settings.attachment_max_bytes, total_bytes=settings.attachments_max_total_bytes)
     inbound = InboundMail(
         tickets=container.tickets,
@@ -67,6 +78,7 @@ def _gateway(
         support_addresses=settings.support_address_list,
         domain=settings.mail_domain,
         limits=limits,
+        sales_log=sales_log,
     )
     return MailGateway(inbound=inbound, blobs=blobs, index=index, customers=customers)
 
@@ -99,7 +111,7 @@ def build(
     if settings.inbound_smtp_port >= 0:
         gateway.listener = SmtpListener(
             gateway.inbound.receive,
-            addresses=settings.support_address_list,
+            accepts=gateway.inbound.accepts,
             host=settings.inbound_smtp_host,
             port=settings.inbound_smtp_port,
             max_bytes=settings.inbound_max_message_bytes,

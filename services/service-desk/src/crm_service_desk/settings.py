@@ -44,6 +44,8 @@ class ServiceDeskSettings(CrmSettings):
     """Comma list of the addresses the gateway accepts mail for (others: 550 at RCPT)."""
     support_from: str = "CRM Support <support@crm.invalid>"
     """From and Reply-To of replies mailed to requesters (an address above)."""
+    mail_log_secret: SecretStr = SecretStr("dev-mail-log-secret-change-me")
+    """Signs users' sales-mail logging addresses (``log+<user>.<sig>@<mail_domain>``)."""
     mail_domain: str = "crm.invalid"
     """Right side of our Message-IDs; mail from this domain is never turned into tickets."""
     inbound_smtp_host: str = "127.0.0.1"

@@ -207,3 +207,44 @@ def admin_token(settings: ServiceDeskSettings) -> str:
     from crm_shared.auth import mint_token
 
     return mint_token(settings, sub="boss", roles=["admin"], department="admin")
+
+
+async def test_a_bccd_sales_email_lands_on_the_customers_timeline_and_goes_with_erasure(
+    gateway: Container, settings: ServiceDeskSettings, contacts: tuple[httpx.AsyncClient, Any]
+) -> None:
+    admin = {"Authorization": "Bearer " + admin_token(settings)}
+    created = await contacts[0].post(
+        "/customers",
+        json={"kind": "person", "display_name": "Lena Fischer", "emails": ["lena@nordwind.example"]},
+        headers=admin,
+    )
+    lena = created.json()["id"]
+    async with api_client(gateway) as api:
+        mine = await api.get("/mail/logging-address", headers=token(settings, "rep-1", "sales"))
+    address = mine.json()["address"]
+    assert address.startswith("log+")
+    assert address.endswith("@help.example")
+
+    m = mail("Rita Rep <rita@ourcompany.example>", "Your quote", "Hi Lena, here is the quote we discussed.")
+    m.replace_header("To", "Lena <lena@nordwind.example>")
+    assert gateway.mail is not None
+    assert gateway.mail.listener is not None
+    port = gateway.mail.listener.port
+    await aiosmtplib.send(m, hostname="127.0.0.1", port=port, recipients=["lena@nordwind.example", address])
+    await aiosmtplib.send(m, hostname="127.0.0.1", port=port, recipients=[address])  # forwarded again: once
+    forged = address.replace("@", "x@")
+    with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
+        await aiosmtplib.send(m, hostname="127.0.0.1", port=port, recipients=[forged])
+
+    timeline = (await contacts[0].get(f"/customers/{lena}/timeline", headers=admin)).json()["items"]
+    logged = [e for e in timeline if e["type"] == "crm.email.logged"]
+    assert len(logged) == 1
+    assert logged[0]["summary"] == "E-mail to lena@nordwind.example: Your quote"
+    assert logged[0]["actor"]["id"] == "rep-1"
+    async with api_client(gateway) as api:
+        assert await tickets_of(api, settings) == []  # logging opens no ticket
+
+    erased = await contacts[0].post(f"/customers/{lena}/erasure", json={"request_id": "dsr-1"}, headers=admin)
+    assert erased.status_code == 200, erased.text
+    after = await contacts[0].get(f"/customers/{lena}/timeline", headers=admin)
+    assert not [e for e in after.json().get("items", []) if e["type"] == "crm.email.logged"]

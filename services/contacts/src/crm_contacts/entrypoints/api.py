@@ -7,10 +7,10 @@ from crm_shared.settings import load_settings
 from fastapi import FastAPI
 
 from crm_contacts.bootstrap import Container, bootstrap
-from crm_contacts.entrypoints.http import custom_fields, customers, gdpr, live, lookup, merges, transfers, views
+from crm_contacts.entrypoints.http import custom_fields, customers, emails, gdpr, live, lookup, merges, transfers, views
 from crm_contacts.settings import ContactsSettings
 
-ROUTERS = [m.router for m in (lookup, customers, merges, gdpr, views, custom_fields, live, transfers)]
+ROUTERS = [m.router for m in (lookup, customers, merges, gdpr, views, custom_fields, live, emails, transfers)]
 
 
 def create_api(

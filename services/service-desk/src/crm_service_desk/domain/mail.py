@@ -13,10 +13,11 @@ import base64
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 TOKEN_RE = re.compile(r"\[#([A-Z2-7]{8})\]")
 OWN_ID_RE = re.compile(r"^<t\.([0-9a-f-]{36})\.[^@>]+@([^>]+)>$")
@@ -79,12 +80,15 @@ class InboundMessage:
     sender: str
     sender_name: str | None
     recipients: tuple[str, ...]
+    """To and Cc addresses, lower case."""
     subject: str
     text: str
     references: tuple[str, ...]
     """``In-Reply-To`` then ``References`` newest first: where to look for the thread."""
     automated: str | None
     """Why this must never be answered nor open a ticket (auto-reply, bounce, list), or None."""
+    sent_at: datetime | None = None
+    """The ``Date`` header (None if missing or unreadable)."""
     attachments: tuple[Attachment, ...] = ()
     refused: tuple[str, ...] = field(default=())
     """Attachments dropped, with the reason (``name: too large``)."""
@@ -202,6 +206,14 @@ def _attachments(msg: EmailMessage, limits: Limits) -> tuple[list[Attachment], l
     return kept, refused
 
 
+def _date(value: str) -> datetime | None:
+    try:
+        at = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    return at if at is not None and at.tzinfo is not None else None
+
+
 def parse(raw: bytes, *, envelope_from: str | None = None, limits: Limits | None = None) -> InboundMessage:
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
@@ -214,7 +226,8 @@ def parse(raw: bytes, *, envelope_from: str | None = None, limits: Limits | None
     refs = MSGID_RE.findall(str(msg.get("In-Reply-To", ""))) + list(
         reversed(MSGID_RE.findall(str(msg.get("References", ""))))
     )
-    recipients = tuple(a.lower() for _, a in getaddresses([str(v) for v in msg.get_all("To", []) or []]) if a)
+    headers = [str(v) for name in ("To", "Cc") for v in (msg.get_all(name, []) or [])]
+    recipients = tuple(dict.fromkeys(a.lower() for _, a in getaddresses(headers) if a))
     kept, refused = _attachments(msg, limits or Limits())
     return InboundMessage(
         message_id=message_id,
@@ -225,6 +238,7 @@ def parse(raw: bytes, *, envelope_from: str | None = None, limits: Limits | None
         text=strip_quoted(_text_of(msg))[:60_000],
         references=tuple(dict.fromkeys(refs)),
         automated=automated_reason(msg, envelope_from),
+        sent_at=_date(str(msg.get("Date", ""))),
         attachments=tuple(kept),
         refused=tuple(refused),
     )

@@ -22,6 +22,7 @@ from prometheus_client import Counter
 
 from crm_service_desk.domain import mail
 from crm_service_desk.domain.ticket import AttachmentRef, Ticket
+from crm_service_desk.service.mail_log import SalesMailLog
 from crm_service_desk.service.mail_ports import BlobStore, CustomerLookup, MailIndex
 from crm_service_desk.service.models import NewComment, NewTicket
 from crm_service_desk.service.tickets import TicketService
@@ -33,7 +34,7 @@ UNKNOWN_SENDER_TAG = "unknown-sender"
 
 INBOUND = Counter("crm_inbound_mail_total", "Inbound e-mails by outcome", ["outcome"])
 
-Outcome = Literal["opened", "replied", "ignored", "duplicate"]
+Outcome = Literal["opened", "replied", "logged", "ignored", "duplicate"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,9 @@ class InboundMail:
         support_addresses: Sequence[str],
         domain: str,
         limits: mail.Limits | None = None,
+        sales_log: SalesMailLog | None = None,
     ) -> None:
+        self.sales_log = sales_log
         self.tickets = tickets
         self.index = index
         self.blobs = blobs
@@ -65,12 +68,35 @@ class InboundMail:
         self.domain = domain
         self.limits = limits or mail.Limits()
 
-    async def receive(self, raw: bytes, *, envelope_from: str | None = None) -> Received:
+    def accepts(self, address: str) -> bool:
+        """Recipients the gateway takes mail for: the support addresses and users' logging addresses."""
+        a = address.lower()
+        return a in self.addresses or (self.sales_log is not None and self.sales_log.addresses.user_of(a) is not None)
+
+    async def receive(
+        self, raw: bytes, *, envelope_from: str | None = None, recipients: Sequence[str] = ()
+    ) -> Received:
+        """``recipients``: the SMTP envelope's (a BCC to a logging address is only there);
+        from an IMAP mailbox there are none: it is the support mailbox."""
         msg = mail.parse(raw, envelope_from=envelope_from, limits=self.limits)
-        result = await self._handle(msg)
+        loggers = [u for r in recipients if self.sales_log and (u := self.sales_log.addresses.user_of(r))]
+        if loggers and not any(r.lower() in self.addresses for r in recipients):
+            result = await self._log(msg, loggers)
+        else:
+            if loggers:
+                await self._log(msg, loggers)
+            result = await self._handle(msg)
         INBOUND.labels(result.outcome).inc()
         log.info("inbound mail", extra={"outcome": result.outcome, "reason": result.reason, "ticket": result.ticket_id})
         return result
+
+    async def _log(self, msg: mail.InboundMessage, users: list[str]) -> Received:
+        if msg.automated:
+            return Received("ignored", reason=msg.automated)
+        assert self.sales_log is not None
+        for user in dict.fromkeys(users):
+            await self.sales_log.log(msg, user=user)
+        return Received("logged")
 
     async def _handle(self, msg: mail.InboundMessage) -> Received:
         if msg.automated:

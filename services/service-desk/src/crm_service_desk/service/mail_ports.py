@@ -34,3 +34,10 @@ class Sender:
 
 class CustomerLookup(Protocol):
     async def find_or_create(self, email: str, *, name: str | None) -> Sender: ...
+    async def lookup(self, email: str) -> list[str]:
+        """Ids of the customers with exactly this address (none created)."""
+        ...
+
+    async def log_email(self, customer_id: str, entry: dict[str, object]) -> bool:
+        """Put a logged e-mail on the customer's timeline; False if it was already there."""
+        ...

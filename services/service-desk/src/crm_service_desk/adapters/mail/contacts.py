@@ -47,9 +47,27 @@ class ContactsClient:
         resp.raise_for_status()
         return resp.json()
 
-    async def find_or_create(self, email: str, *, name: str | None) -> Sender:
+    async def _lookup(self, email: str) -> list[dict[str, Any]]:
         found = await self._post("/customers/lookup", {"email": email})
-        items = [c for c in found.get("items", []) if not c.get("merged_into")]
+        return [c for c in found.get("items", []) if not c.get("merged_into")]
+
+    async def lookup(self, email: str) -> list[str]:
+        return [str(c["id"]) for c in await self._lookup(email)]
+
+    async def log_email(self, customer_id: str, entry: dict[str, object]) -> bool:
+        try:
+            resp = await self._client.post(f"/customers/{customer_id}/emails", json=entry, headers=self._auth())
+        except httpx.HTTPError as exc:
+            raise ContactsUnavailable(f"contacts unreachable: {type(exc).__name__}") from exc
+        if resp.status_code == 404:  # erased meanwhile: nothing to log
+            return False
+        if resp.status_code >= 500 or resp.status_code in (401, 403, 429):
+            raise ContactsUnavailable(f"contacts answered {resp.status_code}")
+        resp.raise_for_status()
+        return resp.status_code == 201
+
+    async def find_or_create(self, email: str, *, name: str | None) -> Sender:
+        items = await self._lookup(email)
         people = [c for c in items if c.get("kind") == "person"] or items
         if people:
             return Sender(customer_id=str(people[0]["id"]), created=False)
@@ -73,6 +91,17 @@ class InMemoryContacts:
     def __init__(self) -> None:
         self.by_email: dict[str, str] = {}
         self.created: list[str] = []
+        self.logged: dict[tuple[str, str], dict[str, object]] = {}
+
+    async def lookup(self, email: str) -> list[str]:
+        return [self.by_email[email]] if email in self.by_email else []
+
+    async def log_email(self, customer_id: str, entry: dict[str, object]) -> bool:
+        key = (customer_id, str(entry["message_id"]))
+        if key in self.logged:
+            return False
+        self.logged[key] = entry
+        return True
 
     async def find_or_create(self, email: str, *, name: str | None) -> Sender:
         if email in self.by_email:

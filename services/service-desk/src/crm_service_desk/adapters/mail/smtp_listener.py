@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -27,14 +27,14 @@ ACCEPT_SECONDS = Histogram("crm_inbound_smtp_seconds", "DATA received to ticket 
 
 
 class _Handler:
-    def __init__(self, receive: Receive, addresses: Iterable[str]) -> None:
+    def __init__(self, receive: Receive, accepts: Callable[[str], bool]) -> None:
         self.receive = receive
-        self.addresses = frozenset(a.lower() for a in addresses)
+        self.accepts = accepts
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
-        if address.lower() not in self.addresses:
+        if not self.accepts(address):
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -45,7 +45,7 @@ class _Handler:
         if not isinstance(raw, bytes):
             raw = str(raw or "").encode()
         try:
-            await self.receive(raw, envelope_from=envelope.mail_from)
+            await self.receive(raw, envelope_from=envelope.mail_from, recipients=list(envelope.rcpt_tos))
         except ContactsUnavailable:
             return "451 4.4.3 Customer directory unavailable, try again later"
         except Exception:
@@ -62,13 +62,13 @@ class SmtpListener:
         self,
         receive: Receive,
         *,
-        addresses: Iterable[str],
+        accepts: Callable[[str], bool],
         host: str,
         port: int,
         max_bytes: int,
         hostname: str = "crm-support",
     ) -> None:
-        self._handler = _Handler(receive, addresses)
+        self._handler = _Handler(receive, accepts)
         self.host, self.port = host, port
         self._max_bytes = max_bytes
         self._hostname = hostname
