@@ -50,3 +50,35 @@ async def test_a_failed_publish_pauses_the_shard_and_leaves_its_items_to_the_rel
     await handoff.flush()
     assert calls == ["a:1"]  # one failure; the rest (and what came during the pause) is the relay's
     assert handoff.pending() == 0
+
+
+async def test_flush_waits_for_what_was_handed_over_not_for_what_keeps_coming() -> None:
+    """Under steady writes a shard never runs dry: a flush (an erasure waiting for its own
+    revision) returns once what was queued before it is out (before: it waited for the
+    queue to be empty, for ever under load; R6 in tests/reliability)."""
+    published: list[str] = []
+
+    async def publish(revision: Document, events: Sequence[tuple[str, CloudEvent]]) -> None:
+        await asyncio.sleep(0.01)
+        published.append(revision["_id"])
+
+    handoff = PublishHandoff(publish, kind="things", shards=1, max_age_s=60)
+    stop = asyncio.Event()
+
+    async def steady_writer() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            handoff.submit({"_id": f"w:{n}", "aggregate_id": "w"}, [])
+            await asyncio.sleep(0.005)  # faster than the publishes: the queue only grows
+
+    writer = asyncio.create_task(steady_writer())
+    await asyncio.sleep(0.05)
+    handoff.submit({"_id": "erased:2", "aggregate_id": "erased"}, [])
+    try:
+        await asyncio.wait_for(handoff.flush(), 10)
+        assert "erased:2" in published
+    finally:
+        stop.set()
+        await writer
+    await handoff.flush()

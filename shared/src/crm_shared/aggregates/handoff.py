@@ -17,6 +17,7 @@ revisions older than its grace, and the two should rarely publish the same one).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import time
@@ -60,6 +61,11 @@ class _Shard:
     items: deque[_Item] = field(default_factory=deque)
     task: asyncio.Task[None] | None = None
     paused_until: float = 0.0
+    queued: int = 0
+    """Items handed over so far; ``finished`` of them are published or left to the relay."""
+    finished: int = 0
+    progress: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set each time an item is finished (what :meth:`PublishHandoff.flush` waits on)."""
 
 
 class PublishHandoff:
@@ -88,47 +94,59 @@ class PublishHandoff:
             HANDED_OVER.labels(self._kind, "left_to_relay").inc()
             return
         shard.items.append(_Item(time.monotonic(), revision, events, contextvars.copy_context()))
+        shard.queued += 1
         if shard.task is None or shard.task.done() or shard.task.get_loop().is_closed():
             # Its own context: the shard outlives the request that started it; each publish
             # runs in the context of the request that committed it.
             shard.task = asyncio.get_running_loop().create_task(self._drain(shard), context=contextvars.Context())
 
     async def flush(self) -> None:
-        """Wait until everything handed over so far is published or left to the relay."""
-        while True:
-            tasks = [s.task for s in self._shards if s.task is not None and not s.task.done()]
-            if not tasks:
-                return
-            await asyncio.gather(*tasks, return_exceptions=True)
+        """Wait until everything handed over so far is published or left to the relay; not
+        what is handed over meanwhile (under steady writes a shard never runs dry, and an
+        erasure waiting for its own revision would wait for ever)."""
+        targets = [(shard, shard.queued) for shard in self._shards]
+        for shard, target in targets:
+            while True:
+                shard.progress.clear()
+                if shard.finished >= target or shard.task is None or shard.task.done():
+                    break
+                with contextlib.suppress(TimeoutError):  # bounded: a task that died sets nothing
+                    await asyncio.wait_for(shard.progress.wait(), 0.5)
 
     def pending(self) -> int:
         return sum(len(s.items) for s in self._shards)
 
     async def _drain(self, shard: _Shard) -> None:
         while shard.items:
-            item = shard.items.popleft()
-            revision = item.revision
-            now = time.monotonic()
-            if now < shard.paused_until or now - item.queued_at > self._max_age_s:
-                HANDED_OVER.labels(self._kind, "left_to_relay").inc()
-                continue
-            IN_FLIGHT.add(revision["_id"])
             try:
-                loop = asyncio.get_running_loop()
-                await loop.create_task(self._publish(revision, item.events), context=item.context)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                shard.paused_until = time.monotonic() + self._cooldown_s
-                HANDED_OVER.labels(self._kind, "left_to_relay").inc()
-                log.warning(
-                    "publishing a committed revision failed; the outbox relay will publish it",
-                    extra={"kind": self._kind, "revision": revision["_id"], "error": type(exc).__name__},
-                )
-                continue
+                await self._handle(shard, shard.items.popleft())
             finally:
-                IN_FLIGHT.discard(revision["_id"])
-            HANDED_OVER.labels(self._kind, "published").inc()
+                shard.finished += 1
+                shard.progress.set()
+
+    async def _handle(self, shard: _Shard, item: _Item) -> None:
+        revision = item.revision
+        now = time.monotonic()
+        if now < shard.paused_until or now - item.queued_at > self._max_age_s:
+            HANDED_OVER.labels(self._kind, "left_to_relay").inc()
+            return
+        IN_FLIGHT.add(revision["_id"])
+        try:
+            loop = asyncio.get_running_loop()
+            await loop.create_task(self._publish(revision, item.events), context=item.context)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            shard.paused_until = time.monotonic() + self._cooldown_s
+            HANDED_OVER.labels(self._kind, "left_to_relay").inc()
+            log.warning(
+                "publishing a committed revision failed; the outbox relay will publish it",
+                extra={"kind": self._kind, "revision": revision["_id"], "error": type(exc).__name__},
+            )
+            return
+        finally:
+            IN_FLIGHT.discard(revision["_id"])
+        HANDED_OVER.labels(self._kind, "published").inc()
 
 
 async def flush_all(timeout_s: float = 5.0) -> None:
