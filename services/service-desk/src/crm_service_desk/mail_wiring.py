@@ -21,6 +21,7 @@ from crm_service_desk.adapters.mail.imap_poller import ImapPoller
 from crm_service_desk.adapters.mail.index import InMemoryMailIndex, MongoMailIndex
 from crm_service_desk.adapters.mail.smtp_listener import SmtpListener
 from crm_service_desk.domain.mail import Limits
+from crm_service_desk.domain.ticket import Comment, Ticket
 from crm_service_desk.service.inbound import InboundMail
 from crm_service_desk.service.mail_log import LogAddresses, SalesMailLog
 from crm_service_desk.service.mail_out import ReplyMail
@@ -43,6 +44,10 @@ class MailGateway:
     async def start(self) -> None:
         if self.listener is not None:
             await self.listener.start()
+
+    async def forget_files(self, ticket: Ticket, comments: list[Comment]) -> None:
+        for ref in [*ticket.attachments, *(a for c in comments for a in c.attachments)]:
+            await self.blobs.delete(ref.key)
 
 
 def reply_mail(settings: ServiceDeskSettings) -> ReplyMail:
@@ -106,6 +111,7 @@ def build(
         customers=customers,
         clock=container.clock,
     )
+    container.replica.forget_files = gateway.forget_files
     if role != "worker":
         return gateway
     if settings.inbound_smtp_port >= 0:

@@ -17,9 +17,10 @@ from crm_devtools import testkit
 from crm_service_desk.adapters.mail.contacts import UNVERIFIED_TAG, ContactsClient
 from crm_service_desk.bootstrap import Container, bootstrap
 from crm_service_desk.domain.mail import ticket_token
+from crm_service_desk.mail_wiring import log_addresses
 from crm_service_desk.settings import ServiceDeskSettings
 
-from .support import api_client, make_settings, token
+from .support import api_client, erasure_event, make_settings, token
 
 pytestmark = pytest.mark.integration
 
@@ -164,6 +165,10 @@ async def test_new_mail_opens_a_ticket_for_the_known_customer_and_a_reply_thread
         await send(gateway, bare)
         assert len(await tickets_of(api, settings)) == 1
 
+        # The customer's erasure takes the attachments out of the blob store.
+        await gateway.replica.on_customer_erased(erasure_event(lena))
+        assert await gateway.mail.blobs.get(stored.attachments[0].key) is None
+
 
 async def test_unknown_sender_becomes_a_flagged_person_and_automated_mail_creates_nothing(
     gateway: Container, settings: ServiceDeskSettings, contacts: tuple[httpx.AsyncClient, Any]
@@ -219,9 +224,7 @@ async def test_a_bccd_sales_email_lands_on_the_customers_timeline_and_goes_with_
         headers=admin,
     )
     lena = created.json()["id"]
-    async with api_client(gateway) as api:
-        mine = await api.get("/mail/logging-address", headers=token(settings, "rep-1", "sales"))
-    address = mine.json()["address"]
+    address = log_addresses(settings).address_for("rep-1")
     assert address.startswith("log+")
     assert address.endswith("@help.example")
 
@@ -243,6 +246,8 @@ async def test_a_bccd_sales_email_lands_on_the_customers_timeline_and_goes_with_
     assert logged[0]["actor"]["id"] == "rep-1"
     async with api_client(gateway) as api:
         assert await tickets_of(api, settings) == []  # logging opens no ticket
+        mine = await api.get("/mail/logging-address", headers=token(settings, "rep-1", "sales"))
+        assert mine.json()["address"] == address
 
     erased = await contacts[0].post(f"/customers/{lena}/erasure", json={"request_id": "dsr-1"}, headers=admin)
     assert erased.status_code == 200, erased.text

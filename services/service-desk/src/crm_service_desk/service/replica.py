@@ -8,6 +8,7 @@ and redacting tickets look at the tickets' current state, so a redelivered event
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from crm_shared.clock import Clock
@@ -17,7 +18,7 @@ from crm_shared.events.envelope import CloudEvent
 from crm_shared.kafka.consumer import Handler
 from prometheus_client import Histogram
 
-from crm_service_desk.domain.ticket import Ticket
+from crm_service_desk.domain.ticket import Comment, Ticket
 from crm_service_desk.service.ports import CUSTOMER_FIELDS, CustomerDirectory, DealDirectory
 from crm_service_desk.service.writer import SERVICE_ACTOR, TicketWriter, updated_event
 
@@ -49,6 +50,8 @@ class ReplicaService:
         self.deals = deals
         self.writer = writer
         self.clock = clock
+        self.forget_files: Callable[[Ticket, list[Comment]], Awaitable[None]] | None = None
+        """Set by the e-mail gateway: deletes a ticket's attachments on the customer's erasure."""
 
     def customer_handlers(self) -> dict[str, Handler]:
         return {
@@ -115,6 +118,8 @@ class ReplicaService:
         for ticket_id in ticket_ids:
 
             async def redact(ticket: Ticket) -> Ticket | None:
+                if self.forget_files is not None:  # the e-mails' attachments, from the blob store
+                    await self.forget_files(ticket, await self.writer.repo.comments(ticket.id, include_internal=True))
                 # History first: once the ticket shows as erased, nothing personal is left.
                 await self.writer.repo.redact_history(ticket.id)
                 if ticket.erased:
