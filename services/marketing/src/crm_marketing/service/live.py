@@ -87,6 +87,8 @@ class LiveSegments:
         await self.evaluate(snapshot.customer_id, event)
 
     async def evaluate(self, customer_id: str, event: CloudEvent) -> int:
+        if not self._catalog.loaded:  # an event before the first refresh: no segment is not "left every segment"
+            await self._catalog.load()
         attrs = await self._replicas.attributes(customer_id)
         deals = await self._replicas.records("deal", customer_id)
         tickets = await self._replicas.records("ticket", customer_id)

@@ -132,6 +132,7 @@ class Catalog:
         self._clock = clock
         self._limit = scan_limit
         self.segments: dict[str, Segment] = {}
+        self.loaded = False
         self._applied: dict[str, int] = {}
 
     def live(self) -> list[Segment]:
@@ -146,6 +147,7 @@ class Catalog:
                 continue
             found[str(doc["_id"])] = Segment(str(doc["_id"]), int(doc["version"]), group, bool(doc.get("deleted")))
         self.segments = found
+        self.loaded = True
         return found
 
     async def refresh(self) -> int:
