@@ -3,6 +3,7 @@ with RFC 8058 one-click unsubscribe headers and a rate limit per recipient domai
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -15,6 +16,10 @@ from crm_shared.smtp import HeaderInjection, SmtpPool, check_header
 
 from crm_marketing.domain.campaigns import Rendered
 from crm_marketing.settings import MarketingSettings
+
+ATTEMPTS = 3
+BACKOFF_S = 0.5
+"""A 4xx (greylisting, a full queue) or a dropped connection is tried again: 0.5 s, then 1 s."""
 
 
 @dataclass(frozen=True)
@@ -73,18 +78,30 @@ class CampaignMailer:
             )
         except (HeaderInjection, ValueError) as exc:
             return Outcome("failed", f"refused: {exc}"[:200])
-        async with self._limit(to):
-            try:
-                await self._pool.send(mail)
-            except aiosmtplib.SMTPRecipientsRefused as exc:
-                codes = [r.code for r in exc.recipients]
-                hard = any(c >= 500 for c in codes)
-                return Outcome("bounced" if hard else "failed", f"recipient refused ({codes})")
-            except aiosmtplib.SMTPResponseException as exc:
-                return Outcome("failed", f"SMTP {exc.code}")
-            except (aiosmtplib.SMTPException, OSError) as exc:
-                return Outcome("failed", f"SMTP unavailable: {type(exc).__name__}")
-        return Outcome("sent")
+        outcome = Outcome("failed")
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(BACKOFF_S * 2 ** (attempt - 1))
+            async with self._limit(to):
+                outcome, transient = await self._once(mail)
+            if not transient:
+                return outcome
+        return outcome
+
+    async def _once(self, mail: EmailMessage) -> tuple[Outcome, bool]:
+        """The outcome, and whether it is worth another try (a 4xx or no connection)."""
+        try:
+            await self._pool.send(mail)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [r.code for r in exc.recipients]
+            if any(c >= 500 for c in codes):
+                return Outcome("bounced", f"recipient refused ({codes})"), False
+            return Outcome("failed", f"recipient deferred ({codes})"), True
+        except aiosmtplib.SMTPResponseException as exc:
+            return Outcome("failed", f"SMTP {exc.code}"), 400 <= exc.code < 500
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            return Outcome("failed", f"SMTP unavailable: {type(exc).__name__}"), True
+        return Outcome("sent"), False
 
     async def close(self) -> None:
         await self._pool.close()
