@@ -54,6 +54,7 @@ from crm_sales.service.deals import DealService
 from crm_sales.service.followups import FollowUps
 from crm_sales.service.lead_import import LeadImport
 from crm_sales.service.leads import LeadService
+from crm_sales.service.people import DIRECTORY_USERS, DirectoryPeople
 from crm_sales.service.pipelines import PipelineService
 from crm_sales.service.ports import Contacts
 from crm_sales.service.quote_decisions import QuoteDecisions
@@ -83,7 +84,9 @@ class Container:
         d = self.deps
         self.upkeep = Upkeep(d)
         self.pipelines = PipelineService(d)
-        self.assignment = AssignmentService(d)
+        self.assignment = AssignmentService(
+            d, DirectoryPeople(self.db[DIRECTORY_USERS]) if self.db is not None else None
+        )
         self.deals = DealService(d, self.pipelines, self.contacts)
         self.leads = LeadService(d, self.assignment)
         self.lead_import = LeadImport(d, self.leads)
@@ -145,6 +148,12 @@ class Container:
 
     def facts_consumer(self) -> EventConsumer:
         return self._consumer("sales.deal-facts", self.facts.handlers)
+
+    def directory_consumer(self) -> EventConsumer:
+        """``crm.directory`` into the replica assignment asks (``service/people.py``)."""
+        if self.db is None:
+            raise RuntimeError("the directory replica needs the store (bootstrap)")
+        return self._consumer("sales.directory", DirectoryPeople(self.db[DIRECTORY_USERS]).handlers)
 
     async def resume_conversions(self) -> int:
         after = timedelta(seconds=self.settings.conversion_resume_after_s)

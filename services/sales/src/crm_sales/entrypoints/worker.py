@@ -18,7 +18,11 @@ def create_worker(
 ) -> CrmApp:
     topics = Topics(settings.topic_prefix)
     factory = container_factory or partial(bootstrap, settings, role="worker", provision=False)
-    subscriptions = {topics.customer: Container.replica_consumer, topics.deal: Container.facts_consumer}
+    subscriptions = {
+        topics.customer: Container.replica_consumer,
+        topics.deal: Container.facts_consumer,
+        topics.directory: Container.directory_consumer,  # deactivated users get no new leads
+    }
     return create_service_worker(settings, container_factory=factory, subscriptions=subscriptions, **faust_overrides)
 
 

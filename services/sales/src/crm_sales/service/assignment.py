@@ -15,6 +15,7 @@ from crm_shared.auth import Principal
 from crm_sales.domain import permissions as perm
 from crm_sales.domain.assignment import RuleSet, decide, pick
 from crm_sales.service.base import Deps, check_version
+from crm_sales.service.people import ActivePeople
 
 RULESET_ID = "leads"
 MAX_TURN_ATTEMPTS = 50
@@ -28,9 +29,11 @@ class Routing:
 
 
 class AssignmentService:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, people: ActivePeople | None = None) -> None:
         self._d = deps
         self._turns = deps.ports.turns
+        self.people = people
+        """The directory's replica: deactivated users get no new leads (None: no filter)."""
 
     async def load(self) -> tuple[RuleSet, int]:
         doc = await self._d.ports.rulesets.get(RULESET_ID)
@@ -64,8 +67,13 @@ class AssignmentService:
         if decision is None:
             return None
         owner = decision.owner_id
-        if decision.rotate:
-            owner = await self._take_turn(decision.rule_id, decision.rotate, lead_id)
+        members = decision.rotate
+        if self.people is not None:
+            gone = await self.people.inactive([*members, *([owner] if owner else [])])
+            members = tuple(m for m in members if m not in gone)
+            owner = None if owner in gone else owner
+        if members:
+            owner = await self._take_turn(decision.rule_id, members, lead_id)
         return Routing(owner_id=owner, team=decision.team, rule_id=decision.rule_id)
 
     async def _take_turn(self, rule_id: str, members: tuple[str, ...], lead_id: str) -> str:
