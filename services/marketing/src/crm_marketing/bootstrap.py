@@ -38,6 +38,7 @@ from crm_marketing.adapters.stores import (
     store,
 )
 from crm_marketing.domain.forms import FormTokens
+from crm_marketing.domain.tracking import TrackingLinks
 from crm_marketing.domain.unsubscribe import Tokens
 from crm_marketing.service.campaigns import CampaignRunner, CampaignService
 from crm_marketing.service.consent import ConsentLedger
@@ -74,6 +75,7 @@ class Container:
         self.sends = Sends(db)
         self.erasure = MongoErasureRegister.of(db)
         self.tokens = Tokens(s.unsubscribe_secret.get_secret_value())
+        self.tracking = TrackingLinks(s.unsubscribe_secret.get_secret_value(), s.public_base_url)
         self.memberships = Memberships(self.stores[MEMBERSHIPS], topic=self.topics.marketing)
         self.ledger = ConsentLedger(store=self.stores[CONSENTS], topic=self.topics.marketing, clock=self.clock)
         self.segments = SegmentService(
@@ -96,7 +98,7 @@ class Container:
             store=self.stores[CAMPAIGNS], snapshots=self.stores[CAMPAIGNS].snapshots,
             memberships=self.stores[MEMBERSHIPS].snapshots, replicas=self.replicas, ledger=self.ledger,
             suppressions=self.suppressions, sends=self.sends, erasure=self.erasure, mailer=self.mailer,
-            tokens=self.tokens, public_base_url=s.public_base_url, clock=self.clock,
+            tokens=self.tokens, tracking=self.tracking, public_base_url=s.public_base_url, clock=self.clock,
         )  # fmt: skip
         self.sales = HttpSales(s)
         self.scoring = LeadScoring(

@@ -116,9 +116,20 @@ class Sends:
             {"_id": f"{campaign_id}:{customer_id}"}, {"$set": {"status": status, "detail": detail}}
         )
 
+    async def hit(self, campaign_id: str, customer_id: str, *, kind: str, at: datetime) -> None:
+        """The first open or click of one recipient (``opened_at`` / ``clicked_at``), by ``_id``."""
+        doc_id = f"{campaign_id}:{customer_id}"
+        field = "opened_at" if kind == "o" else "clicked_at"
+        doc = await self.coll.find_one({"_id": doc_id}, {field: 1})
+        if doc is not None and field not in doc:
+            await self.coll.update_one({"_id": doc_id}, {"$set": {field: at}})
+
     async def tally(self, campaign_id: str) -> dict[str, int]:
-        """Outcomes of one campaign by status (a report: scans the send log)."""
+        """Outcomes of one campaign by status, and opens and clicks (a report: scans the send log)."""
         counts: dict[str, int] = {}
-        async for doc in self.coll.find({"campaign_id": campaign_id}, {"status": 1}):
+        async for doc in self.coll.find({"campaign_id": campaign_id}, {"status": 1, "opened_at": 1, "clicked_at": 1}):
             counts[doc["status"]] = counts.get(doc["status"], 0) + 1
+            for field, name in (("opened_at", "opened"), ("clicked_at", "clicked")):
+                if field in doc:
+                    counts[name] = counts.get(name, 0) + 1
         return counts

@@ -38,6 +38,10 @@ class CampaignIn(BaseModel):
     subject: str = Field(min_length=1, max_length=250)
     text: str = Field(min_length=1, max_length=MAX_TEXT)
     html: str | None = Field(default=None, max_length=MAX_TEXT)
+    track_opens: bool = Field(default=False, description="A 1x1 image in the HTML (where the ledger allows tracking).")
+    track_clicks: bool = Field(
+        default=False, description="Links through a redirect (where the ledger allows tracking)."
+    )
 
     @model_validator(mode="after")
     def _templates_render(self) -> CampaignIn:

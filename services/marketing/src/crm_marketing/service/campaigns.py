@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from crm_shared.aggregates.port import AggregateStorePort
@@ -23,7 +24,9 @@ from crm_shared.mongo import Collection
 from crm_marketing.adapters.mailer import CampaignMailer
 from crm_marketing.adapters.replicas import Replicas, Sends, Suppressions
 from crm_marketing.domain import permissions as perm
-from crm_marketing.domain.campaigns import CampaignIn, due, render
+from crm_marketing.domain.campaigns import CampaignIn, Rendered, due, render
+from crm_marketing.domain.tracking import PURPOSE as TRACKING
+from crm_marketing.domain.tracking import TrackingLinks
 from crm_marketing.domain.unsubscribe import Tokens, Unsubscribe
 from crm_marketing.service.consent import ConsentLedger
 
@@ -99,6 +102,7 @@ class CampaignRunner:
         erasure: ErasureRegister,
         mailer: CampaignMailer,
         tokens: Tokens,
+        tracking: TrackingLinks,
         public_base_url: str,
         clock: Clock,
     ) -> None:
@@ -112,6 +116,7 @@ class CampaignRunner:
         self._erasure = erasure
         self._mailer = mailer
         self._tokens = tokens
+        self._tracking = tracking
         self._base = public_base_url.rstrip("/")
         self._clock = clock
 
@@ -164,14 +169,27 @@ class CampaignRunner:
                 "unsubscribe_url": url,
                 "campaign": campaign["name"],
             }
+            rendered = await self._tracked(campaign, customer_id, render(campaign, context))
             outcome = await self._mailer.send(
-                render(campaign, context), to=str(attrs["email"]), send_id=f"{campaign_id}.{customer_id}",
+                rendered, to=str(attrs["email"]), send_id=f"{campaign_id}.{customer_id}",
                 now=self._clock(), unsubscribe_url=url,
             )  # fmt: skip
             status, detail = outcome.status, outcome.detail
             if status == "bounced":
                 await self._suppressions.add(str(attrs["email"]), reason="bounce", at=self._clock())
         await self._sends.settle(campaign_id, customer_id, status=status, detail=detail)
+
+    async def _tracked(self, campaign: dict[str, Any], customer_id: str, rendered: Rendered) -> Rendered:
+        """The HTML with the open pixel and tracked links, if the campaign asks and the ledger allows."""
+        opens, clicks = bool(campaign.get("track_opens")), bool(campaign.get("track_clicks"))
+        if not rendered.html or not (opens or clicks):
+            return rendered
+        if not await self._ledger.may_contact(customer_id, purpose=TRACKING):
+            return rendered
+        html = self._tracking.decorate(
+            rendered.html, campaign_id=campaign["_id"], customer_id=customer_id, opens=opens, clicks=clicks
+        )
+        return replace(rendered, html=html)
 
     async def _check(self, campaign: dict[str, Any], customer_id: str) -> tuple[str | None, str | None]:
         if await self._erasure.is_erased(customer_id):

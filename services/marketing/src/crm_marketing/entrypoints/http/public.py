@@ -11,9 +11,11 @@ from __future__ import annotations
 from html import escape
 from typing import Annotated
 
-from fastapi import APIRouter, Path
-from fastapi.responses import HTMLResponse
+from crm_shared.errors import Forbidden
+from fastapi import APIRouter, Path, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 
+from crm_marketing.domain.tracking import PIXEL
 from crm_marketing.entrypoints.http.deps import ContainerDep
 
 router = APIRouter(tags=["public"])
@@ -38,6 +40,23 @@ async def page(container: ContainerDep, token: Token) -> HTMLResponse:
         '<button type="submit">Unsubscribe / 退订</button></form>'
     )
     return _page("Unsubscribe", "Stop receiving these e-mails? 不再接收这些邮件?", form)
+
+
+@router.get("/t/o/{token}", summary="The open-tracking image (public)", include_in_schema=False)
+async def opened(container: ContainerDep, token: Token) -> Response:
+    hit = container.tracking.read(token)
+    if hit is not None:
+        await container.sends.hit(hit.campaign_id, hit.customer_id, kind="o", at=container.clock())
+    return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/t/c/{token}", summary="A tracked link: counted, then redirected to where the campaign linked")
+async def clicked(container: ContainerDep, token: Token) -> RedirectResponse:
+    hit = container.tracking.read(token)
+    if hit is None or not hit.target:
+        raise Forbidden("this link is not valid")
+    await container.sends.hit(hit.campaign_id, hit.customer_id, kind="c", at=container.clock())
+    return RedirectResponse(hit.target, status_code=302)
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse, summary="One-click unsubscribe (RFC 8058)")
