@@ -46,6 +46,8 @@ class ScriptedDeal:
     team: str | None
     created: datetime
     expected_close: date | None = None
+    forecast_category: str | None = None
+    source: str | None = None
     version: int = 0
     stage_entered: datetime | None = None
     events: list[CloudEvent] = field(default_factory=list)
@@ -65,6 +67,8 @@ class ScriptedDeal:
             "expected_close_date": self.expected_close,
             "owner_id": self.owner,
             "team": self.team,
+            "forecast_category": self.forecast_category,
+            "source": self.source,
             "stage_entered_at": self.stage_entered or self.created,
             "created_at": self.created,
             "updated_at": at,
@@ -194,6 +198,7 @@ def scripted_tickets() -> list[CloudEvent]:
     t1 = ScriptedTicket("t1", "c1", "high", "g1", "email", day("2026-03-01"))
     t2 = ScriptedTicket("t2", "c2", "high", "g1", "email", day("2026-03-03"))
     t3 = ScriptedTicket("t3", "c3", "low", "g2", "web", day("2026-03-05"), dues=False)
+    t1.fields["assignee_id"], t2.fields["assignee_id"] = "ana", "ben"  # t3 unassigned
     return [
         t1.open(), t2.open(), t3.open(),
         t1.respond(day("2026-03-01") + timedelta(hours=2)),

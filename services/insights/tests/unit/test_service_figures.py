@@ -42,6 +42,18 @@ async def test_service_figures_equal_the_hand_computation() -> None:
         "sla_resolution": 1.0, "backlog": 2, "backlog_avg_age_days": 6.0,
     }  # fmt: skip
     assert figures["csat_by_month"] == [{"period": "2026-03", "ratings": 1, "average": 4.0}]
+    by_agent = {row.pop("agent"): row for row in figures["by_agent"]}
+    assert by_agent == {
+        "": {**LOW, "csat_ratings": 0, "csat_average": None},  # t3, unassigned
+        "ana": {"tickets": 1, "first_response_avg_h": 2.0, "resolution_avg_h": 24.0, "sla_first_response": 1.0,
+                "sla_resolution": 1.0, "backlog": 0, "backlog_avg_age_days": None, "csat_ratings": 1,
+                "csat_average": 4.0},  # t1: answered in 2 h, solved in a day, rated 4
+        "ben": {"tickets": 1, "first_response_avg_h": 6.0, "resolution_avg_h": None, "sla_first_response": 0.0,
+                "sla_resolution": 1.0, "backlog": 1, "backlog_avg_age_days": 7.0, "csat_ratings": 0,
+                "csat_average": None},  # t2: first response breached (6 h), open since 3 March
+    }  # fmt: skip
+    only_ben = await (await fed(scripted_tickets())).service.figures(caller=AGENT, filters=TicketFilters(agent="ben"))
+    assert only_ben["overall"]["tickets"] == 1
 
 
 async def test_filters_duplicates_and_a_new_rating() -> None:

@@ -19,18 +19,25 @@ async def test_forecast_against_target_equals_the_hand_computation() -> None:
     assert put == {"kind": "team", "who": "t1", "period": "2026-02", "currency": "EUR", "amount": "2000.00"}
 
     feb = await container.targets.forecast(caller=ADMIN, filters=Filters(team="t1", period="2026-02"))
-    # t1: d1 won in February (1000), d2 lost in January; nothing open: history 1 of 2 won
+    # t1: d1 won in February (1000), d2 lost in January; nothing open
     assert feb["by_currency"] == [
-        {"currency": "EUR", "won": "1000.00", "commit": "1000.00", "best_case": "1000.00", "historical": "1000.00",
-         "historical_win_rate": 0.5, "target": "2000.00", "attainment": 0.5},
+        {"currency": "EUR", "won": "1000.00",
+         "categories": {"pipeline": "0.00", "best_case": "0.00", "commit": "0.00", "closed": "1000.00",
+                        "omitted": "0.00"},
+         "commit": "1000.00", "best_case": "1000.00", "weighted": "1000.00", "historical": "1000.00",
+         "target": "2000.00", "attainment": 0.5},
     ]  # fmt: skip
 
     q1 = await container.targets.forecast(caller=ADMIN, filters=Filters(period="2026-Q1"))
-    # won 1000 (d1) + d3 open, expected in March: 2500 at 50 % -> commit 2250, best 3500,
-    # historical 1000 + 2500 x 0.5; d4 (USD) has no expected close: not in the quarter
+    # won 1000 (d1) + d3 open, expected in March, propose 50 % -> best case 2500; d2 lost
+    # in January -> omitted; weighted 1000 + 2500 x 50 %; historical: propose was won
+    # from once of once (d1) -> 1000 + 2500; d4 (USD) has no expected close: not in the quarter
     assert q1["by_currency"] == [
-        {"currency": "EUR", "won": "1000.00", "commit": "2250.00", "best_case": "3500.00", "historical": "2250.00",
-         "historical_win_rate": 0.5, "target": "2000.00", "attainment": 0.5},
+        {"currency": "EUR", "won": "1000.00",
+         "categories": {"pipeline": "0.00", "best_case": "2500.00", "commit": "0.00", "closed": "1000.00",
+                        "omitted": "500.00"},
+         "commit": "1000.00", "best_case": "3500.00", "weighted": "2250.00", "historical": "3500.00",
+         "target": "2000.00", "attainment": 0.5},
     ]  # fmt: skip
 
 

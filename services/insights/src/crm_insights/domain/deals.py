@@ -34,6 +34,8 @@ from typing import Any
 
 from crm_shared.events import DealSnapshot, EventData
 
+from crm_insights.domain import forecast as fc
+
 KIND: str = "deal"
 TYPES: tuple[str, ...] = (
     "crm.deal.created",
@@ -42,7 +44,7 @@ TYPES: tuple[str, ...] = (
     "crm.deal.won",
     "crm.deal.lost",
 )
-STAGE_DIMS = ("pipeline_id", "stage", "status", "owner", "team", "currency", "period")
+STAGE_DIMS = ("pipeline_id", "stage", "status", "owner", "team", "currency", "period", "category", "source")
 FLOW_DIMS = ("pipeline_id", "from_stage", "to_stage", "owner", "team", "period")
 NO_PERIOD = "none"
 Counters = dict[str, int]
@@ -71,7 +73,7 @@ def parse_bucket_id(bucket: str) -> list[str]:
 
 def dims_of(bucket: str) -> dict[str, str]:
     kind, *values = parse_bucket_id(bucket)
-    names = STAGE_DIMS if kind == "stage" else FLOW_DIMS
+    names = {"stage": STAGE_DIMS, "flow": FLOW_DIMS, "reach": fc.REACH_DIMS, "start": fc.START_DIMS}[kind]
     return {"kind": kind, **dict(zip(names, values, strict=True))}
 
 
@@ -89,6 +91,9 @@ class DealFacts:
     stage_entered_at: datetime
     expected_close: date | None
     closed_at: datetime | None
+    category: str = "pipeline"
+    """Forecast category (domain/forecast.py): the owner's override, else the stage's."""
+    source: str = ""
 
     @property
     def period(self) -> str:
@@ -106,6 +111,7 @@ class Stay:
     owner: str
     team: str
     pipeline_id: str
+    probability: int = 0
 
     @property
     def key(self) -> str:
@@ -164,13 +170,15 @@ def _facts(snap: DealSnapshot, previous: DealFacts | None) -> DealFacts:
         stage_entered_at=snap.stage_entered_at,
         expected_close=snap.expected_close_date,
         closed_at=closed_at,
+        category=fc.category(snap.status, snap.stage_probability, snap.forecast_category),
+        source=snap.source or "",
     )
 
 
 def _stay(snap: DealSnapshot) -> Stay:
     return Stay(
         snap.version, snap.stage, snap.status, snap.stage_entered_at, snap.owner_id or "", snap.team or "",
-        snap.pipeline_id,
+        snap.pipeline_id, snap.stage_probability,
     )  # fmt: skip
 
 
@@ -201,8 +209,10 @@ def contribution(state: DealState) -> Contribution:
         counters = {"n": 1, "amount": f.amount, "weighted": f.amount * f.probability}
         if f.closed_at is not None:
             counters["cycle_s"] = max(0, int((f.closed_at - f.created_at).total_seconds()))
-        key = bucket_id("stage", f.pipeline_id, f.stage, f.status, f.owner, f.team, f.currency, f.period)
+        key = bucket_id("stage", f.pipeline_id, f.stage, f.status, f.owner, f.team, f.currency, f.period, f.category,
+                        f.source)  # fmt: skip
         out[key] = counters
+        out.update(fc.history(f, list(state.stays.values()), bucket_id))
     for flow in flows(state.stays):
         key = bucket_id("flow", flow.pipeline_id, flow.from_stage, flow.to_stage, flow.owner, flow.team, month(flow.at))
         into = out.setdefault(key, {"n": 0, "time_s": 0})
@@ -240,6 +250,8 @@ def _facts_doc(f: DealFacts) -> dict[str, Any]:
         "stage_entered_at": f.stage_entered_at,
         "expected_close": f.expected_close.isoformat() if f.expected_close else None,
         "closed_at": f.closed_at,
+        "category": f.category,
+        "source": f.source,
     }
 
 
@@ -262,6 +274,8 @@ def _facts_of(doc: dict[str, Any]) -> DealFacts:
         stage_entered_at=_utc(doc["stage_entered_at"]),  # type: ignore[arg-type]
         expected_close=date.fromisoformat(expected) if expected else None,
         closed_at=_utc(doc.get("closed_at")),
+        category=doc.get("category") or fc.category(doc["status"], int(doc["probability"]), None),
+        source=doc.get("source") or "",
     )
 
 
@@ -280,7 +294,7 @@ def state_doc(state: DealState) -> dict[str, Any]:
 def _stay_row(s: Stay) -> dict[str, Any]:
     return {
         "version": s.version, "stage": s.stage, "status": s.status, "entered_at": s.entered_at, "owner": s.owner,
-        "team": s.team, "pipeline_id": s.pipeline_id,
+        "team": s.team, "pipeline_id": s.pipeline_id, "probability": s.probability,
     }  # fmt: skip
 
 

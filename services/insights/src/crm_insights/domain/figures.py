@@ -48,6 +48,8 @@ class Filters:
     owner: str | None = None
     team: str | None = None
     period: str | None = None
+    source: str | None = None
+    """Lead source (stage buckets only: flows are not kept by source); empty: deals without one."""
 
     def keep(self, sees: Callable[..., bool]) -> Callable[[Bucket], bool]:
         def ok(b: Bucket) -> bool:
@@ -56,6 +58,7 @@ class Filters:
                 and (self.owner is None or b.get("owner") == self.owner)
                 and (self.team is None or b.get("team") == self.team)
                 and period_matches(str(b.get("period", "")), self.period)
+                and (self.source is None or "source" not in b or b.get("source") == self.source)
             )
 
         return ok
@@ -75,7 +78,25 @@ def pipeline_aggregates(buckets: Iterable[Bucket]) -> list[dict[str, Any]]:
     ]
 
 
+def by_source(stage_buckets: Iterable[Bucket]) -> list[dict[str, Any]]:
+    """Per lead source: open, won and lost deals, win rate and won amount per currency."""
+    acc: dict[str, dict[str, Any]] = defaultdict(lambda: {"open": 0, "won": 0, "lost": 0, "amount": defaultdict(int)})
+    for b in stage_buckets:
+        row = acc[b.get("source") or ""]
+        row[b["status"]] += b.get("n", 0)
+        if b["status"] == "won":
+            row["amount"][b["currency"]] += b.get("amount", 0)
+    return [
+        {"source": src, "open": r["open"], "won": r["won"], "lost": r["lost"],
+         "win_rate": ratio(r["won"], r["won"] + r["lost"]),
+         "won_amount": {c: money(v) for c, v in sorted(r["amount"].items())}}
+        for src, r in sorted(acc.items())
+        if r["open"] or r["won"] or r["lost"]
+    ]  # fmt: skip
+
+
 def sales_figures(stage_buckets: Iterable[Bucket], flow_buckets: Iterable[Bucket]) -> dict[str, Any]:
+    stage_buckets = list(stage_buckets)
     won: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # currency -> n, amount, cycle_s
     lost = 0
     open_n: dict[str, int] = defaultdict(int)
@@ -109,6 +130,7 @@ def sales_figures(stage_buckets: Iterable[Bucket], flow_buckets: Iterable[Bucket
             }
         )
     return {
+        "by_source": by_source(stage_buckets),
         "won_count": won_n,
         "lost_count": lost,
         "win_rate": win_rate,

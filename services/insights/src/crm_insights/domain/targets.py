@@ -1,13 +1,14 @@
 """Targets (quotas) and the forecast against them (pure).
 
 A target is set by an admin per owner or team, period (month, quarter or year) and
-currency. The forecast for a period, per currency:
+currency. The forecast for a period, per currency (definitions in domain/forecast.py):
 - ``won``: closed won in the period (actual);
-- ``commit``: won + the weighted amount of open deals expected to close in the period;
-- ``best_case``: won + the whole amount of those open deals;
-- ``historical``: won + those open amounts x the historical win rate (all closed deals
-  the caller may see, every period): the forecast from past results beside the
-  weighted one (per-stage historical rates wait for per-deal paths);
+- ``categories``: the period's amounts per forecast category (closed, commit,
+  best_case, pipeline, omitted);
+- ``commit``: closed + commit; ``best_case``: commit + best case (the roll-ups);
+- ``weighted``: won + the weighted amount of open deals expected to close in the period;
+- ``historical``: won + those open amounts x their stage's historical stage-to-win
+  rate (the deals the caller may see, closed in any period);
 - ``target`` and ``attainment`` (won / target) when targets match the filter.
 """
 
@@ -22,6 +23,7 @@ from typing import Any, Literal
 
 from crm_shared.errors import ValidationFailed
 
+from crm_insights.domain import forecast as fc
 from crm_insights.domain.deals import minor_units
 from crm_insights.domain.figures import money, period_matches, ratio
 
@@ -67,37 +69,35 @@ def target_of(doc: Mapping[str, Any]) -> Target:
 
 
 def forecast(
-    *, period: str, stage_buckets: Iterable[Mapping[str, Any]], targets: Iterable[Target]
+    *, period: str, stage_buckets: Iterable[Mapping[str, Any]], targets: Iterable[Target], rates: fc.Rates
 ) -> list[dict[str, Any]]:
+    buckets = list(stage_buckets)
     won: dict[str, int] = defaultdict(int)
     weighted: dict[str, int] = defaultdict(int)  # hundredths x percent
-    best: dict[str, int] = defaultdict(int)
-    closed_won = closed = 0
-    for b in stage_buckets:
-        cur, here = b["currency"], period_matches(str(b.get("period", "")), period)
-        if b["status"] != "open":
-            closed += b.get("n", 0)
-            closed_won += b.get("n", 0) if b["status"] == "won" else 0
-            if here and b["status"] == "won":
-                won[cur] += b.get("amount", 0)
-        elif here:
-            weighted[cur] += b.get("weighted", 0)
-            best[cur] += b.get("amount", 0)
-    rate = ratio(closed_won, closed)
+    for b in buckets:
+        if period_matches(str(b.get("period", "")), period):
+            if b["status"] == "won":
+                won[b["currency"]] += b.get("amount", 0)
+            elif b["status"] == "open":
+                weighted[b["currency"]] += b.get("weighted", 0)
+    by_category = fc.categories(buckets, period)
+    historical = fc.historical_open(buckets, period, rates)
     quota: dict[str, int] = defaultdict(int)
     for t in targets:
         quota[t.currency] += t.amount
     out = []
-    for cur in sorted(won.keys() | best.keys() | quota.keys()):
-        historical = Decimal(won[cur]) + Decimal(best[cur]) * Decimal(str(rate)) if rate is not None else None
+    for cur in sorted(won.keys() | by_category.keys() | quota.keys()):
+        cats = by_category.get(cur, dict.fromkeys(fc.CATEGORIES, 0))
+        commit = cats["closed"] + cats["commit"]
         out.append(
             {
                 "currency": cur,
                 "won": money(won[cur]),
-                "commit": money(Decimal(won[cur]) + Decimal(weighted[cur]) / 100),
-                "best_case": money(won[cur] + best[cur]),
-                "historical": money(historical) if historical is not None else None,
-                "historical_win_rate": rate,
+                "categories": {k: money(v) for k, v in cats.items()},
+                "commit": money(commit),
+                "best_case": money(commit + cats["best_case"]),
+                "weighted": money(Decimal(won[cur]) + Decimal(weighted[cur]) / 100),
+                "historical": money(Decimal(won[cur]) + historical.get(cur, Decimal(0))),
                 "target": money(quota[cur]) if cur in quota else None,
                 "attainment": ratio(won[cur], quota[cur]) if quota.get(cur) else None,
             }

@@ -1,13 +1,14 @@
 """What one ticket contributes to the service read models (pure: no I/O).
 
 Buckets (JSON-array ids like the deals'):
-- ``ticket``: (priority, group, channel, period = month the ticket was opened): ``n``;
+- ``ticket``: (priority, group, channel, period = month the ticket was opened, agent =
+  the snapshot's assignee, empty when unassigned): ``n``;
   ``open`` and ``open_since_s`` (sum of opening times, epoch seconds, of the tickets
   still open: backlog age = now - open_since_s / open, exact without a clock here);
   ``fr_n``/``fr_s`` (first responses and seconds to them); ``res_n``/``res_s`` (solved or
   closed, seconds from opening); ``fr_due``/``res_due`` (tickets with that SLA target)
   and ``fr_breached``/``res_breached``;
-- ``csat``: (priority, group, channel, period = month of the rating): ``n``, ``sum`` of
+- ``csat``: (priority, group, channel, period = month of the rating, agent): ``n``, ``sum`` of
   the latest rating of each ticket.
 Applied like deals: newest snapshot wins, the latest rating by version; a duplicate
 changes nothing; a late event lands in its own months (from the data).
@@ -29,8 +30,9 @@ TYPES: tuple[str, ...] = (
     "crm.ticket.commented", "crm.ticket.sla_breached", "crm.ticket.resolved", "crm.ticket.closed",
     "crm.ticket.reopened", "crm.ticket.csat_recorded",
 )  # fmt: skip
-DIMS = ("priority", "group", "channel", "period")
-FIELDS = ("priority", "group", "channel", "status", "created_at", "first_response_at", "solved_at", "closed_at")
+DIMS = ("priority", "group", "channel", "period", "agent")
+FIELDS = ("priority", "group", "channel", "status", "created_at", "first_response_at", "solved_at", "closed_at",
+          "assignee_id")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ def contribution(state: TicketState) -> Contribution:
     f = state.facts
     if f is not None:
         opened: datetime = f["created_at"]
-        key = bucket_id("ticket", f["priority"], f["group"], f["channel"], month(opened))
+        agent = f.get("assignee_id") or ""  # the snapshot's assignee (the ticket's agent now)
+        key = bucket_id("ticket", f["priority"], f["group"], f["channel"], month(opened), agent)
         is_open = f["status"] not in ("solved", "closed")
         counters = {"n": 1, "open": int(is_open), "open_since_s": int(opened.timestamp()) if is_open else 0}
         first = _seconds(f["first_response_at"], opened)
@@ -83,7 +86,7 @@ def contribution(state: TicketState) -> Contribution:
         out[key] = {k: v for k, v in counters.items() if v}
         if state.rating is not None:
             _, stars, at = state.rating
-            out[bucket_id("csat", f["priority"], f["group"], f["channel"], month(at))] = {"n": 1, "sum": stars}
+            out[bucket_id("csat", f["priority"], f["group"], f["channel"], month(at), agent)] = {"n": 1, "sum": stars}
     return out
 
 

@@ -28,4 +28,5 @@ class SalesQueries:
 
 
 def _echo(filters: figures.Filters) -> dict[str, Any]:
-    return {"pipeline_id": filters.pipeline_id, "owner": filters.owner, "team": filters.team, "period": filters.period}
+    return {"pipeline_id": filters.pipeline_id, "owner": filters.owner, "team": filters.team, "period": filters.period,
+            "source": filters.source}  # fmt: skip

@@ -20,11 +20,13 @@ class TicketFilters:
     group: str | None = None
     channel: str | None = None
     period: str | None = None
+    agent: str | None = None
 
     def keep(self, b: Bucket) -> bool:
         return (
-            all(want is None or b.get(name) == want for name, want in
-                (("priority", self.priority), ("group", self.group), ("channel", self.channel)))
+            all(want is None or (b.get(name) or "") == want for name, want in
+                (("priority", self.priority), ("group", self.group), ("channel", self.channel),
+                 ("agent", self.agent)))
             and period_matches(str(b.get("period", "")), self.period)
         )  # fmt: skip
 

@@ -8,8 +8,9 @@ from typing import Any
 from crm_shared.auth import Principal
 from crm_shared.errors import ValidationFailed
 
+from crm_insights.domain import forecast as fc
 from crm_insights.domain import targets as tg
-from crm_insights.domain.figures import Filters, period_matches
+from crm_insights.domain.figures import Filters, period_matches, ratio
 from crm_insights.domain.permissions import require_target_admin, sales_visibility
 from crm_insights.service.ports import ReadModels, TargetStore
 
@@ -48,6 +49,7 @@ class TargetService:
             sales_visibility(caller).sees
         )
         buckets = [b for b in await self._models.buckets(kind="stage", pipeline_id=filters.pipeline_id) if keep(b)]
+        reach = [b for b in await self._models.buckets(kind="reach", pipeline_id=filters.pipeline_id) if keep(b)]
         kind, who = ("owner", filters.owner) if filters.owner is not None else ("team", filters.team)
         chosen = [
             t for t in await self.visible(caller=caller, period=filters.period)
@@ -59,5 +61,23 @@ class TargetService:
             "team": filters.team,
             "pipeline_id": filters.pipeline_id,
             "targets": [t.public() for t in chosen],
-            "by_currency": tg.forecast(period=filters.period, stage_buckets=buckets, targets=chosen),
+            "by_currency": tg.forecast(
+                period=filters.period, stage_buckets=buckets, targets=chosen, rates=fc.stage_rates(reach)
+            ),
+            "stage_win_rates": [
+                {"pipeline_id": p, "stage": s, "deals": n, "won": w, "rate": ratio(w, n)}
+                for (p, s), (w, n) in sorted(fc.stage_rates(reach).items())
+            ],
         }
+
+    async def backtest(self, *, caller: Principal, filters: Filters, periods: int = 12) -> dict[str, Any]:
+        """The weighted and the historical forecast of past months against what was won."""
+        keep = Filters(pipeline_id=filters.pipeline_id, owner=filters.owner, team=filters.team).keep(
+            sales_visibility(caller).sees
+        )
+        start = [b for b in await self._models.buckets(kind="start", pipeline_id=filters.pipeline_id) if keep(b)]
+        reach = [b for b in await self._models.buckets(kind="reach", pipeline_id=filters.pipeline_id) if keep(b)]
+        return {
+            "owner": filters.owner, "team": filters.team, "pipeline_id": filters.pipeline_id,
+            **fc.backtest(start, reach, periods=periods),
+        }  # fmt: skip

@@ -22,8 +22,9 @@ def filters(
     owner: Annotated[str | None, Query(max_length=200, description="owner id; empty for unassigned")] = None,
     team: Dim = None,
     period: Annotated[str | None, Query(pattern=PERIOD, description="2026-03, 2026-Q1, 2026, or none")] = None,
+    source: Annotated[str | None, Query(max_length=200, description="lead source; empty for none")] = None,
 ) -> Filters:
-    return Filters(pipeline_id=pipeline_id, owner=owner, team=team, period=period)
+    return Filters(pipeline_id=pipeline_id, owner=owner, team=team, period=period, source=source)
 
 
 FiltersDep = Annotated[Filters, Depends(filters)]
@@ -42,8 +43,9 @@ async def service(
     group: Dim = None,
     channel: Dim = None,
     period: Annotated[str | None, Query(pattern=PERIOD, description="month the tickets were opened (or rated)")] = None,
+    agent: Annotated[str | None, Query(max_length=200, description="assignee id; empty for unassigned")] = None,
 ) -> dict[str, Any]:
-    chosen = TicketFilters(priority=priority, group=group, channel=channel, period=period)
+    chosen = TicketFilters(priority=priority, group=group, channel=channel, period=period, agent=agent)
     return await container.service.figures(caller=caller, filters=chosen)
 
 

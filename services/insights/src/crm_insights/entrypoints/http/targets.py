@@ -44,3 +44,13 @@ async def list_targets(
 @router.get("/analytics/forecast", summary="Won, commit, best case and historical forecast against target")
 async def forecast(container: ContainerDep, caller: Caller, chosen: FiltersDep) -> dict[str, Any]:
     return await container.targets.forecast(caller=caller, filters=chosen)
+
+
+@router.get("/analytics/forecast/backtest", summary="Past months: weighted and historical forecast against actual")
+async def backtest(
+    container: ContainerDep,
+    caller: Caller,
+    chosen: FiltersDep,
+    periods: Annotated[int, Query(ge=1, le=60, description="The last N months with closed deals")] = 12,
+) -> dict[str, Any]:
+    return await container.targets.backtest(caller=caller, filters=chosen, periods=periods)
