@@ -71,6 +71,13 @@ class NotificationsSettings(CrmSettings):
 
     # -- content -------------------------------------------------------------------
     console_url: str | None = None
+    slack_signing_secret: SecretStr = SecretStr("")
+    """The Slack app's signing secret: slash commands (``POST /chat/slack/commands``) are
+    verified with it; empty refuses every Slack command."""
+    mattermost_command_token: SecretStr = SecretStr("")
+    """The Mattermost slash command's token; empty refuses every Mattermost command."""
+    contacts_url: str = "http://127.0.0.1:8001"
+    service_desk_url: str = "http://127.0.0.1:8003"
     """Base URL of the CRM console, for links in messages (none when unset)."""
     seed_default_rules: bool = True
 

@@ -243,7 +243,7 @@ async def test_a_bccd_sales_email_lands_on_the_customers_timeline_and_goes_with_
     logged = [e for e in timeline if e["type"] == "crm.email.logged"]
     assert len(logged) == 1
     assert logged[0]["summary"] == "E-mail to lena@nordwind.example: Your quote"
-    assert logged[0]["actor"]["id"] == "rep-1"
+    assert logged[0]["actor"] == "user:rep-1"
     async with api_client(gateway) as api:
         assert await tickets_of(api, settings) == []  # logging opens no ticket
         mine = await api.get("/mail/logging-address", headers=token(settings, "rep-1", "sales"))

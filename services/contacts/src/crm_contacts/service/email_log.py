@@ -86,6 +86,6 @@ def _event(entry_id: str, customer_id: str, mail: LoggedEmail) -> dict[str, Any]
         "subject": customer_id,
         "customerid": customer_id,
         "time": at.isoformat(),
-        "actor": {"id": mail.logged_by, "kind": "user"},
+        "actor": f"user:{mail.logged_by}",
         "data": mail.model_dump(mode="json"),
     }

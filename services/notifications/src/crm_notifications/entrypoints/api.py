@@ -8,10 +8,10 @@ from crm_shared.settings import load_settings
 from fastapi import FastAPI
 
 from crm_notifications.bootstrap import Container, bootstrap
-from crm_notifications.entrypoints.http import deliveries, endpoints, rules, templates, users
+from crm_notifications.entrypoints.http import chat, deliveries, endpoints, rules, templates, users
 from crm_notifications.settings import NotificationsSettings
 
-ROUTERS = [m.router for m in (rules, endpoints, users, templates, deliveries)]
+ROUTERS = [m.router for m in (rules, endpoints, users, templates, deliveries, chat)]
 
 
 def create_api(
