@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
+from crm_shared.active_people import DIRECTORY_USERS, DirectoryPeople
 from crm_shared.aggregates import AggregateStore
 from crm_shared.chassis import Background
 from crm_shared.clock import Clock, system_clock
@@ -54,7 +55,6 @@ from crm_sales.service.deals import DealService
 from crm_sales.service.followups import FollowUps
 from crm_sales.service.lead_import import LeadImport
 from crm_sales.service.leads import LeadService
-from crm_sales.service.people import DIRECTORY_USERS, DirectoryPeople
 from crm_sales.service.pipelines import PipelineService
 from crm_sales.service.ports import Contacts
 from crm_sales.service.quote_decisions import QuoteDecisions
@@ -150,7 +150,7 @@ class Container:
         return self._consumer("sales.deal-facts", self.facts.handlers)
 
     def directory_consumer(self) -> EventConsumer:
-        """``crm.directory`` into the replica assignment asks (``service/people.py``)."""
+        """``crm.directory`` into the replica assignment asks (``crm_shared.active_people``)."""
         if self.db is None:
             raise RuntimeError("the directory replica needs the store (bootstrap)")
         return self._consumer("sales.directory", DirectoryPeople(self.db[DIRECTORY_USERS]).handlers)

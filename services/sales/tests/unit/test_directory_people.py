@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crm_sales.bootstrap import in_memory
 from crm_sales.domain.assignment import AssignmentRule, RuleSet
-from crm_sales.service.people import InMemoryPeople
+from crm_shared.active_people import InMemoryPeople
 from crm_shared.auth import Principal
 
 ADMIN = Principal(sub="root", roles=frozenset({"admin"}))

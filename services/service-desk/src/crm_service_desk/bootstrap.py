@@ -15,6 +15,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from crm_shared.active_people import DIRECTORY_USERS, DirectoryPeople
 from crm_shared.aggregates import Publisher
 from crm_shared.chassis import Background
 from crm_shared.clock import Clock, system_clock
@@ -110,6 +111,11 @@ class Container:
     def ticket_consumer(self) -> EventConsumer:
         return self._consumer("metrics", self.metrics.handlers())
 
+    def directory_consumer(self) -> EventConsumer:
+        """``crm.directory`` into the replica the assigner asks (``crm_shared.active_people``)."""
+        assert self.infra is not None, "consumers need the broker: bootstrap(), not in_memory()"
+        return self._consumer("directory", DirectoryPeople(self.infra.db[DIRECTORY_USERS]).handlers)
+
     async def start(self) -> None:
         await self.background.start()
         if self.mail is not None:
@@ -130,8 +136,9 @@ def _wire(
     writer = TicketWriter(stores.tickets, topics, clock=clock)
     tokens = CsatTokens(settings.csat_secret, ttl_s=settings.csat_ttl_s, clock=clock)
     csat = CsatService(writer=writer, tokens=tokens, base_url=settings.csat_base_url, clock=clock)
+    people = DirectoryPeople(infra.db[DIRECTORY_USERS]) if infra is not None else None
     assigner = Assigner(
-        groups=stores.groups, tickets=stores.tickets, strategy=settings.assignment_strategy, clock=clock
+        groups=stores.groups, tickets=stores.tickets, strategy=settings.assignment_strategy, clock=clock, people=people
     )
     sla = SlaResolver(stores.policies, default_warning_share=settings.sla_warning_share)
     return Container(

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crm_shared.active_people import ActivePeople
 from crm_shared.auth import Principal
 
 from crm_sales.domain import permissions as perm
 from crm_sales.domain.assignment import RuleSet, decide, pick
 from crm_sales.service.base import Deps, check_version
-from crm_sales.service.people import ActivePeople
 
 RULESET_ID = "leads"
 MAX_TURN_ATTEMPTS = 50

@@ -17,7 +17,12 @@ Factory = ContainerFactory[Container]
 
 def create_worker(settings: ServiceDeskSettings, *, container_factory: Factory | None = None, **faust: Any) -> CrmApp:
     t, c = Topics(settings.topic_prefix), Container
-    subscriptions = {t.customer: c.customer_consumer, t.deal: c.deal_consumer, t.ticket: c.ticket_consumer}
+    subscriptions = {
+        t.customer: c.customer_consumer,
+        t.deal: c.deal_consumer,
+        t.ticket: c.ticket_consumer,
+        t.directory: c.directory_consumer,  # a deactivated agent gets no new tickets
+    }
     factory = container_factory or (lambda: bootstrap(settings, role="worker", provision=False))
     return create_service_worker(settings, container_factory=factory, subscriptions=subscriptions, **faust)
 

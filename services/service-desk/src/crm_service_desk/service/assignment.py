@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crm_shared.active_people import ActivePeople
 from crm_shared.clock import Clock
 from crm_shared.errors import ValidationFailed
 
@@ -11,8 +12,16 @@ from crm_service_desk.service.ports import GroupStore, TicketStore
 
 class Assigner:
     def __init__(
-        self, *, groups: GroupStore, tickets: TicketStore, strategy: assignment.Strategy, clock: Clock
+        self,
+        *,
+        groups: GroupStore,
+        tickets: TicketStore,
+        strategy: assignment.Strategy,
+        clock: Clock,
+        people: ActivePeople | None = None,
     ) -> None:
+        self.people = people
+        """The directory's replica: a deactivated agent gets no new tickets (None: no filter)."""
         self.groups = groups
         self.tickets = tickets
         self.strategy = strategy
@@ -25,6 +34,9 @@ class Assigner:
 
     async def pick(self, group: str) -> str:
         members = await self.members(group)
+        if members and self.people is not None:
+            gone = await self.people.inactive(members)
+            members = [m for m in members if m not in gone]
         if not members:
             raise ValidationFailed.field(["group"], f"group {group!r} has no members to assign to")
         if self.strategy == "least_open":

@@ -1,11 +1,11 @@
-"""Who can still be given work: sales' replica of the directory (``crm.directory``).
+"""Who can still be given work: a service's replica of the directory (``crm.directory``).
 
-The worker keeps, per user id, whether the user is active (``directory_users``, written
-by ``_id`` only, newer snapshots only). Assignment asks it before handing a lead to a
-rule's owner or round-robin member: a deactivated user gets no new leads (the rule's
-other members do; a rule whose fixed owner is deactivated routes to its team only).
-A user the directory never mentioned counts as active (rules may name people the
-directory does not know yet).
+A service's worker keeps, per user id, whether the user is active (``directory_users`` in
+its own store, written by ``_id`` only, newer snapshots only); its assignment asks it
+before handing work to someone (sales' lead rules, service-desk's groups): a deactivated
+user gets no new work. A user the directory never mentioned counts as active (rules and
+groups may name people the directory does not know yet). The mechanics are shared; what
+each service does with an inactive user is its own rule.
 """
 
 from __future__ import annotations
