@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_shared.active_people import USER_EVENTS
 from crm_shared.events import CloudEvent
 from crm_shared.events.directory import UserSnapshot
 from crm_shared.mongo import Collection, upsert_if_newer
@@ -23,12 +24,6 @@ from crm_notifications.service.config_cache import ConfigCache
 
 REPLICA = "directory_replica"
 ACTOR = "system:directory"
-USER_EVENTS = (
-    "crm.directory.user_created",
-    "crm.directory.user_updated",
-    "crm.directory.user_deactivated",
-    "crm.directory.membership_changed",
-)
 
 
 def user_of(snapshot: UserSnapshot, preferences: Preferences) -> User:
