@@ -154,6 +154,13 @@ async def test_a_quote_is_sent_with_its_pdf_and_accepted_once_through_the_link(
     forecast = (await api.get("/analytics/forecast", headers=alice)).json()
     assert forecast["totals"]["EUR"]["weighted_amount"] == "1119.38"
 
+    # dated rates an admin sets; the forecast in another reporting currency goes through them
+    rates = {"rates": [{"currency": "USD", "valid_from": "2020-01-01", "rate": "0.9"}]}
+    assert (await api.put("/fx-rates", json=rates, headers={**alice, "If-Match": '"0"'})).status_code == 403
+    assert (await api.put("/fx-rates", json=rates, headers={**admin, "If-Match": '"0"'})).status_code == 200
+    r = await api.get("/analytics/forecast", params={"reporting_currency": "USD"}, headers=alice)
+    assert r.json()["reporting"]["totals"]["weighted_amount"] == "1243.76"  # 1119.38 EUR (as shown) / 0.9, half up
+
 
 async def test_an_expired_link_answers_410_and_the_sweep_expires_the_quote(
     quoting: tuple[Container, httpx.AsyncClient], auth: Any, clock: FakeClock, read_events: Any, topics: Topics

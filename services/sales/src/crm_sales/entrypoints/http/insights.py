@@ -9,6 +9,7 @@ from crm_shared.auth import CurrentPrincipal
 from crm_shared.http.deps import Limit
 from fastapi import APIRouter, Query
 
+from crm_sales.domain.fx import forecast_in
 from crm_sales.domain.pipeline import DEFAULT_PIPELINE_ID
 from crm_sales.entrypoints.http.deps import ContainerDep
 
@@ -42,11 +43,20 @@ async def forecast(
     team: str | None = None,
     from_month: Month = None,
     to_month: Month = None,
+    reporting_currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
 ) -> dict[str, Any]:
-    """Open pipeline by expected-close month, weighted by stage probability; won by close month."""
-    return await c.analytics.forecast(
+    """Open pipeline by expected-close month, weighted by stage probability; won by close month.
+    With ``reporting_currency``, also ``reporting``: every currency converted at the admin's
+    dated rates (``/fx-rates``; each month at the rate in effect on its first day)."""
+    result = await c.analytics.forecast(
         p, pipeline_id=pipeline_id, owner_id=owner_id, team=team, from_month=from_month, to_month=to_month
     )
+    if reporting_currency:
+        table, _ = await c.catalogue.fx()
+        today = c.deps.now().date()
+        base = c.settings.reporting_currency
+        result["reporting"] = forecast_in(result, table, reporting=reporting_currency, base=base, today=today)
+    return result
 
 
 @router.get("/follow-ups")
