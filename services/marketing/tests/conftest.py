@@ -72,6 +72,7 @@ def make_settings(crm_env: dict[str, str]) -> SettingsFactory:
             "segment_refresh_s": 0.2,
             "campaign_scan_s": 0.2,
             "public_base_url": "http://marketing.test",
+            "contacts_write_back": False,  # no contacts in these tests (test_consent_write_back starts one)
         }
         return MarketingSettings(**{**values, **overrides})
 

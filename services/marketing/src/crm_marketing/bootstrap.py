@@ -27,6 +27,7 @@ from crm_marketing.adapters.mailer import CampaignMailer
 from crm_marketing.adapters.ratelimit import PerAddressLimit
 from crm_marketing.adapters.replicas import Replicas, Sends, Suppressions
 from crm_marketing.adapters.sales import HttpSales
+from crm_marketing.adapters.services import HttpContacts
 from crm_marketing.adapters.stores import (
     CAMPAIGNS,
     CONSENTS,
@@ -77,7 +78,12 @@ class Container:
         self.tokens = Tokens(s.unsubscribe_secret.get_secret_value())
         self.tracking = TrackingLinks(s.unsubscribe_secret.get_secret_value(), s.public_base_url)
         self.memberships = Memberships(self.stores[MEMBERSHIPS], topic=self.topics.marketing)
-        self.ledger = ConsentLedger(store=self.stores[CONSENTS], topic=self.topics.marketing, clock=self.clock)
+        self.contacts = HttpContacts(s) if s.contacts_write_back else None
+        if self.contacts is not None:
+            self.background.on_close(self.contacts.close)
+        self.ledger = ConsentLedger(
+            store=self.stores[CONSENTS], topic=self.topics.marketing, clock=self.clock, contacts=self.contacts
+        )
         self.segments = SegmentService(
             store=self.stores[SEGMENTS], replicas=self.replicas, clock=self.clock, scan_limit=s.preview_scan_limit
         )

@@ -37,6 +37,9 @@ class MarketingSettings(CrmSettings):
     preview_scan_limit: int = Field(default=200_000, ge=1)
     """Most profiles a preview or a backfill reads: a guard, not a page size."""
 
+    contacts_url: str = "http://127.0.0.1:8001"
+    contacts_write_back: bool = True
+    """A withdrawal or objection recorded here is written to the customer's consent fields in contacts."""
     sales_url: str = "http://127.0.0.1:8002"
     """Sales' API: web forms create leads there (its assignment rules route them)."""
     sales_timeout_s: float = Field(default=5.0, gt=0)

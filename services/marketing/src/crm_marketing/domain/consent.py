@@ -96,3 +96,17 @@ def from_contacts(channel: str, granted: bool, source: str) -> EntryIn:
         source="contacts",
         proof=f"contacts:{source}"[:200],
     )
+
+
+def contacts_channels(e: EntryIn) -> list[str]:
+    """Contacts' consent fields an entry turns off: an objection every marketing channel; a
+    withdrawal of marketing in general (``*`` or ``marketing``) its channel; a list's own
+    withdrawal (``newsletter``) none (contacts has no lists); a grant none (only the person
+    grants, in contacts or a form)."""
+    if e.source == "contacts":
+        return []
+    if e.action == "objected":
+        return ["email", "marketing", "phone", "sms"]
+    if e.action == "withdrawn" and e.purpose in (EVERY_PURPOSE, "marketing"):
+        return ["marketing"] if e.channel == "any" else [e.channel]
+    return []

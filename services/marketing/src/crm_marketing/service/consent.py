@@ -8,28 +8,32 @@ came to be, and the decision at send time reads the ledger (:func:`may_contact`)
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 from typing import Any
 
 from crm_shared.auth import Principal
 from crm_shared.clock import Clock
-from crm_shared.errors import VersionConflict
+from crm_shared.errors import CrmError, VersionConflict
 from crm_shared.events import Actor, CloudEvent, ConsentRecorded
 from crm_shared.kafka.consumer import TransientError
 
+from crm_marketing.adapters.services import HttpContacts
 from crm_marketing.adapters.stores import ErasableStore
 from crm_marketing.domain import consent as rules
 from crm_marketing.domain import permissions as perm
 
 ATTEMPTS = 8
+log = logging.getLogger(__name__)
 
 
 class ConsentLedger:
-    def __init__(self, *, store: ErasableStore, topic: str, clock: Clock) -> None:
+    def __init__(self, *, store: ErasableStore, topic: str, clock: Clock, contacts: HttpContacts | None = None) -> None:
         self.store = store
         self._topic = topic
         self._clock = clock
+        self._contacts = contacts
 
     async def entries(self, customer_id: str) -> list[dict[str, Any]]:
         doc = await self.store.get(customer_id)
@@ -78,6 +82,7 @@ class ConsentLedger:
                 )
             except VersionConflict:
                 continue
+            await self._write_back(customer_id, body, at)
             return entry
         raise TransientError(f"consent ledger of {customer_id} kept changing")
 
@@ -95,3 +100,15 @@ class ConsentLedger:
         """The ledger and its revisions, by ``_id`` (what an erasure keeps is the
         suppression hash, :meth:`LiveSegments.erase`)."""
         await self.store.erase(customer_id)
+
+    async def _write_back(self, customer_id: str, body: rules.EntryIn, at: datetime) -> None:
+        """A general withdrawal or an objection also turns off contacts' consent fields, so the
+        customer's current state (contacts) agrees with the ledger. Best effort: the ledger
+        decides at send time whatever contacts says, and a failure here is logged."""
+        channels = rules.contacts_channels(body)
+        if self._contacts is None or not channels or customer_id.startswith("lead:"):
+            return
+        try:
+            await self._contacts.refuse(customer_id, channels, source=f"marketing:{body.source}", at=at.isoformat())
+        except CrmError as exc:
+            log.warning("consent not written back to contacts", extra={"customer_id": customer_id, "error": str(exc)})

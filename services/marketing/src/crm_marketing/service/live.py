@@ -71,9 +71,14 @@ class LiveSegments:
         self, customer_id: str, before: dict[str, Any] | None, after: dict[str, Any], event: CloudEvent
     ) -> None:
         old = (before or {}).get("consent_detail", {})
+        entries = await self._ledger.entries(customer_id)
         for channel, now in sorted(after["consent_detail"].items()):
             if old.get(channel) != now:
                 entry = rules.from_contacts(channel, bool(now["granted"]), str(now["source"]))
+                if entries and rules.may_contact(entries, purpose=entry.purpose, channel=entry.channel) == bool(
+                    now["granted"]
+                ):
+                    continue  # the ledger says so already (e.g. our own write-back of a withdrawal)
                 await self._ledger.record(customer_id, entry, actor=CONTACTS, at=event.time)
 
     async def on_deal(self, event: CloudEvent) -> None:
