@@ -64,6 +64,10 @@ RUN groupadd --gid 10001 crm \
 COPY --from=builder /opt/venv /opt/venv
 COPY --from=web /out /opt/crm/web
 COPY deploy/docker/healthcheck.py /opt/crm/healthcheck.py
+# sales renders quote PDFs with Noto Sans CJK (Latin and Chinese in one face)
+RUN if [ "${SERVICE}" = "sales" ]; then apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/*; fi
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     CRM_SERVICE_NAME=${SERVICE} CRM_HTTP_HOST=0.0.0.0 CRM_HTTP_PORT=${API_PORT} CRM_WORKER_WEB_PORT=${WORKER_PORT} \
     CRM_WEB_DIST_DIR=/opt/crm/web CRM_PACKAGE=${PACKAGE}

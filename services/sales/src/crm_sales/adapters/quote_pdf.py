@@ -11,6 +11,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from crm_sales.domain.quote import Quote
+from crm_sales.errors import DependencyUnavailable
 
 FONT = "quote"
 COLUMNS = (
@@ -29,12 +30,13 @@ def _amount(value: Decimal) -> str:
 
 class FpdfQuoteDocuments:
     def __init__(self, font_path: str, *, font_index: int = 0) -> None:
-        if not Path(font_path).is_file():
-            raise FileNotFoundError(f"quote PDF font {font_path} is missing (install fonts-noto-cjk)")
         self._font = font_path
         self._index = font_index
 
     def render(self, quote: Quote, *, deal_name: str, customer_name: str | None) -> bytes:
+        # checked here, not at start-up: without the font only sending and PDFs fail (503)
+        if not Path(self._font).is_file():
+            raise DependencyUnavailable(f"the quote PDF font {self._font} is missing (install fonts-noto-cjk)")
         pdf = FPDF(format="A4")
         pdf.set_title(f"Quote {quote.display_number}")
         pdf.set_creator("CRM sales")
