@@ -4,7 +4,7 @@ import { get, request, newIdempotencyKey } from './client';
 import type {
   Board, Comment, Customer, CustomerPage, Deal, DuplicateCandidate, FieldDefinition, FollowUp,
   HistoryEntry, Lead, LeadImportResult, Me, NotificationItem, Paged, Pipeline, SavedView, Ticket,
-  TimelineItem, View360, AuthConfig, InsightsPipeline, InsightsSales, InsightsForecast, InsightsService,
+  TimelineItem, View360, AuthConfig, InsightsPipeline, InsightsSales, InsightsForecast, InsightsBacktest, InsightsService,
 } from './types';
 
 const C = '/api/contacts';
@@ -234,5 +234,6 @@ export const insights = {
   pipeline: (q: InsightsFilters = {}) => get<InsightsPipeline>(`${I}/aggregates/pipeline`, q),
   sales: (q: InsightsFilters = {}) => get<InsightsSales>(`${I}/analytics/sales`, q),
   forecast: (q: InsightsFilters & { period: string }) => get<InsightsForecast>(`${I}/analytics/forecast`, q),
+  backtest: (q: InsightsFilters & { periods?: number } = {}) => get<InsightsBacktest>(`${I}/analytics/forecast/backtest`, q),
   service: (q: { period?: string } = {}) => get<InsightsService>(`${I}/analytics/service`, q),
 };

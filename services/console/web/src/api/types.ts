@@ -303,13 +303,25 @@ export interface InsightsSales {
   stages: { stage: string; exits: number; average_days_in_stage: number | null; to: { stage: string; count: number; share: number | null }[] }[];
 }
 
-/** insights GET /analytics/forecast: per currency, against the matching targets. */
+/** insights GET /analytics/forecast: per currency, by forecast category, against the matching targets. */
 export interface InsightsForecast {
   period: string;
   by_currency: {
-    currency: string; won: string; commit: string; best_case: string; historical: string | null;
-    historical_win_rate: number | null; target: string | null; attainment: number | null;
+    currency: string; won: string;
+    categories: { pipeline: string; best_case: string; commit: string; closed: string; omitted: string };
+    commit: string; best_case: string; weighted: string; historical: string;
+    target: string | null; attainment: number | null;
   }[];
+  stage_win_rates: { pipeline_id: string; stage: string; deals: number; won: number; rate: number | null }[];
+}
+
+/** insights GET /analytics/forecast/backtest: past months, both forecasts against what was won. */
+export interface InsightsBacktest {
+  periods: {
+    period: string; currency: string; deals: number; actual: string; weighted: string; historical: string;
+    weighted_error: number | null; historical_error: number | null;
+  }[];
+  weighted_mean_abs_error: number | null; historical_mean_abs_error: number | null;
 }
 
 export interface InsightsServiceRow {
@@ -321,5 +333,6 @@ export interface InsightsServiceRow {
 export interface InsightsService {
   overall: InsightsServiceRow;
   by_priority: Record<string, InsightsServiceRow>;
+  by_agent: (InsightsServiceRow & { agent: string; csat_ratings: number; csat_average: number | null })[];
   csat_by_month: { period: string; ratings: number; average: number | null }[];
 }

@@ -7,6 +7,7 @@ import { insights } from '../../api/services';
 import { useT } from '../../i18n';
 import { formatMoney, formatNumber, formatPercent } from '../../lib/format';
 import { AmountBars } from './AmountBars';
+import { InsightsBacktestCard, InsightsForecastCard } from './InsightsForecast';
 import { InsightsService } from './InsightsService';
 import { Metric } from './Metric';
 import './insightsStrings';
@@ -26,9 +27,6 @@ export function InsightsCards() {
   const bars = open.filter((s) => s.currency === currency).map((s) => ({
     name: t(`stages.${s.stage}`, { defaultValue: s.stage }), amount: Number(s.amount), weighted: Number(s.weighted), count: s.count,
   }));
-  const forecast = useQuery({
-    queryKey: ['insights', 'forecast', period], queryFn: () => insights.forecast({ period: period ?? '' }), enabled: period !== undefined,
-  });
   const f = figures.data;
 
   return (
@@ -93,26 +91,8 @@ export function InsightsCards() {
             </Table.Tbody>
           </Table>
         </Card>
-        <Card withBorder data-testid="insights-forecast">
-          <Title order={4} mb="xs">{t('insights.forecast', { period: period ?? '—' })}</Title>
-          {period === undefined ? <Text c="dimmed">{t('insights.pickPeriod')}</Text> : (
-            <AmountBars height={240} x="name" format={(v) => formatNumber(v, locale, { maximumFractionDigits: 2 })}
-              data={(forecast.data?.by_currency ?? []).map((c) => ({
-                name: c.currency, won: Number(c.won), commit: Number(c.commit), best: Number(c.best_case),
-                historical: c.historical != null ? Number(c.historical) : null, target: c.target != null ? Number(c.target) : null,
-              }))}
-              bars={[
-                { key: 'won', name: t('insights.won'), fill: '#40c057' },
-                { key: 'commit', name: t('insights.commit'), fill: '#4c6ef5' },
-                { key: 'best', name: t('insights.bestCase'), fill: '#748ffc' },
-                { key: 'historical', name: t('insights.historical'), fill: '#fab005' },
-                { key: 'target', name: t('insights.target'), fill: '#fa5252' },
-              ]} />
-          )}
-          {(forecast.data?.by_currency ?? []).filter((c) => c.attainment != null).map((c) => (
-            <Text key={c.currency} size="sm">{t('insights.attainment')} ({c.currency}): <b>{formatPercent(c.attainment, locale)}</b></Text>
-          ))}
-        </Card>
+        <InsightsForecastCard period={period} />
+        <InsightsBacktestCard />
         <InsightsService period={period} />
       </SimpleGrid>
     </Stack>

@@ -40,6 +40,20 @@ export function InsightsService({ period }: { period?: string }) {
           ))}
         </Table.Tbody>
       </Table>
+      <Text size="sm" fw={600} mt="sm">{t('insights.byAgent')}</Text>
+      <Table data-testid="insights-by-agent">
+        <Table.Tbody>
+          {(figures.data?.by_agent ?? []).map((r) => (
+            <Table.Tr key={r.agent}>
+              <Table.Td>{r.agent || t('insights.unassigned')} ({formatNumber(r.tickets, locale)})</Table.Td>
+              <Table.Td>{t('insights.firstResponseH')}: {n(r.first_response_avg_h)}</Table.Td>
+              <Table.Td>{t('insights.slaFirst')}: {formatPercent(r.sla_first_response, locale)}</Table.Td>
+              <Table.Td>{t('insights.backlog')}: {formatNumber(r.backlog, locale)}</Table.Td>
+              <Table.Td>{t('insights.csat')}: {n(r.csat_average)}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
       <Text size="sm" fw={600} mt="sm">{t('insights.csatTrend')}</Text>
       <Text size="sm">{(figures.data?.csat_by_month ?? []).map((m) => `${m.period}: ${n(m.average)} (${m.ratings})`).join(' · ') || '—'}</Text>
     </Card>
