@@ -20,6 +20,13 @@ RUN mkdir -p /out && if [ -f "/src/services/${SERVICE}/web/package.json" ]; then
       cd "/src/services/${SERVICE}/web" && npm ci --no-audit --no-fund && npm run build && cp -r dist/. /out/; \
     fi
 
+# Every workspace service's pyproject (for the dependency layer) and sources: a service may
+# depend on another's pure domain modules (directory's search applies contacts', sales' and
+# service-desk's own permission rules), which uv then installs as wheels beside it.
+FROM ${BASE_IMAGE} AS manifests
+COPY services/ /m/services/
+RUN find /m/services -mindepth 2 -maxdepth 2 ! -name pyproject.toml -exec rm -rf {} +
+
 FROM ${BASE_IMAGE} AS builder
 ARG UV_VERSION=0.13.8
 ARG SERVICE
@@ -36,14 +43,15 @@ WORKDIR /src
 COPY pyproject.toml uv.lock ./
 COPY shared/pyproject.toml shared/
 RUN /opt/uv/bin/uv sync --frozen --no-dev --no-install-workspace --package crm-shared && rm -rf /tmp/uv-cache
-COPY services/${SERVICE}/pyproject.toml services/${SERVICE}/
+COPY --from=manifests /m/services/ services/
 RUN python3 -c "import sys, tomllib; v = tomllib.load(open('services/${SERVICE}/pyproject.toml', 'rb'))['project']['version']; \
 sys.exit(None if v == '${VERSION}' else f'--build-arg VERSION=${VERSION}: services/${SERVICE}/pyproject.toml says {v}')" \
  && /opt/uv/bin/uv sync --frozen --no-dev --no-install-workspace --package "crm-${SERVICE}" \
  && rm -rf /tmp/uv-cache
-# 2. crm-shared and the service themselves, installed as wheels (not editable)
+# 2. crm-shared and the service themselves (and the workspace services it depends on),
+#    installed as wheels (not editable)
 COPY shared/src shared/src
-COPY services/${SERVICE}/src services/${SERVICE}/src
+COPY services/ services/
 ARG PACKAGE
 RUN /opt/uv/bin/uv sync --frozen --no-dev --no-editable --package "crm-${SERVICE}" \
  && rm -rf /tmp/uv-cache \

@@ -28,6 +28,8 @@ SERVICES = {  # directory -> (package, API port, worker web port)
     "service-desk": ("crm_service_desk", 8003, 6103),
     "notifications": ("crm_notifications", 8004, 6104),
     "insights": ("crm_insights", 8005, 6105),
+    "directory": ("crm_directory", 8006, 6106),
+    "marketing": ("crm_marketing", 8007, 6107),
 }
 WORKERLESS = {"console"}  # its live tail runs in the API process
 ENV_KEY = {name: f"CRM_{name.upper().replace('-', '_')}_VERSION" for name in SERVICES}
@@ -145,7 +147,7 @@ def test_local_override_only_swaps_images_of_known_services() -> None:
 def test_the_one_service_dockerfile() -> None:
     text = (ROOT / "deploy" / "docker" / "service.Dockerfile").read_text()
     assert "ARG BASE_IMAGE=python:3.11-slim-bookworm" in text
-    assert text.count("FROM ${BASE_IMAGE}") == 2  # builder + runtime
+    assert text.count("FROM ${BASE_IMAGE}") == 3  # workspace manifests + builder + runtime
     assert 'uv sync --frozen --no-dev --no-editable --package "crm-${SERVICE}"' in text
     assert 'org.opencontainers.image.version="${VERSION}"' in text
     assert re.search(r"^USER 10001:10001$", text, re.M)
