@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -15,21 +14,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from crm_devtools.net import free_port
 from crm_marketing.settings import MarketingSettings
-from pymongo import MongoClient
-
-
-@pytest.fixture
-def mongo_database(mongodb_url: str) -> Iterator[str]:
-    """The plugin's unique database, dropped by name: marketing has one database, and
-    listing every database of the shared store (what the plugin's teardown does, for the
-    end-to-end tests' per-service databases) can take minutes when it holds thousands."""
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    yield name
-    client: MongoClient[dict[str, object]] = MongoClient(mongodb_url, serverSelectionTimeoutMS=5000)
-    try:
-        client.drop_database(name)
-    finally:
-        client.close()
 
 
 @dataclass
