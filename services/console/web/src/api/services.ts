@@ -4,7 +4,7 @@ import { get, request, newIdempotencyKey } from './client';
 import type {
   Board, Comment, Customer, CustomerPage, Deal, DuplicateCandidate, FieldDefinition, FollowUp,
   HistoryEntry, Lead, LeadImportResult, Me, NotificationItem, Paged, Pipeline, SavedView, Ticket,
-  TimelineItem, View360, AuthConfig, InsightsPipeline, InsightsSales, InsightsForecast, InsightsBacktest, InsightsService,
+  TimelineItem, View360, AuthConfig, InsightsPipeline, InsightsSales, InsightsForecast, InsightsBacktest, CustomerInsights, InsightsService,
 } from './types';
 
 const C = '/api/contacts';
@@ -235,5 +235,6 @@ export const insights = {
   sales: (q: InsightsFilters = {}) => get<InsightsSales>(`${I}/analytics/sales`, q),
   forecast: (q: InsightsFilters & { period: string }) => get<InsightsForecast>(`${I}/analytics/forecast`, q),
   backtest: (q: InsightsFilters & { periods?: number } = {}) => get<InsightsBacktest>(`${I}/analytics/forecast/backtest`, q),
+  customer: (id: string) => get<CustomerInsights>(`${I}/customers/${encodeURIComponent(id)}/insights`),
   service: (q: { period?: string } = {}) => get<InsightsService>(`${I}/analytics/service`, q),
 };

@@ -315,6 +315,16 @@ export interface InsightsForecast {
   stage_win_rates: { pipeline_id: string; stage: string; deals: number; won: number; rate: number | null }[];
 }
 
+/** insights GET /customers/{id}/insights: value and risk of one customer. */
+export interface CustomerInsights {
+  customer_id: string; won_deals: number; won_amount: Record<string, string>; first_won_month: string | null;
+  rfm: { recency: number; frequency: number; monetary: number; days_since_last_win: number } | null;
+  segment: string | null;
+  clv: { currency: string; historical: string; predicted: string; model: string } | null;
+  churn_risk: { score: number; reasons: { signal: string; weight: number; detail: string }[] };
+  open_tickets: number;
+}
+
 /** insights GET /analytics/forecast/backtest: past months, both forecasts against what was won. */
 export interface InsightsBacktest {
   periods: {

@@ -12,6 +12,7 @@ import { customerName } from '../../lib/names';
 import { SlaBadge } from '../tickets/SlaBadge';
 import { ChangedByNotice } from './ChangedByNotice';
 import { ConsentCard } from './ConsentCard';
+import { CustomerInsightsCard } from './CustomerInsightsCard';
 import { DuplicatesCard } from './DuplicatesCard';
 import { GdprCard } from './GdprCard';
 import { HistoryList, TimelineList } from './Timeline';
@@ -134,6 +135,7 @@ export default function Customer360Page() {
                 <Tabs.Panel value="history" pt="sm"><HistoryList customerId={id} /></Tabs.Panel>
               </Tabs>
             </Card>
+            <CustomerInsightsCard customerId={id} />
             <ConsentCard customer={c} />
             <DuplicatesCard customer={c} etag={record.data.etag ?? c.version} />
             {me.roles.includes('admin') && <GdprCard customer={c} />}
