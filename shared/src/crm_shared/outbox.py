@@ -22,6 +22,7 @@ The relay has no loop of its own: a service runs
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -55,6 +56,14 @@ second publish by the relay would put the event on the topic twice."""
 
 def in_flight(revision_id: str) -> bool:
     return revision_id in IN_FLIGHT
+
+
+PUBLISHED_HERE: OrderedDict[str, None] = OrderedDict()
+"""Revisions this process marked published (``<database>.<collection>/<_id>``), newest
+last, at most ``PUBLISHED_HERE_MAX``: the fast path of the next version skips reading
+whether its predecessor is out (a revision never becomes unpublished again). One store
+read less per repeated update."""
+PUBLISHED_HERE_MAX = 10_000
 
 
 class Publisher(Protocol):
@@ -108,8 +117,9 @@ class Outbox:
         if self._publisher is None:
             return
         aggregate_id, version = revision["aggregate_id"], revision["version"]
-        if version > 1:
-            previous = await self._revisions.find_one({"_id": revision_id(aggregate_id, version - 1)}, {"published": 1})
+        previous_id = revision_id(aggregate_id, version - 1)
+        if version > 1 and f"{self._revisions.full_name}/{previous_id}" not in PUBLISHED_HERE:
+            previous = await self._revisions.find_one({"_id": previous_id}, {"published": 1})
             if previous is None or not previous.get("published"):
                 await self.publish_pending(aggregate_id, repair_snapshots=False)
                 return
@@ -208,6 +218,9 @@ class Outbox:
         await self._revisions.update_one(
             {"_id": rev_id}, {"$set": {"published": True, "published_at": datetime.now(UTC)}}
         )
+        PUBLISHED_HERE[f"{self._revisions.full_name}/{rev_id}"] = None
+        if len(PUBLISHED_HERE) > PUBLISHED_HERE_MAX:
+            PUBLISHED_HERE.popitem(last=False)
         await self.markers.delete_one({"_id": rev_id})
 
 

@@ -88,10 +88,15 @@ class AggregateStore(AggregateStoreBase):
 
     async def _help_the_winner(self, rev_id: str) -> None:
         """The winner's snapshot may not be written yet, and the loser's next read must
-        not find the version it just lost on."""
-        winner = await self.revisions.find_one({"_id": rev_id}, {"snapshot": 1})
+        not find the version it just lost on; a marker the loser wrote after the winner's
+        publish would wait for the relay."""
+        winner = await self.revisions.find_one({"_id": rev_id}, {"snapshot": 1, "published": 1})
         if winner is not None:
             await self._write_snapshot(winner["snapshot"])
+            if winner.get("published"):
+                # our marker may have landed after the winner deleted its own: the winner
+                # marks published before deleting, so seen published here it is ours to drop
+                await self.outbox.delete_one({"_id": rev_id})
 
     async def _write_snapshot(self, snapshot: Document) -> None:
         """Replace the snapshot unless a newer version is there, by ``_id`` only.
