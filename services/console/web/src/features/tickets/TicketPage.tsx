@@ -13,6 +13,7 @@ import { useConflictSafeWrite } from '../../conflict/useConflictSafeWrite';
 import { useT } from '../../i18n';
 import { formatDateTime } from '../../lib/format';
 import { ChangedByNotice } from '../customer360/ChangedByNotice';
+import { ReplyMailHint } from '../conversations/ReplyMailHint';
 import { SlaBadge } from './SlaBadge';
 import { PRIORITIES, STATUSES } from './TicketsPage';
 
@@ -110,6 +111,7 @@ export default function TicketPage() {
                     data={[{ value: 'public', label: t('tickets.replyPublic') }, { value: 'internal', label: t('tickets.noteInternal') }]} />
                   <Textarea label={t('tickets.comment')} value={body} onChange={(e) => setBody(e.currentTarget.value)} autosize minRows={3}
                     data-testid="comment-body" />
+                  {visibility === 'public' && <ReplyMailHint email={(x as { requester_email?: string | null }).requester_email} />}
                   <Group justify="flex-end">
                     <Button disabled={!body.trim()} loading={comment.isPending} onClick={() => comment.mutate()} data-testid="comment-send">
                       {visibility === 'public' ? t('tickets.sendReply') : t('tickets.addNote')}
