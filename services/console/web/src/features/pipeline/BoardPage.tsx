@@ -13,6 +13,8 @@ import type { Deal, Stage } from '../../api/types';
 import { useCan } from '../../auth/session';
 import { useT } from '../../i18n';
 import { formatMoney } from '../../lib/format';
+import { DealQuotesDrawer } from '../quotes/DealQuotesDrawer';
+import { quotesEn } from '../quotes/quotesStrings';
 import { columnKeyboardCoordinates } from './keyboard';
 import { groupBoardTotals, type ColumnTotals } from './totals';
 
@@ -34,6 +36,7 @@ export default function BoardPage() {
   const [moving, setMoving] = useState<Record<string, string>>({});
   const [activeId, setActiveId] = useState<string | null>(null);
   const [closing, setClosing] = useState<{ deal: Deal; stage: Stage } | null>(null);
+  const [quoting, setQuoting] = useState<string | null>(null);
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 5 } }),
     useSensor(KeyboardSensor, { coordinateGetter: columnKeyboardCoordinates }),
@@ -109,7 +112,7 @@ export default function BoardPage() {
           <Group align="flex-start" wrap="nowrap" gap="sm" pb="sm">
             {(pipeline?.stages ?? []).map((s) => (
               <Column key={s.id} stage={s} title={stageName(s)} deals={byStage.get(s.id) ?? []} totals={columnsFromServer.get(s.id)}
-                canMove={canMove} locale={locale} />
+                canMove={canMove} locale={locale} onQuotes={setQuoting} />
             ))}
           </Group>
         </div>
@@ -117,12 +120,13 @@ export default function BoardPage() {
       </DndContext>
       <CloseDialog closing={closing} onCancel={() => setClosing(null)}
         onConfirm={(reason) => { if (closing) void move(closing.deal, closing.stage, reason); setClosing(null); }} />
+      <DealQuotesDrawer deal={quoting ? dealById.get(quoting) ?? null : null} onClose={() => setQuoting(null)} />
     </Stack>
   );
 }
 
-function Column({ stage, title, deals, totals, canMove, locale }: {
-  stage: Stage; title: string; deals: Deal[]; totals: ColumnTotals | undefined; canMove: boolean; locale: string;
+function Column({ stage, title, deals, totals, canMove, locale, onQuotes }: {
+  stage: Stage; title: string; deals: Deal[]; totals: ColumnTotals | undefined; canMove: boolean; locale: string; onQuotes: (id: string) => void;
 }) {
   const { t } = useT();
   const { setNodeRef, isOver } = useDroppable({ id: stage.id });
@@ -145,7 +149,7 @@ function Column({ stage, title, deals, totals, canMove, locale }: {
         </Group>
       </Stack>
       <Stack gap={6}>
-        {deals.map((d) => (canMove ? <DraggableDeal key={d.id} deal={d} locale={locale} /> : <DealCard key={d.id} deal={d} locale={locale} />))}
+        {deals.map((d) => (canMove ? <DraggableDeal key={d.id} deal={d} locale={locale} onQuotes={onQuotes} /> : <DealCard key={d.id} deal={d} locale={locale} onQuotes={onQuotes} />))}
       </Stack>
     </Paper>
   );
@@ -157,17 +161,17 @@ function moneyLines(totals: ColumnTotals | undefined, key: 'amount_sum' | 'weigh
   return totals.lines.map((l) => formatMoney(l[key], l.currency, locale)).join('\n');
 }
 
-function DraggableDeal({ deal, locale }: { deal: Deal; locale: string }) {
+function DraggableDeal({ deal, locale, onQuotes }: { deal: Deal; locale: string; onQuotes: (id: string) => void }) {
   const { t } = useT();
   const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: deal.id });
   return (
     <div ref={setNodeRef} {...attributes} {...listeners} className="focus-ring" aria-roledescription={t('board.a11y.card')} style={{ opacity: isDragging ? 0.4 : 1, cursor: 'grab', borderRadius: 8 }}>
-      <DealCard deal={deal} locale={locale} />
+      <DealCard deal={deal} locale={locale} onQuotes={onQuotes} />
     </div>
   );
 }
 
-function DealCard({ deal, locale, overlay }: { deal: Deal; locale: string; overlay?: boolean }) {
+function DealCard({ deal, locale, overlay, onQuotes }: { deal: Deal; locale: string; overlay?: boolean; onQuotes?: (id: string) => void }) {
   const { t } = useT();
   return (
     <Card withBorder padding="xs" shadow={overlay ? 'md' : undefined} data-testid={overlay ? undefined : `deal-card-${deal.id}`} data-version={deal.version}>
@@ -178,6 +182,13 @@ function DealCard({ deal, locale, overlay }: { deal: Deal; locale: string; overl
         <Text size="xs" c="dimmed">{deal.owner_id ?? ''}</Text>
       </Group>
       {deal.status !== 'open' && deal.close_reason && <Text size="xs" c="dimmed">{t('board.reason')}: {deal.close_reason}</Text>}
+      {onQuotes && (
+        // Its own control, kept out of the drag sensors: a click opens the quotes, Space/Enter still lift the card.
+        <Button variant="subtle" size="compact-xs" mt={4} onPointerDown={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}
+          onClick={() => onQuotes(deal.id)} data-testid={`deal-quotes-${deal.id}`}>
+          {t('quotes.open', { defaultValue: quotesEn.open })}
+        </Button>
+      )}
     </Card>
   );
 }
