@@ -10,6 +10,8 @@ import { useT } from '../../i18n';
 import { formatDateTime } from '../../lib/format';
 import { AssignmentRulesForm } from './AssignmentRulesForm';
 import { SlaPolicyCard } from './SlaPolicyForm';
+import CatalogueAdmin from '../quotes/CatalogueAdmin';
+import { quotesEn } from '../quotes/quotesStrings';
 
 export default function AdminPage() {
   const { t } = useT();
@@ -23,6 +25,7 @@ export default function AdminPage() {
           {['pipelines', 'assignment', 'sla', 'fields', 'rules', 'endpoints', 'deliveries'].map((k) => (
             <Tabs.Tab key={k} value={k} data-testid={`admin-tab-${k}`}>{t(`admin.tabs.${k}`)}</Tabs.Tab>
           ))}
+          <Tabs.Tab value="catalogue" data-testid="admin-tab-catalogue">{t('quotes.catalogue', { defaultValue: quotesEn.catalogue })}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="pipelines" pt="md"><Pipelines /></Tabs.Panel>
         <Tabs.Panel value="assignment" pt="md"><AssignmentRulesForm /></Tabs.Panel>
@@ -31,6 +34,7 @@ export default function AdminPage() {
         <Tabs.Panel value="rules" pt="md"><Rules /></Tabs.Panel>
         <Tabs.Panel value="endpoints" pt="md"><Endpoints /></Tabs.Panel>
         <Tabs.Panel value="deliveries" pt="md"><Deliveries /></Tabs.Panel>
+        <Tabs.Panel value="catalogue" pt="md"><CatalogueAdmin /></Tabs.Panel>
       </Tabs>
     </Stack>
   );
