@@ -1,4 +1,5 @@
-// Marketing: live segments (builder with a preview count), e-mail campaigns, a customer's consent history.
+// Marketing: live segments (builder with a preview count), e-mail campaigns (now or at a time),
+// lead scoring, web forms, a customer's consent history.
 import { Alert, Badge, Button, Card, Group, Select, Stack, Table, Tabs, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -7,6 +8,9 @@ import { problemMessage } from '../../api/client';
 import { useT } from '../../i18n';
 import { marketing } from './api';
 import './marketingStrings';
+import { FormsPanel } from './FormsPanel';
+import { sendAtIso } from './scoring';
+import { ScoringPanel } from './ScoringPanel';
 import { SegmentBuilder } from './SegmentBuilder';
 
 function Segments() {
@@ -38,7 +42,7 @@ function Segments() {
 }
 
 function Campaigns() {
-  const { t } = useT();
+  const { t, locale } = useT();
   const qc = useQueryClient();
   const segments = useQuery({ queryKey: ['marketing', 'segments'], queryFn: marketing.segments });
   const list = useQuery({ queryKey: ['marketing', 'campaigns'], queryFn: marketing.campaigns, refetchInterval: 3000 });
@@ -49,6 +53,11 @@ function Campaigns() {
   });
   const send = useMutation({
     mutationFn: (id: string) => marketing.sendNow(id),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['marketing', 'campaigns'] }),
+  });
+  const [at, setAt] = useState<Record<string, string>>({});
+  const schedule = useMutation({
+    mutationFn: ({ id, iso }: { id: string; iso: string }) => marketing.schedule(id, iso),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['marketing', 'campaigns'] }),
   });
   const field = (key: keyof typeof form) => ({
@@ -71,7 +80,7 @@ function Campaigns() {
           <Text size="sm" c="dimmed">{t('marketing.honoured')}</Text>
           <Group><Button onClick={() => create.mutate()} loading={create.isPending}
             disabled={!form.name || !form.segment_id || !form.subject || !form.text}>{t('marketing.create')}</Button></Group>
-          {[create.error, send.error].filter(Boolean).map((e, i) => <Alert key={i} color="red">{problemMessage(e)}</Alert>)}
+          {[create.error, send.error, schedule.error].filter(Boolean).map((e, i) => <Alert key={i} color="red">{problemMessage(e)}</Alert>)}
         </Stack>
       </Card>
       {list.data?.items.length === 0 && <Text c="dimmed">{t('marketing.noCampaigns')}</Text>}
@@ -85,7 +94,21 @@ function Campaigns() {
               <Table.Td>{c.name}</Table.Td>
               <Table.Td><Badge>{t(`marketing.status_${c.status}`, { defaultValue: c.status })}</Badge></Table.Td>
               <Table.Td>{Object.entries(c.outcomes ?? {}).map(([k, v]) => `${k}: ${v}`).join(', ')}</Table.Td>
-              <Table.Td>{c.status === 'draft' && <Button size="xs" onClick={() => send.mutate(c.id)}>{t('marketing.sendNow')}</Button>}</Table.Td>
+              <Table.Td>
+                {c.status === 'draft' && (
+                  <Group gap="xs" wrap="nowrap" align="start">
+                    <Button size="xs" onClick={() => send.mutate(c.id)}>{t('marketing.sendNow')}</Button>
+                    <TextInput size="xs" type="datetime-local" aria-label={t('marketing.sendAt')} value={at[c.id] ?? ''}
+                      onChange={(e) => setAt({ ...at, [c.id]: e.currentTarget.value })}
+                      error={at[c.id] && !sendAtIso(at[c.id]) ? t('marketing.sendAtFuture') : undefined} />
+                    <Button size="xs" variant="light" disabled={!sendAtIso(at[c.id] ?? '')}
+                      onClick={() => schedule.mutate({ id: c.id, iso: sendAtIso(at[c.id])! })}>{t('marketing.schedule')}</Button>
+                  </Group>
+                )}
+                {c.status === 'scheduled' && c.send_at && (
+                  <Text size="sm">{t('marketing.scheduledFor', { when: new Date(c.send_at).toLocaleString(locale) })}</Text>
+                )}
+              </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
@@ -142,10 +165,14 @@ export default function MarketingPage() {
         <Tabs.List>
           <Tabs.Tab value="segments">{t('marketing.segments')}</Tabs.Tab>
           <Tabs.Tab value="campaigns">{t('marketing.campaigns')}</Tabs.Tab>
+          <Tabs.Tab value="scoring">{t('marketing.scoring')}</Tabs.Tab>
+          <Tabs.Tab value="forms">{t('marketing.forms')}</Tabs.Tab>
           <Tabs.Tab value="consent">{t('marketing.consent')}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="segments" pt="md"><Segments /></Tabs.Panel>
         <Tabs.Panel value="campaigns" pt="md"><Campaigns /></Tabs.Panel>
+        <Tabs.Panel value="scoring" pt="md"><ScoringPanel /></Tabs.Panel>
+        <Tabs.Panel value="forms" pt="md"><FormsPanel /></Tabs.Panel>
         <Tabs.Panel value="consent" pt="md"><Consent /></Tabs.Panel>
       </Tabs>
     </Stack>

@@ -1,5 +1,6 @@
 // Marketing's API through the BFF (/api/marketing/...), paths as in the service's OpenAPI.
 import { get, request } from '../../api/client';
+import type { Scoring, ScoreRule } from './scoring';
 
 const M = '/api/marketing';
 
@@ -16,6 +17,11 @@ export type ConsentEntry = {
   at: string; actor: string;
 };
 
+export type WebForm = {
+  id: string; name: string; purpose: string; consent_text: string; source: string; created_at: string; embed: string;
+};
+export type FormIn = { name: string; purpose: string; consent_text: string; source: string };
+
 export const marketing = {
   segments: () => get<{ items: Segment[] }>(`${M}/segments`),
   preview: (conditions: Group) => request<Preview>(`${M}/segments/preview`, { method: 'POST', body: { conditions } }),
@@ -25,6 +31,12 @@ export const marketing = {
   createCampaign: (body: { name: string; segment_id: string; purpose: string; subject: string; text: string }) =>
     request<Campaign>(`${M}/campaigns`, { method: 'POST', body }),
   sendNow: (id: string) => request<Campaign>(`${M}/campaigns/${encodeURIComponent(id)}/schedule`, { method: 'POST', body: {} }),
+  schedule: (id: string, sendAt: string) =>
+    request<Campaign>(`${M}/campaigns/${encodeURIComponent(id)}/schedule`, { method: 'POST', body: { send_at: sendAt } }),
+  scoring: () => get<Scoring>(`${M}/scoring`),
+  saveScoring: (body: { rules: ScoreRule[]; threshold: number; half_life_days: number | null }) =>
+    request<Scoring>(`${M}/scoring`, { method: 'PUT', body }),
+  createForm: (body: FormIn) => request<WebForm>(`${M}/forms`, { method: 'POST', body }),
   consents: (customerId: string) =>
     get<{ entries: ConsentEntry[]; current: { objected: boolean } }>(`${M}/consents/${encodeURIComponent(customerId)}`),
 };
