@@ -185,7 +185,7 @@ def dev(
 
     from crm_devtools.dev_supervisor import Supervisor
     from crm_devtools.services import SERVICES, process_specs
-    from crm_devtools.stack import QUIET_ENV, demo_users, offset_ports, summary, taken_ports
+    from crm_devtools.stack import QUIET_ENV, demo_users, offset_ports, stack_specs, summary, taken_ports
 
     wanted = [s.strip() for s in only.split(",") if s.strip()] if only else None
     known = {s.name for s in SERVICES}
@@ -211,7 +211,13 @@ def dev(
     if not verbose:
         env = {**QUIET_ENV, **env}
     ports = offset_ports(port_offset)
-    specs = process_specs(wanted, env=env, ports=ports)
+    if port_offset:
+        # a second stack is a second company: its own topics, consumer groups and databases
+        # (sharing them, two stacks' workers split each other's partitions and data)
+        env = {**env, "CRM_TOPIC_PREFIX": f"dev{port_offset}."}
+        specs = stack_specs(ports, env=env, databases=f"crm_dev{port_offset}", only=wanted)
+    else:
+        specs = process_specs(wanted, env=env, ports=ports)
     taken = taken_ports(specs)  # a port held by someone else would answer our health checks
     for problem in taken:
         log.error("%s", problem)

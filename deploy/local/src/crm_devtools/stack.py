@@ -112,10 +112,16 @@ def seed_when_empty(
     echo(f"seed: done in {report.elapsed_s:.0f}s" + (f", {report.failed} failed" if report.failed else ""))
 
 
-def stack_specs(ports: Ports, *, env: Mapping[str, str], databases: str = "") -> list[ProcessSpec]:
-    """Every process; ``databases`` set: each service's database is ``<databases>_<service>``."""
+def stack_specs(
+    ports: Ports, *, env: Mapping[str, str], databases: str = "", only: Iterable[str] | None = None
+) -> list[ProcessSpec]:
+    """Every process (or ``only`` those services'); ``databases`` set: each service's
+    database is ``<databases>_<service>``."""
     specs: list[ProcessSpec] = []
+    wanted = set(only) if only is not None else None
     for svc in SERVICES:
+        if wanted is not None and svc.name not in wanted:
+            continue
         own = {**env, "CRM_MONGODB_DATABASE": f"{databases}_{svc.name.replace('-', '_')}"} if databases else env
         specs += process_specs([svc.name], env=own, ports=ports)
     return specs
