@@ -24,6 +24,8 @@ from crm_service_desk.domain.status import UNSOLVED
 from crm_service_desk.domain.ticket import ERASED, Comment, Ticket
 
 KIND = "tickets"
+ERASED_ADDRESS = "erased@erased.invalid"
+"""Stands for an erased requester's address where the event's schema requires one."""
 PII_SNAPSHOT_FIELDS = {"subject": ERASED, "description": "", "requester_email": None, "requester_name": None}
 
 
@@ -207,4 +209,6 @@ def _redact_event(event: Document) -> Document:
         data["comment"] = None
     if isinstance(data.get("previous"), dict):
         data["previous"] = {k: v for k, v in data["previous"].items() if k not in PII_SNAPSHOT_FIELDS}
+    if event.get("type") == "crm.ticket.mailed":  # the requester's address and the whole reply
+        data.update(to=ERASED_ADDRESS, subject=ERASED, body=ERASED)
     return {**event, "data": data}
