@@ -115,9 +115,10 @@ function PriceBooks({ products }: { products: Product[] }) {
           <TextInput label={t('quotes.segment')} value={segment} w={120} onChange={(e) => setSegment(e.currentTarget.value)} data-testid="book-segment" />
           <TextInput type="date" label={t('quotes.validFrom')} value={validFrom} required onChange={(e) => setValidFrom(e.currentTarget.value)} data-testid="book-valid-from" />
         </Group>
-        <Group gap="xs" mt="xs">
+        <Text size="sm" mt="xs">{t('quotes.prices')} ({currency.trim().toUpperCase()})</Text>
+        <Group gap="xs">
           {products.filter((p) => p.active).map((p) => (
-            <TextInput key={p.id} label={`${t('quotes.price')} · ${p.sku}`} w={150} value={prices[p.id] ?? ''} inputMode="decimal"
+            <TextInput key={p.id} label={p.sku} w={200} value={prices[p.id] ?? ''} inputMode="decimal"
               onChange={(e) => { const v = e.currentTarget.value; setPrices((m) => ({ ...m, [p.id]: v })); }} data-testid={`book-price-${p.sku}`} />
           ))}
         </Group>

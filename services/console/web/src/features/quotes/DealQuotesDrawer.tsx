@@ -10,6 +10,7 @@ import { useCan } from '../../auth/session';
 import { useT } from '../../i18n';
 import { formatDate, formatMoney } from '../../lib/format';
 import { quotesApi, type Quote, type QuoteStatus } from './api';
+import { quoteMoney } from './lines';
 import { NewQuoteForm } from './NewQuoteForm';
 import './quotesStrings';
 
@@ -33,7 +34,7 @@ function DealQuotes({ deal }: { deal: Deal }) {
   const quotes = useQuery({ queryKey: key, queryFn: () => quotesApi.list(deal.id) });
   const [sending, setSending] = useState<Quote | null>(null);
   const refresh = () => void qc.invalidateQueries({ queryKey: key });
-  const money = (v: string, q: Quote) => formatMoney(v, q.currency, locale);
+  const money = (v: string, q: Quote) => quoteMoney(v, q.currency, locale);
   return (
     <Stack>
       <Text size="sm" c="dimmed">{deal.customer?.display_name ?? ''} · {formatMoney(deal.amount, deal.currency, locale)}</Text>

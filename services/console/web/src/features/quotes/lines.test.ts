@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { empty, toLineInputs } from './lines';
+import { empty, quoteMoney, toLineInputs } from './lines';
 
 describe('quote lines', () => {
   it('drops lines without a product and sends numbers as decimal strings', () => {
@@ -12,5 +12,13 @@ describe('quote lines', () => {
     const noBook = { ...empty(), product_id: 'p2', unit_price: '5', book_price: null };
     const blank = { ...empty(), product_id: 'p3', unit_price: '', book_price: null };
     expect(toLineInputs([typed, noBook, blank]).map((l) => l.unit_price)).toEqual(['90', '5', null]);
+  });
+});
+
+describe('quote money', () => {
+  it("keeps the currency's minor unit", () => {
+    expect(quoteMoney('2570.40', 'EUR', 'en-US')).toBe('€2,570.40');
+    expect(quoteMoney('1200', 'JPY', 'en-US')).toBe('¥1,200');
+    expect(quoteMoney('1.234', 'BHD', 'en-US')).toContain('1.234');
   });
 });

@@ -19,3 +19,14 @@ export function toLineInputs(lines: Line[]): LineInput[] {
     unit_price: l.unit_price.trim() && l.unit_price.trim() !== l.book_price ? l.unit_price.trim() : null,
   }));
 }
+
+/** A quote's amount to the currency's minor unit (€2,570.40, ¥1,200): the document adds up as printed. */
+export function quoteMoney(amount: string, currency: string, locale: string): string {
+  const n = Number(amount);
+  if (!Number.isFinite(n)) return '—';
+  try {
+    return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(n);
+  } catch {
+    return `${amount} ${currency}`;
+  }
+}
