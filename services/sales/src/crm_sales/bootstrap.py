@@ -100,11 +100,11 @@ class Container:
             if self.infra is not None
             else None
         )
-        self.replica = CustomerReplica(d, self.upkeep, lag)
-        self.facts = DealFacts(d)
-        self.analytics = AnalyticsQueries(d, self.pipelines)
         qp = self.quote_ports or memory_quote_ports(publisher=d.publisher, clock=d.clock)
         self.quote_ports = qp
+        self.replica = CustomerReplica(d, self.upkeep, lag, quotes=qp.quotes)
+        self.facts = DealFacts(d)
+        self.analytics = AnalyticsQueries(d, self.pipelines)
         self.catalogue = CatalogueService(d, qp)
         s = self.settings
         self.quotes = QuoteService(

@@ -10,12 +10,15 @@ from typing import Any
 
 import pytest
 from crm_devtools.testkit import FakeClock
+from crm_sales.adapters.quote_store import InMemoryQuotes
 from crm_sales.bootstrap import Container
 from crm_sales.domain.catalogue import PriceBookInput, PriceEntryInput, ProductInput
 from crm_sales.domain.deal import DealDraft
 from crm_sales.domain.quote import Decision, LineInput, QuoteInput, SendInput
 from crm_sales.service.quote_decisions import QuoteDecided, QuoteLinkExpired, QuoteLinkInvalid
 from crm_shared.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from crm_shared.events import CloudEvent, CustomerErased
+from crm_shared.events.envelope import Actor
 
 from .conftest import ADMIN, ALICE, BOB, seed
 
@@ -152,3 +155,27 @@ async def test_a_rep_cannot_see_or_quote_another_teams_deal(sales: Container, cl
         await sales.quotes.for_deal(BOB, deal.id)
     with pytest.raises(Forbidden):
         await sales.catalogue.create_product(ALICE, ProductInput(sku="X-1", name="X"))
+
+
+async def test_erasure_takes_the_addressee_and_the_pdf_out_of_quotes_and_their_history(
+    sales: Container, clock: FakeClock
+) -> None:
+    ids = await catalogue(sales, clock)
+    await seed(sales)
+    deal, _ = await sales.deals.create(ALICE, DealDraft(name="Cloud", customer_id="cust-1", amount=D("1000")))
+    quote = await sales.quotes.create(ALICE, deal.id, three_lines(ids, clock().date() + timedelta(days=14)))
+    await sales.quotes.send(ALICE, quote.id, SendInput(email="buyer@acme.example", name="Lena Buyer"), quote.version)
+    quotes = sales.quote_ports.quotes if sales.quote_ports else None
+    assert isinstance(quotes, InMemoryQuotes)
+    assert "buyer@acme.example" in repr(quotes.revisions_of(quote.id))  # the check below can fail
+
+    erased = CustomerErased(
+        customer_id="cust-1", version=2, erased_at=clock(), reason="data_subject_request", request_id="dsr-1"
+    )
+    await sales.replica.on_erased(CloudEvent.wrap(erased, actor=Actor(kind="service", id="contacts")))
+
+    stored = repr(quotes.revisions_of(quote.id)) + repr(quotes.docs[quote.id])
+    for secret in ("buyer@acme.example", "Lena Buyer", "JVBERi"):  # JVBERi: base64 of "%PDF"
+        assert secret not in stored
+    after = await sales.quotes.get(ALICE, quote.id)
+    assert (after.total, after.sent_to) == (D("1492.50"), None)  # the amounts stay for the deal's history

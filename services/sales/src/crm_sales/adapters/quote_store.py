@@ -35,6 +35,53 @@ class MongoQuotes(AggregateStore):
         query = {"status": "accepted", "deal_applied": False}
         return await self.snapshots.find(query).sort("_id", 1).limit(limit).to_list(None)
 
+    async def erase_customer(self, customer_id: str) -> int:
+        return await _erase_in_mongo(self, customer_id)
+
+
+ERASED_ADDRESS = "erased@erased.invalid"
+"""Stands for an erased addressee where the event's schema requires an address."""
+
+
+def _erased_snapshot(snapshot: Document) -> Document:
+    return {**snapshot, **{k: None for k in ("sent_to", "decline_reason") if k in snapshot}}
+
+
+def _erased_revision(rev: Document) -> Document:
+    """A stored revision without the customer's personal data (snapshot and outbox events)."""
+    out = dict(rev)
+    if isinstance(out.get("snapshot"), dict):
+        out["snapshot"] = _erased_snapshot(out["snapshot"])
+    events = []
+    for item in out.get("events") or []:
+        event = dict(item.get("event") or {})
+        data = dict(event.get("data") or {})
+        if isinstance(data.get("snapshot"), dict):
+            data["snapshot"] = _erased_snapshot(data["snapshot"])
+        if isinstance(data.get("recipient"), dict):
+            data["recipient"] = {"email": ERASED_ADDRESS, "name": None}
+        if isinstance(data.get("attachment"), dict):
+            data["attachment"] = {**data["attachment"], "content_base64": ""}
+        if "link" in data:
+            data["link"] = ""
+        events.append({**item, "event": {**event, "data": data}})
+    out["events"] = events
+    return out
+
+
+async def _erase_in_mongo(store: AggregateStore, customer_id: str) -> int:
+    # a scan by customer_id: erasure is rare and runs in the worker, never per request
+    ids = [d["_id"] for d in await store.snapshots.find({"customer_id": customer_id}, {"_id": 1}).to_list(None)]
+    for quote_id in ids:
+        snapshot = await store.snapshots.find_one({"_id": quote_id})
+        if snapshot is not None:
+            await store.snapshots.replace_one({"_id": quote_id}, _erased_snapshot(snapshot))
+        for rev in await store.revisions.find({"aggregate_id": quote_id}).to_list(None):
+            erased = _erased_revision(rev)
+            if erased != rev:
+                await store.revisions.replace_one({"_id": rev["_id"]}, erased)
+    return len(ids)
+
 
 class InMemoryQuotes(InMemoryConfigs):
     async def for_deal(self, deal_id: str) -> list[Document]:
@@ -48,6 +95,14 @@ class InMemoryQuotes(InMemoryConfigs):
     async def accepted_unapplied(self, *, limit: int) -> list[Document]:
         due = [d for d in self.docs.values() if d["status"] == "accepted" and not d.get("deal_applied")]
         return [copy.deepcopy(d) for d in sorted(due, key=lambda d: d["_id"])[:limit]]
+
+    async def erase_customer(self, customer_id: str) -> int:
+        ids = [k for k, d in self.docs.items() if d.get("customer_id") == customer_id]
+        for quote_id in ids:
+            self.docs[quote_id] = _erased_snapshot(self.docs[quote_id])
+            for rev in self.revisions_of(quote_id):
+                rev.update(_erased_revision(rev))
+        return len(ids)
 
 
 def mongo_quote_ports(db: Database, *, publisher: Publisher | None, publish_in_background: bool) -> QuotePorts:

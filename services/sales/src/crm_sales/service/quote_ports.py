@@ -25,6 +25,12 @@ class QuoteRecords(AggregateStorePort, Protocol):
         """Accepted quotes whose deal was not updated yet (a crash in between)."""
         ...
 
+    async def erase_customer(self, customer_id: str) -> int:
+        """Erasure: the addressee, the customer's decline text and the PDF as sent leave the
+        customer's quotes and every stored revision of them (lines and amounts stay, for the
+        deal's history); the number of quotes touched."""
+        ...
+
 
 @dataclass
 class QuotePorts:

@@ -13,6 +13,7 @@ from crm_shared.events import CloudEvent, CustomerErased, CustomerMerged, Custom
 from crm_sales.domain.customer import replica_fields
 from crm_sales.service.base import Deps
 from crm_sales.service.ports import LagProbe
+from crm_sales.service.quote_ports import QuoteRecords
 from crm_sales.service.upkeep import Upkeep
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,14 @@ def understood(event: CloudEvent) -> bool:
 
 
 class CustomerReplica:
-    def __init__(self, deps: Deps, upkeep: Upkeep, lag: LagProbe | None = None) -> None:
+    def __init__(
+        self, deps: Deps, upkeep: Upkeep, lag: LagProbe | None = None, *, quotes: QuoteRecords | None = None
+    ) -> None:
         self._d = deps
         self._repo = deps.ports.replica
         self._upkeep = upkeep
         self._lag = lag
+        self._quotes = quotes
 
     @property
     def handlers(self) -> dict[str, Handler]:
@@ -82,6 +86,8 @@ class CustomerReplica:
         emails = list(current.get("emails") or []) if current else []
         await self._repo.mark_erased(data.customer_id, data.version)  # gone from every inline view first
         await self._upkeep.erase(data.customer_id, emails, causation_id=event.id)
+        if self._quotes is not None:
+            await self._quotes.erase_customer(data.customer_id)
         await self._applied(event)
 
     async def on_tombstone(self, key: str) -> None:
