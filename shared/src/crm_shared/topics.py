@@ -46,7 +46,8 @@ _BUSINESS: tuple[tuple[str, str, dict[str, str], str], ...] = (
         _RETAIN_30D,
         "Products and price books (keyed by product or price book id: the one business topic not keyed by customer).",
     ),
-    ("marketing", "crm.marketing", _RETAIN_30D, "Segment membership changes and consent ledger entries."),
+    ("segment", "crm.segment", _RETAIN_30D, "Customers entering and leaving marketing segments."),
+    ("consent", "crm.consent", _RETAIN_30D, "Consent ledger entries (history; contacts keeps the current state)."),
     (
         "directory",
         "crm.directory",
@@ -130,5 +131,9 @@ class Topics:
         return self.name("directory")
 
     @property
-    def marketing(self) -> str:
-        return self.name("marketing")
+    def segment(self) -> str:
+        return self.name("segment")
+
+    @property
+    def consent(self) -> str:
+        return self.name("consent")

@@ -77,12 +77,12 @@ class Container:
         self.erasure = MongoErasureRegister.of(db)
         self.tokens = Tokens(s.unsubscribe_secret.get_secret_value())
         self.tracking = TrackingLinks(s.unsubscribe_secret.get_secret_value(), s.public_base_url)
-        self.memberships = Memberships(self.stores[MEMBERSHIPS], topic=self.topics.marketing)
+        self.memberships = Memberships(self.stores[MEMBERSHIPS], topic=self.topics.segment)
         self.contacts = HttpContacts(s) if s.contacts_write_back else None
         if self.contacts is not None:
             self.background.on_close(self.contacts.close)
         self.ledger = ConsentLedger(
-            store=self.stores[CONSENTS], topic=self.topics.marketing, clock=self.clock, contacts=self.contacts
+            store=self.stores[CONSENTS], topic=self.topics.consent, clock=self.clock, contacts=self.contacts
         )
         self.segments = SegmentService(
             store=self.stores[SEGMENTS], replicas=self.replicas, clock=self.clock, scan_limit=s.preview_scan_limit

@@ -61,7 +61,7 @@ async def test_membership_follows_the_events(make_settings: SettingsFactory, top
         await publisher.stop()
     changes = [
         (e.payload().customer_id, e.payload().change, e.payload().cause)  # type: ignore[attr-defined]
-        for e in await asyncio.to_thread(read_events, servers, topics.marketing)
+        for e in await asyncio.to_thread(read_events, servers, topics.segment)
         if e.type == "crm.segment.membership_changed"
     ]
     by_customer: dict[str, list[tuple[str, str]]] = {}

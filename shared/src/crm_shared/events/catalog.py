@@ -18,7 +18,8 @@ PUBLISHERS: dict[str, str] = {
     "notification": "notifications",
     "quote": "sales",
     "catalogue": "sales",
-    "marketing": "marketing",
+    "segment": "marketing",
+    "consent": "marketing",
     "directory": "directory",
     "revocation": "every API (POST /admin/revocations, admins)",
 }
@@ -32,7 +33,8 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "notification": (),
     "quote": ("contacts", "notifications"),
     "catalogue": (),
-    "marketing": (),
+    "segment": (),
+    "consent": (),
     "directory": ("notifications", "console"),
 }
 """Logical topic -> the CRM services consuming it (DESIGN.md), for the AsyncAPI doc."""

@@ -1,4 +1,4 @@
-"""Marketing events (topic ``crm.marketing``, published by marketing).
+"""Marketing events (topics ``crm.segment`` and ``crm.consent``, published by marketing).
 
 Keyed by the customer they are about, so they land on the partition of the customer's
 own events. Segment membership is an aggregate per customer (its ``sequence`` counts
@@ -22,7 +22,6 @@ ConsentChannelName = Literal["email", "sms", "phone", "any"]
 
 
 class _MarketingEvent(EventData):
-    topic: ClassVar[str] = "marketing"
     source_service: ClassVar[str] = "marketing"
 
     customer_id: str = Field(description="The customer (the key).")
@@ -42,6 +41,7 @@ class _MarketingEvent(EventData):
 class SegmentMembershipChanged(_MarketingEvent):
     """A customer entered or left a segment (live: evaluated on the event that changed them)."""
 
+    topic: ClassVar[str] = "segment"
     event_type: ClassVar[str] = "crm.segment.membership_changed"
 
     segment_id: str = Field(description="The segment.")
@@ -58,6 +58,7 @@ class SegmentMembershipChanged(_MarketingEvent):
 class ConsentRecorded(_MarketingEvent):
     """An entry was added to the customer's consent ledger (history; the current state follows)."""
 
+    topic: ClassVar[str] = "consent"
     event_type: ClassVar[str] = "crm.consent.recorded"
 
     entry_id: str = Field(description="Id of the ledger entry.")

@@ -31,8 +31,10 @@ KEYS = {
     "ticket": "subject: the ticket id; key: the ticket's customer id; sequence: the ticket's version.",
     "notification": "subject: the delivery id; key: the `customerid` of the event that"
     " triggered the notification; sequence: the number of attempts.",
-    "marketing": "subject and key: the customer id; sequence: the version of the customer's"
-    " segment membership (membership changes) or consent ledger (consent entries).",
+    "segment": "subject and key: the customer id; sequence: the version of the customer's"
+    " segment membership (one per membership change).",
+    "consent": "subject and key: the customer id; sequence: the version of the customer's"
+    " consent ledger (one per entry).",
     "directory": "subject: the user id (a team's id); key: the user id, or `team:<team id>`;"
     " sequence: the user's (team's) version. Compacted: the latest event per user and team is kept.",
     "quote": "subject: the quote id; key: the deal's customer id; sequence: the quote's version.",
