@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
+
 from crm_shared.mongo import Collection, Database, Document
 from crm_shared.ordered_lists import Entry, OrderedLists
 
@@ -108,8 +110,14 @@ class ListedCollection:
         if await self.lists.coll.find_one({"_id": MARKER}) is not None:
             return
         wanted = await self._wanted(source)
-        await self.lists.rebuild({**{n: [] for n in await self.lists.names()}, **wanted})
-        await self.lists.coll.replace_one({"_id": MARKER}, {"_id": MARKER}, upsert=True)
+        try:
+            await self.lists.rebuild({**{n: [] for n in await self.lists.names()}, **wanted})
+            await self.lists.coll.replace_one({"_id": MARKER}, {"_id": MARKER}, upsert=True)
+        except DuplicateKeyError:
+            # the API and the worker start together and both build: the other one's first
+            # insert won the race; they build the same lists from the same data
+            log.info("lists built by another process", extra={"collection": self.lists.coll.name})
+            return
         log.info("lists built", extra={"collection": self.lists.coll.name, "lists": len(wanted)})
 
     async def repair(self, source: Collection) -> tuple[int, int]:
