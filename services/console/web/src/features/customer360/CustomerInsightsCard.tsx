@@ -40,7 +40,13 @@ export function CustomerInsightsCard({ customerId }: { customerId: string }) {
           <Text size="sm">{t('customerInsights.openTickets')}: {c.open_tickets}</Text>
           <Group gap="xs">
             <Text size="sm">{t('customerInsights.churnRisk')}:</Text>
-            <Badge color={risk >= 0.5 ? 'red' : risk >= 0.2 ? 'yellow' : 'green'} data-testid="customer-churn-risk">
+            {/* a light tint with dark text: white on yellow or green fails WCAG contrast (axe, serious) */}
+            <Badge
+              color={risk >= 0.5 ? 'red' : risk >= 0.2 ? 'yellow' : 'green'}
+              variant="light"
+              c="dark.8"
+              data-testid="customer-churn-risk"
+            >
               {formatPercent(risk, locale)}
             </Badge>
           </Group>
