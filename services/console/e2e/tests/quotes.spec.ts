@@ -6,6 +6,7 @@ import { newCustomer, newDeal, signIn, unique } from './helpers';
 test.use({ viewport: { width: 1600, height: 1000 } });
 
 const shot = async (page: Page, name: string, fullPage = true) => {
+  if (process.env.CRM_SCREENSHOTS) await page.waitForTimeout(600); // the drawer's slide/fade transition ends
   if (process.env.CRM_SCREENSHOTS) await page.screenshot({ path: `${process.env.CRM_SCREENSHOTS}/${name}.png`, fullPage });
 };
 
