@@ -8,14 +8,17 @@ data) and removes them at the end.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm_devtools.infra import Infra
+from crm_devtools.infra import Infra, InfraError
 from crm_devtools.net import free_port
 from crm_devtools.paths import InfraConfig, cache_dir
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,19 +43,39 @@ class PrivateInfra:
         self.infra.up(components or self.components, provision=False)
 
 
+START_ATTEMPTS = 3
+"""A free port is picked from the ephemeral range, where any outgoing connection on a
+busy machine may take it before the broker binds it (CI once saw a private Kafka exit
+during start-up): a start that fails is retried on new ports in a new folder."""
+
+
+def _start(state_dir: Path, components: tuple[str, ...]) -> Infra:
+    for attempt in range(1, START_ATTEMPTS + 1):
+        cfg = InfraConfig(
+            cache_dir=cache_dir(),
+            state_dir=state_dir / f"try{attempt}",
+            kafka_port=free_port(),
+            kafka_controller_port=free_port(),
+            mongo_port=free_port(),
+        )
+        infra = Infra(cfg)
+        try:
+            infra.up(components, provision=False)
+        except InfraError as exc:
+            infra.down(components)
+            if attempt == START_ATTEMPTS:
+                raise
+            log.warning("private %s did not start (attempt %d), again on new ports: %s", components, attempt, exc)
+        else:
+            return infra
+    raise AssertionError("unreachable")
+
+
 @contextmanager
 def private_infra(state_dir: Path, components: tuple[str, ...] = ("kafka", "mongo")) -> Iterator[PrivateInfra]:
     """Kafka and/or the store on free ports under ``state_dir``, removed afterwards."""
-    cfg = InfraConfig(
-        cache_dir=cache_dir(),
-        state_dir=state_dir,
-        kafka_port=free_port(),
-        kafka_controller_port=free_port(),
-        mongo_port=free_port(),
-    )
-    infra = Infra(cfg)
+    infra = _start(state_dir, components)
     try:
-        infra.up(components, provision=False)
         yield PrivateInfra(infra, components)
     finally:
         infra.down(components)

@@ -14,8 +14,10 @@ from crm_devtools.infra import kafka, mongo
 from crm_devtools.infra.procs import (
     PidRecord,
     alive,
+    exit_status,
     file_lock,
     our_process,
+    problems,
     spawn,
     tail,
     terminate,
@@ -183,7 +185,9 @@ class Infra:
         while True:
             proc = our_process(self.record(name))
             if proc is None or not alive(proc):
-                raise InfraError(f"{name} exited during start-up:\n{self._log_tail(name)}")
+                rec = self.record(name)
+                how = exit_status(rec.pid) if rec else "exit status unknown"
+                raise InfraError(f"{name} exited during start-up ({how}):\n{self._log_tail(name)}")
             if comp.healthy(self.cfg, 2.0):
                 log.info("%s ready after %.1fs", name, time.monotonic() - started)
                 return
@@ -192,7 +196,12 @@ class Infra:
             time.sleep(0.2)
 
     def _log_tail(self, name: str) -> str:
-        return "\n".join(f"--- {p}\n{tail(p, 25)}" for p in self.log_files(name) if p.is_file())
+        parts = []
+        for p in self.log_files(name):
+            if p.is_file():
+                found = problems(p)
+                parts.append(f"--- {p}\n{tail(p, 25)}" + (f"\n--- errors in it:\n{found}" if found else ""))
+        return "\n".join(parts)
 
     # -- down --------------------------------------------------------------
     def down(self, components: Iterable[str] = COMPONENTS, timeout_s: float = 30.0) -> list[str]:

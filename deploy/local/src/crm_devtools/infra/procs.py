@@ -12,6 +12,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -99,6 +100,23 @@ def spawn(
 
 
 _children: list[subprocess.Popen[bytes]] = []
+
+
+def exit_status(pid: int) -> str:
+    """How a child this process spawned ended ("exit code 1", "signal 9"), when known."""
+    for popen in _children:
+        if popen.pid == pid and popen.poll() is not None:
+            code = popen.returncode
+            return f"signal {-code}" if code < 0 else f"exit code {code}"
+    return "exit status unknown"
+
+
+def problems(path: Path, lines: int = 15) -> str:
+    """The last ERROR/FATAL/exception lines of a log: a start-up failure is often
+    followed by pages of configuration dump that push it out of a plain tail."""
+    wanted = re.compile(r"ERROR|FATAL|Exception|Error:|panic", re.IGNORECASE)
+    hits = [line for line in tail(path, 2000).splitlines() if wanted.search(line)]
+    return "\n".join(hits[-lines:])
 
 
 def terminate(proc: psutil.Process, timeout_s: float = 20.0) -> None:
