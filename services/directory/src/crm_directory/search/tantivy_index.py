@@ -1,27 +1,26 @@
 """The local search index: tantivy (Rust, via its official Python bindings), in process.
 
-Latin text: simple tokenizer, lower case, ASCII folding; a query word matches by prefix
-within a Levenshtein distance that grows with the word (0 up to 3 letters, 1 up to 6,
-then 2). Chinese has no spaces: Han runs are indexed as character unigrams and bigrams,
-and a query's Han run must match all of its bigrams (one character: the unigram), so
-"李伟" finds "Li Wei 李伟" and "北京" finds "北京分公司" without a dictionary.
+How text is tokenized and matched (Latin with typos, Chinese by bigrams) is
+:mod:`crm_shared.text_search`; this module holds the directory's schema and its
+access filters.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 
 import tantivy
+from crm_shared.text_search import CJK, LATIN, han_runs, matching_query, register_tokenizers
 
 from crm_directory.search.documents import SearchDoc
 from crm_directory.search.port import Hit
 from crm_directory.search.visibility import KindFilter, Visibility
 
 ACL_FIELDS = ("owner", "team", "group", "assignee", "customer_owner")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-LATIN, CJK = "latin", "cjk"
 _MAX_KEYS = 100_000
+SCHEMA_VERSION = 1
+"""Bump with any change of the schema, the tokenizers or what a document holds: an index
+on disk of another version is rebuilt from the topics (:mod:`.folder`)."""
 
 
 def _schema() -> tantivy.Schema:
@@ -37,22 +36,11 @@ def _schema() -> tantivy.Schema:
     return b.build()
 
 
-def _distance(word: str) -> int:
-    return 0 if len(word) <= 3 else 1 if len(word) <= 6 else 2
-
-
 class TantivyIndex:
     def __init__(self, path: str | None = None, *, heap_bytes: int = 64_000_000) -> None:
         self.schema = _schema()
         self.index = tantivy.Index(self.schema, path=path, reuse=path is not None)
-        self._latin = (
-            tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-            .filter(tantivy.Filter.lowercase())
-            .filter(tantivy.Filter.ascii_fold())
-            .build()
-        )
-        self.index.register_tokenizer(LATIN, self._latin)
-        self.index.register_tokenizer(CJK, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.ngram(1, 2, False)).build())
+        self._latin = register_tokenizers(self.index)
         self._writer = self.index.writer(heap_size=heap_bytes, num_threads=1)
         self._lock = threading.Lock()
         """The writer is used from the event loop and from commits in a thread."""
@@ -72,7 +60,7 @@ class TantivyIndex:
         document = tantivy.Document(**{k: [v] for k, v in fields.items()})
         for name, value in doc.acl.items():
             document.add_text(f"acl_{name}", value)
-        for run in _HAN.findall(f"{doc.title} {doc.text}"):
+        for run in han_runs(f"{doc.title} {doc.text}"):
             document.add_text("cjk", run)
         with self._lock:
             self._writer.delete_documents_by_term("key", doc.key)
@@ -85,6 +73,11 @@ class TantivyIndex:
     def delete_customer(self, customer_id: str) -> None:
         with self._lock:
             self._writer.delete_documents_by_term("customer_id", customer_id)
+
+    def close(self) -> None:
+        """The writer (and its lock on the folder) released; the index is unusable after."""
+        with self._lock:
+            self._writer.wait_merging_threads()
 
     def commit(self) -> None:
         with self._lock:
@@ -102,6 +95,12 @@ class TantivyIndex:
         searcher = self.index.searcher()
         found = searcher.search(query, limit=_MAX_KEYS, count=False).hits
         return [_doc(searcher.doc(address).to_dict()) for _, address in found]
+
+    def get(self, key: str) -> SearchDoc | None:
+        """The committed document of ``key``, if any."""
+        searcher = self.index.searcher()
+        found = searcher.search(tantivy.Query.term_query(self.schema, "key", key), limit=1, count=False).hits
+        return _doc(searcher.doc(found[0][1]).to_dict()) if found else None
 
     def count(self) -> int:
         return int(self.index.searcher().num_docs)
@@ -121,18 +120,7 @@ class TantivyIndex:
         return hits
 
     def _matching(self, text: str) -> tantivy.Query | None:
-        words: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        latin = _HAN.sub(" ", text)
-        for word in dict.fromkeys(self._latin.analyze(latin)):
-            exact = tantivy.Query.boost_query(tantivy.Query.term_query(self.schema, "title", word), 4.0)
-            close = tantivy.Query.fuzzy_term_query(self.schema, "text", word, _distance(word), True, True)
-            either = tantivy.Query.boolean_query([(tantivy.Occur.Should, exact), (tantivy.Occur.Should, close)])
-            words.append((tantivy.Occur.Must, either))
-        for run in _HAN.findall(text):
-            grams = [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
-            for gram in dict.fromkeys(grams):
-                words.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "cjk", gram)))
-        return tantivy.Query.boolean_query(words) if words else None
+        return matching_query(self.schema, self._latin, text, exact_fields=("title",), fuzzy_fields=("text",))
 
     def _visible(self, visible: Visibility, kinds: tuple[str, ...]) -> tantivy.Query | None:
         per_kind = [
