@@ -3,7 +3,8 @@
 ``bootstrap(settings, role=...)`` wires the MongoDB read models (and, for the worker,
 the broker for dead letters); ``in_memory()`` wires the in-memory read models (unit
 tests, the batch rebuild). Insights owns no business record and publishes nothing: it
-has no outbox and, for now, no periodic job (``background`` only closes the clients).
+has no outbox; the worker's one periodic job keeps the RFM quintiles' cut points
+(``service/rfm.py``, every ``CRM_RFM_INTERVAL_S``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from crm_shared.clock import Clock, system_clock
 from crm_shared.erasure import ErasureRegister, InMemoryErasureRegister, MongoErasureRegister
 from crm_shared.events import CloudEvent
 from crm_shared.kafka.consumer import ERASED_EVENT, DeadLetterSink, EventConsumer
+from crm_shared.periodic import Periodic
 from crm_shared.provision import ensure_topics
 from crm_shared.runtime import Infra
 from crm_shared.topics import Topics
@@ -29,6 +31,7 @@ from crm_insights.service.customers import DEALS, TICKETS, CustomerInsights, Cus
 from crm_insights.service.ports import ReadModels, TargetStore
 from crm_insights.service.projection import Applier, Erasure, Handler, ModelStep, current_shard
 from crm_insights.service.queries import SalesQueries
+from crm_insights.service.rfm import RfmQuantiles
 from crm_insights.service.service_queries import ServiceQueries
 from crm_insights.service.targets import TargetService
 from crm_insights.settings import InsightsSettings
@@ -46,6 +49,7 @@ class Container:
     targets: TargetService
     service: ServiceQueries
     customers: CustomerInsights
+    rfm: RfmQuantiles
     background: Background = field(default_factory=Background)
     infra: Infra | None = None
     dead_letters: DeadLetterSink | None = None
@@ -118,6 +122,7 @@ def _container(
         targets=TargetService(store=targets, models=models),
         service=ServiceQueries(models=models, clock=clock),
         customers=CustomerInsights(models=models, clock=clock),
+        rfm=RfmQuantiles(models=models, prefix=f"{DEALS}:", clock=clock),
         **extra,
     )  # fmt: skip
 
@@ -130,10 +135,13 @@ async def bootstrap(settings: InsightsSettings, *, role: Literal["api", "worker"
     background.on_close(infra.close)
     models = MongoReadModels(infra.db, scan_limit=settings.bucket_scan_limit)
     register = MongoErasureRegister.of(infra.db)
-    return _container(
+    container = _container(
         settings, models, MongoTargets(infra.db), register, background=background, infra=infra,
         dead_letters=infra.publisher,
     )  # fmt: skip
+    if role == "worker":
+        background.add(Periodic("insights-rfm-quantiles", container.rfm.refresh, settings.rfm_interval_s))
+    return container
 
 
 def in_memory(

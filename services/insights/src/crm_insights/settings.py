@@ -19,3 +19,7 @@ class InsightsSettings(CrmSettings):
     """Records the worker handles at once (different keys concurrently), so that a
     partition's records are applied as one batch; 1: one record at a time (batches of
     one). The shared runtime takes at most 100 records at a time."""
+
+    rfm_interval_s: float = Field(default=3600, gt=0)
+    """Seconds between two rounds of the RFM quintiles job (one scan of the customers'
+    deal documents; the first round runs at the worker's start)."""

@@ -207,3 +207,31 @@ def scripted_tickets() -> list[CloudEvent]:
         t1.solve(day("2026-03-02")),
         t1.rate(4, day("2026-03-02") + timedelta(hours=1)),
     ]  # fmt: skip
+
+
+def cohort_history(prefix: str = "") -> tuple[list[CloudEvent], list[CloudEvent]]:
+    """Won and lost deals of four customers for the cohort and RFM tests (computed by hand
+    in ``tests/unit/test_cohorts.py``): the history in order, and k4's late deal (won in
+    January, delivered after its February win), which moves k4 into the January cohort."""
+
+    def deal(name: str, customer: str, amount: str, currency: str = "EUR") -> ScriptedDeal:
+        return ScriptedDeal(f"{prefix}{name}", f"{prefix}{customer}", "p1", "qualify", 20, amount, currency, "alice",
+                            "t1", day("2026-01-02"))  # fmt: skip
+
+    def won(d: ScriptedDeal, at: str) -> list[CloudEvent]:
+        return [d.create(), d.close("won", day(at))]
+
+    b2 = deal("b2", "k2", "900.00")
+    history = [
+        *won(deal("a1", "k1", "100.00"), "2026-01-10"),
+        *won(deal("b1", "k2", "300.00"), "2026-01-15"),
+        *won(deal("c1", "k3", "400.00"), "2026-02-03"),
+        *won(deal("e1", "k4", "500.00"), "2026-02-10"),
+        b2.create(),
+        b2.close("lost", day("2026-02-20")),
+        *won(deal("a2", "k1", "250.00"), "2026-03-05"),
+        *won(deal("a3", "k1", "50.00", "USD"), "2026-03-12"),
+        *won(deal("c2", "k3", "1000.00"), "2026-03-20"),
+    ]
+    late = won(deal("e2", "k4", "250.00"), "2026-01-20")
+    return history, late

@@ -76,6 +76,12 @@ class InMemoryReadModels:
     async def drop_states(self, keys: Sequence[str]) -> None:
         self._write_states(dict.fromkeys(keys))
 
+    async def put_state(self, key: str, doc: Doc) -> None:
+        self.state_docs[key] = self._copy(doc)
+
+    async def scan_states(self, prefix: str) -> list[Doc]:
+        return [self._copy(doc) for key, doc in sorted(self.state_docs.items()) if key.startswith(prefix)]
+
     async def buckets(self, *, kind: str, pipeline_id: str | None = None) -> list[Bucket]:
         return [
             dict(doc)

@@ -71,6 +71,13 @@ class MongoReadModels:
     async def drop_states(self, keys: Sequence[str]) -> None:
         await _bulk(self._states, [{"key": k, "doc": None} for k in keys])
 
+    async def put_state(self, key: str, doc: Doc) -> None:
+        await self._states.replace_one({"_id": key}, dict(doc), upsert=True)
+
+    async def scan_states(self, prefix: str) -> list[Doc]:
+        query = {"_id": {"$gte": prefix, "$lt": prefix + "\uffff"}}
+        return [_without_id(doc) async for doc in self._states.find(query)]
+
     async def buckets(self, *, kind: str, pipeline_id: str | None = None) -> list[Bucket]:
         query: dict[str, Any] = {"kind": kind}
         if pipeline_id is not None:

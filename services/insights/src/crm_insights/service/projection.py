@@ -110,7 +110,11 @@ class Step(Protocol):
         """Before the fold: what the step needs to know about the batch beyond its documents."""
         ...
 
-    def erase(self, customer_id: str, out: Pending) -> None: ...
+    def erase_keys(self, customer_id: str) -> list[str]:
+        """The state keys :meth:`erase` reads."""
+        ...
+
+    def erase(self, customer_id: str, docs: Mapping[str, Doc | None], out: Pending) -> None: ...
 
     def apply(self, data: EventData, docs: Mapping[str, Doc | None], out: Pending) -> None: ...
 
@@ -127,7 +131,10 @@ class ModelStep:
     async def prepare(self, payloads: Sequence[EventData]) -> None:
         return None
 
-    def erase(self, customer_id: str, out: Pending) -> None:
+    def erase_keys(self, customer_id: str) -> list[str]:
+        return []
+
+    def erase(self, customer_id: str, docs: Mapping[str, Doc | None], out: Pending) -> None:
         return None  # the figures keep no personal data: ids, amounts, dates
 
     def apply(self, data: EventData, docs: Mapping[str, Doc | None], out: Pending) -> None:
@@ -175,6 +182,7 @@ class Applier:
         for i, item in enumerate(items):
             if isinstance(item, Erasure):
                 payloads.append(item)
+                keys.update(k for step in self._steps for k in step.erase_keys(item.customer_id))
                 continue
             try:
                 payload: EventData | None = item.payload()
@@ -191,10 +199,11 @@ class Applier:
             one = Pending()
             try:
                 for step in self._steps:
+                    docs = ChainMap(one.states, batch.states, stored)
                     if isinstance(entry, Erasure):
-                        step.erase(entry.customer_id, one)
+                        step.erase(entry.customer_id, docs, one)
                     elif entry is not None:
-                        step.apply(entry, ChainMap(one.states, batch.states, stored), one)
+                        step.apply(entry, docs, one)
             except Exception as exc:
                 errors[i] = exc
                 continue
