@@ -29,8 +29,10 @@ from crm_shared.runtime import Infra
 from crm_shared.topics import Topics
 
 from crm_service_desk import mail_wiring
+from crm_service_desk.adapters.article_index import ArticleIndex
 from crm_service_desk.adapters.config import GroupRepository, PolicyRepository
 from crm_service_desk.adapters.csat_tokens import CsatTokens
+from crm_service_desk.adapters.documents import VersionedDocuments
 from crm_service_desk.adapters.facts import FactRepository
 from crm_service_desk.adapters.replica import CustomerReplica, DealReplica
 from crm_service_desk.adapters.sla_claims import SlaClaims
@@ -39,6 +41,8 @@ from crm_service_desk.adapters.tickets import TicketRepository
 from crm_service_desk.service import ports
 from crm_service_desk.service.assignment import Assigner
 from crm_service_desk.service.csat import CsatService
+from crm_service_desk.service.knowledge import KnowledgeService
+from crm_service_desk.service.macros import MacroService
 from crm_service_desk.service.mail_ports import CustomerLookup
 from crm_service_desk.service.metrics import MetricsService
 from crm_service_desk.service.queries import TicketQueries
@@ -63,6 +67,8 @@ class Stores:
     policies: ports.PolicyStore
     groups: ports.GroupStore
     facts: ports.FactStore
+    macros: ports.DocumentStore
+    articles: ports.DocumentStore
 
 
 @dataclass
@@ -80,6 +86,8 @@ class Container:
     replica: ReplicaService
     metrics: MetricsService
     sla_monitor: SlaMonitor
+    macros: MacroService
+    knowledge: KnowledgeService
     relay: OutboxRelay | None = None
     mail: mail_wiring.MailGateway | None = None
     """The e-mail gateway (inbound mail -> tickets); its listener runs in the worker."""
@@ -169,6 +177,12 @@ def _wire(
             lease_s=settings.sla_claim_lease_s,
             owner=f"{socket.gethostname()}:{os.getpid()}",
         ),
+        macros=MacroService(
+            macros=stores.macros, tickets=stores.tickets, customers=stores.customers, csat=csat, clock=clock
+        ),
+        knowledge=KnowledgeService(
+            articles=stores.articles, index=ArticleIndex(), public_base_url=settings.kb_public_base_url, clock=clock
+        ),
     )
 
 
@@ -182,6 +196,8 @@ def mongo_stores(db: Database, *, publisher: Publisher | None) -> Stores:
         policies=PolicyRepository(db),
         groups=GroupRepository(db),
         facts=FactRepository(db),
+        macros=VersionedDocuments(db, collection="macros"),
+        articles=VersionedDocuments(db, collection="kb_articles"),
     )
 
 
@@ -197,6 +213,8 @@ def memory_stores() -> Stores:
         policies=memory.InMemoryPolicies(),
         groups=memory.InMemoryGroups(),
         facts=memory.InMemoryFacts(),
+        macros=memory.InMemoryDocuments(),
+        articles=memory.InMemoryDocuments(),
     )
 
 

@@ -23,6 +23,8 @@ class ServiceDeskSettings(CrmSettings):
     """How long after the ticket was solved its survey link works."""
     csat_base_url: str = "http://127.0.0.1:8003/csat/"
     """Public URL prefix of the survey; the token is appended."""
+    kb_public_base_url: str = "http://127.0.0.1:8003/help/articles/"
+    """Public URL prefix of knowledge-base articles (the help page); the article id is appended."""
 
     sla_scan_interval_s: float = Field(default=5.0, gt=0)
     """How often the worker looks for SLA warnings and breaches that fell due."""

@@ -233,3 +233,24 @@ class InMemoryFacts:
             and (group is None or d.get("group") == group)
             and (agent is None or d.get("assignee_id") == agent)
         ]
+
+
+class InMemoryDocuments(_Configs):
+    """Macros, articles: versioned documents; the generation counts commits."""
+
+    commits: int = 0
+
+    async def get(self, doc_id: str) -> Document | None:
+        doc = self.docs.get(doc_id)
+        return dict(doc) if doc else None
+
+    async def find(self, filters: Document) -> list[Document]:
+        return [dict(d) for k, d in sorted(self.docs.items()) if all(d.get(f) == v for f, v in filters.items())]
+
+    async def commit(self, doc_id: str, *, expected_version: int, doc: Document, actor: str) -> int:
+        version = await super().commit(doc_id, expected_version=expected_version, doc=doc, actor=actor)
+        self.commits += 1
+        return version
+
+    async def generation(self) -> str:
+        return str(self.commits)

@@ -103,3 +103,42 @@ def can_work(p: Principal, ticket: Ticket) -> bool:
 def can_reply_as_requester(p: Principal) -> bool:
     """E-mail and chat gateways post the customer's replies."""
     return is_integration(p) or p.is_admin
+
+
+# -- macros and the knowledge base -------------------------------------------------
+# | who                          | use (see, preview) a macro                 | manage a macro                     |
+# | admin                        | all                                        | all                                |
+# | service + manager (team lead)| global, their teams', their own            | their teams', their own            |
+# | service (agent)              | global, their teams', their own            | their own (personal)               |
+# | anyone else                  | nothing                                    | nothing                            |
+# Articles: service agents and admins edit (drafts included); service managers and
+# admins publish, unpublish, archive and restore; everyone signed in reads published ones.
+
+
+def can_use_macro(p: Principal, *, scope: str, team: str | None, owner_id: str | None) -> bool:
+    if p.is_admin:
+        return True
+    if not p.has(Role.SERVICE):
+        return False
+    if scope == "personal":
+        return owner_id == p.sub
+    return scope == "global" or team in p.teams
+
+
+def can_manage_macro(p: Principal, *, scope: str, team: str | None, owner_id: str | None) -> bool:
+    if p.is_admin:
+        return True
+    if not p.has(Role.SERVICE):
+        return False
+    if scope == "personal":
+        return owner_id == p.sub
+    return scope == "team" and p.has(Role.MANAGER) and team in p.teams
+
+
+def can_edit_articles(p: Principal) -> bool:
+    """Write drafts and read unpublished articles."""
+    return p.has(Role.SERVICE, Role.ADMIN)
+
+
+def can_publish_articles(p: Principal) -> bool:
+    return is_service_manager(p)

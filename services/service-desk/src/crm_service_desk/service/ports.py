@@ -4,7 +4,7 @@ both implement these; the service layer imports nothing else of the adapters."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -153,4 +153,35 @@ class SurveyTokens(Protocol):
     def issue(self, ticket_id: str, *, solved_at: datetime) -> tuple[str, datetime]: ...
     def read(self, token: str) -> CsatClaim:
         """The claim, or InvalidToken (404) / TokenExpired (410)."""
+        ...
+
+
+class DocumentStore(Protocol):
+    """Versioned documents without events (macros, articles): revisions give optimistic
+    concurrency and an audit trail; a generation tells readers that something changed."""
+
+    async def get(self, doc_id: str) -> Document | None: ...
+    async def find(self, filters: Document) -> list[Document]:
+        """Every document whose fields equal ``filters`` (a scan: list and search endpoints)."""
+        ...
+
+    async def commit(self, doc_id: str, *, expected_version: int, doc: Document, actor: str) -> int:
+        """Version ``expected_version + 1``, or VersionConflict (412)."""
+        ...
+
+    async def generation(self) -> str:
+        """Differs after any commit (from any process): an index built at one
+        generation is stale at another."""
+        ...
+
+
+class ArticleSearchIndex(Protocol):
+    """The knowledge base's full-text index (``adapters.article_index``: tantivy in memory)."""
+
+    def sync(self, articles: Iterable[Document]) -> int:
+        """Hold exactly ``articles`` (the published ones); how many changed."""
+        ...
+
+    def search(self, text: str, *, locale: str | None = None, limit: int = 20) -> list[tuple[str, float]]:
+        """(article id, score), best first."""
         ...
