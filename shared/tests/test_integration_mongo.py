@@ -10,7 +10,7 @@ from crm_shared.aggregates import AggregateStore
 from crm_shared.errors import VersionConflict
 from crm_shared.events import Actor, CloudEvent
 from crm_shared.kafka.producer import EventPublisher
-from crm_shared.mongo import find_by_ids, make_client, upsert_if_newer
+from crm_shared.mongo import make_client, upsert_if_newer
 from crm_shared.topics import Topics
 
 pytestmark = pytest.mark.integration
@@ -76,17 +76,3 @@ async def test_the_write_path_filters_on_id_only(
         assert audit.scans == []
     finally:
         await pub.stop()
-
-
-async def test_find_by_ids_reads_a_page_by_id_and_more_with_one_query(
-    store_audit: tuple[Any, Any], mongo_database: str
-) -> None:
-    client, audit = store_audit
-    coll = client[mongo_database]["many"]
-    await coll.insert_many([{"_id": f"k{i:03d}", "n": i} for i in range(60)])
-    audit.clear()
-    page = await find_by_ids(coll, ["k001", "k002", "k001", "missing"], {"n": 1})
-    assert page == {"k001": {"_id": "k001", "n": 1}, "k002": {"_id": "k002", "n": 2}}
-    assert audit.scans == []
-    assert len(await find_by_ids(coll, [f"k{i:03d}" for i in range(55)])) == 55
-    assert [command for command, _, _ in audit.scans] == ["find"]  # one $in beyond BY_ID_MAX

@@ -143,18 +143,21 @@ def bulk_writes(coll: Collection) -> BulkWrites:
     return found
 
 
-BY_ID_MAX = 50
-"""``find_by_ids`` reads up to this many documents one by ``_id`` (a page of a list)."""
+BY_IDS_CHUNK = 500
+"""Ids per ``{_id: {$in: [...]}}`` of ``find_by_ids`` (the local store's patch takes up to 10,000)."""
 
 
 async def find_by_ids(coll: Collection, ids: Iterable[str], projection: Document | None = None) -> dict[str, Document]:
-    """Documents by id. Up to ``BY_ID_MAX`` are read one by ``_id`` (concurrently): the
-    local store scans the collection for an ``$in``; more than that take one ``$in``."""
-    wanted = sorted(set(ids))
-    if len(wanted) <= BY_ID_MAX:
-        docs = await asyncio.gather(*(coll.find_one({"_id": i}, projection) for i in wanted))
-        return {d["_id"]: d for d in docs if d is not None}
-    return {d["_id"]: d async for d in coll.find({"_id": {"$in": wanted}}, projection)}
+    """Documents by id, in the order of ``ids`` (first occurrence; missing ids skipped):
+    one ``{_id: {$in: [...]}}`` per ``BY_IDS_CHUNK`` ids. MongoDB serves it with its
+    ``_id`` index, the local store with the ``$in`` patch ``crm infra`` builds (FerretDB
+    ``crm2``: ``IN (...)`` over the ``_id`` index; bench/README "Lists at 100,000")."""
+    wanted = list(dict.fromkeys(ids))
+    found: dict[str, Document] = {}
+    for first in range(0, len(wanted), BY_IDS_CHUNK):
+        chunk = wanted[first : first + BY_IDS_CHUNK]
+        found.update({d["_id"]: d async for d in coll.find({"_id": {"$in": chunk}}, projection)})
+    return {i: found[i] for i in wanted if i in found}
 
 
 class IdLists:
@@ -184,8 +187,8 @@ class IdLists:
 
     async def items(self, owner: str, source: Collection, *, owner_field: str) -> list[Document]:
         """The listed documents of ``source`` that still name ``owner``, by ``_id``."""
-        docs = await asyncio.gather(*(source.find_one({"_id": i}) for i in await self.get(owner)))
-        return [d for d in docs if d is not None and d.get(owner_field) == owner]
+        docs = await find_by_ids(source, await self.get(owner))
+        return [d for d in docs.values() if d.get(owner_field) == owner]
 
     async def move(self, from_owner: str, to_owner: str) -> None:
         for item_id in await self.get(from_owner):
