@@ -120,7 +120,9 @@ class Stack:
 
 
 def _drop(infra: Infra, databases: Iterable[str]) -> None:
-    client: MongoClient[dict[str, Any]] = MongoClient(infra.mongo, serverSelectionTimeoutMS=5000)
+    client: MongoClient[dict[str, Any]] = MongoClient(
+        infra.mongo, serverSelectionTimeoutMS=5000, socketTimeoutMS=30_000
+    )
     try:
         for _ in range(3):  # a request still in flight at stop may recreate a collection: check and repeat
             left = [db for db in databases if db in client.list_database_names()]

@@ -99,7 +99,9 @@ def served_api(
         with serve(create_api(service_settings)) as base_url:
             yield ServedApi(base_url, {"Authorization": f"Bearer {token}"}, service_settings)
     finally:
-        client: MongoClient[dict[str, Any]] = MongoClient(crm_infra.mongodb_url, serverSelectionTimeoutMS=5000)
+        client: MongoClient[dict[str, Any]] = MongoClient(
+            crm_infra.mongodb_url, serverSelectionTimeoutMS=5000, socketTimeoutMS=30_000
+        )
         try:
             for name in client.list_database_names():
                 if name == database or name.startswith(f"{database}_"):
