@@ -16,6 +16,8 @@ const MarketingPage = lazy(() => import('./features/marketing/MarketingPage'));
 const AdminPage = lazy(() => import('./features/admin/AdminPage'));
 const PeoplePage = lazy(() => import('./features/people/PeoplePage'));
 const TransfersPage = lazy(() => import('./features/transfers/TransfersPage'));
+const KnowledgePage = lazy(() => import('./features/knowledge/KnowledgePage'));
+const MacrosPage = lazy(() => import('./features/knowledge/MacrosPage'));
 const NotFound = lazy(() => import('./features/home/NotFound'));
 
 export function AppRoutes() {
@@ -35,6 +37,8 @@ export function AppRoutes() {
             <Route path="/marketing" element={<MarketingPage />} />
             <Route path="/admin" element={<AdminPage />} />
             <Route path="/admin/people" element={<PeoplePage />} />
+            <Route path="/admin/macros" element={<MacrosPage />} />
+            <Route path="/kb" element={<KnowledgePage />} />
             <Route path="/customers/import-export" element={<TransfersPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>

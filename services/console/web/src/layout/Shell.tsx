@@ -2,7 +2,7 @@ import { AppShell, Burger, Button, Group, Menu, NavLink, ScrollArea, Text, Unsty
 import { useDisclosure } from '@mantine/hooks';
 import { spotlight } from '@mantine/spotlight';
 import {
-  IconAddressBook, IconChartBar, IconHome, IconLayoutKanban, IconSearch, IconSettings, IconSpeakerphone, IconTicket, IconUserPlus,
+  IconAddressBook, IconBook2, IconChartBar, IconHome, IconLayoutKanban, IconSearch, IconSettings, IconSpeakerphone, IconTicket, IconUserPlus,
   IconUsersGroup,
 } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
@@ -11,6 +11,7 @@ import { NavLink as RouterLink, useLocation } from 'react-router';
 import { consoleApi } from '../api/services';
 import { can, useMe } from '../auth/session';
 import { NotificationBell } from '../features/notifications/NotificationBell';
+import '../features/knowledge/knowledgeStrings';
 import { CommandPalette } from '../features/palette/CommandPalette';
 import { useT } from '../i18n';
 import { LanguageSwitch } from './LanguageSwitch';
@@ -22,6 +23,7 @@ const NAV = [
   { to: '/pipeline', key: 'pipeline', icon: IconLayoutKanban },
   { to: '/leads', key: 'leads', icon: IconUserPlus },
   { to: '/tickets', key: 'tickets', icon: IconTicket },
+  { to: '/kb', key: 'knowledge', icon: IconBook2 },
   { to: '/dashboards', key: 'dashboards', icon: IconChartBar },
   { to: '/marketing', key: 'marketing', icon: IconSpeakerphone },
   { to: '/admin', key: 'admin', icon: IconSettings, admin: true },

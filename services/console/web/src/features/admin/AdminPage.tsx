@@ -12,6 +12,7 @@ import { AssignmentRulesForm } from './AssignmentRulesForm';
 import { SlaPolicyCard } from './SlaPolicyForm';
 import CatalogueAdmin from '../quotes/CatalogueAdmin';
 import { quotesEn } from '../quotes/quotesStrings';
+import MacrosAdmin from '../knowledge/MacrosAdmin';
 
 export default function AdminPage() {
   const { t } = useT();
@@ -26,6 +27,7 @@ export default function AdminPage() {
             <Tabs.Tab key={k} value={k} data-testid={`admin-tab-${k}`}>{t(`admin.tabs.${k}`)}</Tabs.Tab>
           ))}
           <Tabs.Tab value="catalogue" data-testid="admin-tab-catalogue">{t('quotes.catalogue', { defaultValue: quotesEn.catalogue })}</Tabs.Tab>
+          <Tabs.Tab value="macros" data-testid="admin-tab-macros">{t('kb.macros')}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="pipelines" pt="md"><Pipelines /></Tabs.Panel>
         <Tabs.Panel value="assignment" pt="md"><AssignmentRulesForm /></Tabs.Panel>
@@ -35,6 +37,7 @@ export default function AdminPage() {
         <Tabs.Panel value="endpoints" pt="md"><Endpoints /></Tabs.Panel>
         <Tabs.Panel value="deliveries" pt="md"><Deliveries /></Tabs.Panel>
         <Tabs.Panel value="catalogue" pt="md"><CatalogueAdmin /></Tabs.Panel>
+        <Tabs.Panel value="macros" pt="md"><MacrosAdmin /></Tabs.Panel>
       </Tabs>
     </Stack>
   );

@@ -1,7 +1,7 @@
 import { Alert, Anchor, Badge, Button, Card, Grid, Group, Loader, Paper, Rating, SegmentedControl, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError, problemMessage, type Versioned } from '../../api/client';
 import { serviceDesk } from '../../api/services';
@@ -14,6 +14,8 @@ import { useT } from '../../i18n';
 import { formatDateTime } from '../../lib/format';
 import { ChangedByNotice } from '../customer360/ChangedByNotice';
 import { ReplyMailHint } from '../conversations/ReplyMailHint';
+import { applyMacroActions, insertAt, type MacroActions } from '../knowledge/api';
+import { ReplyTools } from '../knowledge/ReplyTools';
 import { SlaBadge } from './SlaBadge';
 import { PRIORITIES, STATUSES } from './TicketsPage';
 
@@ -28,6 +30,8 @@ export default function TicketPage() {
   const comments = useQuery({ queryKey: ['ticket', id, 'comments'], queryFn: () => serviceDesk.comments(id) });
   const groups = useQuery({ queryKey: ['groups'], queryFn: serviceDesk.groups });
   const [body, setBody] = useState('');
+  const [macroActions, setMacroActions] = useState<MacroActions | null>(null);
+  const caret = useRef<number | null>(null);
   const [visibility, setVisibility] = useState<'public' | 'internal'>('public');
   const [assignee, setAssignee] = useState<string | null>(null);
   const [draft, setDraft] = useState<Values | null>(null);
@@ -45,8 +49,11 @@ export default function TicketPage() {
     onSuccess: refresh, onError,
   });
   const comment = useMutation({
-    mutationFn: () => serviceDesk.addComment(id, body, visibility === 'public', version()),
-    onSuccess: () => { setBody(''); void refresh(); }, onError,
+    mutationFn: async () => {
+      await serviceDesk.addComment(id, body, visibility === 'public', version());
+      if (macroActions) await applyMacroActions(id, macroActions); // the inserted macro's status / priority
+    },
+    onSuccess: () => { setBody(''); setMacroActions(null); void refresh(); }, onError,
   });
   const write = useConflictSafeWrite<Ticket & Values>({
     send: (changes, ifMatch) => serviceDesk.patch(id, changes as Partial<Ticket>, ifMatch) as Promise<Versioned<Ticket & Values>>,
@@ -109,8 +116,13 @@ export default function TicketPage() {
                   <SegmentedControl value={visibility} onChange={(v) => setVisibility(v as 'public' | 'internal')}
                     aria-label={t('tickets.visibility')} data-testid="comment-visibility"
                     data={[{ value: 'public', label: t('tickets.replyPublic') }, { value: 'internal', label: t('tickets.noteInternal') }]} />
+                  <ReplyTools ticketId={id} onInsert={(text, actions) => {
+                    setBody((b) => insertAt(b, text, caret.current));
+                    caret.current = null;
+                    if (actions && (actions.status || actions.priority)) setMacroActions(actions);
+                  }} />
                   <Textarea label={t('tickets.comment')} value={body} onChange={(e) => setBody(e.currentTarget.value)} autosize minRows={3}
-                    data-testid="comment-body" />
+                    onSelect={(e) => { caret.current = e.currentTarget.selectionEnd; }} data-testid="comment-body" />
                   {visibility === 'public' && <ReplyMailHint email={(x as { requester_email?: string | null }).requester_email} />}
                   <Group justify="flex-end">
                     <Button disabled={!body.trim()} loading={comment.isPending} onClick={() => comment.mutate()} data-testid="comment-send">
