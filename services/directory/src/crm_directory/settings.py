@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from crm_shared.settings import CrmSettings
 from pydantic import Field
 
@@ -19,7 +21,21 @@ class DirectorySettings(CrmSettings):
     search_commit_interval_s: float = Field(default=0.3, gt=0)
     """How often new events become searchable (an index commit and reader reload)."""
     search_path: str | None = None
-    """A folder for the index; unset: in memory, rebuilt from the topics at every start."""
+    """The index's state folder (``crm_directory.search.folder``): a start resumes from it.
+    Unset: ``$CRM_STATE_DIR/directory-search/<prefix>-<port>`` if ``CRM_STATE_DIR`` is set,
+    else in memory, rebuilt from the topics at every start. One folder per API process."""
+    state_dir: str | None = None
+    """``CRM_STATE_DIR``: where local processes keep state between starts."""
+
+    @property
+    def search_folder(self) -> str | None:
+        if self.search_path:
+            return self.search_path
+        if self.state_dir:
+            return os.path.join(
+                self.state_dir, "directory-search", f"{self.topic_prefix.strip('.') or 'crm'}-{self.http_port}"
+            )
+        return None
 
     @property
     def seeds_demo_users(self) -> bool:

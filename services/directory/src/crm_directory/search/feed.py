@@ -5,10 +5,11 @@ memory and fills it by reading ``crm.customer``, ``crm.lead``, ``crm.deal``,
 ``crm.ticket`` and ``crm.directory`` from the start without a consumer group (as every
 API tails ``crm.revocation``). A query is then answered in process, with no hop and no
 shared state, and a replica scales search out by itself; the worker would need a
-consumer group, which splits partitions (and so the index) between its instances. The
-price: each start re-reads the topics (bounded by their retention; the persistent index
-in ``CRM_SEARCH_PATH`` or OpenSearch lifts it, see :mod:`.port`). Until caught up, the
-API's readiness says so.
+consumer group, which splits partitions (and so the index) between its instances. With a
+state folder (:mod:`.folder`), a start resumes from the offsets saved with the last
+index commit instead of re-reading the topics: the offsets are saved only after the
+index commit that holds everything read up to them (a crash re-applies, never skips).
+Until caught up, the API's readiness says so.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
+from collections.abc import Callable, Mapping
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from crm_shared.events import CloudEvent
@@ -31,14 +34,19 @@ class SearchFeed:
         self,
         *,
         servers: str,
-        topics: list[str],
+        topics: Mapping[str, int],
         customer_topic: str,
         projection: SearchProjection,
         commit_interval_s: float,
         client_id: str = "directory-search",
+        offsets: Mapping[str, int] | None = None,
+        checkpoint: Callable[[dict[str, int], set[str]], None] | None = None,
     ) -> None:
+        """``topics``: name → partitions (``crm_shared.topics``); ``offsets``: where to resume
+        (``topic:partition`` → next offset; others from their start); ``checkpoint(offsets,
+        unowned)``: called after each index commit (in a thread)."""
         self._servers = servers
-        self._topics = topics
+        self._partitions = [TopicPartition(name, p) for name, n in topics.items() for p in range(n)]
         self._customer_topic = customer_topic
         self._projection = projection
         self._commit_interval_s = commit_interval_s
@@ -47,6 +55,12 @@ class SearchFeed:
         self.caught_up = asyncio.Event()
         self.applied = 0
         self.skipped = 0
+        self.consumed = 0
+        """Records read by this process (a resumed start reads only what is new)."""
+        self._positions: dict[str, int] = dict(offsets or {})
+        self._saved: dict[str, int] = dict(self._positions)
+        self._checkpoint = checkpoint
+        self._committing = threading.Lock()
 
     async def start(self) -> None:
         if self._task is None:
@@ -58,11 +72,26 @@ class SearchFeed:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._projection.dirty or self._positions != self._saved:
+            await self._commit_now()
 
     async def readiness(self) -> dict[str, object]:
         """``search`` is ok once the topics were read up to their end at start (until then
         a query may miss records); what was applied and skipped is shown beside it."""
-        return {"search": {"ok": self.caught_up.is_set(), "applied": self.applied, "skipped": self.skipped}}
+        ok = self.caught_up.is_set()
+        return {"search": {"ok": ok, "applied": self.applied, "skipped": self.skipped, "consumed": self.consumed}}
+
+    async def _commit_now(self) -> None:
+        self._projection.dirty = False
+        await asyncio.to_thread(self._commit, dict(self._positions), self._projection.unowned)
+
+    def _commit(self, positions: dict[str, int], unowned: set[str]) -> None:
+        """The index first, then the offsets it holds (never the other way round)."""
+        with self._committing:
+            self._projection.index.commit()
+            if self._checkpoint is not None:
+                self._checkpoint(positions, unowned)
+            self._saved = positions
 
     async def _run(self) -> None:
         attempt = 0
@@ -87,7 +116,7 @@ class SearchFeed:
         )
         await consumer.start()
         try:
-            consumer.subscribe(self._topics)
+            await self._assign(consumer)
             ends: dict[TopicPartition, int] | None = None
             last_commit = time.monotonic()
             while True:
@@ -95,21 +124,32 @@ class SearchFeed:
                 for tp, records in batches.items():
                     for record in records:
                         self._apply(tp.topic, record.key, record.value)
-                if self._projection.dirty and time.monotonic() - last_commit >= self._commit_interval_s:
-                    await asyncio.to_thread(self._projection.index.commit)
-                    self._projection.dirty = False
+                        self._positions[f"{tp.topic}:{tp.partition}"] = record.offset + 1
+                        self.consumed += 1
+                changed = self._projection.dirty or self._positions != self._saved
+                if changed and time.monotonic() - last_commit >= self._commit_interval_s:
+                    await self._commit_now()
                     last_commit = time.monotonic()
                 if self.caught_up.is_set() or not consumer.assignment():
                     continue
                 if ends is None:
                     ends = await consumer.end_offsets(list(consumer.assignment()))
                 if await _read_up_to(consumer, ends):
-                    await asyncio.to_thread(self._projection.index.commit)
-                    self._projection.dirty = False
+                    await self._commit_now()
                     self.caught_up.set()
                     log.info("search index caught up", extra={"applied": self.applied, "skipped": self.skipped})
         finally:
             await consumer.stop()
+
+    async def _assign(self, consumer: AIOKafkaConsumer) -> None:
+        """Every partition of the topics, each from its saved offset or its start."""
+        consumer.assign(self._partitions)
+        for tp in self._partitions:
+            saved = self._positions.get(f"{tp.topic}:{tp.partition}")
+            if saved is None:
+                await consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, saved)
 
     def _apply(self, topic: str, key: bytes | None, value: bytes | None) -> None:
         if value is None:

@@ -42,6 +42,10 @@ class SearchIndex(Protocol):
 
     def by_customer(self, customer_id: str, kind: str) -> list[SearchDoc]: ...
 
+    def get(self, key: str) -> SearchDoc | None:
+        """The committed document of ``key`` (a resumed index: what earlier starts indexed)."""
+        ...
+
     def commit(self) -> None:
         """Make what was written so far searchable."""
         ...
