@@ -15,7 +15,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from crm_shared.active_people import DIRECTORY_USERS, DirectoryPeople
+from crm_shared.active_people import DirectoryPeople
 from crm_shared.aggregates import Publisher
 from crm_shared.chassis import Background
 from crm_shared.clock import Clock, system_clock
@@ -45,6 +45,7 @@ from crm_service_desk.service.knowledge import KnowledgeService
 from crm_service_desk.service.macros import MacroService
 from crm_service_desk.service.mail_ports import CustomerLookup
 from crm_service_desk.service.metrics import MetricsService
+from crm_service_desk.service.offboarding import TicketOffboarding
 from crm_service_desk.service.queries import TicketQueries
 from crm_service_desk.service.replica import ReplicaService
 from crm_service_desk.service.sla_monitor import SlaMonitor
@@ -91,6 +92,10 @@ class Container:
     relay: OutboxRelay | None = None
     mail: mail_wiring.MailGateway | None = None
     """The e-mail gateway (inbound mail -> tickets); its listener runs in the worker."""
+    people: DirectoryPeople | None = None
+    """The directory's replica: who is active, teams and their members."""
+    offboarding: TicketOffboarding | None = None
+    """A deactivated agent's open tickets back to their group (``crm.directory``)."""
 
     @property
     def ticket_repo(self) -> Any:
@@ -120,9 +125,14 @@ class Container:
         return self._consumer("metrics", self.metrics.handlers())
 
     def directory_consumer(self) -> EventConsumer:
-        """``crm.directory`` into the replica the assigner asks (``crm_shared.active_people``)."""
+        """``crm.directory`` into the replica the assigner asks (``crm_shared.active_people``);
+        a deactivated agent's open tickets back to their group (``service/offboarding.py``)."""
         assert self.infra is not None, "consumers need the broker: bootstrap(), not in_memory()"
-        return self._consumer("directory", DirectoryPeople(self.infra.db[DIRECTORY_USERS]).handlers)
+        assert self.people is not None
+        assert self.offboarding is not None
+        return self._consumer(
+            "directory", self.people.handlers_with(on_deactivated=self.offboarding.on_user_deactivated)
+        )
 
     async def start(self) -> None:
         await self.background.start()
@@ -144,9 +154,14 @@ def _wire(
     writer = TicketWriter(stores.tickets, topics, clock=clock)
     tokens = CsatTokens(settings.csat_secret, ttl_s=settings.csat_ttl_s, clock=clock)
     csat = CsatService(writer=writer, tokens=tokens, base_url=settings.csat_base_url, clock=clock)
-    people = DirectoryPeople(infra.db[DIRECTORY_USERS]) if infra is not None else None
+    people = DirectoryPeople.of(infra.db) if infra is not None else None
     assigner = Assigner(
-        groups=stores.groups, tickets=stores.tickets, strategy=settings.assignment_strategy, clock=clock, people=people
+        groups=stores.groups,
+        tickets=stores.tickets,
+        strategy=settings.assignment_strategy,
+        clock=clock,
+        people=people,
+        teams=people,
     )
     sla = SlaResolver(stores.policies, default_warning_share=settings.sla_warning_share)
     return Container(
@@ -180,6 +195,8 @@ def _wire(
         macros=MacroService(
             macros=stores.macros, tickets=stores.tickets, customers=stores.customers, csat=csat, clock=clock
         ),
+        people=people,
+        offboarding=TicketOffboarding(tickets=stores.tickets, writer=writer, assigner=assigner),
         knowledge=KnowledgeService(
             articles=stores.articles, index=ArticleIndex(), public_base_url=settings.kb_public_base_url, clock=clock
         ),
@@ -249,15 +266,28 @@ async def bootstrap(
             tickets = stores.tickets
             repair = Periodic(
                 "service-desk-queues-repair",
-                lambda: tickets.queues.repair(tickets.snapshots),
+                tickets.repair_lists,
                 REPAIR_INTERVAL_S,
                 run_at_start=False,
             )
             background.add(repair)
+            if container.people is not None and container.offboarding is not None:
+                people, offboarding = container.people, container.offboarding
+                background.add(
+                    Periodic(
+                        "service-desk-offboarding",
+                        lambda: offboarding.sweep(people),
+                        settings.offboarding_sweep_interval_s,
+                        run_at_start=False,
+                    ),
+                    Periodic("service-desk-team-lists", people.repair, REPAIR_INTERVAL_S, run_at_start=False),
+                )
         if prepare:
             for store in vars(stores).values():  # every Mongo adapter that has indexes makes them
                 if ensure_indexes := getattr(store, "ensure_indexes", None):
                     await ensure_indexes()
+            if container.people is not None:
+                await container.people.prepare()
             if settings.sla_default_policy:
                 await container.config.ensure_default_policy(timezone=settings.sla_default_timezone)
     except BaseException:

@@ -27,6 +27,8 @@ class ServiceDeskSettings(CrmSettings):
     """Public URL prefix of knowledge-base articles (the help page); the article id is appended."""
 
     sla_scan_interval_s: float = Field(default=5.0, gt=0)
+    offboarding_sweep_interval_s: float = Field(default=600.0, gt=0)
+    """How often deactivated agents' tickets are checked again (the event does it first)."""
     """How often the worker looks for SLA warnings and breaches that fell due."""
     sla_warning_share: float = Field(default=0.8, gt=0, lt=1)
     """Default share of a target at which a warning is published (a policy may override)."""

@@ -59,6 +59,10 @@ class InMemoryTickets(TicketAggregates):
         due = [t for t in await self._all() if t.sla_next_check_at is not None and t.sla_next_check_at <= now]
         return [t.id for t in sorted(due, key=lambda t: t.sla_next_check_at or now)[:limit]]
 
+    async def open_assigned_to(self, agent: str, *, limit: int = 100) -> list[str]:
+        found = [t for t in await self._all() if t.assignee_id == agent and t.status in UNSOLVED]
+        return [t.id for t in sorted(found, key=lambda t: t.created_at, reverse=True)[:limit]]
+
     async def open_counts(self, assignees: Sequence[str]) -> dict[str, int]:
         tickets = await self._all()
         return {a: sum(t.assignee_id == a and t.status in UNSOLVED for t in tickets) for a in assignees}

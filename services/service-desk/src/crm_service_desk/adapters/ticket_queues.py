@@ -17,8 +17,10 @@ from crm_shared.listed import ListedCollection, newest_key
 from crm_shared.mongo import Collection, Database, Document
 
 from crm_service_desk.domain.permissions import Scope
+from crm_service_desk.domain.status import UNSOLVED
 
 COLLECTION = "ticket_queues"
+ASSIGNEES = "ticket_assignees"
 REPAIR_INTERVAL_S = 3600.0
 """The queues are checked against the tickets this often (a scan; in the worker)."""
 
@@ -51,3 +53,22 @@ class TicketQueues(ListedCollection):
         if name is None:
             return None
         return await self.page(tickets, name, limit=limit, offset=offset)
+
+
+def assignee_lists_of(doc: Mapping[str, Any] | None) -> dict[str, str]:
+    """An unsolved ticket's agent → its key: the open work of a deactivated agent."""
+    if doc is None or not doc.get("assignee_id") or doc.get("status") not in UNSOLVED:
+        return {}
+    return {f"assignee:{doc['assignee_id']}": newest_key(doc["created_at"])}
+
+
+class TicketAssignees(ListedCollection):
+    """Per agent, their unsolved tickets (``ticket_assignees``), kept with every commit."""
+
+    def __init__(self, db: Database) -> None:
+        projection = {"assignee_id": 1, "status": 1, "created_at": 1}
+        super().__init__(db, collection=ASSIGNEES, lists_of=assignee_lists_of, projection=projection)
+
+    async def open_of(self, tickets: Collection, agent: str, *, limit: int) -> list[str]:
+        """Ids of up to ``limit`` unsolved tickets assigned to ``agent`` (newest first)."""
+        return [d["_id"] for d in await self.page(tickets, f"assignee:{agent}", limit=limit)]

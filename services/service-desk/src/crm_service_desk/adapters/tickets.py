@@ -18,7 +18,7 @@ from crm_shared.events.envelope import CloudEvent
 from crm_shared.mongo import Database, Document
 from pymongo import ASCENDING, DESCENDING
 
-from crm_service_desk.adapters.ticket_queues import TicketQueues
+from crm_service_desk.adapters.ticket_queues import TicketAssignees, TicketQueues
 from crm_service_desk.domain.permissions import Scope
 from crm_service_desk.domain.status import UNSOLVED
 from crm_service_desk.domain.ticket import ERASED, Comment, Ticket
@@ -74,6 +74,7 @@ class TicketRepository(TicketAggregates):
         self.snapshots = self.mongo.snapshots
         self.revisions = self.mongo.revisions
         self.queues = TicketQueues(db)
+        self.assignees = TicketAssignees(db)
 
     async def ensure_indexes(self) -> None:
         await self.mongo.ensure_indexes()
@@ -86,6 +87,7 @@ class TicketRepository(TicketAggregates):
         ):
             await self.snapshots.create_index([(k, ASCENDING) for k in keys], name="_".join(keys))
         await self.queues.build_once(self.snapshots)
+        await self.assignees.build_once(self.snapshots)
 
     async def commit(
         self,
@@ -100,11 +102,21 @@ class TicketRepository(TicketAggregates):
         old = await self.snapshots.find_one({"_id": ticket.id}) if expected_version else None
         new = ticket.to_doc()
         await self.queues.before_commit(ticket.id, old, new)
+        await self.assignees.before_commit(ticket.id, old, new)
         done = await super().commit(
             ticket, expected_version=expected_version, events=events, actor=actor, changes=changes
         )
         await self.queues.after_commit(ticket.id, old, new)
+        await self.assignees.after_commit(ticket.id, old, new)
         return done
+
+    async def open_assigned_to(self, agent: str, *, limit: int = 100) -> list[str]:
+        """Unsolved tickets of ``agent``, from ``ticket_assignees`` (no scan)."""
+        return await self.assignees.open_of(self.snapshots, agent, limit=limit)
+
+    async def repair_lists(self) -> None:
+        await self.queues.repair(self.snapshots)
+        await self.assignees.repair(self.snapshots)
 
     # -- queries -------------------------------------------------------------------
 

@@ -103,6 +103,9 @@ class Ticket(BaseModel):
     """The e-mail thread's Message-IDs, oldest first (the last few): a mailed reply's
     In-Reply-To and References."""
     erased: bool = False
+    previous_assignee_deactivated: str | None = None
+    """The agent this ticket was taken from when the directory deactivated them (the
+    queue's mark, until the ticket is assigned again by hand)."""
     created_at: datetime
     updated_at: datetime
     version: int = 0

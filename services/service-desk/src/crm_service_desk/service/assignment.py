@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm_shared.active_people import ActivePeople
+from crm_shared.active_people import ActivePeople, DirectoryTeams
 from crm_shared.clock import Clock
 from crm_shared.errors import ValidationFailed
 
@@ -19,16 +19,23 @@ class Assigner:
         strategy: assignment.Strategy,
         clock: Clock,
         people: ActivePeople | None = None,
+        teams: DirectoryTeams | None = None,
     ) -> None:
         self.people = people
         """The directory's replica: a deactivated agent gets no new tickets (None: no filter)."""
+        self.teams = teams
+        """The directory's teams: a group that is a directory team has its members (None: configs only)."""
         self.groups = groups
         self.tickets = tickets
         self.strategy = strategy
         self.clock = clock
 
     async def members(self, group: str) -> list[str] | None:
-        """The configured members, or None for a group nobody configured (free-form)."""
+        """A group is the directory's team of the same id when the directory has one (its
+        members from the replica); else the members configured here before the directory
+        (read as they are), or None for a group nobody configured (free-form)."""
+        if self.teams is not None and await self.teams.team(group) is not None:
+            return await self.teams.members(group)
         doc = await self.groups.get(group)
         return list(doc["members"]) if doc else None
 

@@ -261,7 +261,14 @@ class TicketService:
                 await self.assigner.check_member(group, assignee, loc="assignee_id")
         if (group, assignee) == (ticket.group, ticket.assignee_id):
             return ticket
-        after = ticket.model_copy(update={"group": group, "assignee_id": assignee, "updated_at": self.clock()})
+        after = ticket.model_copy(
+            update={
+                "group": group,
+                "assignee_id": assignee,
+                "previous_assignee_deactivated": None,  # someone took it: the queue's mark goes
+                "updated_at": self.clock(),
+            }
+        )
         return await self.writer.save(
             ticket,
             after,
