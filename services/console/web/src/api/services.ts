@@ -4,7 +4,7 @@ import { get, request, newIdempotencyKey } from './client';
 import type {
   Board, Comment, Customer, CustomerPage, Deal, DuplicateCandidate, FieldDefinition, FollowUp,
   HistoryEntry, Lead, LeadImportResult, Me, NotificationItem, Paged, Pipeline, SavedView, Ticket,
-  TimelineItem, View360, AuthConfig, InsightsPipeline, InsightsSales, InsightsForecast, InsightsBacktest, CustomerInsights, InsightsService,
+  TimelineItem, View360, AuthConfig, InsightsPipeline, InsightsSales, InsightsForecast, InsightsBacktest, CustomerInsights, InsightsService, InsightsCohorts,
 } from './types';
 
 const C = '/api/contacts';
@@ -237,4 +237,5 @@ export const insights = {
   backtest: (q: InsightsFilters & { periods?: number } = {}) => get<InsightsBacktest>(`${I}/analytics/forecast/backtest`, q),
   customer: (id: string) => get<CustomerInsights>(`${I}/customers/${encodeURIComponent(id)}/insights`),
   service: (q: { period?: string } = {}) => get<InsightsService>(`${I}/analytics/service`, q),
+  cohorts: () => get<InsightsCohorts>(`${I}/analytics/cohorts`),
 };

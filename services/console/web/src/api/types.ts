@@ -323,6 +323,16 @@ export interface CustomerInsights {
   clv: { currency: string; historical: string; predicted: string; model: string } | null;
   churn_risk: { score: number; reasons: { signal: string; weight: number; detail: string }[] };
   open_tickets: number;
+  /** Quintiles over the customer base (a periodic job's cut points); null before its first round or without a win. */
+  rfm_quantiles: { recency: number; frequency: number; monetary: number; segment: string; customers: number; computed_at: string } | null;
+}
+
+/** insights GET /analytics/cohorts: customers by first-won month, retention and revenue per month offset. */
+export interface InsightsCohorts {
+  cohorts: {
+    cohort: string; customers: number;
+    months: { offset: number; customers: number; retention: number; deals: number; revenue: Record<string, string> }[];
+  }[];
 }
 
 /** insights GET /analytics/forecast/backtest: past months, both forecasts against what was won. */

@@ -30,6 +30,15 @@ export function CustomerInsightsCard({ customerId }: { customerId: string }) {
             <Badge data-testid="customer-segment">{t(`customerInsights.seg_${c.segment ?? 'none'}`)}</Badge>
             {c.rfm && <Text size="sm" c="dimmed">{t('customerInsights.rfm')}: {c.rfm.recency}-{c.rfm.frequency}-{c.rfm.monetary}</Text>}
           </Group>
+          {c.rfm_quantiles && (
+            <Group gap="xs" data-testid="customer-quintiles">
+              <Text size="sm">{t('customerInsights.quintiles', { n: c.rfm_quantiles.customers })}:</Text>
+              <Badge variant="outline">{t(`customerInsights.q_${c.rfm_quantiles.segment}`, { defaultValue: c.rfm_quantiles.segment })}</Badge>
+              <Text size="sm" c="dimmed">
+                {c.rfm_quantiles.recency}-{c.rfm_quantiles.frequency}-{c.rfm_quantiles.monetary}
+              </Text>
+            </Group>
+          )}
           {c.clv && (
             <Text size="sm">
               {t('customerInsights.historicalValue')}: <b>{formatMoney(c.clv.historical, c.clv.currency, locale)}</b>

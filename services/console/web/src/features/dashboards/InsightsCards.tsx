@@ -7,6 +7,7 @@ import { insights } from '../../api/services';
 import { useT } from '../../i18n';
 import { formatMoney, formatNumber, formatPercent } from '../../lib/format';
 import { AmountBars } from './AmountBars';
+import { InsightsCohortsCard } from './InsightsCohorts';
 import { InsightsBacktestCard, InsightsForecastCard } from './InsightsForecast';
 import { InsightsService } from './InsightsService';
 import { Metric } from './Metric';
@@ -95,6 +96,7 @@ export function InsightsCards() {
         <InsightsBacktestCard />
         <InsightsService period={period} />
       </SimpleGrid>
+      <InsightsCohortsCard />
     </Stack>
   );
 }

@@ -34,6 +34,9 @@ export const insightsEn = {
   service: 'Service (tickets opened in the period)', all: 'All', firstResponseH: 'First response (h)',
   resolutionH: 'Resolution (h)', slaFirst: 'SLA first response', slaResolution: 'SLA resolution', backlog: 'Backlog',
   backlogAge: 'Backlog age (days)', csatTrend: 'CSAT by month',
+  cohorts: 'Cohorts by first won month',
+  cohortsHelp: 'Customers grouped by the month of their first won deal: the share who won a deal again in each later month, and that month\'s won revenue.',
+  cohort: 'Cohort', cohortSize: 'Customers', monthOffset: 'Month +{{n}}', noCohorts: 'No won deals yet.',
 };
 
 export const insightsZhCN: typeof insightsEn = {
@@ -68,6 +71,9 @@ export const insightsZhCN: typeof insightsEn = {
   service: '服务（期间内新建工单）', all: '全部', firstResponseH: '首次响应（小时）',
   resolutionH: '解决（小时）', slaFirst: '首次响应 SLA', slaResolution: '解决 SLA', backlog: '积压',
   backlogAge: '积压时长（天）', csatTrend: '每月满意度',
+  cohorts: '按首次赢单月份的客户同期群',
+  cohortsHelp: '按首次赢单月份分组的客户：之后每个月再次赢单的客户占比，以及当月赢单收入。',
+  cohort: '同期群', cohortSize: '客户数', monthOffset: '第 {{n}} 个月后', noCohorts: '暂无赢单。',
 };
 
 i18n.addResourceBundle('en', 'translation', { insights: insightsEn }, true, false);
