@@ -22,6 +22,7 @@ from crm_service_desk.adapters.mail.index import InMemoryMailIndex, MongoMailInd
 from crm_service_desk.adapters.mail.smtp_listener import SmtpListener
 from crm_service_desk.domain.mail import Limits
 from crm_service_desk.domain.ticket import Comment, Ticket
+from crm_service_desk.service.attachments import AttachmentFiles
 from crm_service_desk.service.inbound import InboundMail
 from crm_service_desk.service.mail_log import LogAddresses, SalesMailLog
 from crm_service_desk.service.mail_out import ReplyMail
@@ -38,6 +39,8 @@ class MailGateway:
     blobs: BlobStore
     index: MailIndex
     customers: CustomerLookup
+    attachments: AttachmentFiles
+    """Downloads of the kept files (``GET /tickets/{id}/attachments/{attachment_id}``)."""
     listener: SmtpListener | None = None
     jobs: list[Periodic] = field(default_factory=list)
 
@@ -85,7 +88,8 @@ def _gateway(
         limits=limits,
         sales_log=sales_log,
     )
-    return MailGateway(inbound=inbound, blobs=blobs, index=index, customers=customers)
+    attachments = AttachmentFiles(queries=container.queries, tickets=container.tickets.repo, blobs=blobs)
+    return MailGateway(inbound=inbound, blobs=blobs, index=index, customers=customers, attachments=attachments)
 
 
 def build(

@@ -9,7 +9,7 @@ from crm_shared.settings import load_settings
 from fastapi import FastAPI
 
 from crm_service_desk.bootstrap import Container, bootstrap
-from crm_service_desk.entrypoints.http import config, csat, knowledge, macros, mail, reports, tickets
+from crm_service_desk.entrypoints.http import attachments, config, csat, knowledge, macros, mail, reports, tickets
 from crm_service_desk.settings import ServiceDeskSettings
 
 
@@ -18,7 +18,7 @@ def create_api(
 ) -> FastAPI:
     settings = settings or load_settings(ServiceDeskSettings)
     factory = container_factory or partial(bootstrap, settings, role="api")
-    routers = [m.router for m in (tickets, config, csat, reports, mail, macros, knowledge)]
+    routers = [m.router for m in (tickets, attachments, config, csat, reports, mail, macros, knowledge)]
     return create_service_api(settings, title="CRM service-desk", routers=routers, container_factory=factory)
 
 

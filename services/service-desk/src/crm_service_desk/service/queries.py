@@ -10,6 +10,7 @@ from crm_shared.errors import Forbidden
 from crm_shared.events.ticket import TicketPriority, TicketStatus
 
 from crm_service_desk.domain import permissions
+from crm_service_desk.domain.attachments import attachment_view
 from crm_service_desk.domain.ticket import Comment, Ticket
 from crm_service_desk.service.csat import CsatService
 from crm_service_desk.service.ports import CUSTOMER_FIELDS, DEAL_FIELDS, CustomerDirectory, DealDirectory, TicketStore
@@ -122,10 +123,18 @@ def present(ticket: Ticket, *, internal: bool) -> dict[str, Any]:
     data = ticket.model_dump(mode="json")
     view = {k: data[k] for k in PUBLIC_FIELDS}
     view["csat"] = {"rating": ticket.csat.rating, "at": data["csat"]["at"]} if ticket.csat else None
+    view["attachments"] = [attachment_view(a) for a in ticket.attachments]
     if internal:
         view["csat"] = data["csat"]
         view["sla"] = _sla_view(ticket, data)
     return view
+
+
+def present_comment(comment: Comment) -> dict[str, Any]:
+    """A comment as clients see it: its files by id (``GET .../attachments/{id}``), not by blob key."""
+    data = comment.model_dump(mode="json")
+    data["attachments"] = [attachment_view(a) for a in comment.attachments]
+    return data
 
 
 def _sla_view(ticket: Ticket, data: dict[str, Any]) -> dict[str, Any] | None:

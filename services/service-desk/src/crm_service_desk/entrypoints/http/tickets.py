@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Response, status
 from crm_service_desk.domain.ticket import Ticket
 from crm_service_desk.entrypoints.http.deps import ContainerDep
 from crm_service_desk.service.models import AssignmentRequest, NewComment, NewTicket, StatusRequest, TicketPatch
-from crm_service_desk.service.queries import present
+from crm_service_desk.service.queries import present, present_comment
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
@@ -110,10 +110,10 @@ async def add_comment(
         principal=principal, ticket_id=ticket_id, expected_version=version, data=body
     )
     set_etag(response, ticket.version)
-    return {"comment": comment.model_dump(mode="json"), "ticket": present(ticket, internal=False)}
+    return {"comment": present_comment(comment), "ticket": present(ticket, internal=False)}
 
 
 @router.get("/{ticket_id}/comments", summary="Comments you may see, oldest first")
 async def list_comments(ticket_id: str, principal: Caller, c: ContainerDep) -> dict[str, Any]:
     comments = await c.queries.comments(principal=principal, ticket_id=ticket_id)
-    return {"items": [cm.model_dump(mode="json") for cm in comments]}
+    return {"items": [present_comment(cm) for cm in comments]}
