@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jwt
 import pytest
-from crm_console.adapters.upstreams import BadUpstreamPath, safe_path
+from crm_console.adapters.upstreams import BadUpstreamPath, returned_headers, safe_path
 
 from ..conftest import Console
 
@@ -54,3 +54,19 @@ async def test_unreachable_service_is_a_502_problem(console: Console) -> None:
     r = await console.client.get("/api/sales/deals")  # sales_url points at nothing here
     assert r.status_code == 502
     assert r.json()["code"] == "upstream_unavailable"
+
+
+def test_a_downloads_headers_come_back_and_others_do_not() -> None:
+    """An attachment download keeps its disposition and no-sniff through the proxy."""
+    upstream = {
+        "content-type": "application/pdf",
+        "content-disposition": 'attachment; filename="a.pdf"',
+        "x-content-type-options": "nosniff",
+        "set-cookie": "s=1",
+        "server": "uvicorn",
+    }
+    assert returned_headers(upstream) == {
+        "content-type": "application/pdf",
+        "content-disposition": 'attachment; filename="a.pdf"',
+        "x-content-type-options": "nosniff",
+    }

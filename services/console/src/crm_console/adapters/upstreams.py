@@ -16,7 +16,15 @@ import httpx
 from crm_console.settings import UPSTREAMS, ConsoleSettings
 
 REQUEST_HEADERS = ("accept", "content-type", "if-match", "if-none-match", "idempotency-key", "x-change-origin")
-RESPONSE_HEADERS = ("content-type", "etag", "retry-after", "location", "content-disposition", "cache-control")
+RESPONSE_HEADERS = (
+    "content-type",
+    "etag",
+    "retry-after",
+    "location",
+    "content-disposition",
+    "cache-control",
+    "x-content-type-options",
+)
 
 READ_PATHS = {
     "customer": ("contacts", "customers"),

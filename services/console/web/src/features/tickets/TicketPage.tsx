@@ -14,6 +14,7 @@ import { useT } from '../../i18n';
 import { formatDateTime } from '../../lib/format';
 import { ChangedByNotice } from '../customer360/ChangedByNotice';
 import { ReplyMailHint } from '../conversations/ReplyMailHint';
+import { TicketAttachments, type Attachment } from '../conversations/TicketAttachments';
 import { applyMacroActions, insertAt, type MacroActions } from '../knowledge/api';
 import { ReplyTools } from '../knowledge/ReplyTools';
 import { SlaBadge } from './SlaBadge';
@@ -97,6 +98,7 @@ export default function TicketPage() {
           <Stack>
             <Card withBorder>
               <Text style={{ whiteSpace: 'pre-wrap' }}>{x.description || '—'}</Text>
+              <TicketAttachments ticketId={id} items={(x as { attachments?: Attachment[] }).attachments} />
             </Card>
             <Title order={4}>{t('tickets.conversation')}</Title>
             {list.map((c) => (
@@ -108,6 +110,7 @@ export default function TicketPage() {
                   <Text size="xs" c="dimmed">{formatDateTime(c.created_at, locale)}</Text>
                 </Group>
                 <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>{c.body}</Text>
+                <TicketAttachments ticketId={id} items={(c as { attachments?: Attachment[] }).attachments} testid="comment-attachments" />
               </Paper>
             ))}
             {canWrite && (
