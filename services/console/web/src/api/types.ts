@@ -148,6 +148,7 @@ export interface Deal {
   expected_close_date: string | null;
   owner_id: string | null;
   team: string | null;
+  owner_inactive?: boolean;
   version: number;
   close_reason: string | null;
   updated_at: string;
@@ -187,6 +188,7 @@ export interface Lead {
   score: number;
   status: string;
   owner_id: string | null;
+  owner_inactive?: boolean;
   team: string | null;
   region: string | null;
   industry: string | null;

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, FileButton, Group, Menu, Modal, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Checkbox, FileButton, Group, Menu, Modal, Select, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -10,6 +10,7 @@ import { useCan } from '../../auth/session';
 import { useT } from '../../i18n';
 import { formatRelative } from '../../lib/format';
 import { customerName, leadName } from '../../lib/names';
+import './ownerInactiveStrings';
 
 const STATUSES = ['new', 'assigned', 'working', 'converted', 'disqualified'];
 
@@ -24,7 +25,11 @@ export default function LeadsPage() {
   const [value, setValue] = useState('');
   const [imported, setImported] = useState<LeadImportResult | null>(null);
   const [converted, setConverted] = useState<{ lead: Lead; result: LeadConversion } | null>(null);
-  const leads = useQuery({ queryKey: ['leads', status], queryFn: () => allPages(sales.leads, { status }) });
+  const [ownerInactive, setOwnerInactive] = useState(false);
+  const leads = useQuery({
+    queryKey: ['leads', status, ownerInactive],
+    queryFn: () => allPages(sales.leads, { status, owner_inactive: ownerInactive ? true : null }),
+  });
 
   const done = (msg: string) => {
     notifications.show({ color: 'green', message: msg });
@@ -63,8 +68,12 @@ export default function LeadsPage() {
           </FileButton>
         )}
       </Group>
-      <Select label={t('leads.status')} clearable value={status} onChange={setStatus} w={200}
-        data={STATUSES.map((s) => ({ value: s, label: t(`leadStatus.${s}`) }))} data-testid="filter-lead-status" />
+      <Group align="flex-end">
+        <Select label={t('leads.status')} clearable value={status} onChange={setStatus} w={200}
+          data={STATUSES.map((s) => ({ value: s, label: t(`leadStatus.${s}`) }))} data-testid="filter-lead-status" />
+        <Checkbox label={t('ownerInactive.filter')} checked={ownerInactive} mb={8}
+          onChange={(e) => setOwnerInactive(e.currentTarget.checked)} data-testid="filter-owner-inactive" />
+      </Group>
       {upload.error ? <Alert color="red">{problemMessage(upload.error)}</Alert> : null}
       {imported && (
         <Alert color={imported.failed ? 'orange' : 'green'} withCloseButton onClose={() => setImported(null)} data-testid="import-result"
@@ -109,7 +118,14 @@ export default function LeadsPage() {
                 <Table.Td>{t(`leadSource.${l.source}`, { defaultValue: l.source })}</Table.Td>
                 <Table.Td>{l.score}</Table.Td>
                 <Table.Td><Badge variant="light">{t(`leadStatus.${l.status}`, { defaultValue: l.status })}</Badge></Table.Td>
-                <Table.Td>{l.owner_id ?? '—'}</Table.Td>
+                <Table.Td>
+                  {l.owner_id ?? '—'}
+                  {l.owner_inactive && (
+                    <Tooltip label={t('ownerInactive.hint')} multiline w={260}>
+                      <Badge ml={6} color="orange" variant="light" data-testid="owner-inactive">{t('ownerInactive.badge')}</Badge>
+                    </Tooltip>
+                  )}
+                </Table.Td>
                 <Table.Td>{formatRelative(l.created_at, locale)}</Table.Td>
                 {canWrite && (
                   <Table.Td>

@@ -15,6 +15,7 @@ import { useT } from '../../i18n';
 import { formatMoney } from '../../lib/format';
 import { DealQuotesDrawer } from '../quotes/DealQuotesDrawer';
 import { quotesEn } from '../quotes/quotesStrings';
+import { ownerInactiveEn } from '../leads/ownerInactiveStrings';
 import { columnKeyboardCoordinates } from './keyboard';
 import { groupBoardTotals, type ColumnTotals } from './totals';
 
@@ -182,6 +183,10 @@ function DealCard({ deal, locale, overlay, onQuotes }: { deal: Deal; locale: str
         <Text size="xs" c="dimmed">{deal.owner_id ?? ''}</Text>
       </Group>
       {deal.status !== 'open' && deal.close_reason && <Text size="xs" c="dimmed">{t('board.reason')}: {deal.close_reason}</Text>}
+      {deal.owner_inactive && (
+        <Badge mt={4} size="xs" color="orange" variant="light" title={t('ownerInactive.hint', { defaultValue: ownerInactiveEn.hint })}
+          data-testid={`deal-owner-inactive-${deal.id}`}>{t('ownerInactive.badge', { defaultValue: ownerInactiveEn.badge })}</Badge>
+      )}
       {onQuotes && (
         // Its own control, kept out of the drag sensors: a click opens the quotes, Space/Enter still lift the card.
         <Button variant="subtle" size="compact-xs" mt={4} onPointerDown={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}
