@@ -9,9 +9,12 @@ admin and as a sales rep (whose deals and leads are filtered by sales' own rules
 ``GlobalSearch.search`` (visibility + query + reading the hits), one at a time; p50/p95/p99
 per kind and overall. Erasure (``--erasure``, needs Kafka): a directory API with its feed
 on a fresh topic prefix, a customer indexed, ``crm.customer.erased`` produced; the time
-until search no longer finds it.
+until search no longer finds it. On disk (``--on-disk``): the index is built in a state
+folder (``crm_directory.search.folder``), saved, closed and opened again; the time to
+reopen it (what an API start costs instead of re-reading the topics) is printed, and the
+queries run on the reopened index.
 
-    .venv/bin/python -m bench.search [--records 100000] [--queries 200] [--erasure] [--json out.json]
+    .venv/bin/python -m bench.search [--records 100000] [--queries 200] [--erasure] [--on-disk] [--json out.json]
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ import asyncio
 import json
 import random
 import statistics
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crm_directory.search.folder import SearchFolder
 from crm_directory.search.projection import SearchProjection
 from crm_directory.search.service import GlobalSearch
 from crm_directory.search.tantivy_index import TantivyIndex
@@ -296,23 +301,36 @@ async def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200, help="per query kind")
     parser.add_argument("--erasure", action="store_true")
+    parser.add_argument("--on-disk", action="store_true", help="build in a state folder, then time a reopen")
     parser.add_argument("--json", default="")
     args = parser.parse_args()
 
     events = [CloudEvent.wrap(e, actor=ACTOR) for e in records(args.records)]
-    index = TantivyIndex()
+    folder = SearchFolder(tempfile.mkdtemp(prefix="bench-search-")) if args.on_disk else None
+    index = folder.open()[0] if folder is not None else TantivyIndex()
     projection = SearchProjection(index)
     start = time.perf_counter()
     for event in events:
         projection.apply(CloudEvent.from_bytes(event.to_bytes()))  # as the feed does: decode, apply
     index.commit()
     build_s = time.perf_counter() - start
+    reopen_s = None
+    if folder is not None:
+        folder.save(offsets={}, docs=index.count(), unowned=set())
+        index.close()
+        folder.release()
+        start = time.perf_counter()
+        index, resumed = SearchFolder(folder.path).open()
+        assert resumed is not None, "the saved folder was not resumed"
+        reopen_s = time.perf_counter() - start
     search = GlobalSearch(index=index)
     await measure(search, 10)  # warm up
     figures: dict[str, Any] = {
         "records": index.count(),
         "build_s": round(build_s, 1),
         "feed_events_per_s": round(len(events) / build_s),
+        "on_disk": folder is not None,
+        "reopen_s": round(reopen_s, 2) if reopen_s is not None else None,
         "queries": await measure(search, args.queries),
     }
     if args.erasure:
@@ -321,6 +339,8 @@ async def main() -> None:
     print(f"search: {figures['records']:,} documents indexed in {figures['build_s']} s ({rate:,} events/s)")
     for kind, f in figures["queries"].items():
         print(f"  {kind:<10} n={f['n']:<5} p50 {f['p50_ms']:>6} ms  p95 {f['p95_ms']:>6} ms  p99 {f['p99_ms']:>6} ms")
+    if reopen_s is not None:
+        print(f"  on disk: reopened in {figures['reopen_s']} s (instead of re-reading the topics)")
     if "erasure_s" in figures:
         print(f"  erased customer gone from search after {figures['erasure_s']} s")
     print(json.dumps(figures))
