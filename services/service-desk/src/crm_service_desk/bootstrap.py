@@ -198,7 +198,7 @@ def _wire(
         people=people,
         offboarding=TicketOffboarding(tickets=stores.tickets, writer=writer, assigner=assigner),
         knowledge=KnowledgeService(
-            articles=stores.articles, index=ArticleIndex(), public_base_url=settings.kb_public_base_url, clock=clock
+            articles=stores.articles, index=ArticleIndex(), public_base_url=settings.kb_public_base, clock=clock
         ),
     )
 

@@ -23,8 +23,9 @@ class ServiceDeskSettings(CrmSettings):
     """How long after the ticket was solved its survey link works."""
     csat_base_url: str = "http://127.0.0.1:8003/csat/"
     """Public URL prefix of the survey; the token is appended."""
-    kb_public_base_url: str = "http://127.0.0.1:8003/help/articles/"
-    """Public URL prefix of knowledge-base articles (the help page); the article id is appended."""
+    kb_public_base_url: str = ""
+    """Public URL prefix of knowledge-base articles (the help page), the article id appended;
+    empty: this API's own address (local runs, on whatever port they have)."""
 
     sla_scan_interval_s: float = Field(default=5.0, gt=0)
     offboarding_sweep_interval_s: float = Field(default=600.0, gt=0)
@@ -70,6 +71,10 @@ class ServiceDeskSettings(CrmSettings):
     imap_password: SecretStr = SecretStr("")
     imap_folder: str = "INBOX"
     imap_poll_interval_s: float = Field(default=30.0, gt=0)
+
+    @property
+    def kb_public_base(self) -> str:
+        return self.kb_public_base_url or f"http://127.0.0.1:{self.http_port}/help/articles/"
 
     @property
     def support_address_list(self) -> list[str]:

@@ -146,7 +146,7 @@ async def test_articles_drafts_publish_search_and_link(
         await other.close()
 
     link = (await api.get(f"/kb/articles/{en_id}/link", headers=who["agent"])).json()
-    assert link["url"] == f"{settings.kb_public_base_url}{en_id}"
+    assert link["url"] == f"{settings.kb_public_base}{en_id}"
     assert link["text"] == f"Reset your password: {link['url']}"
     page = await api.get(f"/help/articles/{en_id}")
     assert page.status_code == 200

@@ -170,7 +170,7 @@ async def test_drafts_are_for_editors_and_publishing_for_managers(c: Container) 
     assert published["published_at"] is not None
     assert (await c.knowledge.get(principal=SALES, article_id=draft["id"]))["title"] == "Reset your password"
     link = await c.knowledge.link(principal=AGENT, article_id=draft["id"])
-    assert link["url"] == f"{c.settings.kb_public_base_url}{draft['id']}"
+    assert link["url"] == f"{c.settings.kb_public_base}{draft['id']}"
     assert link["text"] == f"Reset your password: {link['url']}"
     archived = await c.knowledge.move(principal=ADMIN, article_id=draft["id"], expected_version=2, action="archive")
     with pytest.raises(articles.ArticleArchived):
