@@ -40,7 +40,7 @@ from urllib.parse import unquote
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from crm_shared.mongo import Collection
+from crm_shared.mongo import Collection, find_by_ids
 
 Entry = tuple[str, str]
 """``(key, id)``: the order of a list."""
@@ -225,6 +225,26 @@ class OrderedLists:
         for key, item_id in extra & stale:
             await self.remove(name, item_id, key)
         return len(missing), len(extra & stale), extra - stale
+
+    async def segment_ids(self, name: str) -> list[str]:
+        """The ``_id`` of each of the list's segments (for an incremental repair's walk)."""
+        return [_seg_id(name, n) for n in range(len(await self._head(name, fresh=True)))]
+
+    async def segment(self, segment_id: str) -> list[Entry]:
+        """One segment's entries, by its ``_id`` (``segment_ids``)."""
+        return _entries(await self.coll.find_one({"_id": segment_id}))
+
+    async def missing(self, wanted: Iterable[tuple[str, Entry]]) -> list[tuple[str, Entry]]:
+        """Which of ``(list, (key, id))`` are not on their list: one ``find_one`` per list
+        for its head, one ``{_id: {$in}}`` for every segment they fall in."""
+        wanted = list(wanted)
+        where: dict[str, list[tuple[str, Entry]]] = {}
+        for name, entry in wanted:
+            los = await self._head(name)
+            where.setdefault(_seg_id(name, bisect.bisect_right(los, entry) - 1), []).append((name, entry))
+        docs = await find_by_ids(self.coll, list(where))
+        held = {seg: set(_entries(docs.get(seg))) for seg in where}
+        return [(name, entry) for seg, asked in where.items() for name, entry in asked if entry not in held[seg]]
 
     async def names(self) -> list[str]:
         """Every list (a scan of the lists' collection: for repair jobs)."""

@@ -32,6 +32,7 @@ from crm_shared.topics import Topics
 from crm_sales.adapters import memory
 from crm_sales.adapters.collections import DEALS, LEADS, PIPELINES, RULESETS, ensure_indexes
 from crm_sales.adapters.contacts import HttpContactsClient
+from crm_sales.adapters.deal_repair import DealIndexRepair
 from crm_sales.adapters.kafka_lag import LagProbe
 from crm_sales.adapters.mongo import (
     MongoActivityLog,
@@ -284,4 +285,9 @@ async def bootstrap(
             ),
             Periodic("sales-quotes", container.quote_decisions.sweep, settings.quote_sweep_interval_s),
         )
+        if isinstance(container.deps.ports.deals, MongoDeals):
+            repair = DealIndexRepair(container.deps.ports.deals, units_per_round=settings.lists_repair_units)
+            bg.add(
+                Periodic("sales-lists-repair", repair.run_once, settings.lists_repair_interval_s, run_at_start=False)
+            )
     return container

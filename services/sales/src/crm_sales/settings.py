@@ -50,6 +50,11 @@ class SalesSettings(CrmSettings):
     reporting_currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     """Forecast and funnel totals are converted to this currency with the admin's dated rates."""
 
+    lists_repair_interval_s: float = Field(default=10.0, gt=0)
+    """The worker's incremental repair of the deal lists and board totals: a round this often."""
+    lists_repair_units: int = Field(default=8, ge=1, le=1000)
+    """Documents (board entry documents or list segments) checked per round."""
+
     import_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     import_max_rows: int = Field(default=10_000, ge=1)
 

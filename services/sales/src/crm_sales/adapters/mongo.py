@@ -19,6 +19,7 @@ from crm_shared.mongo import Database, Document
 from pymongo.errors import DuplicateKeyError
 
 from crm_sales.adapters import collections as names
+from crm_sales.adapters.deal_board import DealBoard
 from crm_sales.adapters.deal_lists import DealLists
 from crm_sales.domain.common import money_str
 from crm_sales.domain.erasure import scrub
@@ -71,16 +72,23 @@ class MongoRecords(AggregateStore):
             await self.revisions.replace_one({"_id": rev["_id"]}, clean)
 
 
+BOARD_FIELDS = {"pipeline_id": 1, "owner_id": 1, "team": 1, "stage": 1, "currency": 1, "amount": 1,
+                "stage_probability": 1}  # fmt: skip
+
+
 class MongoDeals(MongoRecords):
-    """Deals, with a rep's deals listed by ``_id`` (``deal_lists``) kept on each commit."""
+    """Deals, with a rep's deals listed by ``_id`` (``deal_lists``) and the board's totals
+    (``deal_board``) kept on each commit."""
 
     def __init__(self, db: Database, **kwargs: Any) -> None:
         super().__init__(db, **kwargs)
         self.lists = DealLists(db)
+        self.board = DealBoard(db)
 
     async def ensure_indexes(self) -> None:
         await super().ensure_indexes()
         await self.lists.build_once(self.snapshots)
+        await self.board.build_once(self.snapshots, BOARD_FIELDS)
 
     async def commit(
         self,
@@ -106,6 +114,7 @@ class MongoDeals(MongoRecords):
             publish=publish,
         )
         await self.lists.after_commit(aggregate_id, old, new)
+        await self.board.after_commit(aggregate_id, old, new)
         return version
 
     async def search(self, filters: Mapping[str, Any], *, visible: Scope, page: Page) -> tuple[list[Document], int]:
@@ -116,9 +125,8 @@ class MongoDeals(MongoRecords):
         return await self.snapshots.count_documents({"pipeline_id": pipeline_id, "stage": {"$in": list(stages)}})
 
     async def stage_totals(self, pipeline_id: str, *, visible: Scope) -> list[StageTotal]:
-        query = _visible({"pipeline_id": pipeline_id}, visible)
-        fields = {"stage": 1, "currency": 1, "amount": 1, "stage_probability": 1}
-        return total_by_stage([d async for d in self.snapshots.find(query, fields)])
+        """From the maintained board (``deal_board``): no scan, whatever the number of deals."""
+        return await self.board.totals(pipeline_id, visible=visible)
 
 
 def total_by_stage(docs: Iterable[Mapping[str, Any]]) -> list[StageTotal]:
