@@ -6,7 +6,10 @@ path that filters on anything else gets slower as data grows (CONTRIBUTING: the
 whose filter is not exactly ``{_id: <scalar>}``: tests attach it to a client (fixture
 ``store_audit``) and assert a hot path made none; a running service counts them in
 ``crm_store_non_id_filters_total{collection, command}`` when ``CRM_STORE_AUDIT=1``
-(``record=False``: counting only, nothing kept).
+(``record=False``: counting only, nothing kept); finds of ``{_id: {$in: [...]}}``, which
+both stores serve from the ``_id`` index, are counted apart in
+``crm_store_id_in_finds_total{collection}`` (``scans`` still records them: ``on(ids_in=True)``
+leaves them out).
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ NON_ID_FILTERS = Counter(
     "crm_store_non_id_filters_total",
     "Store commands that filtered on something else than _id (scans on the local store)",
     ["collection", "command"],
+)
+ID_IN_FINDS = Counter(
+    "crm_store_id_in_finds_total",
+    "Finds of {_id: {$in: [...]}} (served by the _id index on MongoDB and the project's FerretDB build)",
+    ["collection"],
 )
 
 #: command name -> how to get its filters out of the command document
@@ -63,7 +71,10 @@ class StoreAudit(monitoring.CommandListener):
         collection = str(event.command.get(event.command_name))
         for query in get(event.command):
             if not by_id(query):
-                NON_ID_FILTERS.labels(collection, event.command_name).inc()
+                if event.command_name == "find" and by_ids(query):
+                    ID_IN_FINDS.labels(collection).inc()  # indexed: not a scan (``by_ids``)
+                else:
+                    NON_ID_FILTERS.labels(collection, event.command_name).inc()
                 if self.record:
                     self.scans.append((event.command_name, collection, query))
 
