@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
-from crm_shared.active_people import DIRECTORY_USERS, DirectoryPeople
+from crm_shared.active_people import DirectoryPeople
 from crm_shared.aggregates import AggregateStore
 from crm_shared.chassis import Background
 from crm_shared.clock import Clock, system_clock
@@ -39,10 +39,10 @@ from crm_sales.adapters.mongo import (
     MongoConfigs,
     MongoDeals,
     MongoFacts,
-    MongoLeads,
     MongoReminders,
     MongoTurnLog,
 )
+from crm_sales.adapters.owner_lists import ListedLeads, open_of
 from crm_sales.adapters.quote_pdf import FpdfQuoteDocuments
 from crm_sales.adapters.quote_store import ensure_quote_indexes, memory_quote_ports, mongo_quote_ports
 from crm_sales.adapters.replica_repo import ReplicaRepo
@@ -56,6 +56,7 @@ from crm_sales.service.deals import DealService
 from crm_sales.service.followups import FollowUps
 from crm_sales.service.lead_import import LeadImport
 from crm_sales.service.leads import LeadService
+from crm_sales.service.offboarding import SWEEP_INTERVAL_S, Offboarding
 from crm_sales.service.pipelines import PipelineService
 from crm_sales.service.ports import Contacts
 from crm_sales.service.quote_decisions import QuoteDecisions
@@ -85,9 +86,8 @@ class Container:
         d = self.deps
         self.upkeep = Upkeep(d)
         self.pipelines = PipelineService(d)
-        self.assignment = AssignmentService(
-            d, DirectoryPeople(self.db[DIRECTORY_USERS]) if self.db is not None else None
-        )
+        self.people = DirectoryPeople.of(self.db) if self.db is not None else None
+        self.assignment = AssignmentService(d, self.people)
         self.deals = DealService(d, self.pipelines, self.contacts)
         self.leads = LeadService(d, self.assignment)
         self.lead_import = LeadImport(d, self.leads)
@@ -151,10 +151,26 @@ class Container:
         return self._consumer("sales.deal-facts", self.facts.handlers)
 
     def directory_consumer(self) -> EventConsumer:
-        """``crm.directory`` into the replica assignment asks (``crm_shared.active_people``)."""
-        if self.db is None:
+        """``crm.directory`` into the replica assignment asks (``crm_shared.active_people``);
+        a deactivated user's open deals and leads handed over (``service/offboarding.py``)."""
+        offboarding = self.offboarding()
+        if self.people is None or offboarding is None:
             raise RuntimeError("the directory replica needs the store (bootstrap)")
-        return self._consumer("sales.directory", DirectoryPeople(self.db[DIRECTORY_USERS]).handlers)
+        return self._consumer(
+            "sales.directory", self.people.handlers_with(on_deactivated=offboarding.on_user_deactivated)
+        )
+
+    def offboarding(self) -> Offboarding | None:
+        """A deactivated user's open work: to their manager or flagged (the Mongo wiring only)."""
+        deals, leads = self.ports.deals, self.ports.leads
+        if self.people is None or not isinstance(deals, MongoDeals) or not isinstance(leads, ListedLeads):
+            return None
+        return Offboarding(
+            self.deps,
+            people=self.people,
+            open_deals=open_of(deals.lists, deals.snapshots),
+            open_leads=open_of(leads.lists, leads.snapshots),
+        )
 
     async def resume_conversions(self) -> int:
         after = timedelta(seconds=self.settings.conversion_resume_after_s)
@@ -186,7 +202,7 @@ def build(
     topics = Topics(settings.topic_prefix)
     background = publish_in_background
     deals = MongoDeals(db, snapshots=DEALS, publisher=publisher, publish_in_background=background)
-    leads = MongoLeads(db, snapshots=LEADS, publisher=publisher, publish_in_background=background)
+    leads = ListedLeads(db, snapshots=LEADS, publisher=publisher, publish_in_background=background)
     pipelines = MongoConfigs(db, snapshots=PIPELINES, publisher=publisher, publish_in_background=background)
     rulesets = MongoConfigs(db, snapshots=RULESETS, publisher=publisher, publish_in_background=background)
     ports = Ports(
@@ -268,6 +284,8 @@ async def bootstrap(
     if close_contacts is not None:
         bg.on_close(close_contacts)
     await container.provision_store()
+    if container.people is not None:
+        await container.people.prepare()
     assert container.relay is not None
     bg.add(Periodic(f"{settings.service_name}-outbox", container.relay.sweep_once, settings.outbox_sweep_interval_s))
     if role == "worker":
@@ -285,6 +303,12 @@ async def bootstrap(
             ),
             Periodic("sales-quotes", container.quote_decisions.sweep, settings.quote_sweep_interval_s),
         )
+        offboarding = container.offboarding()
+        if offboarding is not None and container.people is not None:
+            bg.add(
+                Periodic("sales-offboarding", offboarding.sweep, SWEEP_INTERVAL_S, run_at_start=False),
+                Periodic("sales-team-lists", container.people.repair, SWEEP_INTERVAL_S, run_at_start=False),
+            )
         if isinstance(container.deps.ports.deals, MongoDeals):
             repair = DealIndexRepair(container.deps.ports.deals, units_per_round=settings.lists_repair_units)
             bg.add(

@@ -51,6 +51,13 @@ class Deal(BaseModel):
     close_reason: str | None = None
     closed_at: datetime | None = None
     anonymized: bool = False
+    inactive_owner_id: str | None = None
+    """The owner the directory deactivated while this was open, and no manager took it
+    over (``service/offboarding.py``): flagged until someone else owns it."""
+
+    @property
+    def owner_inactive(self) -> bool:
+        return self.inactive_owner_id is not None and self.inactive_owner_id == self.owner_id
 
     @property
     def idle_since(self) -> datetime:
@@ -59,6 +66,7 @@ class Deal(BaseModel):
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = storable(self.model_dump(exclude={"id"}))  # type: ignore[assignment]
         doc["idle_since"] = self.idle_since
+        doc["owner_inactive"] = self.owner_inactive  # the list filter's field
         return doc
 
     @classmethod
@@ -71,7 +79,7 @@ class Deal(BaseModel):
     def public(self) -> dict[str, Any]:
         """The JSON shape of the API (without the inline customer)."""
         # erased: the customer was erased; the record stays, anonymised and silenced
-        return {**self.model_dump(mode="json"), "erased": self.anonymized}
+        return {**self.model_dump(mode="json"), "erased": self.anonymized, "owner_inactive": self.owner_inactive}
 
 
 class DealDraft(BaseModel):

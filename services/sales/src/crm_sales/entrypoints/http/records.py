@@ -17,11 +17,16 @@ from crm_sales.service.scoped import R, ScopedReader
 class _Listing(BaseModel):
     owner_id: str | None = None
     team: str | None = None
+    owner_inactive: bool | None = Field(
+        default=None, description="Only records whose owner the directory deactivated (no manager took them over)"
+    )
     limit: int = Field(default=50, ge=1, le=200, description="Page size")
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Records to skip")
 
     def filters(self) -> dict[str, str | None]:
-        return self.model_dump(exclude={"limit", "offset"})
+        given = self.model_dump(exclude={"limit", "offset"})
+        given["owner_inactive"] = True if self.owner_inactive else None  # false: no filter
+        return given
 
 
 class DealListing(_Listing):

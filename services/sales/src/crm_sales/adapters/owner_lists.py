@@ -1,0 +1,83 @@
+"""A departing owner's open work without a scan: ``lead_lists`` keeps, per owner, their
+open leads (``crm_shared.listed``), written with every lead commit; a rep's deals are
+already listed per owner (``deal_lists``), read here with the closed ones skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from crm_shared.events.envelope import CloudEvent
+from crm_shared.listed import ListedCollection, newest_key
+from crm_shared.mongo import Collection, Database, Document
+
+from crm_sales.adapters.mongo import MongoLeads
+from crm_sales.domain.lead import OPEN_STATUSES
+
+LEAD_LISTS = "lead_lists"
+
+
+def lead_lists_of(doc: Mapping[str, Any] | None) -> dict[str, str]:
+    """An open lead's owner's list → its key."""
+    if doc is None or not doc.get("owner_id") or doc.get("status") not in OPEN_STATUSES:
+        return {}
+    return {f"owner:{doc['owner_id']}": newest_key(doc["created_at"])}
+
+
+class LeadLists(ListedCollection):
+    def __init__(self, db: Database) -> None:
+        projection = {"owner_id": 1, "status": 1, "created_at": 1}
+        super().__init__(db, collection=LEAD_LISTS, lists_of=lead_lists_of, projection=projection)
+
+
+class ListedLeads(MongoLeads):
+    """Leads, with each owner's open leads listed by ``_id`` (``lead_lists``) kept on each commit."""
+
+    def __init__(self, db: Database, **kwargs: Any) -> None:
+        super().__init__(db, **kwargs)
+        self.lists = LeadLists(db)
+
+    async def ensure_indexes(self) -> None:
+        await super().ensure_indexes()
+        await self.lists.build_once(self.snapshots)
+
+    async def commit(
+        self,
+        *,
+        aggregate_id: str,
+        expected_version: int,
+        snapshot: Document,
+        events: Sequence[tuple[str, CloudEvent]],
+        actor: str,
+        changes: Document | None = None,
+        publish: bool = True,
+    ) -> int:
+        old = await self.snapshots.find_one({"_id": aggregate_id}) if expected_version else None
+        new = {**snapshot, "_id": aggregate_id}
+        await self.lists.before_commit(aggregate_id, old, new)  # new entries before, old ones after
+        version = await super().commit(
+            aggregate_id=aggregate_id,
+            expected_version=expected_version,
+            snapshot=snapshot,
+            events=events,
+            actor=actor,
+            changes=changes,
+            publish=publish,
+        )
+        await self.lists.after_commit(aggregate_id, old, new)
+        return version
+
+
+def open_of(lists: ListedCollection, source: Collection) -> Callable[[str, int, int], Awaitable[list[str]]]:
+    """(owner, limit, offset) → ids of the owner's open records (newest first), from their list."""
+
+    async def ids(owner: str, limit: int, offset: int) -> list[str]:
+        docs = await lists.page(source, f"owner:{owner}", limit=offset + limit, keep=_open)
+        return [str(d["_id"]) for d in docs[offset:]]
+
+    return ids
+
+
+def _open(doc: Mapping[str, Any]) -> bool:
+    return doc.get("status") == "open" or doc.get("status") in OPEN_STATUSES
