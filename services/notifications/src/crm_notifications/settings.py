@@ -76,6 +76,12 @@ class NotificationsSettings(CrmSettings):
     verified with it; empty refuses every Slack command."""
     mattermost_command_token: SecretStr = SecretStr("")
     """The Mattermost slash command's token; empty refuses every Mattermost command."""
+    mattermost_actions_secret: SecretStr = SecretStr("")
+    """Signs the context of the Mattermost card buttons (``POST /chat/mattermost/actions``
+    checks it); empty: cards have no buttons and every action is refused."""
+    public_url: str | None = None
+    """This service's API as the chat server reaches it (Mattermost buttons post to
+    ``{public_url}/chat/mattermost/actions``); unset: no Mattermost buttons."""
     contacts_url: str = "http://127.0.0.1:8001"
     service_desk_url: str = "http://127.0.0.1:8003"
     """Base URL of the CRM console, for links in messages (none when unset)."""

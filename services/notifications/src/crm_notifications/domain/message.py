@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from crm_notifications.domain.models import Priority
 
@@ -31,6 +32,17 @@ class MailThread:
 
 
 @dataclass(frozen=True)
+class ChatAction:
+    """A button on a chat card that acts on a ticket as the clicking user (``chat_actions``)."""
+
+    kind: Literal["assign_me", "status"]
+    ticket_id: str
+    label: str
+    status: str | None = None
+    """For ``status``: the ticket status to move to."""
+
+
+@dataclass(frozen=True)
 class Message:
     title: str
     """One line: e-mail subject, chat header."""
@@ -50,3 +62,5 @@ class Message:
     """For a digest: the messages it gathers."""
     thread: MailThread | None = None
     """For a requester's e-mail: From, Message-ID, In-Reply-To, References."""
+    actions: tuple[ChatAction, ...] = ()
+    """Buttons of an interactive chat card (Slack, Mattermost); other channels ignore them."""

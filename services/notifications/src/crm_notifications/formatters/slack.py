@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
-from crm_notifications.domain.message import Message
+from crm_notifications.domain.message import ChatAction, Message
 from crm_notifications.formatters.common import clip, footer, title_with_priority
 
 _MEMBER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 MAX_ENTRIES = 20
+MAX_ACTIONS = 4
+ACTIONS_BLOCK = "crm_actions"
+ACTION_PREFIX = "crm_"
 
 
 def escape(text: str) -> str:
@@ -20,6 +24,18 @@ def escape(text: str) -> str:
 
 def mention(handle: str | None) -> str:
     return f"<@{handle}> " if handle and _MEMBER_ID.match(handle) else ""
+
+
+def action_button(action: ChatAction) -> dict[str, Any]:
+    """An interactive button: Slack posts its ``action_id`` and ``value`` back to
+    ``/chat/slack/actions`` (signed), where ``chat_actions.slack_action`` reads them."""
+    value = {"ticket_id": action.ticket_id, **({"status": action.status} if action.status else {})}
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(action.label, 75)},
+        "action_id": ACTION_PREFIX + (action.kind if action.kind == "assign_me" else f"status_{action.status}"),
+        "value": json.dumps(value, separators=(",", ":")),
+    }
 
 
 def payload(message: Message) -> dict[str, Any]:
@@ -47,19 +63,16 @@ def payload(message: Message) -> dict[str, Any]:
                 ],
             }
         )
+    buttons = [action_button(a) for a in message.actions[:MAX_ACTIONS]]
     if message.link:
-        blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": "Open in CRM"},
-                        "url": clip(message.link, 3000),
-                    }
-                ],
-            }
-        )
+        link = {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Open in CRM"},
+            "url": clip(message.link, 3000),
+        }
+        buttons.append(link)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": ACTIONS_BLOCK, "elements": buttons})
     context = footer(message)
     if context:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(context)}]})

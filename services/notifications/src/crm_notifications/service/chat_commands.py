@@ -4,7 +4,8 @@ A request is trusted only by its platform's proof: Slack's ``X-Slack-Signature``
 (``v0=`` HMAC-SHA256 of ``v0:{timestamp}:{body}`` with the signing secret, timestamp
 within five minutes: no replay), Mattermost's per-command token. The answer is the same
 card notifications posts (the channel formatters), built from contacts' and
-service-desk's APIs called as the chat gateway's service account (read only).
+service-desk's APIs called as the chat gateway's service account (read only). The ticket
+card carries buttons that act as the clicking user (``chat_actions``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import hmac
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from crm_shared.auth import mint_token
 from crm_shared.settings import CrmSettings
 
 from crm_notifications.domain.message import Message
+from crm_notifications.service.chat_actions import ticket_card
 
 MAX_SKEW_S = 300
 
@@ -87,15 +90,7 @@ class CrmLookups:
 
     async def ticket(self, ticket_id: str) -> Message:
         async with httpx.AsyncClient(base_url=self.service_desk_url, timeout=10, transport=self.transport) as client:
-            resp = await client.get(f"/tickets/{ticket_id}", headers=self._headers())
+            resp = await client.get(f"/tickets/{quote(ticket_id, safe='')}", headers=self._headers())
         if resp.status_code != 200:
             return Message(title="No ticket found", text=f"No ticket {ticket_id!r}.")
-        t = resp.json()
-        facts = (
-            ("Status", str(t.get("status"))),
-            ("Priority", str(t.get("priority"))),
-            ("Assignee", str(t.get("assignee_id") or "-")),
-            ("Group", str(t.get("group") or "-")),
-        )
-        link = f"{self.console_url.rstrip('/')}/tickets/{t['id']}" if self.console_url else None
-        return Message(title=str(t.get("subject")), text="Ticket", facts=facts, link=link)
+        return ticket_card(resp.json(), console_url=self.console_url)
