@@ -54,7 +54,7 @@ export default function MacrosAdmin() {
           {(macros.data?.items ?? []).map((m) => (
             <Table.Tr key={m.id} data-testid={`macro-row-${m.name}`}>
               <Table.Td>{m.name}</Table.Td>
-              <Table.Td><Badge variant="light">{scopeLabel(m.scope)}{m.team ? `: ${m.team}` : ''}</Badge></Table.Td>
+              <Table.Td><Badge variant="light" tt="none">{m.scope === 'team' && m.team ? m.team : scopeLabel(m.scope)}</Badge></Table.Td>
               <Table.Td><Text size="sm" lineClamp={2}>{m.body}</Text></Table.Td>
               <Table.Td>
                 <Group gap={4} wrap="nowrap">
