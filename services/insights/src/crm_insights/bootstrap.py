@@ -109,14 +109,18 @@ def _container(
     clock: Clock = system_clock,
     **extra: Any,
 ) -> Container:
+    # the steps run in the consumers of the customer's partition: the register's owner view
+    # answers from memory (loaded once per rebalance), not one store read per customer
+    owner_view = getattr(erasure, "for_partition_owner", None)
+    steps_register: ErasureRegister = owner_view() if callable(owner_view) else erasure
     return Container(
         settings=settings,
         topics=Topics(settings.topic_prefix),
         models=models,
         deals=Applier(models=models, name="deal", types=deals.TYPES,
-                      steps=[ModelStep(deals), CustomerStep(DEALS, erasure)]),
+                      steps=[ModelStep(deals), CustomerStep(DEALS, steps_register)]),
         tickets=Applier(models=models, name="ticket", types=tickets.TYPES,
-                        steps=[ModelStep(tickets), CustomerStep(TICKETS, erasure)]),
+                        steps=[ModelStep(tickets), CustomerStep(TICKETS, steps_register)]),
         erasure=erasure,
         queries=SalesQueries(models=models),
         targets=TargetService(store=targets, models=models),
