@@ -3,7 +3,7 @@
 Every service's settings at their defaults plus a real JWT secret, in production
 (``CRM_ENV=production``): each names its own development secrets (contacts' lookup-key
 secret, the console's session secret, service-desk's CSAT and mail-log secrets, sales'
-quote-link secret, marketing's unsubscribe secret; before: only the JWT, session and CSAT
+quote-link secret, marketing's unsubscribe secret, notifications' recipient-hash key; before: only the JWT, session and CSAT
 secrets were refused). A unit test of the rule is in ``shared/tests/test_settings.py``.
 """
 
@@ -21,7 +21,7 @@ CASES = [  # module, class, the development secrets it must name
     ("crm_service_desk.settings", "ServiceDeskSettings", {"CRM_CSAT_SECRET", "CRM_MAIL_LOG_SECRET"}),
     ("crm_console.settings", "ConsoleSettings", {"CRM_SESSION_SECRET"}),
     ("crm_sales.settings", "SalesSettings", {"CRM_QUOTE_LINK_SECRET"}),
-    ("crm_notifications.settings", "NotificationsSettings", set()),
+    ("crm_notifications.settings", "NotificationsSettings", {"CRM_RECIPIENT_HASH_SECRET"}),
     ("crm_marketing.settings", "MarketingSettings", {"CRM_UNSUBSCRIBE_SECRET"}),
     ("crm_insights.settings", "InsightsSettings", set()),
     ("crm_directory.settings", "DirectorySettings", set()),

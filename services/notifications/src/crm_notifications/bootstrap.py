@@ -226,7 +226,13 @@ async def bootstrap(
         max_connections=settings.send_concurrency,
     )
     background.on_close(http.aclose)
-    outcomes = OutcomePublisher(publisher=infra.publisher, topics=infra.topics, deliveries=deliveries, events=events)
+    outcomes = OutcomePublisher(
+        publisher=infra.publisher,
+        topics=infra.topics,
+        deliveries=deliveries,
+        events=events,
+        recipient_key=settings.recipient_hash_secret.get_secret_value().encode(),
+    )
     senders = senders or default_senders(settings, http)
     email = senders.get("email")
     if isinstance(email, EmailSender):

@@ -36,6 +36,10 @@ class NotificationsSettings(CrmSettings):
     http_timeout_s: float = Field(default=10.0, gt=0)
     http_max_redirects: int = Field(default=3, ge=0, le=10)
 
+    recipient_hash_secret: SecretStr = SecretStr("dev-notifications-recipient-hash-change-me")
+    """Key of ``recipient_hash`` in ``crm.notification.*``: an e-mail address is published as
+    its keyed hash, never as itself (docs/events/personal-data.md)."""
+
     # -- delivery ------------------------------------------------------------------
     delivery_max_attempts: int = Field(default=6, ge=1, le=50)
     delivery_retry_window_s: float = Field(default=24 * 3600.0, ge=0)

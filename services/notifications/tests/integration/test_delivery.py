@@ -86,7 +86,7 @@ async def test_500_then_200_gives_exactly_one_successful_delivery(container: Con
     assert outcome.customerid == event.customerid
     assert outcomes[0].key == event.customerid.encode()
     assert outcome.data["attempts"] == 2
-    assert outcome.data["recipient"] == "hook"
+    assert (outcome.data["recipient"], outcome.data["recipient_kind"]) == ("hook", "endpoint")
     assert outcome.causationid == event.id
 
 

@@ -2,7 +2,8 @@
 
 The subject is the delivery; the key is the ``customerid`` of the business event
 that caused the notification, so an outcome lands on the same partition as its
-cause. ``sequence`` is the number of attempts so far.
+cause. ``sequence`` is the number of attempts so far. The recipient is a reference,
+never an e-mail address (docs/events/personal-data.md).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from crm_shared.events.base import EventData, register
 from crm_shared.events.common import UtcDatetime
 
 NotificationChannel = Literal["email", "slack", "teams", "mattermost", "webhook"]
+RecipientKind = Literal["user", "endpoint", "address"]
 
 
 class _DeliveryOutcome(EventData):
@@ -27,8 +29,20 @@ class _DeliveryOutcome(EventData):
     source_customerid: str = Field(description="`customerid` of that event; the key of this one.")
     rule_id: str = Field(description="Routing rule that matched.")
     recipient: str = Field(
-        description="Who was notified: a user id, an e-mail address, a chat channel or a"
-        " webhook endpoint id (never a URL or a secret)."
+        description="Who was notified, by reference: a user id (`recipient_kind` `user`), a chat or"
+        " webhook endpoint id (`endpoint`), or for a bare e-mail address `address:` and"
+        " `recipient_hash` (`address`). Never an e-mail address, a URL or a secret (events"
+        " published before `recipient_kind` existed may hold an address here)."
+    )
+    recipient_kind: RecipientKind | None = Field(
+        default=None,
+        description="What `recipient` refers to. Absent in events published before it existed.",
+    )
+    recipient_hash: str | None = Field(
+        default=None,
+        description="For `recipient_kind` `address`: HMAC-SHA256 (hex, 32 characters) of the"
+        " lower-cased address under a key only notifications holds, so outcomes of one"
+        " address can be grouped without the address; null for the other kinds.",
     )
     channel: NotificationChannel = Field(description="Delivery channel.")
     attempts: int = Field(ge=1, description="Attempts made, this one included.")

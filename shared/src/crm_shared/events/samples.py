@@ -203,15 +203,25 @@ def _notification_events() -> list[EventData]:
         source_event_type="crm.deal.won",
         source_customerid=PERSON,
         rule_id="deal-won-to-sales-channel",
-        recipient="#sales-emea",
     )
+    address_hash = "5d41402abc4b2a76b9719d911017c592"
     return [
-        n.NotificationDelivered(**common, channel="slack", attempts=1, delivered_at=at(9 * 24 * 60 + 1)),
+        n.NotificationDelivered(
+            **common,
+            recipient="sales-emea-slack",
+            recipient_kind="endpoint",
+            channel="slack",
+            attempts=1,
+            delivered_at=at(9 * 24 * 60 + 1),
+        ),
         n.NotificationFailed(
             **common,
-            channel="webhook",
+            recipient=f"address:{address_hash}",
+            recipient_kind="address",
+            recipient_hash=address_hash,
+            channel="email",
             attempts=5,
-            error="HTTP 503 from endpoint after 5 attempts",
+            error="SMTP 550",
             failed_at=at(9 * 24 * 60 + 30),
         ),
     ]

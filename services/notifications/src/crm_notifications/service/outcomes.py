@@ -11,6 +11,8 @@ id and subscribers dedupe it.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
 from datetime import datetime, timedelta
@@ -32,14 +34,27 @@ log = logging.getLogger(__name__)
 ACTOR = Actor.system("notifications")
 
 
-def outcome_event(delivery: Delivery) -> CloudEvent:
+def recipient_fields(delivery: Delivery, key: bytes) -> dict[str, str | None]:
+    """Who it was for, as outcome events say it: a user or endpoint id, or an e-mail
+    address as its keyed hash (the address has no reader outside notifications, and
+    erasure cannot take back what was published)."""
+    if delivery.user_id:
+        return {"recipient": delivery.user_id, "recipient_kind": "user", "recipient_hash": None}
+    if delivery.endpoint_id:
+        return {"recipient": delivery.endpoint_id, "recipient_kind": "endpoint", "recipient_hash": None}
+    address = (delivery.address or delivery.recipient).strip().lower()
+    digest = hmac.new(key, f"recipient:{address}".encode(), hashlib.sha256).hexdigest()[:32]
+    return {"recipient": f"address:{digest}", "recipient_kind": "address", "recipient_hash": digest}
+
+
+def outcome_event(delivery: Delivery, *, recipient_key: bytes) -> CloudEvent:
     common: dict[str, Any] = dict(
         delivery_id=delivery.id,
         source_event_id=delivery.event_id,
         source_event_type=delivery.event_type,
         source_customerid=delivery.customerid,
         rule_id=delivery.rule_id,
-        recipient=delivery.recipient,
+        **recipient_fields(delivery, recipient_key),
         channel=delivery.channel,
         attempts=max(delivery.attempts, 1),
     )
@@ -48,7 +63,10 @@ def outcome_event(delivery: Delivery) -> CloudEvent:
         data = NotificationDelivered(**common, delivered_at=delivery.delivered_at or delivery.updated_at)
     else:
         data = NotificationFailed(
-            **common, error=(delivery.last_error or "failed")[:500], failed_at=delivery.failed_at or delivery.updated_at
+            # the error as the dead letter says it: what a sink echoes back (an address) is masked
+            **common,
+            error=delivery_error(delivery),
+            failed_at=delivery.failed_at or delivery.updated_at,
         )
     return CloudEvent.wrap(
         data,
@@ -117,8 +135,15 @@ def dead_letter(delivery: Delivery, source: CloudEvent | None) -> tuple[bytes, l
 
 class OutcomePublisher:
     def __init__(
-        self, *, publisher: EventPublisher, topics: Topics, deliveries: DeliveryRepo, events: EventStore
+        self,
+        *,
+        publisher: EventPublisher,
+        topics: Topics,
+        deliveries: DeliveryRepo,
+        events: EventStore,
+        recipient_key: bytes,
     ) -> None:
+        self._recipient_key = recipient_key
         self._publisher = publisher
         self._events = events
         self._topics = topics
@@ -136,7 +161,9 @@ class OutcomePublisher:
                     value=value,
                     headers=headers,
                 )
-            await self._publisher.publish(self._topics.notification, outcome_event(delivery))
+            await self._publisher.publish(
+                self._topics.notification, outcome_event(delivery, recipient_key=self._recipient_key)
+            )
         except Exception:  # the broker is away: the sweep publishes it later
             log.warning("could not publish a delivery outcome yet", extra={"delivery_id": delivery.id}, exc_info=True)
             return False
