@@ -3,8 +3,9 @@
 Every service's settings at their defaults plus a real JWT secret, in production
 (``CRM_ENV=production``): each names its own development secrets (contacts' lookup-key
 secret, the console's session secret, service-desk's CSAT and mail-log secrets, sales'
-quote-link secret, marketing's unsubscribe secret, notifications' recipient-hash key; before: only the JWT, session and CSAT
-secrets were refused). A unit test of the rule is in ``shared/tests/test_settings.py``.
+quote-link secret, marketing's unsubscribe secret, notifications' recipient-hash key;
+before: only the JWT, session and CSAT secrets were refused). A unit test of the rule is
+in ``shared/tests/test_settings.py``.
 """
 
 from __future__ import annotations
