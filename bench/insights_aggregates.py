@@ -30,6 +30,7 @@ import itertools
 import random
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -156,6 +157,7 @@ async def rebuild_rate(stack: Any, *, events: int) -> dict[str, Any]:
                                 max_batch_size=512 * 1024)  # fmt: skip
     await producer.start()
     t = day("2026-02-01")
+    produce_started = time.perf_counter()
     try:
         for i in range(events // 5):
             d = new_deal(i, pipeline="rebuild")
@@ -166,11 +168,14 @@ async def rebuild_rate(stack: Any, *, events: int) -> dict[str, Any]:
         await producer.flush()
     finally:
         await producer.stop()
+    produce_s = time.perf_counter() - produce_started
     settings = InsightsSettings(kafka_bootstrap_servers=stack.infra.kafka, mongodb_url=stack.infra.mongo,
                                 topic_prefix=stack.topics.prefix)  # fmt: skip
     meter = CpuMeter(infra_pids(stack.infra)).start()
     stats = await rebuild(settings, database=f"{stack.databases['insights']}_rebuild")
     stats["cpu"] = meter.stop()
+    stats["produce_s"] = round(produce_s, 1)
+    stats["produced_per_s"] = round(events / max(produce_s, 1e-9), 1)
     stats["one_million_would_take_s"] = round(1_000_000 / stats["events_per_s"], 0)
     with contextlib.suppress(Exception):
         from pymongo import MongoClient
@@ -185,6 +190,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--deals", type=int, default=200)
     parser.add_argument("--rebuild-events", type=int, default=20_000)
+    parser.add_argument("--out", default=None, help="results file (default: today's bench/results file)")
     parser.add_argument("--batches", default="1,100",
                         help="CRM_BATCH_RECORDS of each visibility run (1: one record at a time)")  # fmt: skip
     args = parser.parse_args()
@@ -195,10 +201,12 @@ def main() -> None:
             run = asyncio.run(visibility(stack, rate=args.rate, seconds=args.seconds, deals=args.deals))
             figures[f"visibility_batch_{batch}"] = run
             print(f"batch {batch}: {run}", flush=True)
+            if args.out:  # kept even if the stack's teardown hangs on the store
+                write_results("insights_aggregates", figures, Path(args.out))
     if args.rebuild_events:
         with running_stack(infra, ["insights"]) as stack:
             figures["rebuild"] = asyncio.run(rebuild_rate(stack, events=args.rebuild_events))
-    path = write_results("insights_aggregates", figures)
+    path = write_results("insights_aggregates", figures, Path(args.out) if args.out else None)
     print(figures)
     print(f"written to {path}")
 
