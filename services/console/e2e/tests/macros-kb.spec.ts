@@ -87,7 +87,7 @@ test('a team macro and a published article go into a ticket reply', async ({ bro
   await page.getByTestId('comment-send').click();
 
   const posted = page.getByTestId('comment-public').last();
-  await expect(posted).toContainText('Hello Lena Wolf,');
+  await expect(posted).toContainText('Hello Lena Wolf,', { timeout: 90_000 }); // the reply, then the macro's status
   await expect(posted).toContainText(`${title}: ${url}`);
   await expect(page.getByTestId('ticket-status')).toHaveText('Pending'); // the macro's action
   await shot(page, 'ticket-reply-posted', true);
