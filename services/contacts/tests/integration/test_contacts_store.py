@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import orjson
 import pytest
+from crm_contacts.adapters.mongo_customers import MongoCustomerRepository
 from crm_contacts.bootstrap import Container
 from crm_contacts.settings import ContactsSettings
 from crm_shared.events import CloudEvent
 from crm_shared.events.samples import sample_event
+from crm_shared.outbox import revision_id
 from crm_shared.topics import Topics
 from pymongo import MongoClient
 
@@ -162,3 +165,33 @@ async def test_360_projection_on_the_store(
     assert [i["type"] for i in view["timeline"]["items"]][:2] == ["crm.deal.won", "crm.deal.stage_changed"]
     assert view["customer"]["lifecycle_stage"] == "customer"
     assert view["customer"]["version"] == 2
+
+
+async def test_an_erasure_scrubs_history_by_id_however_long_the_revisions_are(
+    client: httpx.AsyncClient, settings: ContactsSettings, store_audit: tuple[Any, Any], mongo_database: str
+) -> None:
+    """The history is read by its revisions' ``_id`` (the versions are known): no scan of
+    ``revisions``, which every customer's writes make longer (R6: seconds under load)."""
+    h = auth(settings, "admin")
+    cid = (await client.post("/customers", json=LENA, headers=h)).json()["id"]
+    other = (await client.post("/customers", json={**LENA, "emails": ["o@other.example"]}, headers=h)).json()["id"]
+    for version in range(1, 4):
+        r = await client.patch(
+            f"/customers/{cid}",
+            json={"industry": f"i{version}"},
+            headers={**h, "If-Match": f'"{version}"'},
+        )
+        assert r.status_code == 200, r.text
+    audited, audit = store_audit
+    repo = MongoCustomerRepository(audited[mongo_database], publisher=None, key_secret=settings.lookup_key_secret)
+    audit.clear()
+    assert await repo.scrub_history(cid, below_version=4) == 3
+    assert audit.on("revisions", ids_in=True) == []
+    assert await repo.scrub_history(cid, below_version=4) == 0  # idempotent: nothing left to do
+    revisions = audited[mongo_database]["revisions"]
+    for version in range(1, 4):
+        rev = await revisions.find_one({"_id": revision_id(cid, version)})
+        assert rev is not None
+        assert "lena" not in repr(rev["snapshot"]).lower(), version
+    assert (await revisions.find_one({"_id": revision_id(cid, 4)}) or {})["snapshot"]["first_name"] == "Lena"
+    assert (await revisions.find_one({"_id": revision_id(other, 1)}) or {})["snapshot"]["first_name"] == "Lena"

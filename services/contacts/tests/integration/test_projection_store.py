@@ -72,4 +72,25 @@ async def test_the_worker_path_filters_on_id_only(store_audit: tuple[Any, Any], 
     await repo.save_summary("cust-a", {"deals": {"open_count": 1}})
     await repo.touch("cust-a", deal.created_at)
     assert (await repo.summary("cust-a") or {})["deals"] == {"open_count": 1}
-    assert audit.scans == []
+    assert audit.on(ids_in=True) == []  # IdLists.items reads by {_id: {$in}} (indexed: find_by_ids)
+
+
+async def test_purge_removes_a_customers_360_data_by_id_but_the_timeline(
+    store_audit: tuple[Any, Any], mongo_database: str
+) -> None:
+    """An erasure's purge: the customer's deals and tickets go by ``_id`` (their id lists),
+    another customer's stay; only the timeline is a scan (nothing lists its entries)."""
+    client, audit = store_audit
+    db = client[mongo_database]
+    repo = MongoProjectionRepository(db)
+    await repo.ensure_indexes()
+    mine, other = _deal(), _deal()
+    await repo.apply_deal("cust-a", mine)
+    await repo.apply_deal("cust-b", other)
+    await repo.save_summary("cust-a", {"deals": {"open_count": 1}})
+    audit.clear()
+    await repo.purge("cust-a")
+    assert await db["deals_360"].find_one({"_id": mine.id}) is None
+    assert await db["deals_360"].find_one({"_id": other.id}) is not None
+    assert await repo.summary("cust-a") is None
+    assert [(command, coll) for command, coll, _ in audit.on(ids_in=True)] == [("delete", "timeline")]

@@ -9,8 +9,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from crm_shared.aggregates import AggregateStore, Publisher, revision_id
+from crm_shared.aggregates.base import Commit
+from crm_shared.errors import VersionConflict
 from crm_shared.events.envelope import CloudEvent
-from crm_shared.mongo import Database, Document
+from crm_shared.mongo import Database, Document, docs_by_ids, find_by_ids
 from pymongo import ASCENDING, DESCENDING
 
 from crm_contacts.adapters.documents import from_document, redacted_changes, search_tokens, to_document
@@ -18,13 +20,15 @@ from crm_contacts.adapters.mongo_keys import MongoCustomerKeys
 from crm_contacts.adapters.mongo_lists import MongoCustomerLists
 from crm_contacts.domain.customer import Customer
 from crm_contacts.domain.lookup_keys import LookupKey, company_name_key, company_name_keys, email_domain
-from crm_contacts.service.ports import CustomerQuery, Stored
+from crm_contacts.service.ports import CustomerCommit, CustomerQuery, Stored
 
 COLLECTION = "customers"
 LIVE = {"archived": False}
 NOT_ERASED = {"erased": {"$exists": False}}
 KEY_SCAN = 1000
 """Customers read for one exact-key question (most recently listed first)."""
+SCRUB_AT_ONCE = 16
+"""Revisions an erasure rewrites concurrently."""
 
 
 def build_filter(q: CustomerQuery) -> Document:
@@ -89,9 +93,9 @@ class MongoCustomerRepository:
         return [c for c in map(from_document, docs) if isinstance(c, Customer)]
 
     async def get_many(self, ids: Sequence[str]) -> list[Customer]:
-        # One find by _id each: ``{_id: {$in: [...]}}`` is not what the local store indexes.
-        docs = await asyncio.gather(*(self._coll.find_one({"_id": i}) for i in dict.fromkeys(ids)))
-        return [c for c in (from_document(d) for d in docs if d) if isinstance(c, Customer)]
+        # One ``{_id: {$in: [...]}}``: the store's ``_id`` index serves it (crm_devtools' FerretDB build too).
+        docs = await docs_by_ids(self._coll, ids)
+        return [c for c in (from_document(docs[i]) for i in dict.fromkeys(ids) if i in docs) if isinstance(c, Customer)]
 
     async def _having(self, keys: Iterable[LookupKey], *, limit: int) -> list[Customer]:
         """The customers listed under any of ``keys`` (the most recently listed ``limit``);
@@ -145,48 +149,71 @@ class MongoCustomerRepository:
         actor: str,
         audit: Document,
     ) -> int:
-        old = await self._coll.find_one({"_id": state.id}) if expected_version else None
-        previous = from_document(old) if old else None
-        before, after = self.keys.keys_of(previous), self.keys.keys_of(state)
-        new = to_document(state)
-        await self.keys.add(state.id, after - before)
-        await self.lists.before_commit(state.id, old, new)
-        version = await self.store.commit(
-            aggregate_id=state.id,
-            expected_version=expected_version,
-            snapshot=new,
-            events=events,
-            actor=actor,
-            changes=audit,
+        (outcome,) = await self.commit_many([CustomerCommit(state, expected_version, events, actor, audit)])
+        if isinstance(outcome, VersionConflict):
+            raise outcome
+        return outcome
+
+    async def commit_many(self, commits: Sequence[CustomerCommit]) -> list[int | VersionConflict]:
+        """The keys and list entries of what the customers become are added before the
+        commit, those they no longer have removed after (a failed commit leaves extras,
+        never a missing one); the revisions go through ``AggregateStore.commit_many``."""
+        firsts = {c.state.id: c for c in reversed(commits)}  # each customer's first commit here
+        lasts = {c.state.id: c for c in commits}
+        old_docs = await docs_by_ids(self._coll, [i for i, c in firsts.items() if c.expected_version])
+        old = {i: old_docs.get(i) for i in firsts}
+        before = {i: self.keys.keys_of(from_document(d) if d else None) for i, d in old.items()}
+        after = {i: self.keys.keys_of(c.state) for i, c in lasts.items()}
+        new = {i: to_document(c.state) for i, c in lasts.items()}
+        await self.keys.add_many({i: after[i] - before[i] for i in lasts})
+        await asyncio.gather(
+            *(self.lists.before_commit(i, old[i], new[i]) for i in lasts if self._listed(old[i], new[i]))
         )
+        outcomes = await self.store.commit_many(
+            [Commit(c.state.id, c.expected_version, to_document(c.state), c.events, c.actor, c.audit) for c in commits]
+        )
+        stored = {c.state.id: o for c, o in zip(commits, outcomes, strict=True) if not isinstance(o, VersionConflict)}
         # Entries of what it no longer is go once committed (a failed commit leaves only extras).
-        await self.lists.after_commit(state.id, old, new)
-        if before - after:
-            await self.keys.remove(state.id, before - after)
-            current = await self.get(state.id)
-            if current is not None and current.version > version:  # a newer write may have needed one back
-                await self.keys.add(state.id, self.keys.keys_of(current))
-        return version
+        await asyncio.gather(
+            *(self.lists.after_commit(i, old[i], new[i]) for i in stored if self._listed(old[i], new[i]))
+        )
+        for customer_id, version in stored.items():
+            if before[customer_id] - after[customer_id]:
+                await self.keys.remove(customer_id, before[customer_id] - after[customer_id])
+                current = await self.get(customer_id)
+                if current is not None and current.version > version:  # a newer write may have needed one back
+                    await self.keys.add(customer_id, self.keys.keys_of(current))
+        return outcomes
+
+    def _listed(self, old: Document | None, new: Document) -> bool:
+        return bool(self.lists.lists_of(old) or self.lists.lists_of(new))
 
     async def history(self, customer_id: str, *, before: int | None, limit: int) -> list[Document]:
         return await self.store.history(customer_id, limit=limit, before=before)
 
     async def scrub_history(self, customer_id: str, *, below_version: int) -> int:
-        query = {
-            "aggregate_id": customer_id,
-            "kind": COLLECTION,
-            "version": {"$lt": below_version},
-            "changes.redacted": {"$ne": True},
-        }
-        revisions = await self._revisions.find(query, {"changes": 1, "version": 1}).to_list(None)
-        for rev in revisions:
+        """Every revision below ``below_version`` keeps who changed which field when, never
+        a value. Read by ``_id`` (the versions are known: no scan of ``revisions``, which
+        every customer's writes make longer), written one by one, a few at once."""
+        ids = [revision_id(customer_id, v) for v in range(1, below_version)]
+        found = await find_by_ids(self._revisions, ids, {"changes": 1, "version": 1, "kind": 1})
+        todo = [
+            rev
+            for rev in found.values()
+            if rev.get("kind") == COLLECTION and not (rev.get("changes") or {}).get("redacted")
+        ]
+
+        async def scrub(rev: Document) -> None:
             update: dict[str, Any] = {
                 "snapshot": {"_id": customer_id, "version": rev["version"], "redacted": True},
                 "events": [],
                 "changes": redacted_changes(rev.get("changes") or {}),
             }
             await self._revisions.update_one({"_id": rev["_id"]}, {"$set": update})
-        return len(revisions)
+
+        for first in range(0, len(todo), SCRUB_AT_ONCE):
+            await asyncio.gather(*(scrub(rev) for rev in todo[first : first + SCRUB_AT_ONCE]))
+        return len(todo)
 
     async def is_published(self, customer_id: str, version: int) -> bool:
         doc = await self._revisions.find_one({"_id": revision_id(customer_id, version)}, {"published": 1})
