@@ -73,7 +73,7 @@ export const insightsZhCN: typeof insightsEn = {
   backlogAge: '积压时长（天）', csatTrend: '每月满意度',
   cohorts: '按首次赢单月份的客户同期群',
   cohortsHelp: '按首次赢单月份分组的客户：之后每个月再次赢单的客户占比，以及当月赢单收入。',
-  cohort: '同期群', cohortSize: '客户数', monthOffset: '第 {{n}} 个月后', noCohorts: '暂无赢单。',
+  cohort: '同期群', cohortSize: '客户数', monthOffset: '+{{n}} 个月', noCohorts: '暂无赢单。',
 };
 
 i18n.addResourceBundle('en', 'translation', { insights: insightsEn }, true, false);
