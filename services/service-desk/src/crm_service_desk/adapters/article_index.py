@@ -27,34 +27,44 @@ def _schema() -> tantivy.Schema:
 
 
 class ArticleIndex:
+    """Built on first use: a process that never searches (the worker) holds no index."""
+
     def __init__(self, *, heap_bytes: int = 15_000_000) -> None:
         self.schema = _schema()
-        self.index = tantivy.Index(self.schema)
-        self._latin = register_tokenizers(self.index)
-        self._writer = self.index.writer(heap_size=heap_bytes, num_threads=1)
+        self._heap_bytes = heap_bytes
+        self._built: tuple[tantivy.Index, tantivy.TextAnalyzer, tantivy.IndexWriter] | None = None
         self._versions: dict[str, int] = {}
         self._lock = threading.Lock()
+
+    def _parts(self) -> tuple[tantivy.Index, tantivy.TextAnalyzer, tantivy.IndexWriter]:
+        with self._lock:
+            if self._built is None:
+                index = tantivy.Index(self.schema)
+                latin = register_tokenizers(index)
+                self._built = (index, latin, index.writer(heap_size=self._heap_bytes, num_threads=1))
+            return self._built
 
     def sync(self, articles: Iterable[Document]) -> int:
         """Make the index hold exactly ``articles`` (id and version decide what changed);
         how many documents were added or removed."""
         wanted = {str(a["_id"]): a for a in articles}
+        index, _, writer = self._parts()
         with self._lock:
             changed = 0
             for gone in set(self._versions) - set(wanted):
-                self._writer.delete_documents_by_term("id", gone)
+                writer.delete_documents_by_term("id", gone)
                 del self._versions[gone]
                 changed += 1
             for article_id, a in wanted.items():
                 if self._versions.get(article_id) == int(a["version"]):
                     continue
-                self._writer.delete_documents_by_term("id", article_id)
-                self._writer.add_document(self._document(article_id, a))
+                writer.delete_documents_by_term("id", article_id)
+                writer.add_document(self._document(article_id, a))
                 self._versions[article_id] = int(a["version"])
                 changed += 1
             if changed:
-                self._writer.commit()
-                self.index.reload()
+                writer.commit()
+                index.reload()
         return changed
 
     def _document(self, article_id: str, a: Document) -> tantivy.Document:
@@ -70,8 +80,9 @@ class ArticleIndex:
 
     def search(self, text: str, *, locale: str | None = None, limit: int = 20) -> list[tuple[str, float]]:
         """(article id, score), best first."""
+        index, latin, _ = self._parts()
         matching = matching_query(
-            self.schema, self._latin, text, exact_fields=("title", "tags"), fuzzy_fields=("title", "tags", "body")
+            self.schema, latin, text, exact_fields=("title", "tags"), fuzzy_fields=("title", "tags", "body")
         )
         if matching is None:
             return []
@@ -79,7 +90,7 @@ class ArticleIndex:
         if locale:
             by_locale = tantivy.Query.term_query(self.schema, "locale", locale)
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, matching), (tantivy.Occur.Must, by_locale)])
-        searcher = self.index.searcher()
+        searcher = index.searcher()
         return [
             (str(searcher.doc(address).to_dict()["id"][0]), float(score))
             for score, address in searcher.search(query, limit=limit, count=False).hits
