@@ -52,9 +52,10 @@ class MongoReadModels:
     async def commit(self, journal: str, *, states: Mapping[str, Doc | None], shards: Mapping[str, Doc]) -> None:
         """The partitions' batches read concurrently but write one at a time: measured on the
         local store (FerretDB 1.24 on SQLite, 2 Dec 2026), six bulk updates of 10-52
-        statements sent at once from one process (one per partition) all waited for ever,
-        the store answering everything else; one at a time they take 10-300 ms. The store
-        has one database-wide write lock anyway, so this costs nothing there."""
+        statements sent at once from one process (one per partition) got no answer until
+        the run was stopped (27 s to 2 min), the store answering other commands at once;
+        one at a time they take 10-300 ms. The store has one database-wide write lock
+        anyway, so this costs nothing there."""
         entry = {
             "done": False,
             # lists of documents: keys are ids, not field names (bucket ids may hold dots)
