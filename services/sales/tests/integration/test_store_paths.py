@@ -24,5 +24,6 @@ async def test_applying_a_customer_event_reads_and_writes_by_id(
     doc = await repo.get("cust-1")
     assert doc is not None
     assert (doc["version"], doc["display_name"]) == (2, "v2")
-    assert set(await repo.get_many(["cust-1", "cust-1", "missing"])) == {"cust-1"}  # a deal's answer, a list page
     assert audit.scans == []
+    assert set(await repo.get_many(["cust-1", "cust-1", "missing"])) == {"cust-1"}  # a deal's answer, a list page
+    assert [q for _, _, q in audit.scans] == [{"_id": {"$in": ["cust-1", "missing"]}}]  # one $in: indexed
