@@ -2,17 +2,32 @@
 // refused) and publishes an article; an agent of the team inserts both into a ticket's reply
 // (the macro previewed for the ticket, the article found with a typo) and posts it; the macro's
 // status is applied; 简体中文 knowledge base. Screenshots under docs/console/ (CRM_SCREENSHOTS).
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { newCustomer, signIn, unique } from './helpers';
 
 test.use({ viewport: { width: 1500, height: 950 } });
 
+/** The "Saved" toasts closed (they would cover the page; axe also checks only the page). */
+const quiet = async (page: Page) => {
+  await page.locator('.mantine-Notification-closeButton').evaluateAll((buttons) => buttons.forEach((b) => (b as HTMLElement).click()));
+  await expect(page.locator('.mantine-Notification-root')).toHaveCount(0);
+};
+
 const shot = async (page: Page, name: string, fullPage = false) => {
   if (!process.env.CRM_SCREENSHOTS) return;
   await page.waitForTimeout(500); // modals' transitions end
-  await page.locator('.mantine-Notification-closeButton').evaluateAll((buttons) => buttons.forEach((b) => (b as HTMLElement).click()));
-  await expect(page.locator('.mantine-Notification-root')).toHaveCount(0); // "Saved" toasts gone
+  await quiet(page);
   await page.screenshot({ path: `${process.env.CRM_SCREENSHOTS}/${name}.png`, fullPage });
+};
+
+/** axe-core: no serious or critical WCAG 2.1 AA violation on the page as it is. */
+const accessible = async (page: Page, name: string) => {
+  await quiet(page);
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${name}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  expect(bad, bad.join('\n')).toEqual([]);
 };
 
 test('a team macro and a published article go into a ticket reply', async ({ browser }) => {
@@ -39,6 +54,7 @@ test('a team macro and a published article go into a ticket reply', async ({ bro
   await lead.page.getByTestId('macro-save').click();
   await expect(lead.page.getByTestId(`macro-row-${macroName}`)).toBeVisible();
   await shot(lead.page, 'admin-macros');
+  await accessible(lead.page, 'macros');
 
   // ... and an article, published
   await lead.page.getByTestId('nav-knowledge').click();
@@ -53,6 +69,7 @@ test('a team macro and a published article go into a ticket reply', async ({ bro
   await lead.page.getByTestId('article-publish').click();
   await expect(lead.page.getByTestId('article-state')).toHaveText('Published');
   await shot(lead.page, 'knowledge-base');
+  await accessible(lead.page, 'knowledge base');
   const url = await lead.page.getByTestId('article-url').getAttribute('href');
   expect(url).toMatch(/\/help\/articles\//);
 
@@ -73,6 +90,7 @@ test('a team macro and a published article go into a ticket reply', async ({ bro
   await expect(preview).toHaveValue(/Sara Lindqvist$/);
   await expect(page.getByTestId('macro-actions')).toContainText('Pending');
   await shot(page, 'ticket-insert-macro');
+  await accessible(page, 'insert macro');
   await page.getByTestId('macro-insert').click();
   await expect(page.getByTestId('comment-body')).toHaveValue(/^Hello Lena Wolf,/);
 

@@ -50,7 +50,7 @@ export default function KnowledgePage() {
             <Card withBorder p={0} data-testid="kb-list">
               {rows.map((a) => (
                 <NavLink key={a.id} active={selected === a.id} onClick={() => setSelected(a.id)} data-testid="kb-row"
-                  label={<Group gap={6}><Text size="sm" fw={600}>{a.title}</Text><Badge size="xs" color={STATE_COLOR[a.state]}>{t(`kb.state.${a.state}`)}</Badge></Group>}
+                  label={<Group gap={6}><Text size="sm" fw={600}>{a.title}</Text><StateBadge state={a.state} size="xs" /></Group>}
                   description={'snippet' in a ? String(a.snippet) : `${a.locale} · ${formatDateTime(a.updated_at, locale)}`} />
               ))}
             </Card>
@@ -99,7 +99,7 @@ function ArticleEditor({ articleId, editor, publisher, onSaved }: {
       <Stack gap="xs">
         <Group justify="space-between">
           <Group gap="xs">
-            {article && <Badge color={STATE_COLOR[article.state]} data-testid="article-state">{t(`kb.state.${article.state}`)}</Badge>}
+            {article && <StateBadge state={article.state} testid="article-state" />}
             {article && <Badge variant="light">v{article.version}</Badge>}
           </Group>
           {article?.state === 'published' && <Anchor href={article.url} target="_blank" rel="noreferrer" size="sm" data-testid="article-url">{t('kb.publicLink')}</Anchor>}
@@ -132,4 +132,10 @@ function ArticleEditor({ articleId, editor, publisher, onSaved }: {
       </Stack>
     </Card>
   );
+}
+
+/** A light tint with dark text: white on green fails WCAG contrast (axe, serious). */
+function StateBadge({ state, size, testid }: { state: ArticleState; size?: 'xs'; testid?: string }) {
+  const { t } = useT();
+  return <Badge color={STATE_COLOR[state]} variant="light" c="dark.8" size={size} data-testid={testid}>{t(`kb.state.${state}`)}</Badge>;
 }

@@ -22,10 +22,10 @@ export function ReplyTools({ ticketId, onInsert }: { ticketId: string; onInsert:
       <Button size="xs" variant="light" leftSection={<IconBook2 size={14} />} onClick={() => setOpen('article')} data-testid="link-article">
         {t('kb.linkArticle')}
       </Button>
-      <Modal opened={open === 'macro'} onClose={() => setOpen(null)} title={t('kb.insertMacro')} size="lg">
+      <Modal opened={open === 'macro'} onClose={() => setOpen(null)} title={t('kb.insertMacro')} size="lg" closeButtonProps={{ 'aria-label': t('kb.close') }}>
         {open === 'macro' && <MacroPicker ticketId={ticketId} onInsert={(text, actions) => { onInsert(text, actions); setOpen(null); }} />}
       </Modal>
-      <Modal opened={open === 'article'} onClose={() => setOpen(null)} title={t('kb.linkArticle')} size="lg">
+      <Modal opened={open === 'article'} onClose={() => setOpen(null)} title={t('kb.linkArticle')} size="lg" closeButtonProps={{ 'aria-label': t('kb.close') }}>
         {open === 'article' && <ArticlePicker onInsert={(text) => { onInsert(text); setOpen(null); }} />}
       </Modal>
     </Group>

@@ -49,6 +49,7 @@ export const knowledgeEn = {
   updated: 'Updated',
   noArticles: 'No articles yet.',
   readOnly: 'Archived articles are read-only: restore to edit.',
+  close: 'Close',
 };
 
 export const knowledgeZhCN: typeof knowledgeEn = {
@@ -98,6 +99,7 @@ export const knowledgeZhCN: typeof knowledgeEn = {
   updated: '更新时间',
   noArticles: '还没有文章。',
   readOnly: '已归档的文章为只读：恢复后才能编辑。',
+  close: '关闭',
 };
 
 i18n.addResourceBundle('en', 'translation', { kb: knowledgeEn, nav: { knowledge: knowledgeEn.nav } }, true, false);
