@@ -17,6 +17,8 @@ const PERIOD = /^(\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?)?$/;
 
 export function InsightsCards() {
   const { t, locale } = useT();
+  // A stage's exits include the deal's end ("won", "lost"), which are statuses, not stages.
+  const stageLabel = (id: string) => t(`stages.${id}`, { defaultValue: t(`dealStatus.${id}`, { defaultValue: id }) });
   const [periodText, setPeriodText] = useState('');
   const period = PERIOD.test(periodText) && periodText ? periodText : undefined;
   const pipeline = useQuery({ queryKey: ['insights', 'pipeline', period], queryFn: () => insights.pipeline({ period }) });
@@ -86,7 +88,7 @@ export function InsightsCards() {
                   <Table.Td>{t(`stages.${s.stage}`, { defaultValue: s.stage })}</Table.Td>
                   <Table.Td>{t('insights.exits')}: {formatNumber(s.exits, locale)}</Table.Td>
                   <Table.Td>{t('insights.daysInStage')}: {formatNumber(s.average_days_in_stage, locale, { maximumFractionDigits: 1 })}</Table.Td>
-                  <Table.Td>{s.to.map((x) => `${t(`stages.${x.stage}`, { defaultValue: x.stage })} ${formatPercent(x.share, locale)}`).join(' · ')}</Table.Td>
+                  <Table.Td>{s.to.map((x) => `${stageLabel(x.stage)} ${formatPercent(x.share, locale)}`).join(' · ')}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
