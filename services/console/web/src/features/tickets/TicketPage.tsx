@@ -154,7 +154,7 @@ export default function TicketPage() {
               <Card withBorder>
                 <Title order={5} mb="xs">{t('tickets.assignment')}</Title>
                 <Stack gap="xs">
-                  <Select label={t('tickets.group')} value={x.group} clearable data={(groups.data?.items ?? []).map((g) => g.id)}
+                  <Select label={t('tickets.group')} value={x.group} clearable data={withCurrent((groups.data?.items ?? []).map((g) => g.id), x.group)}
                     onChange={(g) => assign.mutate({ group: g, assignee_id: x.assignee_id })} data-testid="assign-group" />
                   <Group align="flex-end" gap="xs">
                     <TextInput label={t('tickets.assignee')} value={assignee ?? x.assignee_id ?? ''} onChange={(e) => setAssignee(e.currentTarget.value)}
@@ -216,4 +216,10 @@ function Field({ label, value, testid }: { label: string; value: string | null |
       <Text size="sm" data-testid={testid}>{value || '—'}</Text>
     </Group>
   );
+}
+
+/** The ticket's own group stays selectable (and visible) when the configured list lacks it:
+ * a directory team used as a group before anyone configured it, or a group since removed. */
+function withCurrent(ids: string[], current: string | null | undefined): string[] {
+  return current && !ids.includes(current) ? [current, ...ids] : ids;
 }
