@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from crm_shared.aggregates import AggregateStore, AggregateStorePort, InMemoryAggregateStore
+from crm_shared.aggregates.base import Commit
 from crm_shared.errors import VersionConflict
 from crm_shared.events import Actor, CloudEvent
 from crm_shared.mongo import make_client
@@ -273,3 +274,59 @@ async def test_a_conflict_does_not_reach_the_after_write_hook(store: AggregateSt
     with pytest.raises(VersionConflict):
         await commit(store, aid, 0)
     assert crash.calls == [(aid, 1)]
+
+
+def thing(aggregate_id: str, expected: int, n: int = 0) -> Commit:
+    return Commit(aggregate_id, expected, {"n": n}, [(TOPIC, event(aggregate_id, expected + 1))], "user-1")
+
+
+async def test_commit_many_stores_each_and_answers_each_conflict(
+    store: AggregateStorePort, publisher: RecordingPublisher, crash: CrashSwitch
+) -> None:
+    old, stale, *new = [new_id() for _ in range(5)]
+    await commit(store, old, 0, n=1)
+    await commit(store, stale, 0, n=1)
+    batch = [thing(new[0], 0, 10), thing(old, 1, 2), thing(stale, 0, 99), thing(new[1], 0, 11), thing(new[2], 0, 12)]
+    outcomes = await store.commit_many(batch)
+    await store.flush()
+    assert outcomes[:2] == [1, 2]
+    assert outcomes[3:] == [1, 1]
+    assert isinstance(outcomes[2], VersionConflict)
+    assert outcomes[2].extra["current_version"] == 1
+    assert await store.get(old) == {"_id": old, "version": 2, "n": 2}
+    assert await store.get(stale) == {"_id": stale, "version": 1, "n": 1}
+    assert [await store.get(a) for a in new] == [{"_id": a, "version": 1, "n": 10 + i} for i, a in enumerate(new)]
+    assert sorted(sequences(publisher)) == sorted([(old, 1), (stale, 1), (old, 2), *((a, 1) for a in new)])
+    assert await store.backlog() == 0
+    assert (stale, 1) in crash.calls
+    assert len(crash.calls) == 2 + 4
+
+
+async def test_commit_many_keeps_one_aggregates_versions_in_order(
+    store: AggregateStorePort, publisher: RecordingPublisher
+) -> None:
+    chained, taken = new_id(), new_id()
+    await commit(store, taken, 0, n=1)
+    outcomes = await store.commit_many(
+        [thing(chained, 0, 1), thing(taken, 0, 5), thing(chained, 1, 2), thing(taken, 1, 6), thing(chained, 2, 3)]
+    )
+    await store.flush()
+    assert [o if isinstance(o, int) else "conflict" for o in outcomes] == [1, "conflict", 2, "conflict", 3]
+    assert await store.get(chained) == {"_id": chained, "version": 3, "n": 3}
+    assert await store.get(taken) == {"_id": taken, "version": 1, "n": 1}  # its version 2 was not stored
+    assert sequences(publisher, chained) == [(chained, 1), (chained, 2), (chained, 3)]
+    assert [r["version"] for r in await store.history(taken)] == [1]
+
+
+async def test_commit_many_of_many_goes_in_bulk_and_the_sweep_finds_nothing_left(
+    store: AggregateStorePort, publisher: RecordingPublisher
+) -> None:
+    ids = [new_id() for _ in range(250)]  # more than one bulk command (100) of each kind
+    outcomes = await store.commit_many([thing(a, 0, i) for i, a in enumerate(ids)])
+    await store.flush()
+    assert outcomes == [1] * 250
+    assert {s for s, _ in sequences(publisher)} == set(ids)
+    assert len(publisher.published) == 250
+    assert await store.backlog() == 0
+    assert await store.publish_pending(older_than_s=0) == 0
+    assert (await store.get(ids[-1]) or {})["n"] == 249

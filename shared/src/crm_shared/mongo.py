@@ -131,6 +131,42 @@ class BulkWrites:
                     done.set_result(None)
 
 
+BULK_MAX = 100
+"""Writes per bulk command that :func:`bulk_in_chunks` sends: FerretDB 1.24 (SQLite) hangs on
+update commands with more than ~100 replacements."""
+
+
+async def bulk_in_chunks(coll: Collection, ops: list[Any], *, chunk: int = BULK_MAX) -> dict[int, BaseException]:
+    """``ops`` as unordered bulk writes of at most ``chunk``; each failed write's error by
+    its index in ``ops`` (``DuplicateKeyError`` for a duplicate key). A failure of a whole
+    command (an outage) raises."""
+    errors: dict[int, BaseException] = {}
+    for start in range(0, len(ops), chunk):
+        try:
+            await coll.bulk_write(ops[start : start + chunk], ordered=False)
+        except BulkWriteError as exc:
+            for err in exc.details.get("writeErrors", []):
+                message = str(err.get("errmsg", "bulk write error"))
+                index = start + int(err["index"])
+                if err.get("code") == 11000:
+                    errors[index] = DuplicateKeyError(message, 11000, err)
+                else:
+                    errors[index] = OperationFailure(message, err.get("code"), err)
+    return errors
+
+
+async def docs_by_ids(coll: Collection, ids: Iterable[str], projection: Document | None = None) -> dict[str, Document]:
+    """Documents by id with one command: ``find_one`` for one id, else ``{_id: {$in}}``
+    (which the project's FerretDB build serves from the ``_id`` index, as MongoDB does)."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    if len(wanted) == 1:
+        doc = await coll.find_one({"_id": wanted[0]}, projection)
+        return {doc["_id"]: doc} if doc is not None else {}
+    return {d["_id"]: d async for d in coll.find({"_id": {"$in": wanted}}, projection)}
+
+
 _BULKS: weakref.WeakKeyDictionary[Any, dict[str, BulkWrites]] = weakref.WeakKeyDictionary()
 
 

@@ -27,13 +27,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, InsertOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.metrics import OUTBOX_BACKLOG
-from crm_shared.mongo import Collection, Document
+from crm_shared.mongo import BULK_MAX, Collection, Document, bulk_in_chunks, docs_by_ids
 
 if TYPE_CHECKING:
     from crm_shared.aggregates import AggregateStore as AggregateStore
@@ -109,22 +109,57 @@ class Outbox:
         with contextlib.suppress(DuplicateKeyError):  # a concurrent writer of this version made it
             await self.markers.replace_one({"_id": rev_id}, marker, upsert=True)
 
-    async def publish_committed(self, revision: Document, events: Sequence[tuple[str, CloudEvent]]) -> None:
+    async def mark_many(self, revisions: Sequence[Document]) -> None:
+        """The pending markers of ``revisions``, written before them (in bulk)."""
+        if len(revisions) == 1:
+            r = revisions[0]
+            await self.mark(rev_id=r["_id"], aggregate_id=r["aggregate_id"], version=r["version"], at=r["created_at"])
+            return
+        ops = [
+            InsertOne({"_id": r["_id"], "kind": self._kind, "aggregate_id": r["aggregate_id"],
+                       "version": r["version"], "created_at": r["created_at"]})
+            for r in revisions
+        ]  # fmt: skip
+        errors = await bulk_in_chunks(self.markers, ops)
+        for error in errors.values():  # a duplicate: a concurrent writer of that version made it
+            if not isinstance(error, DuplicateKeyError):
+                raise error
+
+    async def publish_committed_many(
+        self, committed: Sequence[tuple[Document, Sequence[tuple[str, CloudEvent]]]]
+    ) -> None:
         """Fast path right after a commit, by ``_id`` only (the local store scans whole
-        collections for any other filter): publish this revision if the previous one is
-        out, else everything pending of the aggregate, in order. The snapshot just written
-        is the newest, so nothing needs repairing."""
+        collections for any other filter): publish the revisions whose previous one is
+        out (or among these) with one send and mark them in bulk; an aggregate whose
+        previous revision is still pending gets everything pending published, in order.
+        The snapshots just written are the newest, so nothing needs repairing."""
         if self._publisher is None:
             return
-        aggregate_id, version = revision["aggregate_id"], revision["version"]
-        previous_id = revision_id(aggregate_id, version - 1)
-        if version > 1 and f"{self._revisions.full_name}/{previous_id}" not in PUBLISHED_HERE:
-            previous = await self._revisions.find_one({"_id": previous_id}, {"published": 1})
-            if previous is None or not previous.get("published"):
-                await self.publish_pending(aggregate_id, repair_snapshots=False)
-                return
-        await self._publisher.publish_many(events)
-        await self._mark_published(revision["_id"])
+        here = {revision["_id"] for revision, _ in committed}
+        unknown = [
+            previous
+            for revision, _ in committed
+            if revision["version"] > 1
+            and (previous := revision_id(revision["aggregate_id"], revision["version"] - 1)) not in here
+            and f"{self._revisions.full_name}/{previous}" not in PUBLISHED_HERE
+        ]
+        found = await docs_by_ids(self._revisions, unknown, {"published": 1})
+        ready: list[tuple[Document, Sequence[tuple[str, CloudEvent]]]] = []
+        held: list[str] = []  # aggregates with an earlier revision still pending
+        for revision, events in committed:
+            aggregate_id = revision["aggregate_id"]
+            if aggregate_id in held:
+                continue
+            previous = revision_id(aggregate_id, revision["version"] - 1)
+            if previous in unknown and not (found.get(previous) or {}).get("published"):
+                held.append(aggregate_id)
+                continue
+            ready.append((revision, events))
+        if ready:
+            await self._publisher.publish_many([item for _, events in ready for item in events])
+            await self._mark_published_many([revision["_id"] for revision, _ in ready])
+        for aggregate_id in held:
+            await self.publish_pending(aggregate_id, repair_snapshots=False)
 
     async def publish_pending(
         self,
@@ -210,18 +245,29 @@ class Outbox:
                 await self._repair_snapshot(rev["snapshot"])  # a crash between the two writes
             items += [(e["topic"], CloudEvent.model_validate(e["event"])) for e in rev["events"]]
         await self._publisher.publish_many(items)
-        for rev in pending:
-            await self._mark_published(rev["_id"])
+        await self._mark_published_many([rev["_id"] for rev in pending])
         return len(pending)
 
-    async def _mark_published(self, rev_id: str) -> None:
-        await self._revisions.update_one(
-            {"_id": rev_id}, {"$set": {"published": True, "published_at": datetime.now(UTC)}}
-        )
-        PUBLISHED_HERE[f"{self._revisions.full_name}/{rev_id}"] = None
-        if len(PUBLISHED_HERE) > PUBLISHED_HERE_MAX:
+    async def _mark_published_many(self, rev_ids: Sequence[str]) -> None:
+        """Published first, then the markers dropped (a loser of a race relies on the order)."""
+        at = datetime.now(UTC)
+        if len(rev_ids) == 1:
+            await self._revisions.update_one({"_id": rev_ids[0]}, {"$set": {"published": True, "published_at": at}})
+        else:
+            for start in range(0, len(rev_ids), BULK_MAX):
+                part = list(rev_ids[start : start + BULK_MAX])
+                await self._revisions.update_many(
+                    {"_id": {"$in": part}}, {"$set": {"published": True, "published_at": at}}
+                )
+        for rev_id in rev_ids:
+            PUBLISHED_HERE[f"{self._revisions.full_name}/{rev_id}"] = None
+        while len(PUBLISHED_HERE) > PUBLISHED_HERE_MAX:
             PUBLISHED_HERE.popitem(last=False)
-        await self.markers.delete_one({"_id": rev_id})
+        if len(rev_ids) == 1:
+            await self.markers.delete_one({"_id": rev_ids[0]})
+        else:
+            for start in range(0, len(rev_ids), BULK_MAX):
+                await self.markers.delete_many({"_id": {"$in": list(rev_ids[start : start + BULK_MAX])}})
 
 
 class Sweepable(Protocol):

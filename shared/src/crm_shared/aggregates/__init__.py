@@ -5,7 +5,7 @@ Both satisfy :class:`AggregateStorePort` and share one ``commit`` (:class:`Aggre
 Publishing their events is :mod:`crm_shared.outbox`'s.
 """
 
-from crm_shared.aggregates.base import AggregateStoreBase
+from crm_shared.aggregates.base import AggregateStoreBase, Commit
 from crm_shared.aggregates.faults import AfterWrite
 from crm_shared.aggregates.memory import InMemoryAggregateStore
 from crm_shared.aggregates.mongo import AggregateStore
@@ -17,6 +17,7 @@ __all__ = [
     "AggregateStore",
     "AggregateStoreBase",
     "AggregateStorePort",
+    "Commit",
     "InMemoryAggregateStore",
     "Publisher",
     "revision_id",

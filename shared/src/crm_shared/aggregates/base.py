@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from crm_shared.aggregates.faults import AfterWrite, default_after_write
@@ -19,7 +20,19 @@ from crm_shared.clock import Clock, utcnow
 from crm_shared.errors import VersionConflict
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.mongo import Document
-from crm_shared.outbox import revision_id
+from crm_shared.outbox import IN_FLIGHT, revision_id
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One aggregate's next version, as :meth:`AggregateStoreBase.commit` takes it."""
+
+    aggregate_id: str
+    expected_version: int
+    snapshot: Document
+    events: Sequence[tuple[str, CloudEvent]]
+    actor: str
+    changes: Document | None = None
 
 
 class AggregateStoreBase(ABC):
@@ -57,33 +70,90 @@ class AggregateStoreBase(ABC):
         ``publish`` is false: the sweep does it); ``VersionConflict`` (412) if that
         version exists. Returns the new version as soon as it is stored: a store with a
         handoff publishes in the background (:mod:`crm_shared.aggregates.handoff`)."""
-        version = expected_version + 1
-        revision: Document = {
-            "_id": revision_id(aggregate_id, version),
-            "aggregate_id": aggregate_id,
+        one = Commit(aggregate_id, expected_version, snapshot, events, actor, changes)
+        (outcome,) = await self.commit_many([one], publish=publish)
+        if isinstance(outcome, VersionConflict):
+            raise outcome
+        return outcome
+
+    async def commit_many(self, commits: Sequence[Commit], *, publish: bool = True) -> list[int | VersionConflict]:
+        """:meth:`commit` for many at once (an import's chunk): each commit is its own
+        revision, checked and published as if committed alone, but the store is written
+        with a few bulk commands for all of them. Returns each commit's new version, or its
+        ``VersionConflict`` (the others are stored all the same).
+
+        Several commits of one aggregate are stored in their order, one round each (the
+        n-th commit of each aggregate in round n); one whose predecessor here lost is a
+        conflict too, without being stored."""
+        if publish and self._handoff is not None:
+            # The relay leaves these to the fast path while they are written (a bulk of them can
+            # take longer than the relay's grace) and queued; released unless handed over.
+            held = {revision_id(c.aggregate_id, c.expected_version + 1) for c in commits if c.events}
+            IN_FLIGHT.update(held)
+            try:
+                return await self._commit_many(commits, publish=publish, held=held)
+            finally:
+                IN_FLIGHT.difference_update(held)
+        return await self._commit_many(commits, publish=publish, held=set())
+
+    async def _commit_many(
+        self, commits: Sequence[Commit], *, publish: bool, held: set[str]
+    ) -> list[int | VersionConflict]:
+        outcomes: list[int | VersionConflict | None] = [None] * len(commits)
+        rounds: list[list[int]] = []
+        seen: dict[str, int] = {}
+        for index, c in enumerate(commits):
+            n = seen[c.aggregate_id] = seen.get(c.aggregate_id, -1) + 1
+            if n == len(rounds):
+                rounds.append([])
+            rounds[n].append(index)
+        lost: set[str] = set()
+        stored: list[tuple[Document, Sequence[tuple[str, CloudEvent]]]] = []
+        for round_ in rounds:
+            todo = [i for i in round_ if commits[i].aggregate_id not in lost]
+            revisions = [self._revision(commits[i]) for i in todo]
+            written = await self._store_revisions(revisions) if revisions else []
+            for i, revision, ok in zip(todo, revisions, written, strict=True):
+                if ok:
+                    outcomes[i] = revision["version"]
+                    stored.append((revision, commits[i].events))
+                else:
+                    lost.add(commits[i].aggregate_id)
+        for i, c in enumerate(commits):
+            if outcomes[i] is None:
+                outcomes[i] = await self._conflict(c.aggregate_id, c.expected_version + 1)
+        if self._after_write is not None:
+            for revision, _ in stored:
+                self._after_write(revision["aggregate_id"], revision["version"])
+        due = [(revision, events) for revision, events in stored if events]
+        if publish and due:
+            if self._handoff is not None:
+                held -= self._handoff.submit_many(due)  # durable already: the broker is not waited on
+            else:
+                await self._publish_committed_many(due)
+        return [o for o in outcomes if o is not None]
+
+    def _revision(self, c: Commit) -> Document:
+        version = c.expected_version + 1
+        return {
+            "_id": revision_id(c.aggregate_id, version),
+            "aggregate_id": c.aggregate_id,
             "kind": self._kind,
             "version": version,
-            "snapshot": {**snapshot, "_id": aggregate_id, "version": version},
-            "events": [{"topic": t, "event": e.model_dump(mode="json", exclude_none=True)} for t, e in events],
-            "actor": actor,
-            "changes": changes or {},
-            "published": not events,
+            "snapshot": {**c.snapshot, "_id": c.aggregate_id, "version": version},
+            "events": [{"topic": t, "event": e.model_dump(mode="json", exclude_none=True)} for t, e in c.events],
+            "actor": c.actor,
+            "changes": c.changes or {},
+            "published": not c.events,
             "created_at": _as_stored(self._clock()),
         }
-        if not await self._store_revision(revision):
-            singular = self._kind[:-1] if self._kind.endswith("s") else self._kind
-            raise VersionConflict(
-                f"{singular} {aggregate_id} was changed by someone else (version {version} exists)",
-                current_version=await self.current_version(aggregate_id),
-            )
-        if self._after_write is not None:
-            self._after_write(aggregate_id, version)
-        if publish and events:
-            if self._handoff is not None:
-                self._handoff.submit(revision, events)  # durable already: the broker is not waited on
-            else:
-                await self._publish_committed(revision, events)
-        return version
+
+    async def _conflict(self, aggregate_id: str, version: int) -> VersionConflict:
+        singular = self._kind[:-1] if self._kind.endswith("s") else self._kind
+        return VersionConflict(
+            f"{singular} {aggregate_id} was changed by someone else (version {version} exists)",
+            current_version=await self.current_version(aggregate_id),
+        )
 
     async def flush(self) -> None:
         """Wait until the revisions committed so far were published in the background (or
@@ -92,12 +162,15 @@ class AggregateStoreBase(ABC):
             await self._handoff.flush()
 
     @abstractmethod
-    async def _store_revision(self, revision: Document) -> bool:
-        """Insert the revision, then write its snapshot; False if its version exists."""
+    async def _store_revisions(self, revisions: Sequence[Document]) -> list[bool]:
+        """Insert the revisions (one per aggregate), then write their snapshots; False for
+        one whose version exists."""
 
     @abstractmethod
-    async def _publish_committed(self, revision: Document, events: Sequence[tuple[str, CloudEvent]]) -> None:
-        """Publish a revision just stored, after any earlier one still pending."""
+    async def _publish_committed_many(
+        self, committed: Sequence[tuple[Document, Sequence[tuple[str, CloudEvent]]]]
+    ) -> None:
+        """Publish revisions just stored (in their order), after any earlier one still pending."""
 
     @abstractmethod
     async def current_version(self, aggregate_id: str) -> int: ...

@@ -43,6 +43,8 @@ HANDED_OVER = Counter(
 )
 
 Publish = Callable[[Document, Sequence[tuple[str, CloudEvent]]], Coroutine[Any, Any, None]]
+Committed = Sequence[tuple[Document, Sequence[tuple[str, CloudEvent]]]]
+PublishMany = Callable[[Committed], Coroutine[Any, Any, None]]
 
 _live: weakref.WeakSet[PublishHandoff] = weakref.WeakSet()
 
@@ -50,8 +52,8 @@ _live: weakref.WeakSet[PublishHandoff] = weakref.WeakSet()
 @dataclass(frozen=True)
 class _Item:
     queued_at: float
-    revision: Document
-    events: Sequence[tuple[str, CloudEvent]]
+    committed: Committed
+    """Revisions (one, or a batch commit's of this shard) in commit order, with their events."""
     context: contextvars.Context
     """The committing request's: its trace and correlation id go with the publish."""
 
@@ -78,8 +80,11 @@ class PublishHandoff:
         capacity: int = 1000,
         max_age_s: float = 1.0,
         cooldown_s: float = 5.0,
+        publish_many: PublishMany | None = None,
     ) -> None:
         self._publish = publish
+        self._publish_many = publish_many
+        """Publishes a batch commit's revisions at once (else they go one by one)."""
         self._kind = kind
         self._shards = [_Shard() for _ in range(shards)]
         self._capacity = capacity
@@ -89,16 +94,33 @@ class PublishHandoff:
 
     def submit(self, revision: Document, events: Sequence[tuple[str, CloudEvent]]) -> None:
         """Queue ``revision`` for publishing and return at once (never awaits the broker)."""
-        shard = self._shards[zlib.crc32(str(revision["aggregate_id"]).encode()) % len(self._shards)]
-        if len(shard.items) >= self._capacity or time.monotonic() < shard.paused_until:
-            HANDED_OVER.labels(self._kind, "left_to_relay").inc()
-            return
-        shard.items.append(_Item(time.monotonic(), revision, events, contextvars.copy_context()))
-        shard.queued += 1
-        if shard.task is None or shard.task.done() or shard.task.get_loop().is_closed():
-            # Its own context: the shard outlives the request that started it; each publish
-            # runs in the context of the request that committed it.
-            shard.task = asyncio.get_running_loop().create_task(self._drain(shard), context=contextvars.Context())
+        self.submit_many([(revision, events)])
+
+    def submit_many(self, committed: Committed) -> set[str]:
+        """Queue a batch commit's revisions, one item per shard (published together); the
+        ids taken (the others are the relay's). What is queued counts as in flight: the
+        relay leaves it to this fast path (or until this one leaves it to the relay)."""
+        taken: set[str] = set()
+        by_shard: dict[int, list[tuple[Document, Sequence[tuple[str, CloudEvent]]]]] = {}
+        for revision, events in committed:
+            index = zlib.crc32(str(revision["aggregate_id"]).encode()) % len(self._shards)
+            by_shard.setdefault(index, []).append((revision, events))
+        context = contextvars.copy_context()
+        for index, part in by_shard.items():
+            shard = self._shards[index]
+            if len(shard.items) >= self._capacity or time.monotonic() < shard.paused_until:
+                HANDED_OVER.labels(self._kind, "left_to_relay").inc(len(part))
+                continue
+            shard.items.append(_Item(time.monotonic(), part, context))
+            shard.queued += 1
+            ids = {revision["_id"] for revision, _ in part}
+            IN_FLIGHT.update(ids)
+            taken |= ids
+            if shard.task is None or shard.task.done() or shard.task.get_loop().is_closed():
+                # Its own context: the shard outlives the request that started it; each publish
+                # runs in the context of the request that committed it.
+                shard.task = asyncio.get_running_loop().create_task(self._drain(shard), context=contextvars.Context())
+        return taken
 
     async def flush(self) -> None:
         """Wait until everything handed over so far is published or left to the relay; not
@@ -125,28 +147,36 @@ class PublishHandoff:
                 shard.progress.set()
 
     async def _handle(self, shard: _Shard, item: _Item) -> None:
-        revision = item.revision
+        ids = [revision["_id"] for revision, _ in item.committed]
+        try:
+            await self._publish_item(shard, item, ids)
+        finally:
+            IN_FLIGHT.difference_update(ids)
+
+    async def _publish_item(self, shard: _Shard, item: _Item, ids: list[str]) -> None:
         now = time.monotonic()
+        count = len(item.committed)
         if now < shard.paused_until or now - item.queued_at > self._max_age_s:
-            HANDED_OVER.labels(self._kind, "left_to_relay").inc()
+            HANDED_OVER.labels(self._kind, "left_to_relay").inc(count)
             return
-        IN_FLIGHT.add(revision["_id"])
         try:
             loop = asyncio.get_running_loop()
-            await loop.create_task(self._publish(revision, item.events), context=item.context)
+            if count > 1 and self._publish_many is not None:
+                await loop.create_task(self._publish_many(item.committed), context=item.context)
+            else:
+                for revision, events in item.committed:
+                    await loop.create_task(self._publish(revision, events), context=item.context)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             shard.paused_until = time.monotonic() + self._cooldown_s
-            HANDED_OVER.labels(self._kind, "left_to_relay").inc()
+            HANDED_OVER.labels(self._kind, "left_to_relay").inc(count)
             log.warning(
                 "publishing a committed revision failed; the outbox relay will publish it",
-                extra={"kind": self._kind, "revision": revision["_id"], "error": type(exc).__name__},
+                extra={"kind": self._kind, "revision": ids[0], "revisions": count, "error": type(exc).__name__},
             )
             return
-        finally:
-            IN_FLIGHT.discard(revision["_id"])
-        HANDED_OVER.labels(self._kind, "published").inc()
+        HANDED_OVER.labels(self._kind, "published").inc(count)
 
 
 async def flush_all(timeout_s: float = 5.0) -> None:

@@ -57,8 +57,11 @@ class InMemoryAggregateStore(AggregateStoreBase):
         snapshot = self._snapshots.get(aggregate_id)
         return int(snapshot["version"]) if snapshot else 0
 
-    async def _store_revision(self, revision: Document) -> bool:
+    async def _store_revisions(self, revisions: Sequence[Document]) -> list[bool]:
         # No await between the check and the insert: concurrent commits have one winner.
+        return [self._store_revision(revision) for revision in revisions]
+
+    def _store_revision(self, revision: Document) -> bool:
         if revision["_id"] in self._revisions:
             return False
         stored = self._revisions[revision["_id"]] = copy.deepcopy(revision)
@@ -67,8 +70,11 @@ class InMemoryAggregateStore(AggregateStoreBase):
             self._snapshots[revision["aggregate_id"]] = stored["snapshot"]
         return True
 
-    async def _publish_committed(self, revision: Document, events: Sequence[tuple[str, CloudEvent]]) -> None:
-        await self.publish_pending(revision["aggregate_id"])
+    async def _publish_committed_many(
+        self, committed: Sequence[tuple[Document, Sequence[tuple[str, CloudEvent]]]]
+    ) -> None:
+        for aggregate_id in dict.fromkeys(revision["aggregate_id"] for revision, _ in committed):
+            await self.publish_pending(aggregate_id)
 
     async def history(self, aggregate_id: str, *, limit: int = 100, before: int | None = None) -> list[Document]:
         revisions = [r for r in self._revisions.values() if r["aggregate_id"] == aggregate_id]

@@ -16,15 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, InsertOne, ReplaceOne
 from pymongo.errors import DuplicateKeyError
 
 from crm_shared.aggregates.base import AggregateStoreBase
 from crm_shared.aggregates.faults import AfterWrite
 from crm_shared.aggregates.handoff import PublishHandoff
 from crm_shared.events.envelope import CloudEvent
-from crm_shared.mongo import Collection, Database, Document
+from crm_shared.mongo import Collection, Database, Document, bulk_in_chunks, docs_by_ids
 from crm_shared.outbox import Outbox, Publisher, revision_id
+
+
+def _at_least(stored: Document | None, version: int) -> bool:
+    current = stored.get("version") if stored else None
+    return isinstance(current, int) and current >= version
 
 
 class AggregateStore(AggregateStoreBase):
@@ -54,7 +59,9 @@ class AggregateStore(AggregateStoreBase):
             repair_snapshot=self._write_snapshot,
         )
         if publish_in_background and publisher is not None:
-            self._handoff = PublishHandoff(self._publish_committed, kind=snapshots)
+            self._handoff = PublishHandoff(
+                self._publish_committed, kind=snapshots, publish_many=self._publish_committed_many
+            )
 
     async def ensure_indexes(self) -> None:
         await self.revisions.create_index(
@@ -69,22 +76,27 @@ class AggregateStore(AggregateStoreBase):
         doc = await self.snapshots.find_one({"_id": aggregate_id}, {"version": 1})
         return int(doc["version"]) if doc else 0
 
-    async def _store_revision(self, revision: Document) -> bool:
-        rev_id, aggregate_id, version = revision["_id"], revision["aggregate_id"], revision["version"]
-        if revision["events"]:
-            await self._outbox.mark(
-                rev_id=rev_id, aggregate_id=aggregate_id, version=version, at=revision["created_at"]
-            )
-        try:
-            await self.revisions.insert_one(revision)
-        except DuplicateKeyError:  # the winner wrote the same marker: it stays
-            await self._help_the_winner(rev_id)
-            return False
-        await self._write_snapshot(revision["snapshot"])
-        return True
+    async def _store_revisions(self, revisions: Sequence[Document]) -> list[bool]:
+        """Markers, then revisions, then snapshots, each kind in bulk (one command per
+        ``BULK_MAX``): a commit of one costs what it did alone, a batch a few commands."""
+        await self._outbox.mark_many([r for r in revisions if r["events"]])
+        errors = await bulk_in_chunks(self.revisions, [InsertOne(r) for r in revisions])
+        for error in errors.values():
+            if not isinstance(error, DuplicateKeyError):
+                raise error
+        for index in errors:  # the winner wrote the same marker: it stays
+            await self._help_the_winner(revisions[index]["_id"])
+        written = [i not in errors for i in range(len(revisions))]
+        await self._write_snapshots([r["snapshot"] for r, ok in zip(revisions, written, strict=True) if ok])
+        return written
 
     async def _publish_committed(self, revision: Document, events: Sequence[tuple[str, CloudEvent]]) -> None:
-        await self._outbox.publish_committed(revision, events)
+        await self._outbox.publish_committed_many([(revision, events)])
+
+    async def _publish_committed_many(
+        self, committed: Sequence[tuple[Document, Sequence[tuple[str, CloudEvent]]]]
+    ) -> None:
+        await self._outbox.publish_committed_many(committed)
 
     async def _help_the_winner(self, rev_id: str) -> None:
         """The winner's snapshot may not be written yet, and the loser's next read must
@@ -97,6 +109,36 @@ class AggregateStore(AggregateStoreBase):
                 # our marker may have landed after the winner deleted its own: the winner
                 # marks published before deleting, so seen published here it is ours to drop
                 await self.outbox.delete_one({"_id": rev_id})
+
+    async def _write_snapshots(self, snapshots: Sequence[Document]) -> None:
+        """:meth:`_write_snapshot` for snapshots of different aggregates, in bulk: one read
+        of the stored versions, one bulk of replacements, one read for newer revisions;
+        what raced (a concurrent first write, a newer revision) goes the single way."""
+        if len(snapshots) <= 1:
+            for snapshot in snapshots:
+                await self._write_snapshot(snapshot)
+            return
+        firsts = [s for s in snapshots if s["version"] == 1]  # inserted: one write for all, not one each
+        taken = await bulk_in_chunks(self.snapshots, [InsertOne(s) for s in firsts])
+        for index, error in taken.items():
+            if not isinstance(error, DuplicateKeyError):
+                raise error
+            await self._write_snapshot(firsts[index])
+        snapshots = [s for s in snapshots if s["version"] > 1]
+        stored = await docs_by_ids(self.snapshots, [s["_id"] for s in snapshots], {"version": 1})
+        todo = [s for s in snapshots if not _at_least(stored.get(s["_id"]), s["version"])]
+        errors = await bulk_in_chunks(self.snapshots, [ReplaceOne({"_id": s["_id"]}, s, upsert=True) for s in todo])
+        for index, error in errors.items():
+            if not isinstance(error, DuplicateKeyError):
+                raise error
+            await self._write_snapshot(todo[index])
+        written = [s for i, s in enumerate(todo) if i not in errors]
+        written += [s for i, s in enumerate(firsts) if i not in taken]
+        newer = await docs_by_ids(
+            self.revisions, [revision_id(s["_id"], s["version"] + 1) for s in written], {"snapshot": 1}
+        )
+        for revision in newer.values():
+            await self._write_snapshot(revision["snapshot"])
 
     async def _write_snapshot(self, snapshot: Document) -> None:
         """Replace the snapshot unless a newer version is there, by ``_id`` only.

@@ -10,10 +10,14 @@ fake cannot drift from the real thing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from crm_shared.errors import VersionConflict
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.mongo import Document
+
+if TYPE_CHECKING:
+    from crm_shared.aggregates.base import Commit
 
 
 class AggregateStorePort(Protocol):
@@ -47,6 +51,11 @@ class AggregateStorePort(Protocol):
         """Store version ``expected_version + 1`` and publish its events (unless
         ``publish`` is false: the sweep does it); ``VersionConflict`` (412) if that
         version exists. Returns the new version."""
+        ...
+
+    async def commit_many(self, commits: Sequence[Commit], *, publish: bool = True) -> list[int | VersionConflict]:
+        """:meth:`commit` for many at once, in bulk: each commit's new version or its
+        ``VersionConflict``; several commits of one aggregate are stored in their order."""
         ...
 
     async def flush(self) -> None:

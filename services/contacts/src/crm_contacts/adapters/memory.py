@@ -17,7 +17,7 @@ from crm_contacts.adapters.documents import from_document, redacted_changes, sea
 from crm_contacts.domain.custom_fields import FieldDefinition
 from crm_contacts.domain.customer import Customer
 from crm_contacts.domain.lookup_keys import company_name_key, company_name_keys, email_domain
-from crm_contacts.service.ports import CustomerQuery, Document, IdempotencyRecord, SagaKind, Stored
+from crm_contacts.service.ports import CustomerCommit, CustomerQuery, Document, IdempotencyRecord, SagaKind, Stored
 
 
 def _matches(c: Customer, q: CustomerQuery) -> bool:
@@ -121,6 +121,27 @@ class InMemoryCustomerRepository:
             self.docs[state.id] = doc
         await self.publish_pending(state.id)
         return version
+
+    async def commit_many(self, commits: Sequence[CustomerCommit]) -> list[int | VersionConflict]:
+        out: list[int | VersionConflict] = []
+        lost: set[str] = set()
+        for c in commits:
+            try:
+                if c.state.id in lost:
+                    raise VersionConflict(f"an earlier version of {c.state.id} was not stored")
+                out.append(
+                    await self.commit(
+                        state=c.state,
+                        expected_version=c.expected_version,
+                        events=c.events,
+                        actor=c.actor,
+                        audit=c.audit,
+                    )
+                )
+            except VersionConflict as exc:
+                lost.add(c.state.id)
+                out.append(exc)
+        return out
 
     async def history(self, customer_id: str, *, before: int | None, limit: int) -> list[Document]:
         revs = [r for (cid, v), r in self.revisions.items() if cid == customer_id and (before is None or v < before)]

@@ -19,10 +19,10 @@ import hashlib
 import hmac
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from crm_shared.mongo import Collection, Database, IdLists
-from pymongo import UpdateOne
+from crm_shared.mongo import Collection, Database, IdLists, bulk_in_chunks, docs_by_ids
+from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from crm_contacts.adapters.documents import from_document
@@ -53,12 +53,39 @@ class MongoCustomerKeys:
         return {self.key(k) for k in lookup_keys(state)} if isinstance(state, Customer) else set()
 
     async def ids(self, keys: Iterable[LookupKey]) -> list[str]:
-        """The ids listed under any of ``keys``, most recently added last, each once."""
-        lists = await asyncio.gather(*(self._lists.get(self.key(k)) for k in keys))
-        return list(dict.fromkeys(i for ids in lists for i in ids))
+        """The ids listed under any of ``keys``, most recently added last, each once (one
+        ``{_id: {$in}}`` for all the keys)."""
+        wanted = [self.key(k) for k in keys]
+        docs = await docs_by_ids(self.coll, wanted)
+        return list(dict.fromkeys(i for k in wanted for i in (docs.get(k) or {}).get("ids", [])))
 
     async def add(self, customer_id: str, keys: Iterable[str]) -> None:
         await asyncio.gather(*(self._lists.add(k, customer_id) for k in keys))
+
+    async def add_many(self, keys_by_id: Mapping[str, Iterable[str]]) -> None:
+        """``add`` for many customers, in bulk (one command per ``BULK_MAX`` keys)."""
+        lists: dict[str, list[str]] = defaultdict(list)
+        for customer_id, keys in keys_by_id.items():
+            for key in keys:
+                lists[key].append(customer_id)
+        if len(lists) <= 1:
+            for key, ids in lists.items():
+                await asyncio.gather(*(self._lists.add(key, i) for i in ids))
+            return
+        # New keys (most, in an import) are inserted: one write for all; existing ones are added to.
+        items = list(lists.items())
+        taken = await bulk_in_chunks(self.coll, [InsertOne({"_id": k, "ids": ids}) for k, ids in items])
+        for error in taken.values():
+            if not isinstance(error, DuplicateKeyError):
+                raise error
+        items = [items[i] for i in sorted(taken)]
+        ops = [UpdateOne({"_id": k}, {"$addToSet": {"ids": {"$each": ids}}}, upsert=True) for k, ids in items]
+        errors = await bulk_in_chunks(self.coll, ops)
+        for index, error in errors.items():  # two first adds raced: the other created the document
+            if not isinstance(error, DuplicateKeyError):
+                raise error
+            key, ids = items[index]
+            await self.coll.update_one({"_id": key}, {"$addToSet": {"ids": {"$each": ids}}}, upsert=True)
 
     async def remove(self, customer_id: str, keys: Iterable[str]) -> None:
         for key in keys:

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from crm_shared.errors import Conflict, Gone, ValidationFailed, VersionConflict
 
-from crm_contacts.domain.changes import diff
+from crm_contacts.domain.changes import Changes, diff
 from crm_contacts.domain.customer import BUSINESS_FIELDS, Customer
 from crm_contacts.domain.duplicates import DuplicateCandidate
 from crm_contacts.domain.inputs import CustomerDraft, CustomerPatch
@@ -19,7 +19,13 @@ from crm_contacts.service import events
 from crm_contacts.service.caller import Caller
 from crm_contacts.service.company_names import CompanyNameService, renamed
 from crm_contacts.service.duplicates import DuplicateService
-from crm_contacts.service.ports import CustomFieldRepository, Erased, IdempotencyRecord, IdempotencyRepository
+from crm_contacts.service.ports import (
+    CustomerCommit,
+    CustomFieldRepository,
+    Erased,
+    IdempotencyRecord,
+    IdempotencyRepository,
+)
 from crm_contacts.service.validation import Rules, normalize_fields
 from crm_contacts.service.writer import Writer, audit, build, derive_names
 
@@ -83,6 +89,27 @@ class CustomerService:
                 raise Gone(f"customer {customer_id} created with this key was erased")
             if earlier is not None:
                 return CreateResult(earlier, created=False, duplicates=[])
+        customer, commit = self.new_customer(caller, draft, values, rules, customer_id=customer_id)
+        candidates = await self._duplicates.candidates_for(customer)
+        try:
+            await self._w.repo.commit(
+                state=commit.state,
+                expected_version=0,
+                events=commit.events,
+                actor=commit.actor,
+                audit=commit.audit,
+            )
+        except VersionConflict:
+            if idempotency_key is None:
+                raise
+            winner = await self._w.load(customer_id)  # a concurrent retry with the same key won
+            return CreateResult(winner, created=False, duplicates=[])
+        return CreateResult(customer, created=True, duplicates=candidates)
+
+    def new_customer(
+        self, caller: Caller, draft: CustomerDraft, values: dict[str, Any], rules: Rules, *, customer_id: str
+    ) -> tuple[Customer, CustomerCommit]:
+        """Version 1 of a customer and the commit that stores it (``create``'s, an import's)."""
         now = rules.now
         customer = build(
             {
@@ -95,22 +122,14 @@ class CustomerService:
                 "updated_at": now,
             }
         )
-        candidates = await self._duplicates.candidates_for(customer)
         changes = diff(None, customer.model_dump(), BUSINESS_FIELDS)
-        try:
-            await self._w.repo.commit(
-                state=customer,
-                expected_version=0,
-                events=[(self._w.topics.customer, events.created(customer, caller))],
-                actor=caller.actor_header,
-                audit=audit("created", caller, changes),
-            )
-        except VersionConflict:
-            if idempotency_key is None:
-                raise
-            winner = await self._w.load(customer_id)  # a concurrent retry with the same key won
-            return CreateResult(winner, created=False, duplicates=[])
-        return CreateResult(customer, created=True, duplicates=candidates)
+        events_ = [(self._w.topics.customer, events.created(customer, caller))]
+        return customer, CustomerCommit(customer, 0, events_, caller.actor_header, audit("created", caller, changes))
+
+    async def draft_values(self, caller: Caller, draft: CustomerDraft) -> tuple[dict[str, Any], Rules]:
+        """What ``create`` checks and computes before it makes the customer (403, 422)."""
+        require_fields(caller.roles, draft.provided() | {"kind"}, creating=True)
+        return await self._draft_values(draft)
 
     async def _draft_values(self, draft: CustomerDraft) -> tuple[dict[str, Any], Rules]:
         names = [f for f in type(draft).model_fields if f not in {"kind", "lifecycle_stage"}]
@@ -124,10 +143,18 @@ class CustomerService:
         """The customer ``draft`` would create (422 as ``create`` would), not stored: what an
         import's dry run matches against the duplicate rules."""
         values, rules = await self._draft_values(draft)
+        return self.preview_of(draft, values, rules)
+
+    @staticmethod
+    def preview_of(draft: CustomerDraft, values: dict[str, Any], rules: Rules) -> Customer:
         return build(
             {**values, "id": "preview", "kind": draft.kind, "lifecycle_stage": draft.lifecycle_stage, "version": 1,
              "created_at": rules.now, "updated_at": rules.now}
         )  # fmt: skip
+
+    @property
+    def writer(self) -> Writer:
+        return self._w
 
     async def get(self, caller: Caller, customer_id: str) -> Customer:
         require(caller.roles, Action.READ)
@@ -138,6 +165,19 @@ class CustomerService:
     ) -> Customer:
         require(caller.roles, Action.UPDATE)
         before = await self._w.load_live(customer_id, expected_version=expected_version)
+        after, changes = await self.changed_customer(caller, before, patch)
+        if changes is None:
+            return before
+        committed = await self._w.commit_update(caller, before, after, changes)
+        await self.after_update(caller, before, committed)
+        return committed
+
+    async def changed_customer(
+        self, caller: Caller, before: Customer, patch: CustomerPatch
+    ) -> tuple[Customer, Changes | None]:
+        """What ``patch`` makes of ``before`` and the changes (None: nothing changes); 403, 422
+        as ``update``. ``before`` must be live (not merged away)."""
+        require(caller.roles, Action.UPDATE)
         requested = patch.changes()
         rules = await self._rules("custom_fields" in requested)
         values = normalize_fields(
@@ -150,15 +190,17 @@ class CustomerService:
         derive_names(before.kind, values, before)
         after, changes = self._w.next_state(before, values)
         if not changes:
-            return before
+            return before, None
         require_fields(caller.roles, changes.changed_fields, creating=False)
         require_owner(
             caller.roles, sub=caller.sub, owner_id=before.owner_id, action=Action.UPDATE, fields=changes.changed_fields
         )
-        committed = await self._w.commit_update(caller, before, after, changes)
+        return after, changes
+
+    async def after_update(self, caller: Caller, before: Customer, committed: Customer) -> None:
+        """What follows a committed update: a renamed company's people follow."""
         if renamed(before, committed):
             await self._companies.on_renamed(caller, committed)
-        return committed
 
     async def archive(
         self, caller: Caller, customer_id: str, *, expected_version: int | None, archived: bool = True

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from crm_shared.errors import VersionConflict
 from crm_shared.events.deal import DealSnapshot
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.events.ticket import TicketSnapshot
@@ -58,6 +59,17 @@ class CustomerQuery(Filters):
     """Keyset cursor: (updated_at, id) of the last item of the previous page."""
 
 
+@dataclass(frozen=True)
+class CustomerCommit:
+    """One customer's next version, as ``CustomerRepository.commit`` takes it."""
+
+    state: Stored
+    expected_version: int
+    events: Sequence[tuple[str, CloudEvent]]
+    actor: str
+    audit: Document
+
+
 class CustomerRepository(Protocol):
     async def get(self, customer_id: str) -> Stored | None: ...
     async def get_many(self, ids: Sequence[str]) -> list[Customer]: ...
@@ -95,6 +107,12 @@ class CustomerRepository(Protocol):
         actor: str,
         audit: Document,
     ) -> int: ...
+    async def commit_many(self, commits: Sequence[CustomerCommit]) -> list[int | VersionConflict]:
+        """``commit`` for many at once (an import's chunk), in bulk: each one's new version,
+        or its conflict (the others are stored all the same). Several commits of one
+        customer are stored in their order."""
+        ...
+
     async def history(self, customer_id: str, *, before: int | None, limit: int) -> list[Document]: ...
     async def scrub_history(self, customer_id: str, *, below_version: int) -> int: ...
     async def is_published(self, customer_id: str, version: int) -> bool: ...

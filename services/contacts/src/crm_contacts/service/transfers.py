@@ -18,16 +18,20 @@ read, for lists of any length, then serves the file.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from crm_shared.auth import Principal
-from crm_shared.errors import CrmError, NotFound, ValidationFailed
+from crm_shared.errors import CrmError, NotFound, ValidationFailed, VersionConflict
 
+from crm_contacts.domain.customer import Customer
 from crm_contacts.domain.import_rows import (
     MAX_ROWS,
     UnreadableFile,
@@ -37,16 +41,21 @@ from crm_contacts.domain.import_rows import (
     row_draft,
     suggest_mapping,
 )
-from crm_contacts.domain.inputs import CustomerPatch
+from crm_contacts.domain.inputs import CustomerDraft, CustomerPatch
 from crm_contacts.domain.permissions import Action, require
 from crm_contacts.service.caller import Caller
 from crm_contacts.service.customers import CustomerService
 from crm_contacts.service.duplicates import DuplicateService
 from crm_contacts.service.export_files import export_file
-from crm_contacts.service.ports import CustomerQuery, CustomerRepository
+from crm_contacts.service.ports import CustomerCommit, CustomerQuery, CustomerRepository
 
 log = logging.getLogger(__name__)
-PROGRESS_EVERY = 200
+PROGRESS_EVERY = 1000
+"""Rows between two saves of a job's progress (and the point a resumed job starts from)."""
+CHUNK = 100
+"""Rows written with one ``commit_many`` (the store takes at most ~100 writes a command)."""
+IMPORTED = uuid.UUID("6f1d0c52-8a57-4c1e-9d3e-1f0b6c7a2e10")
+Outcome = tuple[str, list[dict[str, Any]]]
 LISTED = 1000
 """Most errors and matches a job keeps (the counts go on)."""
 Mode = Literal["dry_run", "import"]
@@ -170,57 +179,118 @@ class TransferService:
         headers = next(rows)
         counts = {k: job[k] for k in ("done", "created", "updated", "unchanged", "failed", "matched")}
         errors, matches = list(job["errors"]), list(job["matches"])
+        chunk: list[tuple[int, CustomerDraft]] = []
+
+        async def run_chunk() -> None:
+            run = self._dry_run if job["type"] == "dry_run" else self._write
+            for line, (outcome, detail) in await run(job, caller, chunk):
+                counts[outcome] += 1
+                if outcome == "failed" and len(errors) < LISTED:
+                    errors.append({"line": line, "errors": detail})
+                if detail and outcome == "matched" and len(matches) < LISTED:
+                    matches.append({"line": line, "candidates": detail})
+            chunk.clear()
+
         for index, row in enumerate(rows):
             if index < counts["done"] or not any(row):
                 counts["done"] = max(counts["done"], index + 1)
                 continue
             line = index + 2
-            outcome, detail = await self._row(job, caller, headers, row, line)
-            counts[outcome] += 1
-            if outcome == "failed" and len(errors) < LISTED:
-                errors.append({"line": line, "errors": detail})
-            if detail and outcome == "matched" and len(matches) < LISTED:
-                matches.append({"line": line, "candidates": detail})
+            draft, problems = row_draft(headers, row, job["mapping"], default_kind=job["kind"])
+            if draft is None:
+                counts["failed"] += 1
+                if len(errors) < LISTED:
+                    errors.append({"line": line, "errors": problems})
+            else:
+                chunk.append((line, draft))
             counts["done"] = index + 1
-            if counts["done"] % PROGRESS_EVERY == 0:
+            if len(chunk) >= CHUNK:
+                await run_chunk()
+            if counts["done"] % PROGRESS_EVERY == 0:  # what was read so far is written
+                await run_chunk()
                 await self.store.update_job(job["_id"], {**counts, "errors": errors, "matches": matches})
+        await run_chunk()
         await self.store.update_job(
             job["_id"],
             {**counts, "errors": errors, "matches": matches, "status": "done", "finished_at": datetime.now(UTC)},
         )
 
+    async def _dry_run(
+        self, job: dict[str, Any], caller: Caller, chunk: list[tuple[int, CustomerDraft]]
+    ) -> list[tuple[int, Outcome]]:
+        async def one(draft: CustomerDraft) -> Outcome:
+            try:
+                found = await self.duplicates.candidates_for(await self.customers.preview(draft))
+            except ValidationFailed as exc:
+                return "failed", _problems(exc)
+            listed = [
+                {"id": c.customer_id, "name": c.display_name, "score": c.score, "reasons": [r.code for r in c.reasons]}
+                for c in found
+            ]
+            return ("matched" if listed else "unchanged"), listed
+
+        outcomes = await asyncio.gather(*(one(draft) for _, draft in chunk))
+        return [(line, outcome) for (line, _), outcome in zip(chunk, outcomes, strict=True)]
+
+    async def _write(
+        self, job: dict[str, Any], caller: Caller, chunk: list[tuple[int, CustomerDraft]]
+    ) -> list[tuple[int, Outcome]]:
+        """A chunk of rows: one read of the customers these rows made before (a re-run), one
+        of those sharing their e-mail addresses and phone numbers (the duplicate rules'
+        exact keys), then every create and update of the chunk in one ``commit_many``."""
+        if not chunk:
+            return []
+        row_ids = {line: _row_customer_id(job["file_id"], job["kind"], line) for line, _ in chunk}
+        emails = [e for _, d in chunk for e in d.emails or []]
+        phones = [p for _, d in chunk for p in d.phones or []]
+        known = {c.id: c for c in await self.repo.get_many(list(row_ids.values()))}
+        if emails or phones:
+            for c in await self.repo.sharing_contacts(emails, phones, limit=len(chunk) * 50):
+                known.setdefault(c.id, c)
+        outcomes: dict[int, Outcome] = {}
+        commits: list[tuple[int, CustomerCommit, Customer | None]] = []  # line, commit, the state before
+        for line, draft in chunk:
+            try:
+                outcome, commit, before = await self._row(caller, draft, row_ids[line], known)
+            except ValidationFailed as exc:
+                outcomes[line] = ("failed", _problems(exc))
+                continue
+            except CrmError as exc:  # not allowed to change that customer, ...
+                outcomes[line] = ("failed", [{"msg": exc.detail}])
+                continue
+            outcomes[line] = outcome
+            if commit is not None:
+                commits.append((line, commit, before))
+        results = await self.repo.commit_many([c for _, c, _ in commits])
+        for (line, commit, before), result in zip(commits, results, strict=True):
+            if isinstance(result, VersionConflict):  # made by an earlier run; or changed meanwhile
+                created = commit.expected_version == 0
+                outcomes[line] = ("unchanged", []) if created else ("failed", [{"msg": "changed meanwhile"}])
+            elif before is not None and isinstance(commit.state, Customer):
+                await self.customers.after_update(caller, before, commit.state)
+        return [(line, outcomes[line]) for line, _ in chunk]
+
     async def _row(
-        self, job: dict[str, Any], caller: Caller, headers: list[str], row: list[str], line: int
-    ) -> tuple[str, list[dict[str, Any]]]:
-        draft, problems = row_draft(headers, row, job["mapping"], default_kind=job["kind"])
-        if draft is None:
-            return "failed", problems
-        try:
-            preview = await self.customers.preview(draft)
-            if job["type"] == "dry_run":
-                found = await self.duplicates.candidates_for(preview)
-                listed = [
-                    {
-                        "id": c.customer_id,
-                        "name": c.display_name,
-                        "score": c.score,
-                        "reasons": [r.code for r in c.reasons],
-                    }
-                    for c in found
-                ]
-                return ("matched" if listed else "unchanged"), listed
-            same = await self.repo.sharing_contacts(preview.emails, preview.phones, limit=1)
-            if same:
-                patch = CustomerPatch.model_validate(
-                    {f: getattr(draft, f) for f in _PATCHABLE if f in draft.provided()}
-                )
-                after = await self.customers.update(caller, same[0].id, patch, expected_version=None)
-                return ("updated" if after.version != same[0].version else "unchanged"), []
-            made = await self.customers.create(caller, draft, idempotency_key=f"import:{job['_id']}:{line}")
-            return ("created" if made.created else "unchanged"), []
-        except ValidationFailed as exc:
-            listed = [{"column": ".".join(map(str, e.get("loc", []))), "msg": e.get("msg", "")} for e in exc.errors]
-            return "failed", listed or [{"msg": exc.detail}]
+        self, caller: Caller, draft: CustomerDraft, row_id: str, known: dict[str, Customer]
+    ) -> tuple[Outcome, CustomerCommit | None, Customer | None]:
+        """A row's outcome and commit: it updates the customer it made before or the one
+        sharing an e-mail address or phone number (as changed by earlier rows), else it
+        creates one under its own id. ``known`` follows what the chunk's rows make."""
+        values, rules = await self.customers.draft_values(caller, draft)
+        preview = self.customers.preview_of(draft, values, rules)
+        target = known.get(row_id) or _sharing(preview, known.values())
+        if target is None:
+            made, commit = self.customers.new_customer(caller, draft, values, rules, customer_id=row_id)
+            known[made.id] = made
+            return ("created", []), commit, None
+        if target.merged_into or target.archived:
+            return ("failed", [{"msg": f"matches customer {target.id}, which is merged or archived"}]), None, None
+        patch = CustomerPatch.model_validate({f: getattr(draft, f) for f in _PATCHABLE if f in draft.provided()})
+        after, changes = await self.customers.changed_customer(caller, target, patch)
+        if changes is None:
+            return ("unchanged", []), None, None
+        known[after.id] = after
+        return ("updated", []), self.customers.writer.update_commit(caller, target, after, changes), target
 
     # ---- export ------------------------------------------------------------------
     async def start_export(
@@ -259,6 +329,29 @@ class TransferService:
             raise NotFound(f"export {job_id} is not ready")
         meta = await self.store.file_meta(f"export:{job_id}")
         return raw, str((meta or {}).get("name", "customers.csv"))
+
+
+def _row_customer_id(file_id: str, kind: str, line: int) -> str:
+    """The customer a file's row creates: the same for every run of that file, so a second
+    run (even with another mapping) or a resumed one finds it instead of making another."""
+    return str(uuid.uuid5(IMPORTED, f"{file_id}:{kind}:{line}"))
+
+
+def _sharing(preview: Customer, known: Iterable[Customer]) -> Customer | None:
+    """The customer with one of ``preview``'s e-mail addresses (else phone numbers), by the
+    duplicate rules' exact keys; the first known wins."""
+    customers = list(known)
+    for field in ("emails", "phones"):
+        wanted = set(getattr(preview, field))
+        for c in customers:
+            if wanted & set(getattr(c, field)):
+                return c
+    return None
+
+
+def _problems(exc: ValidationFailed) -> list[dict[str, Any]]:
+    listed = [{"column": ".".join(map(str, e.get("loc", []))), "msg": e.get("msg", "")} for e in exc.errors]
+    return listed or [{"msg": exc.detail}]
 
 
 def public(job: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from crm_contacts.domain.customer import BUSINESS_FIELDS, Customer, person_displ
 from crm_contacts.domain.normalize import to_millis
 from crm_contacts.service import events
 from crm_contacts.service.caller import Caller
-from crm_contacts.service.ports import CustomerRepository, Erased
+from crm_contacts.service.ports import CustomerCommit, CustomerRepository, Erased
 
 
 def audit(kind: str, caller: Caller, changes: Changes | None = None, **extra: Any) -> dict[str, Any]:
@@ -136,12 +136,17 @@ class Writer:
     async def commit_update(
         self, caller: Caller, before: Customer, after: Customer, changes: Changes, *, kind: str = "updated"
     ) -> Customer:
-        event = events.updated(after, changes, caller)
+        c = self.update_commit(caller, before, after, changes, kind=kind)
         await self.repo.commit(
-            state=after,
-            expected_version=before.version,
-            events=[(self.topics.customer, event)],
-            actor=caller.actor_header,
-            audit=audit(kind, caller, changes),
+            state=c.state, expected_version=c.expected_version, events=c.events, actor=c.actor, audit=c.audit
         )
         return after
+
+    def update_commit(
+        self, caller: Caller, before: Customer, after: Customer, changes: Changes, *, kind: str = "updated"
+    ) -> CustomerCommit:
+        """The commit of ``before`` becoming ``after``: its ``customer.updated`` event and audit."""
+        event = events.updated(after, changes, caller)
+        return CustomerCommit(
+            after, before.version, [(self.topics.customer, event)], caller.actor_header, audit(kind, caller, changes)
+        )
