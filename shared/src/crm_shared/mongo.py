@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient, InsertOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -43,6 +43,19 @@ async def ping(db: Database) -> bool:
     except Exception:
         return False
     return True
+
+
+_T = TypeVar("_T")
+
+
+async def upserted(write: Callable[[], Awaitable[_T]]) -> _T:
+    """Run an upsert, once more if it lost a race: two processes upserting the same new
+    ``_id`` at once make the loser fail with a duplicate key on the local store (MongoDB
+    retries such an upsert itself); the second try finds the document and updates it."""
+    try:
+        return await write()
+    except DuplicateKeyError:
+        return await write()
 
 
 async def upsert_if_newer(coll: Collection, doc_id: str, version: int, fields: Document) -> bool:

@@ -5,6 +5,7 @@ kind of caller; read without a scan; built once for deals from before the board.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -99,3 +100,19 @@ async def test_deals_from_before_the_board_are_counted_once_built(
     again = MongoDeals(db, snapshots=DEALS, publisher=None)
     await again.ensure_indexes()  # built once: a second start leaves it as it is
     await _assert_exact(again, db, audit)
+
+
+async def test_two_processes_building_the_board_at_one_start_both_start(
+    store_audit: tuple[Any, Any], mongo_database: str
+) -> None:
+    """The API and the worker build the board together at a first start: the loser of an
+    upsert race is not an error (CI saw sales' API exit on a duplicate key here)."""
+    client, audit = store_audit
+    db = client[mongo_database]
+    await db[DEALS].insert_many([{**_deal(n).to_doc(), "_id": f"d{n:02d}"} for n in range(24)])
+    starts = [MongoDeals(db, snapshots=DEALS, publisher=None) for _ in range(4)]
+    await asyncio.gather(*(d.ensure_indexes() for d in starts))
+    await _assert_exact(starts[0], db, audit)
+    first = [MongoDeals(db, snapshots=DEALS, publisher=None) for _ in range(2)]
+    await asyncio.gather(*(_commit(d, _deal(30 + n)) for n, d in enumerate(first)))  # new shares at once
+    await _assert_exact(first[0], db, audit)

@@ -23,17 +23,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from crm_shared.mongo import Collection, Database, Document, find_by_ids
+from crm_shared.mongo import Collection, Database, Document, find_by_ids, upserted
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from crm_sales.domain.common import money_str
 from crm_sales.domain.permissions import Scope
 from crm_sales.service.ports import StageTotal
+
+log = logging.getLogger(__name__)
 
 COLLECTION = "deal_board"
 SHARDS = 64
@@ -151,21 +155,26 @@ class DealBoard:
             await self._catalogue(cell)
         update = {"$set": {field: share}} if share is not None else {"$unset": {field: ""}}
         async with self._lock(eid):
-            doc = await self.coll.find_one_and_update(
-                {"_id": eid}, update, upsert=True, return_document=ReturnDocument.AFTER
+            doc = await upserted(
+                lambda: self.coll.find_one_and_update(
+                    {"_id": eid}, update, upsert=True, return_document=ReturnDocument.AFTER
+                )
             )
-            await self.coll.replace_one(
-                {"_id": sums_id(cell, shard)}, {"t": sums_of(shares_in(doc).values())}, upsert=True
-            )
+            sums = {"t": sums_of(shares_in(doc).values())}
+            await upserted(lambda: self.coll.replace_one({"_id": sums_id(cell, shard)}, sums, upsert=True))
 
     async def _catalogue(self, cell: str) -> None:
         if cell in self._catalogued:
             return
         pipeline_id = json.loads(cell)[0]
-        await self.coll.update_one(
-            {"_id": catalogue_id(pipeline_id)}, {"$set": {f"cells.{escape(cell)}": 1}}, upsert=True
+        await upserted(
+            lambda: self.coll.update_one(
+                {"_id": catalogue_id(pipeline_id)}, {"$set": {f"cells.{escape(cell)}": 1}}, upsert=True
+            )
         )
-        await self.coll.update_one({"_id": PIPELINES}, {"$set": {f"p.{escape(pipeline_id)}": 1}}, upsert=True)
+        await upserted(
+            lambda: self.coll.update_one({"_id": PIPELINES}, {"$set": {f"p.{escape(pipeline_id)}": 1}}, upsert=True)
+        )
         self._catalogued.add(cell)
 
     # -- reads -----------------------------------------------------------------------
@@ -196,7 +205,15 @@ class DealBoard:
         built = await self.coll.find_one({"_id": BUILT})
         if built is not None and built.get("shards") == SHARDS:
             return
-        if built is not None:  # built with another number of shards: from scratch
+        try:
+            await self._build(deals, projection, rebuild=built is not None)
+        except DuplicateKeyError:
+            # the API and the worker start together and both build the same shares from the
+            # same deals: the other one's first upsert won the race (CI saw sales' API exit)
+            log.info("deal board built by another process")
+
+    async def _build(self, deals: Collection, projection: Document, *, rebuild: bool) -> None:
+        if rebuild:  # built with another number of shards: from scratch
             await self.coll.delete_many({})
         grouped: dict[tuple[str, int], dict[str, Share]] = {}
         async for doc in deals.find({}, projection):
