@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import io
 import json
+import os
 import time
 import uuid
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 
 from crm_contacts.bootstrap import bootstrap
 from crm_contacts.service.caller import Caller
+from crm_contacts.service.transfers import Mode
 from crm_contacts.settings import ContactsSettings
 from crm_shared.auth import Principal
 from crm_shared.provision import ensure_topics
@@ -57,26 +59,43 @@ async def main() -> None:
     await asyncio.to_thread(ensure_topics, settings.kafka_bootstrap_servers, Topics(prefix))
     c = await bootstrap(settings, role="api", provision=False)
     t = c.services.transfers
-    figures: dict[str, Any] = {"rows": args.rows}
+    figures: dict[str, Any] = {"rows": args.rows, "load_average_before": os.getloadavg()}
     try:
         up = await t.upload(SALES, csv_file(args.rows), name="bench.csv")
         mapping = up["mapping"]
-        for label, mode, the_mapping in (
+        runs: list[tuple[str, Mode, dict[str, str]]] = [
             ("dry_run", "dry_run", mapping),
             ("import", "import", mapping),
             ("import_again", "import", {k: v for k, v in mapping.items() if v != "address.city"}),
-        ):
-            start = time.perf_counter()
+        ]
+        for label, mode, the_mapping in runs:
+            start, cpu = time.perf_counter(), time.process_time()
             job = await t.start(SALES, file_id=up["file_id"], mapping=the_mapping, kind="person", mode=mode)
             job = await until_done(t, job["id"])
-            took = time.perf_counter() - start
+            took, cpu = time.perf_counter() - start, time.process_time() - cpu
             keys = ("created", "updated", "unchanged", "failed", "matched")
-            figures[label] = {"s": round(took, 1), "rows_per_s": round(args.rows / took), **{k: job[k] for k in keys}}
-        start = time.perf_counter()
+            figures[label] = {
+                "s": round(took, 1),
+                "rows_per_s": round(args.rows / took),
+                "cpu_ms_per_row": round(cpu * 1000 / args.rows, 2),
+                **{k: job[k] for k in keys},
+            }
+        again = figures["import_again"]
+        assert again["created"] == 0, f"the second run created {again['created']} customers"
+        start, cpu = time.perf_counter(), time.process_time()
         job = await t.start_export(SALES, filters={"kind": "person"}, fmt="csv")
         job = await until_done(t, job["id"])
-        took = time.perf_counter() - start
-        figures["export"] = {"s": round(took, 1), "rows": job["total"], "rows_per_s": round(job["total"] / took)}
+        took, cpu = time.perf_counter() - start, time.process_time() - cpu
+        figures["export"] = {
+            "s": round(took, 1),
+            "rows": job["total"],
+            "rows_per_s": round(job["total"] / took),
+            "cpu_ms_per_row": round(cpu * 1000 / max(job["total"], 1), 2),
+        }
+        created = figures["import"]["created"]
+        assert job["total"] == created, f"export {job['total']} rows, import created {created}: duplicates?"
+        figures["no_duplicates"] = True
+        figures["load_average_after"] = os.getloadavg()
     finally:
         await c.close()
     for key, f in figures.items():

@@ -24,7 +24,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
@@ -97,6 +97,7 @@ class TransferService:
     repo: CustomerRepository
     store: TransferStore
     max_bytes: int = 50 * 1024 * 1024
+    _running: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     # ---- import ------------------------------------------------------------------
     async def upload(self, caller: Caller, raw: bytes, *, name: str) -> dict[str, Any]:
@@ -154,6 +155,14 @@ class TransferService:
 
     # ---- the worker --------------------------------------------------------------
     async def run_pending(self) -> int:
+        """Run the queued and unfinished jobs; 0 at once if this process runs them already
+        (the periodic job and a caller must not run one job twice at the same time)."""
+        if self._running.locked():
+            return 0
+        async with self._running:
+            return await self._run_pending()
+
+    async def _run_pending(self) -> int:
         done = 0
         for job in await self.store.pending_jobs():
             try:
@@ -341,10 +350,10 @@ def _sharing(preview: Customer, known: Iterable[Customer]) -> Customer | None:
     """The customer with one of ``preview``'s e-mail addresses (else phone numbers), by the
     duplicate rules' exact keys; the first known wins."""
     customers = list(known)
-    for field in ("emails", "phones"):
-        wanted = set(getattr(preview, field))
+    for name in ("emails", "phones"):
+        wanted = set(getattr(preview, name))
         for c in customers:
-            if wanted & set(getattr(c, field)):
+            if wanted & set(getattr(c, name)):
                 return c
     return None
 
