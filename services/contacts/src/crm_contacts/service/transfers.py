@@ -54,6 +54,9 @@ PROGRESS_EVERY = 1000
 """Rows between two saves of a job's progress (and the point a resumed job starts from)."""
 CHUNK = 100
 """Rows written with one ``commit_many`` (the store takes at most ~100 writes a command)."""
+EXPORT_PAGE = 5000
+"""Customers an export reads at once: a filtered page scans and sorts the collection on the
+local store, so fewer, larger pages (500 made a 10,000-row export take 41 s)."""
 IMPORTED = uuid.UUID("6f1d0c52-8a57-4c1e-9d3e-1f0b6c7a2e10")
 Outcome = tuple[str, list[dict[str, Any]]]
 LISTED = 1000
@@ -318,10 +321,10 @@ class TransferService:
         customers = []
         after = None
         while True:
-            page = await self.repo.find(CustomerQuery(**job["filters"], after=after), limit=500)
+            page = await self.repo.find(CustomerQuery(**job["filters"], after=after), limit=EXPORT_PAGE)
             customers += page
             await self.store.update_job(job["_id"], {"done": len(customers)})
-            if len(page) < 500:
+            if len(page) < EXPORT_PAGE:
                 break
             after = (page[-1].updated_at, page[-1].id)
         raw, name = export_file(caller.roles, customers, job["format"])
