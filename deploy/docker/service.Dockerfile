@@ -68,7 +68,8 @@ LABEL org.opencontainers.image.title="crm-${SERVICE}" \
       org.opencontainers.image.description="Open CRM ${SERVICE} service (API; worker by command)" \
       org.opencontainers.image.version="${VERSION}"
 RUN groupadd --gid 10001 crm \
- && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin crm
+ && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin crm \
+ && mkdir -p /var/lib/crm/blobs && chown 10001:10001 /var/lib/crm/blobs
 COPY --from=builder /opt/venv /opt/venv
 COPY --from=web /out /opt/crm/web
 COPY deploy/docker/healthcheck.py /opt/crm/healthcheck.py
@@ -76,6 +77,8 @@ COPY deploy/docker/healthcheck.py /opt/crm/healthcheck.py
 RUN if [ "${SERVICE}" = "sales" ]; then apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk \
  && rm -rf /var/lib/apt/lists/*; fi
+# /var/lib/crm/blobs: where a volume for service-desk's attachments is mounted (owned by the
+# service's user, so a named volume made from it is writable on a read-only root)
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     CRM_SERVICE_NAME=${SERVICE} CRM_HTTP_HOST=0.0.0.0 CRM_HTTP_PORT=${API_PORT} CRM_WORKER_WEB_PORT=${WORKER_PORT} \
     CRM_WEB_DIST_DIR=/opt/crm/web CRM_PACKAGE=${PACKAGE}

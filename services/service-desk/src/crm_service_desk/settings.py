@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from typing import Self
 
 from crm_shared.settings import CrmSettings
@@ -59,8 +61,11 @@ class ServiceDeskSettings(CrmSettings):
     inbound_max_message_bytes: int = Field(default=30 * 1024 * 1024, gt=0)
     attachment_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     attachments_max_total_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
-    blob_dir: str = "./crm-blobs/service-desk"
-    """Local folder of the attachments' blob store (production: an S3-compatible bucket)."""
+    blob_dir: str = Field(default_factory=lambda: _state_path("blobs", "service-desk"))
+    """Local folder of the attachments' blob store, shared by the API (downloads) and the
+    worker (inbound mail); default ``$CRM_STATE_DIR/blobs/service-desk`` or under the
+    system's temporary folder, never the working directory (production: a volume, or an
+    S3-compatible bucket behind the same port)."""
     contacts_url: str = "http://127.0.0.1:8001"
     """contacts' API (env ``CRM_CONTACTS_URL``): who a sender is, new people for unknown ones."""
     imap_host: str | None = None
@@ -85,3 +90,7 @@ class ServiceDeskSettings(CrmSettings):
         if self.env == "production" and (self.csat_secret == DEV_CSAT_SECRET or len(self.csat_secret) < 32):
             raise ValueError("CRM_CSAT_SECRET must be set to a random value of at least 32 characters in production")
         return self
+
+
+def _state_path(*parts: str) -> str:
+    return os.path.join(os.environ.get("CRM_STATE_DIR") or tempfile.gettempdir(), *parts)
