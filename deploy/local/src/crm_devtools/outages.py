@@ -9,6 +9,7 @@ data) and removes them at the end.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,8 +40,19 @@ class PrivateInfra:
         self.infra.down(components or self.components, timeout_s=15)
 
     def start(self, *components: str) -> None:
-        """Back on the same ports with the same data; returns once they answer."""
-        self.infra.up(components or self.components, provision=False)
+        """Back on the same ports with the same data; returns once they answer. A restart
+        that exits during start-up is tried again on the same ports (seen once on a
+        loaded machine: the broker exited right after a stop; the error says how)."""
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                self.infra.up(components or self.components, provision=False)
+            except InfraError as exc:
+                if attempt == START_ATTEMPTS:
+                    raise
+                log.warning("private %s did not restart (attempt %d), again: %s", components, attempt, exc)
+                time.sleep(2.0)
+            else:
+                return
 
 
 START_ATTEMPTS = 3
