@@ -168,18 +168,6 @@ async def bulk_in_chunks(coll: Collection, ops: list[Any], *, chunk: int = BULK_
     return errors
 
 
-async def docs_by_ids(coll: Collection, ids: Iterable[str], projection: Document | None = None) -> dict[str, Document]:
-    """Documents by id with one command: ``find_one`` for one id, else ``{_id: {$in}}``
-    (which the project's FerretDB build serves from the ``_id`` index, as MongoDB does)."""
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return {}
-    if len(wanted) == 1:
-        doc = await coll.find_one({"_id": wanted[0]}, projection)
-        return {doc["_id"]: doc} if doc is not None else {}
-    return {d["_id"]: d async for d in coll.find({"_id": {"$in": wanted}}, projection)}
-
-
 _BULKS: weakref.WeakKeyDictionary[Any, dict[str, BulkWrites]] = weakref.WeakKeyDictionary()
 
 
@@ -202,6 +190,9 @@ async def find_by_ids(coll: Collection, ids: Iterable[str], projection: Document
     ``_id`` index, the local store with the ``$in`` patch ``crm infra`` builds (FerretDB
     ``crm2``: ``IN (...)`` over the ``_id`` index; bench/README "Lists at 100,000")."""
     wanted = list(dict.fromkeys(ids))
+    if len(wanted) == 1:  # the plainest command for one
+        doc = await coll.find_one({"_id": wanted[0]}, projection)
+        return {doc["_id"]: doc} if doc is not None else {}
     found: dict[str, Document] = {}
     for first in range(0, len(wanted), BY_IDS_CHUNK):
         chunk = wanted[first : first + BY_IDS_CHUNK]

@@ -33,7 +33,7 @@ from pymongo.errors import DuplicateKeyError
 
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.metrics import OUTBOX_BACKLOG
-from crm_shared.mongo import BULK_MAX, Collection, Document, bulk_in_chunks, docs_by_ids
+from crm_shared.mongo import BULK_MAX, Collection, Document, bulk_in_chunks, find_by_ids
 
 if TYPE_CHECKING:
     from crm_shared.aggregates import AggregateStore as AggregateStore
@@ -143,7 +143,7 @@ class Outbox:
             and (previous := revision_id(revision["aggregate_id"], revision["version"] - 1)) not in here
             and f"{self._revisions.full_name}/{previous}" not in PUBLISHED_HERE
         ]
-        found = await docs_by_ids(self._revisions, unknown, {"published": 1})
+        found = await find_by_ids(self._revisions, unknown, {"published": 1})
         ready: list[tuple[Document, Sequence[tuple[str, CloudEvent]]]] = []
         held: list[str] = []  # aggregates with an earlier revision still pending
         for revision, events in committed:

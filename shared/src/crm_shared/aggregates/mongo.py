@@ -23,7 +23,7 @@ from crm_shared.aggregates.base import AggregateStoreBase
 from crm_shared.aggregates.faults import AfterWrite
 from crm_shared.aggregates.handoff import PublishHandoff
 from crm_shared.events.envelope import CloudEvent
-from crm_shared.mongo import Collection, Database, Document, bulk_in_chunks, docs_by_ids
+from crm_shared.mongo import Collection, Database, Document, bulk_in_chunks, find_by_ids
 from crm_shared.outbox import Outbox, Publisher, revision_id
 
 
@@ -125,7 +125,7 @@ class AggregateStore(AggregateStoreBase):
                 raise error
             await self._write_snapshot(firsts[index])
         snapshots = [s for s in snapshots if s["version"] > 1]
-        stored = await docs_by_ids(self.snapshots, [s["_id"] for s in snapshots], {"version": 1})
+        stored = await find_by_ids(self.snapshots, [s["_id"] for s in snapshots], {"version": 1})
         todo = [s for s in snapshots if not _at_least(stored.get(s["_id"]), s["version"])]
         errors = await bulk_in_chunks(self.snapshots, [ReplaceOne({"_id": s["_id"]}, s, upsert=True) for s in todo])
         for index, error in errors.items():
@@ -134,7 +134,7 @@ class AggregateStore(AggregateStoreBase):
             await self._write_snapshot(todo[index])
         written = [s for i, s in enumerate(todo) if i not in errors]
         written += [s for i, s in enumerate(firsts) if i not in taken]
-        newer = await docs_by_ids(
+        newer = await find_by_ids(
             self.revisions, [revision_id(s["_id"], s["version"] + 1) for s in written], {"snapshot": 1}
         )
         for revision in newer.values():

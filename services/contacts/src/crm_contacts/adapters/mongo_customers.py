@@ -12,7 +12,7 @@ from crm_shared.aggregates import AggregateStore, Publisher, revision_id
 from crm_shared.aggregates.base import Commit
 from crm_shared.errors import VersionConflict
 from crm_shared.events.envelope import CloudEvent
-from crm_shared.mongo import Database, Document, docs_by_ids, find_by_ids
+from crm_shared.mongo import Database, Document, find_by_ids
 from pymongo import ASCENDING, DESCENDING
 
 from crm_contacts.adapters.documents import from_document, redacted_changes, search_tokens, to_document
@@ -94,7 +94,7 @@ class MongoCustomerRepository:
 
     async def get_many(self, ids: Sequence[str]) -> list[Customer]:
         # One ``{_id: {$in: [...]}}``: the store's ``_id`` index serves it (crm_devtools' FerretDB build too).
-        docs = await docs_by_ids(self._coll, ids)
+        docs = await find_by_ids(self._coll, ids)
         return [c for c in (from_document(docs[i]) for i in dict.fromkeys(ids) if i in docs) if isinstance(c, Customer)]
 
     async def _having(self, keys: Iterable[LookupKey], *, limit: int) -> list[Customer]:
@@ -160,7 +160,7 @@ class MongoCustomerRepository:
         never a missing one); the revisions go through ``AggregateStore.commit_many``."""
         firsts = {c.state.id: c for c in reversed(commits)}  # each customer's first commit here
         lasts = {c.state.id: c for c in commits}
-        old_docs = await docs_by_ids(self._coll, [i for i, c in firsts.items() if c.expected_version])
+        old_docs = await find_by_ids(self._coll, [i for i, c in firsts.items() if c.expected_version])
         old = {i: old_docs.get(i) for i in firsts}
         before = {i: self.keys.keys_of(from_document(d) if d else None) for i, d in old.items()}
         after = {i: self.keys.keys_of(c.state) for i, c in lasts.items()}

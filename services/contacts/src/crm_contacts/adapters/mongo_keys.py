@@ -21,7 +21,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from crm_shared.mongo import Collection, Database, IdLists, bulk_in_chunks, docs_by_ids
+from crm_shared.mongo import Collection, Database, IdLists, bulk_in_chunks, find_by_ids
 from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -56,7 +56,7 @@ class MongoCustomerKeys:
         """The ids listed under any of ``keys``, most recently added last, each once (one
         ``{_id: {$in}}`` for all the keys)."""
         wanted = [self.key(k) for k in keys]
-        docs = await docs_by_ids(self.coll, wanted)
+        docs = await find_by_ids(self.coll, wanted)
         return list(dict.fromkeys(i for k in wanted for i in (docs.get(k) or {}).get("ids", [])))
 
     async def add(self, customer_id: str, keys: Iterable[str]) -> None:
