@@ -87,6 +87,11 @@ async def upsert_if_newer(coll: Collection, doc_id: str, version: int, fields: D
     return False
 
 
+BULK_MAX = 100
+"""Writes per bulk command that :func:`bulk_in_chunks` and :class:`BulkWrites` send: FerretDB 1.24 (SQLite) hangs on
+update commands with more than ~100 replacements."""
+
+
 class BulkWrites:
     """One ``bulk_write`` for the writes to a collection that arrive together.
 
@@ -99,7 +104,7 @@ class BulkWrites:
     trip per collection per batch instead of one per event.
     """
 
-    def __init__(self, coll: Collection, *, max_ops: int = 500) -> None:
+    def __init__(self, coll: Collection, *, max_ops: int = BULK_MAX) -> None:
         self._coll = coll
         self._max = max_ops
         self._pending: list[tuple[Any, asyncio.Future[None]]] = []
@@ -142,11 +147,6 @@ class BulkWrites:
                     done.set_exception(errors[i])
                 else:
                     done.set_result(None)
-
-
-BULK_MAX = 100
-"""Writes per bulk command that :func:`bulk_in_chunks` sends: FerretDB 1.24 (SQLite) hangs on
-update commands with more than ~100 replacements."""
 
 
 async def bulk_in_chunks(coll: Collection, ops: list[Any], *, chunk: int = BULK_MAX) -> dict[int, BaseException]:
