@@ -21,9 +21,9 @@ class ContactsSettings(CrmSettings):
     rebuilds them at the next start."""
     idempotency_ttl_h: float = Field(default=24.0, gt=0)
     sweep_interval_s: float = Field(default=1.0, gt=0)
+    """Pending merges, erasures and company renames are resumed this often (the outbox relay has its own)."""
     transfer_interval_s: float = Field(default=1.0, gt=0)
     """How often the API looks for queued import and export jobs (``service/transfers.py``)."""
-    """Pending merges, erasures and company renames are resumed this often (the outbox relay has its own)."""
     idempotency_purge_interval_s: float = Field(default=600.0, gt=0)
     """Idempotency keys older than ``idempotency_ttl_h`` are forgotten this often."""
     lists_repair_interval_s: float = Field(default=3600.0, gt=0)
