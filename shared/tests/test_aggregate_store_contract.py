@@ -330,3 +330,45 @@ async def test_commit_many_of_many_goes_in_bulk_and_the_sweep_finds_nothing_left
     assert await store.backlog() == 0
     assert await store.publish_pending(older_than_s=0) == 0
     assert (await store.get(ids[-1]) or {})["n"] == 249
+
+
+class RecordingListener:
+    """A list kept beside the snapshots: what it was told, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, int | None, int]] = []
+
+    async def before_commit(self, aggregate_id: str, old: dict[str, object] | None, new: dict[str, object]) -> None:
+        self.calls.append(("before", aggregate_id, _n(old), _n(new) or 0))
+
+    async def after_commit(self, aggregate_id: str, old: dict[str, object] | None, new: dict[str, object]) -> None:
+        assert new["_id"] == aggregate_id
+        self.calls.append(("after", aggregate_id, _n(old), _n(new) or 0))
+
+
+def _n(doc: dict[str, object] | None) -> int | None:
+    return None if doc is None else int(str(doc["n"]))
+
+
+async def test_listeners_hear_every_commit_single_or_batched_and_after_only_when_stored(
+    store: AggregateStorePort,
+) -> None:
+    listener = RecordingListener()
+    store.listen(listener)
+    one, two, lost = new_id(), new_id(), new_id()
+    await commit(store, one, 0, n=1)
+    await commit(store, lost, 0, n=1)
+    assert listener.calls == [("before", one, None, 1), ("after", one, None, 1), ("before", lost, None, 1),
+                              ("after", lost, None, 1)]  # fmt: skip
+    listener.calls.clear()
+    outcomes = await store.commit_many([thing(one, 1, 2), thing(two, 0, 5), thing(one, 2, 3), thing(lost, 0, 9)])
+    assert isinstance(outcomes[3], VersionConflict)
+    # before: each aggregate once, from its snapshot before the batch to its last one here;
+    # after: only the stored ones (the lost commit's extras stay for a repair)
+    assert sorted(c for c in listener.calls if c[0] == "before") == sorted(
+        [("before", one, 1, 3), ("before", two, None, 5), ("before", lost, None, 9)]
+    )
+    assert sorted(c for c in listener.calls if c[0] == "after") == sorted(
+        [("after", one, 1, 3), ("after", two, None, 5)]
+    )
+    assert listener.calls.index(("after", one, 1, 3)) > listener.calls.index(("before", lost, None, 9))

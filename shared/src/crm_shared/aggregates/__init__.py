@@ -5,7 +5,7 @@ Both satisfy :class:`AggregateStorePort` and share one ``commit`` (:class:`Aggre
 Publishing their events is :mod:`crm_shared.outbox`'s.
 """
 
-from crm_shared.aggregates.base import AggregateStoreBase, Commit
+from crm_shared.aggregates.base import AggregateStoreBase, Commit, CommitListener
 from crm_shared.aggregates.faults import AfterWrite
 from crm_shared.aggregates.memory import InMemoryAggregateStore
 from crm_shared.aggregates.mongo import AggregateStore
@@ -18,6 +18,7 @@ __all__ = [
     "AggregateStoreBase",
     "AggregateStorePort",
     "Commit",
+    "CommitListener",
     "InMemoryAggregateStore",
     "Publisher",
     "revision_id",

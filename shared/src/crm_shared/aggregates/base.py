@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from crm_shared.aggregates.faults import AfterWrite, default_after_write
 from crm_shared.aggregates.handoff import PublishHandoff
@@ -35,6 +36,18 @@ class Commit:
     changes: Document | None = None
 
 
+class CommitListener(Protocol):
+    """What a store keeps beside the snapshots on every commit (id-keyed lists, the board's
+    figures): ``before_commit`` adds what the aggregate becomes, ``after_commit`` (only for a
+    stored commit) removes what it no longer is — a failed commit leaves extras for a
+    repair, never a missing entry. ``old`` is the snapshot before the first commit of the
+    batch (None for a new aggregate), ``new`` the last one (``_id`` set)."""
+
+    async def before_commit(self, aggregate_id: str, old: Document | None, new: Document) -> None: ...
+
+    async def after_commit(self, aggregate_id: str, old: Document | None, new: Document) -> None: ...
+
+
 class AggregateStoreBase(ABC):
     """Versioned aggregates: each commit is a revision (concurrency check, audit trail
     and outbox at once) plus the latest snapshot.
@@ -50,6 +63,12 @@ class AggregateStoreBase(ABC):
         self._clock = clock
         self._handoff: PublishHandoff | None = None
         """Set by a store that publishes in the background (the store's does)."""
+        self._listeners: tuple[CommitListener, ...] = ()
+
+    def listen(self, *listeners: CommitListener) -> None:
+        """Keep ``listeners`` in step with every commit, single or batched (one way for
+        every store: no subclass wraps ``commit``, so ``commit_many`` cannot bypass them)."""
+        self._listeners += listeners
 
     @property
     def kind(self) -> str:
@@ -85,6 +104,25 @@ class AggregateStoreBase(ABC):
         Several commits of one aggregate are stored in their order, one round each (the
         n-th commit of each aggregate in round n); one whose predecessor here lost is a
         conflict too, without being stored."""
+        if not self._listeners:
+            return await self._commit_published(commits, publish=publish)
+        ids = list(dict.fromkeys(c.aggregate_id for c in commits))
+        known = [c.aggregate_id for c in commits if c.expected_version]
+        old = await self._snapshots_by_ids(known) if known else {}
+        new = {c.aggregate_id: {**c.snapshot, "_id": c.aggregate_id} for c in commits}
+        for aggregate_id in ids:
+            for listener in self._listeners:
+                await listener.before_commit(aggregate_id, old.get(aggregate_id), new[aggregate_id])
+        outcomes = await self._commit_published(commits, publish=publish)
+        stored = dict.fromkeys(
+            c.aggregate_id for c, o in zip(commits, outcomes, strict=True) if not isinstance(o, VersionConflict)
+        )
+        for aggregate_id in stored:
+            for listener in self._listeners:
+                await listener.after_commit(aggregate_id, old.get(aggregate_id), new[aggregate_id])
+        return outcomes
+
+    async def _commit_published(self, commits: Sequence[Commit], *, publish: bool) -> list[int | VersionConflict]:
         if publish and self._handoff is not None:
             # The relay leaves these to the fast path while they are written (a bulk of them can
             # take longer than the relay's grace) and queued; released unless handed over.
@@ -174,6 +212,9 @@ class AggregateStoreBase(ABC):
 
     @abstractmethod
     async def current_version(self, aggregate_id: str) -> int: ...
+
+    @abstractmethod
+    async def _snapshots_by_ids(self, aggregate_ids: Sequence[str]) -> dict[str, Document]: ...
 
     async def publish_unmarked(self, *, older_than_s: float = 0.0) -> int:
         """Pending revisions the relay cannot find from its markers; none unless the

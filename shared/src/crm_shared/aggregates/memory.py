@@ -57,6 +57,9 @@ class InMemoryAggregateStore(AggregateStoreBase):
         snapshot = self._snapshots.get(aggregate_id)
         return int(snapshot["version"]) if snapshot else 0
 
+    async def _snapshots_by_ids(self, aggregate_ids: Sequence[str]) -> dict[str, Document]:
+        return {i: copy.deepcopy(self._snapshots[i]) for i in dict.fromkeys(aggregate_ids) if i in self._snapshots}
+
     async def _store_revisions(self, revisions: Sequence[Document]) -> list[bool]:
         # No await between the check and the insert: concurrent commits have one winner.
         return [self._store_revision(revision) for revision in revisions]

@@ -72,6 +72,9 @@ class AggregateStore(AggregateStoreBase):
     async def get(self, aggregate_id: str) -> Document | None:
         return await self.snapshots.find_one({"_id": aggregate_id})
 
+    async def _snapshots_by_ids(self, aggregate_ids: Sequence[str]) -> dict[str, Document]:
+        return await find_by_ids(self.snapshots, aggregate_ids)
+
     async def current_version(self, aggregate_id: str) -> int:
         doc = await self.snapshots.find_one({"_id": aggregate_id}, {"version": 1})
         return int(doc["version"]) if doc else 0

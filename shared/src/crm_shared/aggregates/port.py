@@ -17,7 +17,7 @@ from crm_shared.events.envelope import CloudEvent
 from crm_shared.mongo import Document
 
 if TYPE_CHECKING:
-    from crm_shared.aggregates.base import Commit
+    from crm_shared.aggregates.base import Commit, CommitListener
 
 
 class AggregateStorePort(Protocol):
@@ -51,6 +51,10 @@ class AggregateStorePort(Protocol):
         """Store version ``expected_version + 1`` and publish its events (unless
         ``publish`` is false: the sweep does it); ``VersionConflict`` (412) if that
         version exists. Returns the new version."""
+        ...
+
+    def listen(self, *listeners: CommitListener) -> None:
+        """Keep ``listeners`` (lists, figures) in step with every commit, single or batched."""
         ...
 
     async def commit_many(self, commits: Sequence[Commit], *, publish: bool = True) -> list[int | VersionConflict]:

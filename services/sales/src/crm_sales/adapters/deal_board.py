@@ -31,7 +31,6 @@ from typing import Any
 
 from crm_shared.mongo import Collection, Database, Document, find_by_ids, upserted
 from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
 
 from crm_sales.domain.common import money_str
 from crm_sales.domain.permissions import Scope
@@ -135,6 +134,9 @@ class DealBoard:
 
     # -- writes ----------------------------------------------------------------------
 
+    async def before_commit(self, deal_id: str, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> None:
+        """Nothing before: a deal's share is written once its commit is stored."""
+
     async def after_commit(self, deal_id: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
         """The deal's share moved to what ``new`` says (``new`` None: a deleted deal)."""
         was, now = cell_of(old), cell_of(new)
@@ -205,15 +207,11 @@ class DealBoard:
         built = await self.coll.find_one({"_id": BUILT})
         if built is not None and built.get("shards") == SHARDS:
             return
-        try:
-            await self._build(deals, projection, rebuild=built is not None)
-        except DuplicateKeyError:
-            # the API and the worker start together and both build the same shares from the
-            # same deals: the other one's first upsert won the race (CI saw sales' API exit)
-            log.info("deal board built by another process")
-
-    async def _build(self, deals: Collection, projection: Document, *, rebuild: bool) -> None:
-        if rebuild:  # built with another number of shards: from scratch
+        # The API and the worker start together and may both build: each writes the same
+        # shares from the same deals, every write an upsert that may lose a race to the
+        # other's (``upserted`` tries it again; CI saw sales' API exit on the duplicate key,
+        # and giving up at the first one could leave both builds half done).
+        if built is not None:  # built with another number of shards: from scratch
             await self.coll.delete_many({})
         grouped: dict[tuple[str, int], dict[str, Share]] = {}
         async for doc in deals.find({}, projection):
@@ -225,9 +223,27 @@ class DealBoard:
             await self._catalogue(cell)
         for (cell, shard), shares in sorted(grouped.items()):
             entries = {escape(i): s for i, s in shares.items()}
-            await self.coll.replace_one({"_id": entry_id(cell, shard)}, {"d": entries}, upsert=True)
-            await self.coll.replace_one({"_id": sums_id(cell, shard)}, {"t": sums_of(shares.values())}, upsert=True)
-        await self.coll.replace_one({"_id": BUILT}, {"shards": SHARDS, "documents": len(grouped)}, upsert=True)
+            await self._replace(entry_id(cell, shard), {"d": entries})
+            await self._replace(sums_id(cell, shard), {"t": sums_of(shares.values())})
+        await self._confirm_catalogued({c for c, _ in grouped})
+        await self._replace(BUILT, {"shards": SHARDS, "documents": len(grouped)})
+
+    async def _confirm_catalogued(self, cells: set[str]) -> None:
+        """Each cell is named in its pipeline's catalogue: on the local store two processes
+        setting fields of one document at once may lose one of them (read-then-write), and
+        two builds at one start do just that."""
+        for _ in range(3):
+            pipelines = set(await self.pipelines())
+            named = {c for p in {json.loads(c)[0] for c in cells} for c in await self.cells(p)}
+            absent = {c for c in cells if c not in named or json.loads(c)[0] not in pipelines}
+            if not absent:
+                return
+            self._catalogued -= absent
+            for cell in sorted(absent):
+                await self._catalogue(cell)
+
+    async def _replace(self, doc_id: str, doc: Document) -> None:
+        await upserted(lambda: self.coll.replace_one({"_id": doc_id}, doc, upsert=True))
 
     async def entry_ids(self) -> list[str]:
         """Every entry document the catalogues name (by ``_id``: for the repair)."""

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from crm_shared.aggregates import AggregateStore
-from crm_shared.events.envelope import CloudEvent
 from crm_shared.mongo import Database, Document
 from pymongo.errors import DuplicateKeyError
 
@@ -84,38 +83,12 @@ class MongoDeals(MongoRecords):
         super().__init__(db, **kwargs)
         self.lists = DealLists(db)
         self.board = DealBoard(db)
+        self.listen(self.lists, self.board)  # new list entries before a commit, old ones and the board after
 
     async def ensure_indexes(self) -> None:
         await super().ensure_indexes()
         await self.lists.build_once(self.snapshots)
         await self.board.build_once(self.snapshots, BOARD_FIELDS)
-
-    async def commit(
-        self,
-        *,
-        aggregate_id: str,
-        expected_version: int,
-        snapshot: Document,
-        events: Sequence[tuple[str, CloudEvent]],
-        actor: str,
-        changes: Document | None = None,
-        publish: bool = True,
-    ) -> int:
-        old = await self.snapshots.find_one({"_id": aggregate_id}) if expected_version else None
-        new = {**snapshot, "_id": aggregate_id}
-        await self.lists.before_commit(aggregate_id, old, new)  # new entries before, old ones after
-        version = await super().commit(
-            aggregate_id=aggregate_id,
-            expected_version=expected_version,
-            snapshot=snapshot,
-            events=events,
-            actor=actor,
-            changes=changes,
-            publish=publish,
-        )
-        await self.lists.after_commit(aggregate_id, old, new)
-        await self.board.after_commit(aggregate_id, old, new)
-        return version
 
     async def search(self, filters: Mapping[str, Any], *, visible: Scope, page: Page) -> tuple[list[Document], int]:
         listed = await self.lists.search(self.snapshots, filters, visible, limit=page.limit, offset=page.offset)

@@ -5,12 +5,11 @@ already listed per owner (``deal_lists``), read here with the closed ones skippe
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from crm_shared.events.envelope import CloudEvent
 from crm_shared.listed import ListedCollection, newest_key
-from crm_shared.mongo import Collection, Database, Document
+from crm_shared.mongo import Collection, Database
 
 from crm_sales.adapters.mongo import MongoLeads
 from crm_sales.domain.lead import OPEN_STATUSES
@@ -37,36 +36,11 @@ class ListedLeads(MongoLeads):
     def __init__(self, db: Database, **kwargs: Any) -> None:
         super().__init__(db, **kwargs)
         self.lists = LeadLists(db)
+        self.listen(self.lists)
 
     async def ensure_indexes(self) -> None:
         await super().ensure_indexes()
         await self.lists.build_once(self.snapshots)
-
-    async def commit(
-        self,
-        *,
-        aggregate_id: str,
-        expected_version: int,
-        snapshot: Document,
-        events: Sequence[tuple[str, CloudEvent]],
-        actor: str,
-        changes: Document | None = None,
-        publish: bool = True,
-    ) -> int:
-        old = await self.snapshots.find_one({"_id": aggregate_id}) if expected_version else None
-        new = {**snapshot, "_id": aggregate_id}
-        await self.lists.before_commit(aggregate_id, old, new)  # new entries before, old ones after
-        version = await super().commit(
-            aggregate_id=aggregate_id,
-            expected_version=expected_version,
-            snapshot=snapshot,
-            events=events,
-            actor=actor,
-            changes=changes,
-            publish=publish,
-        )
-        await self.lists.after_commit(aggregate_id, old, new)
-        return version
 
 
 def open_of(lists: ListedCollection, source: Collection) -> Callable[[str, int, int], Awaitable[list[str]]]:
