@@ -9,6 +9,7 @@ from typing import Any
 from crm_shared.demo import DEMO_USERS
 
 from crm_devtools.seed.client import Clients
+from crm_devtools.seed.knowledge import KNOWLEDGE_ITEMS, seed_knowledge
 from crm_devtools.seed.plan_work import GROUPS
 from crm_devtools.seed.report import Advance, SeedReport
 
@@ -116,15 +117,7 @@ NOTIFICATION_RULES: tuple[dict[str, Any], ...] = (
     },
 )
 
-CONFIG_ITEMS = len(DEMO_USERS) + len(NOTIFICATION_RULES) + 1 + len(GROUPS) + len(SLA_POLICIES)
-
-
-def _count(report: SeedReport, kind: str, planned: int, created: bool) -> None:
-    k = report.kind(kind, planned)
-    if created:
-        k.created += 1
-    else:
-        k.existing += 1
+CONFIG_ITEMS = len(DEMO_USERS) + len(NOTIFICATION_RULES) + 1 + len(GROUPS) + len(SLA_POLICIES) + KNOWLEDGE_ITEMS
 
 
 async def seed_config(c: Clients, report: SeedReport, advance: Advance) -> None:
@@ -143,15 +136,15 @@ async def seed_config(c: Clients, report: SeedReport, advance: Advance) -> None:
                     "teams": list(user.teams),
                 },
             )
-            _count(report, "notification users", len(DEMO_USERS), True)
+            report.tally("notification users", len(DEMO_USERS), created=True)
         else:
-            _count(report, "notification users", len(DEMO_USERS), False)
+            report.tally("notification users", len(DEMO_USERS), created=False)
         advance()
     for rule in NOTIFICATION_RULES:
         missing = await c.notifications.find(f"/rules/{rule['id']}", user=ADMIN) is None
         if missing:
             await c.notifications.call("POST", "/rules", user=ADMIN, json=rule, ok=(200, 201, 409))
-        _count(report, "notification rules", len(NOTIFICATION_RULES), missing)
+        report.tally("notification rules", len(NOTIFICATION_RULES), created=missing)
         advance()
     await _assignment_rules(c, report)
     advance()
@@ -167,7 +160,7 @@ async def seed_config(c: Clients, report: SeedReport, advance: Advance) -> None:
                 json={"members": list(members)},
                 version=int(group["version"]),
             )
-        _count(report, "service-desk groups", len(GROUPS), group is None)
+        report.tally("service-desk groups", len(GROUPS), created=group is None)
         advance()
     existing = await c.service_desk.get_json("/sla-policies", user=SERVICE_MANAGER)
     names = {p.get("name") for p in existing.get("items", [])}
@@ -175,8 +168,9 @@ async def seed_config(c: Clients, report: SeedReport, advance: Advance) -> None:
         missing = policy["name"] not in names
         if missing:
             await c.service_desk.call("POST", "/sla-policies", user=SERVICE_MANAGER, json=policy)
-        _count(report, "SLA policies", len(SLA_POLICIES), missing)
+        report.tally("SLA policies", len(SLA_POLICIES), created=missing)
         advance()
+    await seed_knowledge(c, report, advance)
 
 
 async def _assignment_rules(c: Clients, report: SeedReport) -> None:
@@ -188,4 +182,4 @@ async def _assignment_rules(c: Clients, report: SeedReport) -> None:
         await c.sales.call(
             "PUT", "/assignment-rules", user=ADMIN, json=ASSIGNMENT_RULES, version=int(current.get("version", 0))
         )
-    _count(report, "assignment rules", 1, not same)
+    report.tally("assignment rules", 1, created=not same)

@@ -31,6 +31,14 @@ class SeedReport:
     def kind(self, name: str, planned: int) -> KindCount:
         return self.kinds.setdefault(name, KindCount(planned=planned))
 
+    def tally(self, name: str, planned: int, *, created: bool) -> None:
+        """One item of a kind looked up first: written now, or there already."""
+        k = self.kind(name, planned)
+        if created:
+            k.created += 1
+        else:
+            k.existing += 1
+
     @property
     def created(self) -> int:
         return sum(k.created for k in self.kinds.values())
