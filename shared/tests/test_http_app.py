@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from crm_shared.http.app import HTTP_REQUESTS, create_app
 from crm_shared.logs import correlation_id
 from crm_shared.settings import CrmSettings
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 
 @asynccontextmanager
@@ -78,3 +79,29 @@ async def test_unexpected_errors_are_problems_and_store_outages_are_503() -> Non
         down = await client.get("/outage")
         assert (down.status_code, down.headers["content-type"]) == (503, "application/problem+json")
         assert down.headers["retry-after"] == "5"
+
+
+async def test_a_client_that_leaves_while_its_body_is_read_is_no_server_error() -> None:
+    app = _app()
+
+    @app.api_route("/echo", methods=["GET", "POST"])
+    async def echo(request: Request) -> dict[str, int]:
+        return {"size": len(await request.body())}
+
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> MutableMapping[str, Any]:
+        return {"type": "http.disconnect"}  # the tab closed before the body came
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    scope: dict[str, Any] = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": "/echo", "raw_path": b"/echo", "query_string": b"", "root_path": "", "server": ("t", 80),
+        "client": ("127.0.0.1", 5000), "headers": [(b"content-type", b"application/json"), (b"content-length", b"9")],
+    }  # fmt: skip
+    for method, headers in (("POST", scope["headers"]), ("GET", [])):  # a body announced, or none (a GET)
+        sent.clear()
+        await app({**scope, "method": method, "headers": headers}, receive, send)  # raises nothing
+        assert [m["status"] for m in sent if m["type"] == "http.response.start"] in ([], [499])

@@ -8,9 +8,10 @@ from typing import Any
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from crm_shared.errors import CrmError
 from crm_shared.unavailable import infrastructure_unavailable
@@ -18,6 +19,7 @@ from crm_shared.unavailable import infrastructure_unavailable
 log = logging.getLogger(__name__)
 
 UNAVAILABLE_RETRY_AFTER_S = 5
+CLIENT_CLOSED_REQUEST = 499
 """What a client is told to wait when the store or the broker is away."""
 
 PROBLEM_JSON = "application/problem+json"
@@ -109,7 +111,14 @@ async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal error; the failure was logged")
 
 
+async def _on_client_gone(_: Request, exc: Exception) -> Response:
+    """The client left while its body was read (a closed tab, a cancelled fetch): nobody to
+    answer and nothing wrong here, so no 500 and no traceback (499: nginx's name for it)."""
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ClientDisconnect, _on_client_gone)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(CrmError, _on_crm_error)
     app.add_exception_handler(StarletteHTTPException, _on_http)
