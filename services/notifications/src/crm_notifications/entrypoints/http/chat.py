@@ -37,6 +37,13 @@ def _lookups(c: Any) -> CrmLookups:
     )
 
 
+async def _slack_signed(request: Request, c: Any, timestamp: str, signature: str) -> bytes | None:
+    """The request's body if Slack signed it (v0, within the window) with our secret, else None."""
+    body = await request.body()
+    secret = c.settings.slack_signing_secret.get_secret_value()
+    return body if slack_signature_ok(secret, timestamp=timestamp, body=body, signature=signature) else None
+
+
 @router.post("/slack/commands", summary="Slack slash command (signed with the app's signing secret)")
 async def slack_command(
     request: Request,
@@ -44,9 +51,8 @@ async def slack_command(
     timestamp: Annotated[str, Header(alias="X-Slack-Request-Timestamp")] = "",
     signature: Annotated[str, Header(alias="X-Slack-Signature")] = "",
 ) -> dict[str, Any]:
-    body = await request.body()
-    secret = c.settings.slack_signing_secret.get_secret_value()
-    if not slack_signature_ok(secret, timestamp=timestamp, body=body, signature=signature):
+    body = await _slack_signed(request, c, timestamp, signature)
+    if body is None:
         raise Forbidden("bad or missing Slack signature")
     text = parse_qs(body.decode(errors="replace")).get("text", [""])[0]
     message = await _lookups(c).answer(text)
@@ -101,9 +107,8 @@ async def slack_action_clicked(
     timestamp: Annotated[str, Header(alias="X-Slack-Request-Timestamp")] = "",
     signature: Annotated[str, Header(alias="X-Slack-Signature")] = "",
 ) -> dict[str, Any]:
-    body = await request.body()
-    secret = c.settings.slack_signing_secret.get_secret_value()
-    if not slack_signature_ok(secret, timestamp=timestamp, body=body, signature=signature):
+    body = await _slack_signed(request, c, timestamp, signature)
+    if body is None:
         raise BadSignature("bad, stale or missing Slack signature")
     try:
         payload = json.loads(parse_qs(body.decode(errors="replace")).get("payload", ["{}"])[0])
