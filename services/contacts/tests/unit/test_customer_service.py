@@ -241,3 +241,13 @@ async def test_a_history_page_above_the_maximum_is_refused_not_capped(container:
     with pytest.raises(ValidationFailed):
         await container.services.queries.history(SALES, c.id, limit=100000)
     assert len((await container.services.queries.history(SALES, c.id, limit=1)).items) == 1
+
+
+async def test_a_search_read_as_a_phone_number_falls_back_to_names(container: Container) -> None:
+    """Six digits or more are first a phone number; with no phone match, the words are names."""
+    svc, q = container.services.customers, container.services.queries
+    order = (await svc.create(SALES, person(last_name="Fischer 4930123456", emails=[], phones=[]))).customer
+    assert [c.id for c in (await q.list(SALES, ListParams(q="4930123456"))).items] == [order.id]
+    assert [c.id for c in (await q.list(SALES, ListParams(q="lena 4930123456"))).items] == [order.id]
+    caller = (await svc.create(SALES, person(first_name="Ruth", emails=[], phones=["030 123456"]))).customer
+    assert [c.id for c in (await q.list(SALES, ListParams(q="4930123456"))).items] == [caller.id]

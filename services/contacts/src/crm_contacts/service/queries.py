@@ -102,7 +102,12 @@ class QueryService:
         self._page_size = page_size
         self._page_max = page_size_max
 
-    def _query(self, p: ListParams) -> CustomerQuery:
+    def _query(self, p: ListParams) -> tuple[CustomerQuery, CustomerQuery | None]:
+        """The list's query and, when ``q`` was read as a phone number, the same by name.
+
+        A ``q`` with six digits or more is first a phone number; an order number in a company
+        name ("Acme 200135") is one too, so when no phone matches, the list searches by name.
+        """
         errors: list[dict[str, Any]] = []
         email = phone = None
         try:
@@ -116,15 +121,13 @@ class QueryService:
         if errors:
             raise ValidationFailed("invalid filters", errors=errors)
         tokens: tuple[str, ...] = ()
+        as_phone = None
         if p.q and p.q.strip():
             as_phone = try_phone(p.q, self._region) if sum(c.isdigit() for c in p.q) >= 6 else None
-            if as_phone:
-                phone = phone or as_phone
-            else:
-                tokens = tuple(name_tokens(p.q))[:8]
-                if not tokens:  # no word to search for: answering the unfiltered list would mislead
-                    raise ValidationFailed.field(["query", "q"], "search for at least one letter or digit")
-        return CustomerQuery(
+            tokens = tuple(name_tokens(p.q))[:8]
+            if not as_phone and not tokens:  # no word to search for: answering the unfiltered list would mislead
+                raise ValidationFailed.field(["query", "q"], "search for at least one letter or digit")
+        query = CustomerQuery(
             lifecycle_stage=p.lifecycle_stage,
             owner_id=p.owner_id,
             region=p.region,
@@ -134,24 +137,29 @@ class QueryService:
             company_id=p.company_id,
             updated_since=p.updated_since.replace(tzinfo=p.updated_since.tzinfo or UTC) if p.updated_since else None,
             email=email,
-            phone=phone,
-            name_tokens=tokens,
+            phone=phone or as_phone,
+            name_tokens=() if as_phone else tokens,
             include_archived=p.include_archived,
             order=p.order,
         )
+        by_name = replace(query, phone=phone, name_tokens=tokens) if as_phone and not phone and tokens else None
+        return query, by_name
 
     async def list(self, caller: Caller, params: ListParams) -> Page:
         require(caller.roles, Action.READ)
         limit = params.limit or self._page_size
         if not 1 <= limit <= self._page_max:
             raise ValidationFailed.field(["query", "limit"], f"must be between 1 and {self._page_max}")
-        query = self._query(params)
+        query, by_name = self._query(params)
         if params.cursor:
             order, updated_at, last_id = decode_cursor(params.cursor)
             if order != params.order:
                 raise ValidationFailed.field(["query", "cursor"], "the cursor was made for another order")
             query = replace(query, after=(updated_at, last_id))
+            by_name = by_name and replace(by_name, after=(updated_at, last_id))
         items = await self._w.repo.find(query, limit=limit + 1)
+        if not items and by_name is not None:
+            items = await self._w.repo.find(by_name, limit=limit + 1)
         more = len(items) > limit
         items = items[:limit]
         cursor = encode_cursor(params.order, items[-1].updated_at, items[-1].id) if more and items else None
