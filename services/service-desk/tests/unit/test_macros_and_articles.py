@@ -201,3 +201,11 @@ async def test_search_finds_published_articles_with_typos_and_in_chinese(c: Cont
     assert sorted(await found("password")) == sorted([en, draft["id"]])  # a new generation: re-synced
     await c.knowledge.move(principal=LEAD, article_id=en, expected_version=2, action="unpublish")
     assert await found("pasword") == [draft["id"]]
+
+
+async def test_search_snippets_are_plain_text_not_markdown(c: Container) -> None:
+    body = "# Reset\n\nOpen **Settings → Security**, then [reset](https://help.example/r).\n\n- one `step`"
+    doc = await c.knowledge.create(principal=AGENT, article=article(title="Reset", body=body))
+    await c.knowledge.move(principal=LEAD, article_id=doc["id"], expected_version=1, action="publish")
+    (hit,) = await c.knowledge.search(text="security", locale=None, limit=10)
+    assert hit["snippet"] == "Reset Open Settings → Security, then reset. one step"

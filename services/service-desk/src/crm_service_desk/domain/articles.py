@@ -10,12 +10,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from crm_shared.errors import Conflict, InvalidTransition
+from markdown_it import MarkdownIt
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 ArticleState = Literal["draft", "published", "archived"]
 Locale = Literal["en", "zh-CN"]
 Move = Literal["publish", "unpublish", "archive", "restore"]
 MAX_BODY = 100_000
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+_TEXT = frozenset({"text", "code_inline", "code_block", "fence", "html_inline", "html_block"})
 
 MOVES: dict[Move, tuple[frozenset[ArticleState], ArticleState]] = {
     "publish": (frozenset({"draft"}), "published"),
@@ -61,3 +64,24 @@ class ArticleArchived(Conflict):
 def check_editable(state: ArticleState) -> None:
     if state == "archived":
         raise ArticleArchived("an archived article is read-only: restore it first")
+
+
+def plain_text(body: str) -> str:
+    """The words of a Markdown body without its markup (``**Settings → Security**`` → the words).
+
+    For search-result snippets: raw HTML in a body stays text here as on the help page."""
+    words: list[str] = []
+    for token in _MARKDOWN.parse(body):
+        for part in token.children or [token]:
+            if part.type in _TEXT:
+                words.append(part.content)
+            elif part.type in {"softbreak", "hardbreak"}:
+                words.append(" ")
+        if token.block and token.nesting <= 0:
+            words.append(" ")
+    return " ".join("".join(words).split())
+
+
+def to_html(body: str) -> str:
+    """The help page's HTML of a Markdown body (raw HTML in it is escaped, shown as text)."""
+    return str(_MARKDOWN.render(body))

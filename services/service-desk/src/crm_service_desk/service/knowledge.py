@@ -149,7 +149,7 @@ class KnowledgeService:
 
 
 def _snippet(body: str, size: int = 160) -> str:
-    flat = " ".join(body.split())
+    flat = articles.plain_text(body)
     return flat if len(flat) <= size else flat[: size - 1] + "…"
 
 

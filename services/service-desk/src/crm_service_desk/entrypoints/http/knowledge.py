@@ -10,13 +10,12 @@ from crm_shared.http.deps import Caller, IfMatch
 from crm_shared.http.etag import set_etag
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import HTMLResponse
-from markdown_it import MarkdownIt
 
+from crm_service_desk.domain import articles
 from crm_service_desk.domain.articles import ArticleIn, ArticleState, Locale, Move
 from crm_service_desk.entrypoints.http.deps import ContainerDep
 
 router = APIRouter(tags=["knowledge base"])
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
 """Raw HTML in an article is shown as text: the page is public."""
 
 
@@ -91,6 +90,6 @@ async def public_article(article_id: str, c: ContainerDep) -> HTMLResponse:
         f'<!doctype html><html lang="{html.escape(str(doc.get("locale") or "en"))}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>'
         f'<body style="font-family: sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem">'
-        f"<h1>{title}</h1>{_MARKDOWN.render(str(doc['body']))}</body></html>"
+        f"<h1>{title}</h1>{articles.to_html(str(doc['body']))}</body></html>"
     )
     return HTMLResponse(page, headers={"Cache-Control": "public, max-age=60"})
