@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
-from crm_shared.http.limits import ConcurrencyLimit, body_limit
-from fastapi import FastAPI, Request
+from crm_shared.http.limits import ConcurrencyLimit, body_limit, priority_lane
+from fastapi import APIRouter, FastAPI, Request
 from starlette.types import Receive, Scope, Send
 
 
@@ -65,3 +65,34 @@ async def test_a_body_is_read_before_a_slot_is_taken_and_limited_in_size() -> No
 
         assert (await client.post("/small", content=chunks())).status_code == 413
     assert reached == [1000, 3000]
+
+
+async def test_a_priority_lane_route_does_not_queue_behind_the_load() -> None:
+    """Declared on a router's route (FastAPI keeps included routers nested: the
+    declaration was not found on ``app.router.routes``), with a bigger body too."""
+    router = APIRouter(prefix="/customers")
+    release = asyncio.Event()
+
+    @router.patch("/{cid}")
+    async def patch(cid: str) -> dict[str, str]:
+        await release.wait()
+        return {"id": cid}
+
+    @router.post("/{cid}/erasure", openapi_extra={**priority_lane(), **body_limit(4096)})
+    async def erase(cid: str, request: Request) -> dict[str, str]:
+        await release.wait()
+        return {"erased": cid, "bytes": str(len(await request.body()))}
+
+    inner = FastAPI()
+    inner.include_router(router)
+    inner.add_middleware(ConcurrencyLimit, limit=1, queue_timeout_s=0.05, lane_slots=1)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=inner), base_url="http://t") as client:
+        load = asyncio.create_task(client.patch("/customers/a"))
+        await asyncio.sleep(0.01)
+        assert (await client.patch("/customers/b")).status_code == 503  # the load's slot is taken
+        erasure = asyncio.create_task(client.post("/customers/c/erasure", content=b"x" * 3000))
+        await asyncio.sleep(0.01)
+        assert (await client.post("/customers/d/erasure")).status_code == 503  # so is the lane's
+        release.set()
+        assert (await erasure).json() == {"erased": "c", "bytes": "3000"}
+        assert (await load).json() == {"id": "a"}

@@ -18,11 +18,13 @@ import) says so with ``openapi_extra=body_limit(50 * MIB)``.
 from __future__ import annotations
 
 import asyncio
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import Counter
 from starlette.datastructures import Headers
-from starlette.routing import Match
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_shared.http.problems import problem
@@ -34,6 +36,7 @@ BODIES_REFUSED = Counter(
 EXEMPT = ("/healthz", "/readyz", "/metrics")
 MIB = 1024 * 1024
 BODY_LIMIT_KEY = "x-max-body-bytes"
+PRIORITY_KEY = "x-priority-lane"
 
 
 def exempt(path: str) -> bool:
@@ -46,8 +49,40 @@ def body_limit(max_bytes: int) -> dict[str, Any]:
     return {BODY_LIMIT_KEY: max_bytes}
 
 
+def priority_lane() -> dict[str, Any]:
+    """``openapi_extra`` for a route whose requests take the priority lane's slots."""
+    return {PRIORITY_KEY: True}
+
+
 class _BodyTooLarge(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class _Operation:
+    method: str
+    path: re.Pattern[str]
+    extra: dict[str, Any]
+
+
+def _declaring_operations(app: Any) -> list[_Operation]:
+    """The operations that declared one of this module's keys, read from the app's OpenAPI
+    document, which has every route with its full path: FastAPI 0.163 keeps included
+    routers nested (``app.router.routes`` shows neither their routes' paths nor their
+    ``openapi_extra``, so a declaration on a router's route was not found before)."""
+    openapi = getattr(app, "openapi", None)
+    if openapi is None:
+        return []
+    found = []
+    for path, item in openapi().get("paths", {}).items():
+        regex = compile_path(path)[0]
+        for method, operation in item.items():
+            if not isinstance(operation, dict):
+                continue
+            extra = {k: operation[k] for k in (BODY_LIMIT_KEY, PRIORITY_KEY) if k in operation}
+            if extra:
+                found.append(_Operation(method.upper(), regex, extra))
+    return found
 
 
 class ConcurrencyLimit:
@@ -60,10 +95,14 @@ class ConcurrencyLimit:
         service: str = "crm",
         max_body_bytes: int = MIB,
         body_timeout_s: float = 30.0,
+        lane_slots: int = 2,
     ) -> None:
         self.app = app
         self._service = service
         self._slots = asyncio.Semaphore(limit)
+        self._lane = asyncio.Semaphore(lane_slots)
+        self._operations: list[_Operation] | None = None
+        """The operations that declared a body limit or the priority lane (first request)."""
         self._timeout = queue_timeout_s
         self._max_body = max_body_bytes
         self._body_timeout = body_timeout_s
@@ -78,9 +117,10 @@ class ConcurrencyLimit:
             if buffered is None:
                 return  # answered 408 or 413
             receive = buffered
+        slots = self._lane if self._declared(scope).get(PRIORITY_KEY) else self._slots
         try:
             async with asyncio.timeout(self._timeout):
-                await self._slots.acquire()
+                await slots.acquire()
         except TimeoutError:
             SHED.labels(self._service).inc()
             response = problem(
@@ -94,7 +134,22 @@ class ConcurrencyLimit:
         try:
             await self.app(scope, receive, send)
         finally:
-            self._slots.release()
+            slots.release()
+
+    def _declared(self, scope: Scope) -> dict[str, Any]:
+        """What the operation taking this request declared (:func:`body_limit`,
+        :func:`priority_lane`); a few regular expressions matched, only against the
+        operations that declared anything."""
+        if self._operations is None:
+            app = scope.get("app")
+            if app is None:
+                return {}
+            self._operations = _declaring_operations(app)
+        method, path = scope.get("method", ""), scope.get("path", "")
+        for operation in self._operations:
+            if operation.method == method and operation.path.match(path):
+                return operation.extra
+        return {}
 
     async def _read_body(self, scope: Scope, receive: Receive, send: Send, headers: Headers) -> Receive | None:
         """The whole body, then a ``receive`` that replays it; None once refused."""
@@ -142,13 +197,7 @@ class ConcurrencyLimit:
 
     def _route_limit(self, scope: Scope) -> int:
         """The limit a matching route declared with :func:`body_limit`, else the default."""
-        app = scope.get("app")
-        for route in getattr(getattr(app, "router", None), "routes", ()):
-            match, _ = route.matches(scope)
-            if match is Match.FULL:
-                extra = getattr(route, "openapi_extra", None) or {}
-                return max(self._max_body, int(extra.get(BODY_LIMIT_KEY, self._max_body)))
-        return self._max_body
+        return max(self._max_body, int(self._declared(scope).get(BODY_LIMIT_KEY, self._max_body)))
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int, limit: int) -> None:
         if status == 413:

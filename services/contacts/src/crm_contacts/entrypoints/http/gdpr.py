@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_shared.http.limits import priority_lane
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic_core import to_jsonable_python
@@ -24,7 +25,9 @@ async def export_customer(customer_id: str, caller: CallerDep, svc: ServicesDep)
     )
 
 
-@router.post("/{customer_id}/erasure", response_model=ErasureOut)
+# The priority lane: an erasure must be gone everywhere within seconds, so it does not
+# queue for a slot behind the load (R6: 503s under 100 updates/s cost seconds each).
+@router.post("/{customer_id}/erasure", response_model=ErasureOut, openapi_extra=priority_lane())
 async def erase_customer(customer_id: str, body: ErasureRequest, caller: CallerDep, svc: ServicesDep) -> ErasureOut:
     """Remove the customer's personal data from contacts (record, history, timeline, 360) and publish
     ``crm.customer.erased`` then a tombstone. Idempotent; records merged into it are erased too."""
