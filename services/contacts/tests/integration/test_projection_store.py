@@ -1,12 +1,14 @@
-"""The 360 projection's per-customer id lists on the real store: link, move, migrate."""
+"""The 360 projection's per-customer id lists on the real store: link, move, migrate, purge."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from crm_contacts.adapters.mongo_projection import MongoProjectionRepository
+from crm_contacts.service.ports import TimelineEntry
 from crm_shared.events.deal import DealSnapshot
 from crm_shared.events.samples import sample_event
 from crm_shared.mongo import make_client
@@ -75,11 +77,23 @@ async def test_the_worker_path_filters_on_id_only(store_audit: tuple[Any, Any], 
     assert audit.on(ids_in=True) == []  # IdLists.items reads by {_id: {$in}} (indexed: find_by_ids)
 
 
-async def test_purge_removes_a_customers_360_data_by_id_but_the_timeline(
+def _entry(customer_id: str) -> TimelineEntry:
+    return TimelineEntry(
+        event_id=str(uuid.uuid4()),
+        customer_id=customer_id,
+        time=datetime.now(UTC),
+        type="crm.customer.updated",
+        summary="updated",
+        event={"data": {"first_name": "Personal"}},
+    )
+
+
+async def test_purge_removes_a_customers_360_data_and_timeline_by_id(
     store_audit: tuple[Any, Any], mongo_database: str
 ) -> None:
-    """An erasure's purge: the customer's deals and tickets go by ``_id`` (their id lists),
-    another customer's stay; only the timeline is a scan (nothing lists its entries)."""
+    """An erasure's purge: the customer's deals, tickets and timeline entries go by ``_id``
+    (their id lists), another customer's stay, also an entry moved to another customer by a
+    merge; no scan (the timeline's was one, growing with every event of every customer)."""
     client, audit = store_audit
     db = client[mongo_database]
     repo = MongoProjectionRepository(db)
@@ -88,9 +102,47 @@ async def test_purge_removes_a_customers_360_data_by_id_but_the_timeline(
     await repo.apply_deal("cust-a", mine)
     await repo.apply_deal("cust-b", other)
     await repo.save_summary("cust-a", {"deals": {"open_count": 1}})
+    entries = [_entry("cust-a") for _ in range(3)]
+    merged, others = _entry("cust-m"), _entry("cust-b")
+    for entry in (*entries, merged, others):
+        assert await repo.add_timeline(entry)
+    assert not await repo.add_timeline(entries[0])  # redelivery
+    await repo.repoint("cust-m", "cust-a")  # cust-m merged into cust-a: its entry with it
     audit.clear()
     await repo.purge("cust-a")
+    assert audit.on(ids_in=True) == []
     assert await db["deals_360"].find_one({"_id": mine.id}) is None
     assert await db["deals_360"].find_one({"_id": other.id}) is not None
     assert await repo.summary("cust-a") is None
-    assert [(command, coll) for command, coll, _ in audit.on(ids_in=True)] == [("delete", "timeline")]
+    assert await repo.timeline("cust-a", before=None, limit=10) == []  # (a scan: the page's query)
+    assert [e.event_id for e in await repo.timeline("cust-b", before=None, limit=10)] == [others.event_id]
+    await repo.purge("cust-a")  # again (the worker purges on the erased event too): nothing left to do
+
+
+async def test_an_entry_listed_during_a_purge_goes_with_the_next_one(mongodb_url: str, mongo_database: str) -> None:
+    """The worker lists an entry after the erasure's purge read the list: the purge leaves it
+    listed (it removes only what it read), so the worker's own purge after the write finds it."""
+    client = make_client(mongodb_url)
+    try:
+        db = client[mongo_database]
+        repo = MongoProjectionRepository(db)
+        await repo.ensure_indexes()
+        first, late = _entry("cust-a"), _entry("cust-a")
+        await repo.add_timeline(first)
+        entries = db["timeline_by_customer"]
+        real_get = repo._entries.get
+
+        async def get_then_a_write_lands(owner: str) -> list[str]:
+            listed = await real_get(owner)
+            await repo.add_timeline(late)  # the worker, between the purge's read and its end
+            return listed
+
+        repo._entries.get = get_then_a_write_lands  # type: ignore[method-assign]
+        await repo.purge("cust-a")
+        repo._entries.get = real_get  # type: ignore[method-assign]
+        assert [e.event_id for e in await repo.timeline("cust-a", before=None, limit=10)] == [late.event_id]
+        assert (await entries.find_one({"_id": "cust-a"}) or {})["ids"] == [late.event_id]
+        await repo.purge("cust-a")
+        assert await repo.timeline("cust-a", before=None, limit=10) == []
+    finally:
+        await client.close()
