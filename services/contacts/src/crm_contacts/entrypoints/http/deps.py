@@ -18,7 +18,7 @@ ORIGIN_PATTERN = r"^[a-z0-9][a-z0-9_.:-]{0,63}$"
 ContainerDep = Annotated[Container, Depends(container_dependency(Container))]
 
 
-def services(container: ContainerDep) -> Services:
+async def services(container: ContainerDep) -> Services:  # async: no thread-pool hop per request
     return container.services
 
 
