@@ -19,6 +19,7 @@ from crm_shared.outbox import OutboxRelay, revision_id
 from crm_shared.periodic import Periodic
 from crm_shared.topics import Topics
 from kafka import KafkaConsumer
+from pymongo import AsyncMongoClient, monitoring
 
 pytestmark = pytest.mark.integration
 
@@ -267,3 +268,43 @@ async def test_one_read_of_the_markers_sweeps_every_kind_that_shares_them(
         assert await others.backlog() == 0
     finally:
         await pub.stop()
+
+
+async def test_a_commit_writes_its_snapshot_without_reading_it_and_a_race_ends_at_the_newest(
+    mongodb_url: str, mongo_database: str
+) -> None:
+    """The writer of a version knows the stored snapshot is older (it just inserted the
+    revision): no read before the write. A newer commit that raced it (its snapshot already
+    there) is found by the check for the next revision and written again."""
+    commands: list[tuple[str, str]] = []
+
+    class Listener(monitoring.CommandListener):
+        def started(self, event: monitoring.CommandStartedEvent) -> None:
+            commands.append((event.command_name, str(event.command.get(event.command_name))))
+
+        def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+            return None
+
+        def failed(self, event: monitoring.CommandFailedEvent) -> None:
+            return None
+
+    counting: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        mongodb_url, tz_aware=True, uuidRepresentation="standard", event_listeners=[Listener()]
+    )
+    try:
+        store = AggregateStore(counting[mongo_database], snapshots="things", publisher=None)
+        await store.ensure_indexes()
+        cid = str(uuid.uuid4())
+        await store.commit(aggregate_id=cid, expected_version=0, snapshot={"n": 1}, events=[], actor="u")
+        commands.clear()
+        await store.commit(aggregate_id=cid, expected_version=1, snapshot={"n": 2}, events=[], actor="u")
+        assert ("find", "things") not in commands
+        assert commands == [("insert", "revisions"), ("update", "things"), ("find", "revisions")]
+        # version 3's writer inserted its revision while version 4 was committed and written
+        for v in (3, 4):
+            await store.revisions.insert_one(_revision(cid, v, n=v))
+        await store.snapshots.replace_one({"_id": cid}, {"_id": cid, "version": 4, "n": 4})
+        await store._write_snapshot({"_id": cid, "version": 3, "n": 3}, fresh=True)
+        assert await store.get(cid) == {"_id": cid, "version": 4, "n": 4}
+    finally:
+        await counting.close()

@@ -59,9 +59,9 @@ class ListedCollection:
     async def after_commit(self, item_id: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
         """The left entries removed; the new ones confirmed (``OrderedLists.confirm``)."""
         was, now = self.lists_of(old), self.lists_of(new)
-        await self.lists.drop_entries(item_id, {n: k for n, k in was.items() if now.get(n) != k})
+        dropped = {n: k for n, k in was.items() if now.get(n) != k}
         added = {n: k for n, k in now.items() if was.get(n) != k}
-        lost = [n for n, k in added.items() if not await self.lists.confirm(n, item_id, k)]
+        lost = await self.lists.settle(item_id, dropped=dropped, added=added)
         if lost:
             log.info("list entries written again", extra={"collection": self.lists.coll.name, "lists": len(lost)})
 

@@ -167,6 +167,39 @@ class OrderedLists:
                 if res.modified_count or n < len(los) - 1:
                     return
 
+    async def settle(self, item_id: str, *, dropped: Mapping[str, str], added: Mapping[str, str]) -> list[str]:
+        """Once the write is committed: the entries ``dropped`` (list name → old key)
+        removed and those ``added`` confirmed (:meth:`confirm`). A list whose old and new
+        entries fall in one segment (an item moving to the newest key of a "newest first"
+        list: both in the last segment, the usual case) takes one command for both, the
+        remove returning the segment as it was. Returns the lists whose added entry had
+        to be written again."""
+        rest = dict(dropped)
+        lost: list[str] = []
+        unconfirmed: dict[str, str] = {}
+        for name, key in added.items():
+            old = rest.get(name)
+            los = await self._head(name)
+            n = bisect.bisect_right(los, (key, item_id)) - 1
+            if old is None or bisect.bisect_right(los, (old, item_id)) - 1 != n:
+                unconfirmed[name] = key
+                continue
+            async with self._lock(name):
+                doc = await self.coll.find_one_and_update(
+                    {"_id": _seg_id(name, n)},
+                    {"$unset": {_field(old, item_id): ""}},
+                    return_document=ReturnDocument.BEFORE,
+                )
+            entries = set(_entries(doc))
+            if (old, item_id) in entries or n < len(los) - 1:
+                del rest[name]  # removed (else a newer segment may hold it: ``remove`` looks again)
+            if (key, item_id) not in entries:
+                await self.add(name, item_id, key)
+                lost.append(name)
+        await self.drop_entries(item_id, rest)
+        lost += [name for name, key in unconfirmed.items() if not await self.confirm(name, item_id, key)]
+        return lost
+
     async def move(self, item_id: str, before: Mapping[str, str], after: Mapping[str, str]) -> None:
         """From the lists and keys of ``before`` to those of ``after`` (list name → key):
         the new entries first, then the old ones that changed."""

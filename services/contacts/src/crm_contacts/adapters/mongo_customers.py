@@ -55,6 +55,10 @@ def build_filter(q: CustomerQuery) -> Document:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def _loaded(c: CustomerCommit) -> bool:
+    return c.before is not None and c.expected_version > 0 and c.before.version == c.expected_version
+
+
 class MongoCustomerRepository:
     def __init__(self, db: Database, *, publisher: Publisher | None, key_secret: str) -> None:
         self.store = AggregateStore(db, snapshots=COLLECTION, publisher=publisher)
@@ -160,9 +164,15 @@ class MongoCustomerRepository:
         never a missing one); the revisions go through ``AggregateStore.commit_many``."""
         firsts = {c.state.id: c for c in reversed(commits)}  # each customer's first commit here
         lasts = {c.state.id: c for c in commits}
-        old_docs = await find_by_ids(self._coll, [i for i, c in firsts.items() if c.expected_version])
-        old = {i: old_docs.get(i) for i in firsts}
-        before = {i: self.keys.keys_of(from_document(d) if d else None) for i, d in old.items()}
+        # What each was: the state its writer loaded when it says so (no read again: if the
+        # store moved on since, the revision insert loses anyway), else read.
+        loaded = {i: c.before for i, c in firsts.items() if c.before is not None and _loaded(c)}
+        unread = [i for i, c in firsts.items() if c.expected_version and i not in loaded]
+        old_docs = await find_by_ids(self._coll, unread) if unread else {}
+        old = {i: to_document(loaded[i]) if i in loaded else old_docs.get(i) for i in firsts}
+        before = {
+            i: self.keys.keys_of(loaded[i] if i in loaded else from_document(d) if d else None) for i, d in old.items()
+        }
         after = {i: self.keys.keys_of(c.state) for i, c in lasts.items()}
         new = {i: to_document(c.state) for i, c in lasts.items()}
         await self.keys.add_many({i: after[i] - before[i] for i in lasts})

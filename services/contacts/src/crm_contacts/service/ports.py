@@ -68,6 +68,10 @@ class CustomerCommit:
     events: Sequence[tuple[str, CloudEvent]]
     actor: str
     audit: Document
+    before: Stored | None = None
+    """The state the change was made from (version ``expected_version``), when the caller
+    loaded it: the repository then does not read it again to know which keys and list
+    entries the customer leaves."""
 
 
 class CustomerRepository(Protocol):

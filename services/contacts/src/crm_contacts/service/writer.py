@@ -136,10 +136,9 @@ class Writer:
     async def commit_update(
         self, caller: Caller, before: Customer, after: Customer, changes: Changes, *, kind: str = "updated"
     ) -> Customer:
-        c = self.update_commit(caller, before, after, changes, kind=kind)
-        await self.repo.commit(
-            state=c.state, expected_version=c.expected_version, events=c.events, actor=c.actor, audit=c.audit
-        )
+        (outcome,) = await self.repo.commit_many([self.update_commit(caller, before, after, changes, kind=kind)])
+        if isinstance(outcome, VersionConflict):
+            raise outcome
         return after
 
     def update_commit(
@@ -148,5 +147,10 @@ class Writer:
         """The commit of ``before`` becoming ``after``: its ``customer.updated`` event and audit."""
         event = events.updated(after, changes, caller)
         return CustomerCommit(
-            after, before.version, [(self.topics.customer, event)], caller.actor_header, audit(kind, caller, changes)
+            after,
+            before.version,
+            [(self.topics.customer, event)],
+            caller.actor_header,
+            audit(kind, caller, changes),
+            before=before,
         )
