@@ -3,11 +3,18 @@
 Starts contacts' API alone (own topic prefix and database, 127.0.0.1 only), creates
 ``--customers`` customers, then PATCHes each once (``If-Match: "1"``), one request at a
 time, and reads the API process's CPU (psutil) over the PATCH phase: CPU ms per PATCH
-(the fast-path publish to Kafka, in the same process, included). ``--pyspy PATH`` samples
+(the fast-path publish to Kafka, in the same process, included). The API's own background
+(periodic jobs: the outbox relay, sagas, transfers; its Kafka consumers) is metered over an
+idle window first (``--idle-s``) and subtracted, CPU and store commands alike: on a busy
+box a PATCH takes longer and the background's share per PATCH grows with it, which says
+nothing about the write path (``api_cpu_ms_per_patch`` keeps the gross figure). ``--src DIR``
+runs the API from another checkout's ``shared/src`` and ``services/contacts/src`` (a
+``git archive`` of the base commit: before/after in one sitting). ``--pyspy PATH`` samples
 the API with py-spy over the PATCH phase (not a project dependency: see bench/README) and
 prints the top frames by own and by inclusive share of the samples.
 
-    python -m bench.patch_cpu [--customers 200] [--pyspy /tmp/pyspy/bin/py-spy]
+    python -m bench.patch_cpu [--customers 200] [--idle-s 10] [--src /tmp/base] [--out FILE]
+        [--pyspy /tmp/pyspy/bin/py-spy]
 """
 
 from __future__ import annotations
@@ -95,11 +102,21 @@ def _top(collapsed: str, n: int = 25) -> dict[str, list[tuple[str, float]]]:
     }
 
 
-def run(*, kafka: str, mongo: str, customers: int, pyspy: str | None) -> dict[str, Any]:
+def _cpu_s(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return float(times.user + times.system)
+
+
+def run(
+    *, kafka: str, mongo: str, customers: int, pyspy: str | None, idle_s: float = 10.0, src: str | None = None
+) -> dict[str, Any]:
     run_id = uuid.uuid4().hex[:8]
     topics = Topics(f"bench{run_id}.")
     database = f"bench_patch_{run_id}"
     ensure_topics(kafka, topics)
+    paths = [os.path.join(os.path.dirname(__file__), "command_count")]  # bench/command_count/sitecustomize.py
+    if src:  # the API from another checkout: its shared library and contacts before the venv's
+        paths += [os.path.join(src, "shared", "src"), os.path.join(src, "services", "contacts", "src")]
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
         "MONGODB_URL": mongo,
@@ -108,14 +125,18 @@ def run(*, kafka: str, mongo: str, customers: int, pyspy: str | None) -> dict[st
         "CRM_ENV": "test",
         "CRM_LOG_LEVEL": "WARNING",
         # counts the API's store commands (bench/command_count/sitecustomize.py)
-        "PYTHONPATH": os.pathsep.join(
-            p for p in (os.path.join(os.path.dirname(__file__), "command_count"), os.environ.get("PYTHONPATH")) if p
-        ),
+        "PYTHONPATH": os.pathsep.join(p for p in (*paths, os.environ.get("PYTHONPATH")) if p),
     }
     token = mint_token(CrmSettings(), sub="bench", roles=["admin"], department="sales", ttl_s=3600)
     out = os.path.join(tempfile.mkdtemp(prefix="patch-cpu-"), "api.txt")
     specs = process_specs(["contacts"], env=env, roles=("api",), ports={"contacts": (free_port(), free_port())})
-    result: dict[str, Any] = {"customers": customers, "profiled": pyspy is not None}
+    result: dict[str, Any] = {
+        "customers": customers,
+        "profiled": pyspy is not None,
+        "src": src or "this checkout",
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+    }
     try:
         with start_services(specs, health_timeout_s=120) as procs:
             api = procs["contacts-api"]
@@ -124,27 +145,43 @@ def run(*, kafka: str, mongo: str, customers: int, pyspy: str | None) -> dict[st
             assert api.pid is not None
             ids = asyncio.run(_load(base, token, customers, run_id))["ids"]
             proc = psutil.Process(api.pid)
+            # The background alone (periodic jobs, consumers): what a PATCH does not cost.
+            idle0, idle_commands0, idle_wall0 = _cpu_s(proc), _commands(base), time.monotonic()
+            time.sleep(idle_s)
+            idle_wall = time.monotonic() - idle_wall0
+            idle_cpu_per_s = (_cpu_s(proc) - idle0) / idle_wall
+            idle_commands = {k: (v - idle_commands0.get(k, 0.0)) / idle_wall for k, v in _commands(base).items()}
             spy = None
             if pyspy:
                 command = [pyspy, "record", "-p", str(api.pid), "-r", "250", "-f", "raw", "-o", out, "--nonblocking"]
                 spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 time.sleep(1)
             commands0 = _commands(base)
-            cpu0, wall0 = sum(proc.cpu_times()[:2]), time.monotonic()
+            cpu0, sys0, wall0 = _cpu_s(proc), proc.cpu_times().system, time.monotonic()
             took = sorted(asyncio.run(_patch(base, token, ids)))
             time.sleep(1)  # the last publishes
-            cpu = sum(proc.cpu_times()[:2]) - cpu0
-            commands = {k: round((v - commands0.get(k, 0.0)) / len(took), 2) for k, v in _commands(base).items()}
-            result["store_commands_per_patch"] = {k: v for k, v in sorted(commands.items()) if v >= 0.05}
+            cpu, wall = _cpu_s(proc) - cpu0, time.monotonic() - wall0
+            result["api_system_cpu_share"] = round((proc.cpu_times().system - sys0) / max(cpu, 1e-9), 2)
+            n = len(took)
+            gross = {k: (v - commands0.get(k, 0.0)) / n for k, v in _commands(base).items()}
+            net = {k: v - idle_commands.get(k, 0.0) * wall / n for k, v in gross.items()}
+            result["store_commands_per_patch"] = {k: round(v, 2) for k, v in sorted(net.items()) if v >= 0.05}
+            result["store_commands_per_patch_total"] = round(sum(v for v in net.values() if v >= 0.05), 2)
+            result["background_store_commands_per_s"] = {
+                k: round(v, 2) for k, v in sorted(idle_commands.items()) if v >= 0.05
+            }
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(30)
             result.update(
-                patches=len(took),
-                wall_s=round(time.monotonic() - wall0, 1),
-                api_cpu_ms_per_patch=round(1000 * cpu / len(took), 2),
-                latency_p50_ms=round(1000 * took[len(took) // 2], 1),
-                latency_p99_ms=round(1000 * took[int(len(took) * 0.99) - 1], 1),
+                patches=n,
+                wall_s=round(wall, 1),
+                api_cpu_ms_per_patch=round(1000 * cpu / n, 2),
+                api_idle_cpu_ms_per_s=round(1000 * idle_cpu_per_s, 2),
+                api_cpu_ms_per_patch_net=round(1000 * (cpu - idle_cpu_per_s * wall) / n, 2),
+                latency_p50_ms=round(1000 * took[n // 2], 1),
+                latency_p99_ms=round(1000 * took[int(n * 0.99) - 1], 1),
+                load_average_after=[round(x, 2) for x in os.getloadavg()],
             )
     finally:
         delete_topics(kafka, [s.name for s in topics.all()])
@@ -161,13 +198,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--pyspy", default=None, help="py-spy's path: sample the API over the PATCH phase")
+    parser.add_argument("--idle-s", type=float, default=10.0, help="seconds metering the API's background alone")
+    parser.add_argument("--src", default=None, help="a checkout whose shared library and contacts the API runs")
+    parser.add_argument("--out", default=None, help="a JSON file the result is appended to (a list)")
     parser.add_argument("--kafka", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", f"{LOCAL}:9092"))
     parser.add_argument("--mongo", default=os.environ.get("MONGODB_URL", f"mongodb://{LOCAL}:27017"))
     args = parser.parse_args()
     for url in (args.kafka, args.mongo):
         if LOCAL not in url:
             raise SystemExit(f"benchmarks only target {LOCAL}: {url}")
-    print(json.dumps(run(kafka=args.kafka, mongo=args.mongo, customers=args.customers, pyspy=args.pyspy), indent=1))
+    result = run(
+        kafka=args.kafka, mongo=args.mongo, customers=args.customers, pyspy=args.pyspy, idle_s=args.idle_s, src=args.src
+    )
+    print(json.dumps(result, indent=1))
+    if args.out:
+        runs = []
+        if os.path.exists(args.out):
+            with open(args.out) as f:
+                runs = json.load(f)
+        with open(args.out, "w") as f:
+            json.dump([*runs, result], f, indent=1)
 
 
 if __name__ == "__main__":
