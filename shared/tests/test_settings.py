@@ -53,3 +53,14 @@ def test_production_refuses_every_secret_left_at_its_dev_default(
     monkeypatch.setenv("CRM_ENV", "development")
     monkeypatch.delenv("CRM_LOOKUP_KEY_SECRET")
     assert load_settings(_WithSecrets).lookup_key_secret.startswith("dev-")  # development keeps its defaults
+
+
+def test_a_worker_instance_id_makes_a_static_group_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crm_devtools.services import process_specs
+    from crm_shared.kafka.faust_app import make_faust_app
+
+    assert make_faust_app(CrmSettings()).conf.consumer_group_instance_id is None
+    monkeypatch.setenv("CRM_WORKER_INSTANCE_ID", "sales-worker")
+    assert make_faust_app(load_settings(CrmSettings)).conf.consumer_group_instance_id == "sales-worker"
+    (worker,) = process_specs(["sales"], env={}, roles=["worker"])  # what `crm dev` and the tests' runner start
+    assert worker.env["CRM_WORKER_INSTANCE_ID"] == "sales-worker"

@@ -48,6 +48,14 @@ class CrmSettings(BaseSettings):
     worker_web_port: int = Field(default=6066, ge=1, le=65535)
     worker_group: str = ""
     """Kafka consumer group of the worker; defaults to ``crm-<service_name>``."""
+    worker_instance_id: str | None = None
+    """Kafka static group membership (``group.instance.id``), unique per worker in its group.
+    A worker restarted under the same id gets its partitions back at once, instead of after
+    the killed member's session timed out (~60 s of nothing applied). A static member does
+    not leave the group when it stops, so set it only where a restart keeps the name:
+    ``crm dev`` and the tests' process runner (one worker per service), a StatefulSet's pod
+    name; not a Deployment's pods, whose rollouts would leave the old pods' partitions idle
+    for the session timeout."""
 
     otel_exporter_otlp_endpoint: str | None = Field(default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     """OTLP/HTTP collector for traces (e.g. ``http://otel-collector:4318``); unset: tracing off."""

@@ -89,7 +89,8 @@ def process_specs(
                 ProcessSpec(
                     name=f"{svc.name}-worker",
                     command=(python, "-m", f"{svc.package}.entrypoints.worker"),
-                    env=common,
+                    # static membership: a restarted worker takes its partitions back at once
+                    env={"CRM_WORKER_INSTANCE_ID": f"{svc.name}-worker", **common},
                     port=worker_port,
                     health_path="/healthz",  # faust web page from crm_shared.kafka.faust_app
                     ready_path="/readyz",  # 200 once it owns its partitions

@@ -95,6 +95,8 @@ def make_faust_app(settings: CrmSettings, **overrides: Any) -> CrmApp:
         "value_serializer": "raw",
         "logging_config": None,
     }
+    if settings.worker_instance_id:
+        options["consumer_group_instance_id"] = settings.worker_instance_id
     options.update(overrides)
     app = CrmApp(settings.consumer_group, **options)
     _add_ops_pages(app)
