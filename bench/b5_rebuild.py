@@ -21,6 +21,7 @@ estimates 1,000,000 from the fitted cost per event against the number already ap
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from typing import Any
@@ -30,7 +31,7 @@ import psutil
 from aiokafka import AIOKafkaProducer
 
 from bench.events import customer_record
-from bench.harness import Infra, Stack, consumed, running_stack, scrape
+from bench.harness import CpuMeter, Infra, Stack, consumed, cpu_ms_per, infra_pids, running_stack, scrape
 
 
 async def produce(kafka: str, topic: str, events: int, chunk: int = 5000) -> dict[str, Any]:
@@ -103,6 +104,10 @@ def _watch(stack: Stack, events: int, cap_s: float, started: float) -> dict[str,
     assert pid is not None
     peak = baseline = _rss(pid)
     first: float | None = None
+    # CPU of the worker, the store and the broker from the first applied event on
+    meter = CpuMeter({"sales-worker": pid, **infra_pids(stack.infra)})
+    at_first = 0.0
+    load_at_start = os.getloadavg()
     marks: list[tuple[float, float]] = []
     done = 0.0
     with httpx.Client() as client:
@@ -113,13 +118,15 @@ def _watch(stack: Stack, events: int, cap_s: float, started: float) -> dict[str,
                 done = marks[-1][1] if marks else 0.0
             now = time.monotonic()
             if done > 0 and first is None:
-                first = now
+                first, at_first = now, done
+                meter.start()
             marks.append((now, done))
             peak = max(peak, _rss(pid))
             if done >= events:
                 break
             time.sleep(0.5)
     end = marks[-1][0] if marks else time.monotonic()
+    cpu = meter.stop() if first is not None else {}
     applying = end - first if first is not None else 0.0
     rate = done / applying if applying > 0 else 0.0
     half = [m for m in marks if m[1] >= done / 2]
@@ -147,6 +154,9 @@ def _watch(stack: Stack, events: int, cap_s: float, started: float) -> dict[str,
         "estimated_1m_s_at_constant_rate": round((startup or 0) + 1_000_000 / rate, 1) if rate else None,
         "estimated_1m_s": round(one_m, 1) if one_m is not None else None,
         "estimate_method": "linear growth of the per-event cost (fit)" if fit and fit[1] > 0 else "constant rate",
+        "cpu_ms_per_event": cpu_ms_per(cpu, int(done - at_first)) if cpu else {},
+        "cpu_pct_of_one_core": cpu.get("pct_of_one_core"),
+        "load_average_start_end": [[round(x, 2) for x in load_at_start], [round(x, 2) for x in os.getloadavg()]],
     }
 
 
@@ -163,7 +173,30 @@ def run(infra: Infra, *, events: int, cap_s: float) -> dict[str, Any]:
     print(
         f"  B5 rebuild: {result['applied']}/{events} in {result['total_s']} s "
         f"({result['applied_per_s']}/s after {result['startup_s']} s start-up), peak RSS "
-        f"{result['peak_rss_mb']} MB{'; extrapolated' if result['extrapolated'] else ''}",
+        f"{result['peak_rss_mb']} MB{'; extrapolated' if result['extrapolated'] else ''}; CPU ms per event "
+        f"{result['cpu_ms_per_event']}; load {result['load_average_start_end']}",
         flush=True,
     )
     return {"produce": produced, "rebuild": result, "cap_s": cap_s, "topic_partitions": 6}
+
+
+def main() -> None:
+    """B5 alone, its figures under ``B5_<label>`` in ``bench/results/b5-<day>-<host>.json``
+    (before/after pairs; ``bench.run --only B5`` writes the day's file)."""
+    import argparse
+
+    from bench.common import results_path, write_results
+    from bench.harness import ensure_infra
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--events", type=int, default=60_000)
+    parser.add_argument("--cap-s", type=float, default=420)
+    parser.add_argument("--label", default="run")
+    args = parser.parse_args()
+    figures = run(ensure_infra(), events=args.events, cap_s=args.cap_s)
+    own = results_path().with_name(f"b5-{results_path().name}")
+    print(f"results: {write_results(f'B5_{args.label}', figures, own)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -58,38 +58,128 @@ async def upserted(write: Callable[[], Awaitable[_T]]) -> _T:
         return await write()
 
 
-async def upsert_if_newer(coll: Collection, doc_id: str, version: int, fields: Document) -> bool:
-    """Apply a replica update only if ``version`` is newer than the stored one.
-
-    Returns False for a stale or duplicate event. Every call filters on ``_id`` alone
-    (read the version, then update or insert by ``_id``): the local store (FerretDB)
-    uses an index for nothing else, so a conditional filter would scan the collection
-    and its cost would grow with the replica. Read-then-write is safe because a replica
-    has one writer per key (one partition, one consumer); two first inserts racing
-    meet the unique ``_id`` and the loser compares again. The write goes through
-    :func:`bulk_writes`: the replicas' writes of the keys a worker handles at once reach
-    the store as one command.
-    """
-    bulk = bulk_writes(coll)
-    for _ in range(2):
-        current = await coll.find_one({"_id": doc_id}, {"version": 1})
-        if current is not None:
-            stored = current.get("version")
-            if isinstance(stored, int) and stored >= version:
-                return False
-            await bulk.write(UpdateOne({"_id": doc_id}, {"$set": {**fields, "version": version}}))
-            return True
-        try:
-            await bulk.write(InsertOne({**fields, "_id": doc_id, "version": version}))
-        except DuplicateKeyError:
-            continue
-        return True
-    return False
-
-
 BULK_MAX = 100
 """Writes per bulk command that :func:`bulk_in_chunks` and :class:`BulkWrites` send: FerretDB 1.24 (SQLite) hangs on
 update commands with more than ~100 replacements."""
+
+
+async def upsert_if_newer(
+    coll: Collection, doc_id: str, version: int, fields: Document, *, unless_in: Collection | None = None
+) -> bool:
+    """Apply a replica update only if ``version`` is newer than the stored one.
+
+    Returns False for a stale or duplicate event. Read the version, then update or
+    insert by ``_id``: the local store (FerretDB) indexes nothing else, so a conditional
+    filter would scan the collection. Read-then-write is safe because a replica has one
+    writer per key (one partition, one consumer); two first inserts racing meet the
+    unique ``_id`` and the loser compares again. The calls a worker makes at once (the
+    keys it handles concurrently) share their commands (:class:`NewerWrites`): one
+    ``{_id: {$in}}`` read and one bulk write per batch, not a read and a write per event.
+    ``unless_in``: ids held there are left alone (False), read beside the versions (a
+    replica's merge redirects: a late event of a merged-away customer must not revive it).
+    """
+    return await newer_writes(coll, unless_in).apply(doc_id, version, fields)
+
+
+class _Newer:
+    __slots__ = ("doc_id", "done", "fields", "tries", "version")
+
+    def __init__(self, doc_id: str, version: int, fields: Document, done: asyncio.Future[bool]) -> None:
+        self.doc_id, self.version, self.fields, self.done, self.tries = doc_id, version, fields, done, 0
+
+
+class NewerWrites:
+    """``upsert_if_newer`` for the calls on one collection that arrive together.
+
+    The calls made while the previous batch is in flight, or within the same few loop
+    turns, go as one batch: the stored versions with one ``{_id: {$in}}`` (indexed on
+    MongoDB and on the local store ``crm infra`` builds), then inserts for the ids not yet
+    there and ``$set`` updates for the older ones in unordered bulks of ``BULK_MAX``. Each
+    caller gets its own answer. One id is in a batch once (a second call for it waits for
+    the next batch: a key's writes stay in order); a duplicate key on an insert (another
+    process inserted it meanwhile) puts that call in the next batch to compare again, once.
+    A failure of a whole command fails every call of the batch (the consumer retries).
+    With ``unless_in``, the batch's ids are looked up there too (at the same time as the
+    versions) and those found are left alone.
+    """
+
+    def __init__(self, coll: Collection, *, unless_in: Collection | None = None, max_batch: int = BULK_MAX) -> None:
+        self._coll = coll
+        self._unless = unless_in
+        self._max = max_batch
+        self._pending: list[_Newer] = []
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+
+    async def apply(self, doc_id: str, version: int, fields: Document) -> bool:
+        item = _Newer(doc_id, version, fields, asyncio.get_running_loop().create_future())
+        self._pending.append(item)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._flush())
+        return await item.done
+
+    async def _flush(self) -> None:
+        for _ in range(3):  # the handlers running beside this one reach their write meanwhile
+            await asyncio.sleep(0)
+        while self._pending:
+            batch: list[_Newer] = []
+            later: list[_Newer] = []
+            ids: set[str] = set()
+            for item in self._pending:
+                if item.done.done():  # its caller was cancelled
+                    continue
+                if item.doc_id in ids or len(batch) >= self._max:
+                    later.append(item)
+                else:
+                    ids.add(item.doc_id)
+                    batch.append(item)
+            self._pending = later  # calls made while this batch is written join these
+            if not batch:
+                continue
+            self.batches += 1
+            try:
+                await self._apply(batch)
+            except Exception as exc:
+                for item in batch:
+                    if not item.done.done():
+                        item.done.set_exception(exc)
+
+    async def _apply(self, batch: list[_Newer]) -> None:
+        ids = [i.doc_id for i in batch]
+        reads = [find_by_ids(self._coll, ids, {"version": 1})]
+        if self._unless is not None:
+            reads.append(find_by_ids(self._unless, ids, {"_id": 1}))
+        stored, *barred = await asyncio.gather(*reads)
+        ops: list[Any] = []
+        writers: list[_Newer] = []
+        for item in batch:
+            if barred and item.doc_id in barred[0]:
+                item.done.set_result(False)
+                continue
+            current = stored.get(item.doc_id)
+            if current is None:
+                ops.append(InsertOne({**item.fields, "_id": item.doc_id, "version": item.version}))
+            else:
+                held = current.get("version")
+                if isinstance(held, int) and held >= item.version:
+                    item.done.set_result(False)
+                    continue
+                ops.append(UpdateOne({"_id": item.doc_id}, {"$set": {**item.fields, "version": item.version}}))
+            writers.append(item)
+        errors = await bulk_in_chunks(self._coll, ops, chunk=self._max) if ops else {}
+        for n, item in enumerate(writers):
+            error = errors.get(n)
+            if item.done.done():
+                continue
+            if error is None:
+                item.done.set_result(True)
+            elif isinstance(error, DuplicateKeyError) and item.tries == 0:
+                item.tries += 1
+                self._pending.append(item)  # inserted by another process meanwhile: compare again
+            elif isinstance(error, DuplicateKeyError):
+                item.done.set_result(False)
+            else:
+                item.done.set_exception(error)
 
 
 class BulkWrites:
@@ -177,6 +267,19 @@ def bulk_writes(coll: Collection) -> BulkWrites:
     found = per_client.get(coll.full_name)
     if found is None:
         found = per_client[coll.full_name] = BulkWrites(coll)
+    return found
+
+
+_NEWER: weakref.WeakKeyDictionary[Any, dict[str, NewerWrites]] = weakref.WeakKeyDictionary()
+
+
+def newer_writes(coll: Collection, unless_in: Collection | None = None) -> NewerWrites:
+    """The ``upsert_if_newer`` coalescer for ``coll`` (and ``unless_in``), one per client."""
+    per_client = _NEWER.setdefault(coll.database.client, {})
+    key = f"{coll.full_name} {unless_in.full_name if unless_in is not None else ''}"
+    found = per_client.get(key)
+    if found is None:
+        found = per_client[key] = NewerWrites(coll, unless_in=unless_in)
     return found
 
 

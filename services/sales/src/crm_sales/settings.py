@@ -57,6 +57,12 @@ class SalesSettings(CrmSettings):
     lists_repair_units: int = Field(default=8, ge=1, le=1000)
     """Documents (board entry documents or list segments) checked per round."""
 
+    replica_keys_in_parallel: int = Field(default=100, ge=1, le=100)
+    """Customer records the replica's consumer applies at once (one key's in order): the
+    records of a fetch (at most 100) share one read of the redirects, one of the stored
+    versions and one bulk write (``crm_shared.mongo.NewerWrites``); the other consumers keep
+    ``CRM_CONSUMER_KEYS_IN_PARALLEL``."""
+
     import_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     import_max_rows: int = Field(default=10_000, ge=1)
 

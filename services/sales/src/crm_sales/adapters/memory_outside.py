@@ -44,6 +44,9 @@ class InMemoryReplica:
         self.customers[customer_id] = {**copy.deepcopy(fields), "_id": customer_id, "version": version}
         return True
 
+    async def upsert_unless_merged(self, customer_id: str, version: int, fields: Document) -> bool:
+        return not await self.is_redirected(customer_id) and await self.upsert(customer_id, version, fields)
+
     async def mark_erased(self, customer_id: str, version: int) -> None:
         current = self.customers.get(customer_id, {"_id": customer_id})
         self.customers[customer_id] = {**current, **erased_fields(), "version": version}

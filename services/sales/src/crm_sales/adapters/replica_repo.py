@@ -26,8 +26,8 @@ class ReplicaRepo:
         self._instance = f"{socket.gethostname()}:{os.getpid()}"
         # the worker applies several customers at once; the local store's $inc is a
         # read-then-write, so this process's counter updates go one at a time, and the
-        # applies that arrive while one is written are added up into the next (one write
-        # per batch, not per event)
+        # applies that arrive while one is written, or in the same few loop turns, are
+        # added up (one write per batch, not per event)
         self._stats_lock = asyncio.Lock()
         self._stats_count = 0
         self._stats_latest: tuple[datetime, datetime] | None = None
@@ -54,6 +54,11 @@ class ReplicaRepo:
     async def upsert(self, customer_id: str, version: int, fields: Document) -> bool:
         return await upsert_if_newer(self.customers, customer_id, version, fields)
 
+    async def upsert_unless_merged(self, customer_id: str, version: int, fields: Document) -> bool:
+        """``upsert`` unless the id was merged away: the records the worker applies at once
+        read the redirects and the versions once (at the same time) and write in one bulk."""
+        return await upsert_if_newer(self.customers, customer_id, version, fields, unless_in=self.redirects)
+
     async def mark_erased(self, customer_id: str, version: int) -> None:
         """Erasure is final, whatever version the replica holds."""
         await self.customers.update_one(
@@ -79,6 +84,8 @@ class ReplicaRepo:
         if self._stats_lock.locked():
             return
         async with self._stats_lock:
+            for _ in range(3):  # the batch's other records get here meanwhile: one write for all
+                await asyncio.sleep(0)
             while self._stats_count and self._stats_latest is not None:
                 (event_time, applied_at), count = self._stats_latest, self._stats_count
                 self._stats_count = 0

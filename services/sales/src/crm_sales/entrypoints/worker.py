@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from crm_shared.chassis import ContainerFactory, create_service_worker, serve_worker
-from crm_shared.kafka.faust_app import CrmApp
+from crm_shared.chassis import ContainerFactory, WorkerRuntime, create_service_worker, serve_worker
+from crm_shared.kafka.faust_app import CrmApp, add_consumer_agent
 from crm_shared.topics import Topics
 
 from crm_sales.bootstrap import Container, bootstrap
@@ -19,11 +19,22 @@ def create_worker(
     topics = Topics(settings.topic_prefix)
     factory = container_factory or partial(bootstrap, settings, role="worker", provision=False)
     subscriptions = {
-        topics.customer: Container.replica_consumer,
         topics.deal: Container.facts_consumer,
         topics.directory: Container.directory_consumer,  # deactivated users get no new leads
     }
-    return create_service_worker(settings, container_factory=factory, subscriptions=subscriptions, **faust_overrides)
+    runtime: WorkerRuntime[Container] = WorkerRuntime(factory)
+    app = create_service_worker(
+        settings, container_factory=factory, subscriptions=subscriptions, runtime=runtime, **faust_overrides
+    )
+    # the customer replica: a whole fetch at once, so a rebuild writes in batches (settings)
+    add_consumer_agent(
+        app,
+        topic=topics.customer,
+        ready=runtime.ready,
+        keys_in_parallel=settings.replica_keys_in_parallel,
+        consumer=lambda: runtime.container.replica_consumer(),
+    )
+    return app
 
 
 def main() -> None:

@@ -52,12 +52,11 @@ class CustomerReplica:
         }
 
     async def _upsert(self, snapshot: CustomerSnapshot) -> bool:
-        if await self._repo.is_redirected(snapshot.id):
-            return False  # merged away: a late event of a duplicate must not resurrect it
-        # applied_at: when this department saw the change (ops and the propagation benchmark read it)
-        return await self._repo.upsert(
-            snapshot.id, snapshot.version, {**replica_fields(snapshot), "applied_at": self._d.now()}
-        )
+        """Newer versions only, never for an id merged away (a late event of a duplicate must
+        not resurrect it). applied_at: when this department saw the change (ops and the
+        propagation benchmark read it)."""
+        fields = {**replica_fields(snapshot), "applied_at": self._d.now()}
+        return await self._repo.upsert_unless_merged(snapshot.id, snapshot.version, fields)
 
     async def on_snapshot(self, event: CloudEvent) -> None:
         if not understood(event):
