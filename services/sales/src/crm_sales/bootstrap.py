@@ -152,13 +152,12 @@ class Container:
 
     def directory_consumer(self) -> EventConsumer:
         """``crm.directory`` into the replica assignment asks (``crm_shared.active_people``);
-        a deactivated user's open deals and leads handed over (``service/offboarding.py``)."""
+        a deactivated user's open deals and leads handed over, a reactivated one's unflagged
+        (``service/offboarding.py``)."""
         offboarding = self.offboarding()
         if self.people is None or offboarding is None:
             raise RuntimeError("the directory replica needs the store (bootstrap)")
-        return self._consumer(
-            "sales.directory", self.people.handlers_with(on_deactivated=offboarding.on_user_deactivated)
-        )
+        return self._consumer("sales.directory", offboarding.handlers())
 
     def offboarding(self) -> Offboarding | None:
         """A deactivated user's open work: to their manager or flagged (the Mongo wiring only)."""

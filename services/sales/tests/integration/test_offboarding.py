@@ -23,6 +23,7 @@ from crm_shared.events.directory import (
     TeamUpdated,
     UserCreated,
     UserDeactivated,
+    UserUpdated,
 )
 from crm_shared.events.directory_samples import directory_events
 from crm_shared.events.envelope import Actor
@@ -124,3 +125,54 @@ async def test_a_deactivated_users_open_work_goes_to_the_manager_or_is_flagged(
     assert [(e.subject, e.payload().previous) for e in on_deals] == [("d1", {"owner_id": "rex"})]  # type: ignore[attr-defined]
     assert [(e.subject, e.payload().previous_owner_id) for e in on_leads] == [("l1", "rex")]  # type: ignore[attr-defined]
     assert {e.actor.split("@")[0] for e in on_deals + on_leads} == {"system:sales"}
+
+
+async def test_a_reactivated_users_records_lose_the_flag_and_a_replayed_deactivation_changes_nothing(
+    live: Container, worker: Any, topics: Topics, wait_for: Any
+) -> None:
+    deals, leads = live.ports.deals, live.ports.leads
+    await deals.commit(aggregate_id="d9", expected_version=0, snapshot=deal("d9", "zoe").to_doc(), events=[], actor="t")
+    l9 = lead("l9", "zoe", "working")
+    await leads.commit(aggregate_id="l9", expected_version=0, snapshot=l9.to_doc(), events=[], actor="t")
+    people, zoe_gone = directory()
+    publisher = live.infra.publisher  # type: ignore[union-attr]
+    await publisher.publish_many([(topics.directory, e) for e in [*people, zoe_gone]])
+
+    async def flags() -> tuple[bool, bool]:
+        d9, l9 = Deal.from_doc(await deals.get("d9") or {}), Lead.from_doc(await leads.get("l9") or {})
+        return d9.owner_inactive, l9.owner_inactive
+
+    async def flagged() -> bool:
+        return await flags() == (True, True)
+
+    await wait_for(flagged, timeout_s=60)
+    zoe_back = with_changes(zoe_gone.payload().snapshot, active=True, version=3)  # type: ignore[attr-defined]
+    back = UserUpdated(
+        snapshot=zoe_back, changed_fields=["active", "deactivated_at"], previous={"active": False}, change_origin="t"
+    )
+    await publisher.publish_many([(topics.directory, CloudEvent.wrap(back, actor=ACTOR))])
+
+    async def unflagged() -> bool:
+        return await flags() == (False, False)
+
+    await wait_for(unflagged, timeout_s=60)
+    d9 = await deals.get("d9") or {}
+    assert (d9["owner_id"], d9["version"]) == ("zoe", 3)  # created, flagged, unflagged: kept by zoe
+    # the deactivation again (a replay): the replica holds the newer, active zoe
+    marker = with_changes(zoe_back, version=4)
+    await publisher.publish_many(
+        [
+            (topics.directory, zoe_gone),
+            (topics.directory, CloudEvent.wrap(UserUpdated(snapshot=marker, changed_fields=["name"], previous={},
+                                                           change_origin="t"), actor=ACTOR)),
+        ]
+    )  # fmt: skip
+    replica = live.db["directory_users"]  # type: ignore[index]
+
+    async def handled() -> bool:
+        doc = await replica.find_one({"_id": "zoe"})
+        return doc is not None and doc["version"] == 4
+
+    await wait_for(handled, timeout_s=30)
+    assert await flags() == (False, False)
+    assert (await deals.get("d9") or {})["version"] == 3

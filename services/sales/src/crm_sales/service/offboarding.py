@@ -10,6 +10,11 @@ snapshot did not change) for an admin to reassign: ``GET /deals?owner_inactive=t
 and ``GET /leads?owner_inactive=true``, a badge in the console. Follow-ups need no step
 of their own: a reminder goes to the record's owner when it falls due.
 
+A reactivated user (``crm.directory.user_updated`` with ``active`` changed to true) gets
+the flag cleared on their open deals and leads (a revision, no contract event), and a
+deactivation handled after the replica already holds a newer reactivation (a replay)
+hands nothing over.
+
 Found without a scan (per-owner id-keyed lists, ``adapters/owner_lists.py``).
 Idempotent: a record no longer owned by the user, or already flagged, is left alone.
 Resumable: the consumer commits the event's offset after the last record, so a crash
@@ -21,10 +26,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from crm_shared.active_people import DirectoryPeople
 from crm_shared.events import CloudEvent, DealUpdated, LeadAssigned
-from crm_shared.events.directory import UserSnapshot
+from crm_shared.events.directory import UserSnapshot, UserUpdated
 from crm_shared.mongo import Document
 
 from crm_sales.domain.deal import Deal
@@ -37,6 +43,8 @@ SWEEP_INTERVAL_S = 600.0
 """How often the worker runs the rule again for every deactivated user (the event runs it first)."""
 OpenOf = Callable[[str, int, int], Awaitable[list[str]]]
 """(owner, limit, offset) → ids of their open records (deals or leads), newest first."""
+Handler = Callable[[CloudEvent], Awaitable[None]]
+UPDATED = UserUpdated.event_type
 
 
 class Offboarding:
@@ -46,10 +54,62 @@ class Offboarding:
         self._open_deals = open_deals
         self._open_leads = open_leads
 
+    def handlers(self) -> dict[str, Handler]:
+        """The directory replica's handlers (``crm_shared.active_people``), each user event
+        recorded first, then this rule: a deactivation hands over, a reactivation unflags."""
+        handlers = self._people.handlers_with(on_deactivated=self.on_user_deactivated)
+        record = handlers[UPDATED]
+
+        async def updated(event: CloudEvent) -> None:
+            await record(event)
+            await self.on_user_updated(event)
+
+        return {**handlers, UPDATED: updated}
+
     async def on_user_deactivated(self, event: CloudEvent) -> None:
         snapshot: UserSnapshot = event.payload().snapshot  # type: ignore[attr-defined]
-        if not snapshot.active:
+        # a replayed deactivation after a reactivation: the replica kept the newer, active user
+        if not snapshot.active and await self._people.inactive([snapshot.id]):
             await self.hand_over(snapshot.id, causation_id=event.id)
+
+    async def on_user_updated(self, event: CloudEvent) -> None:
+        data: UserUpdated = event.payload()  # type: ignore[assignment]
+        user = data.snapshot
+        if user.active and "active" in data.changed_fields and not await self._people.inactive([user.id]):
+            await self.reactivated(user.id)
+
+    async def reactivated(self, owner: str) -> int:
+        """The ``owner_inactive`` flag cleared on ``owner``'s open deals and leads (how many)."""
+        cleared = 0
+        stores: tuple[tuple[OpenOf, Any, type[Deal] | type[Lead]], ...] = (
+            (self._open_deals, self._d.deals, Deal),
+            (self._open_leads, self._d.leads, Lead),
+        )
+        for open_of, store, model in stores:
+            offset = 0
+            while True:
+                ids = await open_of(owner, PAGE, offset)
+                for record_id in ids:
+                    plan = self._unflag(owner, model)
+                    cleared += await update_with_retry(store, record_id, plan, actor=SYSTEM) is not None
+                offset += len(ids)  # unflagged records stay on the owner's list
+                if len(ids) < PAGE:
+                    break
+        if cleared:
+            log.info("reactivated owner's records unflagged", extra={"records": cleared})
+        return cleared
+
+    def _unflag(self, owner: str, model: type[Deal] | type[Lead]) -> Callable[[Document], Commit | None]:
+        def plan(doc: Document) -> Commit | None:
+            record = model.from_doc(doc)
+            if record.inactive_owner_id != owner or record.owner_id != owner:
+                return None
+            new = record.model_copy(
+                update={"inactive_owner_id": None, "updated_at": self._d.now(), "version": record.version + 1}
+            )
+            return Commit(new.to_doc(), (), {"op": "owner_reactivated", "owner_id": owner})
+
+        return plan
 
     async def hand_over(self, owner: str, *, causation_id: str | None = None) -> tuple[int, int]:
         """(records reassigned, records flagged) of ``owner``'s open deals and leads."""
