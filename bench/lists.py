@@ -9,12 +9,16 @@ databases and times, one request at a time:
   cursor after 2,000), 200 a page as the console asks;
 - service-desk: ``GET /tickets`` by group and status, offset 0 and 1,000 (the queue's
   ``allPages`` of 200);
-- sales: a rep's ``GET /deals?owner_id=<rep>&pipeline_id=default`` (the board's cards)
-  and ``GET /deals/board`` (its column totals).
+- sales: the board's cards as the console asks them, ``GET /deals?pipeline_id=default``
+  (200 a page) for a rep of the ``sales-east`` team (their own deals and their team's)
+  and for an admin (every deal), page 1 and offset 1,800 (the last page ``allPages``
+  reads); a rep's ``GET /deals?owner_id=<rep>&pipeline_id=default``; ``GET /deals/board``
+  (the columns' totals) for that rep.
 
 Prints a table and writes ``bench/results/lists-<day>-<host>.json`` (section ``lists_<label>``).
 
     MONGODB_URL=mongodb://127.0.0.1:28817 python -m bench.lists --label before
+    python -m bench.lists --services sales --label board   # one service's queries (and seed) only
     python -m bench.lists --drop            # remove the scratch databases
 """
 
@@ -146,25 +150,27 @@ def _insert(client: MongoClient[dict[str, Any]], db: str, coll: str, docs: Itera
     return count
 
 
-def seed(mongo: str, n: int) -> None:
-    """Once per store: the marker says what is there (a changed size reseeds)."""
+SEEDED = (("contacts", "customers", _customers), ("service-desk", "tickets", _tickets), ("sales", "deals", _deals))
+
+
+def seed(mongo: str, n: int, services: list[str]) -> None:
+    """Once per store and service: a marker in each database says what is there (a changed
+    size reseeds that database)."""
     client: MongoClient[dict[str, Any]] = MongoClient(mongo)
     try:
-        marker = client[DATABASES["contacts"]]["bench_meta"].find_one({"_id": "seed"})
-        if marker is not None and marker.get("n") == n:
-            print(f"reusing the seeded databases ({n} records each)", flush=True)
-            return
-        for db in DATABASES.values():
-            client.drop_database(db)
-        for svc, coll, gen in (
-            ("contacts", "customers", _customers),
-            ("service-desk", "tickets", _tickets),
-            ("sales", "deals", _deals),
-        ):
+        for svc, coll, gen in SEEDED:
+            if svc not in services:
+                continue
+            db = client[DATABASES[svc]]
+            marker = db["bench_meta"].find_one({"_id": "seed"})
+            if marker is not None and marker.get("n") == n:
+                print(f"reusing the seeded {coll} ({n})", flush=True)
+                continue
+            client.drop_database(DATABASES[svc])
             started = time.monotonic()
             count = _insert(client, DATABASES[svc], coll, gen(n, random.Random(f"{svc}-{n}")))
+            db["bench_meta"].insert_one({"_id": "seed", "n": n})
             print(f"seeded {count} {coll} in {time.monotonic() - started:.0f}s", flush=True)
-        client[DATABASES["contacts"]]["bench_meta"].insert_one({"_id": "seed", "n": n})
     finally:
         client.close()
 
@@ -233,13 +239,15 @@ def _measure(
             "store_commands_not_by_id_per_request": audit}  # fmt: skip
 
 
-def measure(mongo: str, kafka: str, label: str, n: int) -> list[dict[str, Any]]:
+def measure(mongo: str, kafka: str, label: str, n: int, services: list[str]) -> list[dict[str, Any]]:
     settings = CrmSettings()
     admin = mint_token(settings, sub="bench", roles=["admin"], department="sales", ttl_s=3600)
     rep = mint_token(settings, sub=OWNERS[0], roles=["sales"], department="sales", teams=[], ttl_s=3600)
+    # the console's board for a rep: their own deals and their team's (OWNERS[0] is in sales-east)
+    team_rep = mint_token(settings, sub=OWNERS[0], roles=["sales"], department="sales", teams=["sales-east"],
+                          ttl_s=3600)  # fmt: skip
     topics = Topics(f"{PREFIX}.")
     ensure_topics(kafka, topics)
-    services = list(DATABASES)
     ports = {s: (free_port("127.0.0.1"), free_port("127.0.0.1")) for s in services}
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
@@ -255,7 +263,12 @@ def measure(mongo: str, kafka: str, label: str, n: int) -> list[dict[str, Any]]:
         for s in services
         for spec in process_specs([s], env={**env, "CRM_MONGODB_DATABASE": DATABASES[s]}, roles=["api"], ports=ports)
     ]
-    cursors = {"owner_id": deep_cursor(mongo, "owner_id", OWNERS[0]), "region": deep_cursor(mongo, "region", "emea")}
+    cursors = (
+        {"owner_id": deep_cursor(mongo, "owner_id", OWNERS[0]), "region": deep_cursor(mongo, "region", "emea")}
+        if "contacts" in services
+        else {}
+    )
+    cards = {"pipeline_id": "default", "limit": 200}
     queries: list[tuple[str, str, str, dict[str, Any], str]] = [
         ("customers by owner, page 1", "contacts", "/customers", {"owner_id": OWNERS[0], "limit": 200}, admin),
         ("customers by owner, deep page", "contacts", "/customers",
@@ -267,10 +280,15 @@ def measure(mongo: str, kafka: str, label: str, n: int) -> list[dict[str, Any]]:
          {"group": "support", "status": "open", "limit": 200, "offset": 0}, admin),
         ("tickets by group+status, offset 1000", "service-desk", "/tickets",
          {"group": "support", "status": "open", "limit": 200, "offset": 1000}, admin),
-        ("board cards of a rep (deals by owner)", "sales", "/deals",
+        ("a rep's deals by owner", "sales", "/deals",
          {"owner_id": OWNERS[0], "pipeline_id": "default", "limit": 200, "offset": 0}, rep),
-        ("board totals of a rep", "sales", "/deals/board", {"pipeline_id": "default"}, rep),
+        ("board cards of a team rep, page 1", "sales", "/deals", {**cards, "offset": 0}, team_rep),
+        ("board cards of a team rep, offset 1800", "sales", "/deals", {**cards, "offset": 1800}, team_rep),
+        ("board cards of an admin, page 1", "sales", "/deals", {**cards, "offset": 0}, admin),
+        ("board cards of an admin, offset 1800", "sales", "/deals", {**cards, "offset": 1800}, admin),
+        ("board totals of a team rep", "sales", "/deals/board", {"pipeline_id": "default"}, team_rep),
     ]  # fmt: skip
+    queries = [q for q in queries if q[1] in services]
     rows = []
     errors = ErrorLog()
     with start_services(specs, health_timeout_s=600, sink=errors) as procs:
@@ -291,6 +309,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40, help="timed requests per query")
     parser.add_argument("--label", default="run", help="names this run in the results (before/after)")
     parser.add_argument("--drop", action="store_true", help="drop the scratch databases and stop")
+    parser.add_argument(
+        "--services", type=lambda v: [x.strip() for x in v.split(",")], default=list(DATABASES),
+        help="comma list of contacts, service-desk, sales (seeded and measured)",
+    )  # fmt: skip
     args = parser.parse_args()
     infra = ensure_infra() if "MONGODB_URL" not in os.environ else None
     mongo = local_only(os.environ.get("MONGODB_URL") or (infra.mongo if infra else ""))
@@ -298,11 +320,11 @@ def main() -> None:
     if args.drop:
         drop(mongo)
         return
-    seed(mongo, args.records)
+    seed(mongo, args.records, args.services)
     load = os.getloadavg()
-    rows = measure(mongo, kafka, args.label, args.requests)
+    rows = measure(mongo, kafka, args.label, args.requests, args.services)
     figures = {"label": args.label, "store": mongo, "records": args.records, "load_avg_1_5_15": load,
-               "machine": machine(), "rows": rows}  # fmt: skip
+               "load_avg_after": os.getloadavg(), "machine": machine(), "rows": rows}  # fmt: skip
     own = results_path().with_name(f"lists-{results_path().name}")  # its own file: other benches write the day's
     print(f"results: {write_results(f'lists_{args.label}', figures, own)}")
 

@@ -99,3 +99,45 @@ async def test_an_interrupted_write_is_skipped_and_a_lost_entry_repaired(
     assert await _all(deals, owner_id="ann") == ([deal.id], 1)
     assert await deals.lists.repair(db[DEALS]) == (0, 2)  # the dead write's entries, extra twice
     assert await deals.lists.lists.count("owner:zed") == 0
+
+
+async def test_the_boards_cards_come_from_the_lists_for_every_scope(
+    store_audit: tuple[Any, Any], mongo_database: str
+) -> None:
+    """``pipeline_id`` alone (the console's board): the same deals, order and total as the
+    scanning path, for a caller who sees everything and for a rep (own deals and their
+    teams', a deal on both once), with no scan of the deals."""
+    client, audit = store_audit
+    deals = MongoDeals(client[mongo_database], snapshots=DEALS, publisher=None)
+    await deals.ensure_indexes()
+    owners = [("ann", "east"), ("bob", "east"), ("cid", "west"), ("ann", "west"), ("dan", None)]
+    made = []
+    for n in range(15):
+        owner, team = owners[n % len(owners)]
+        deal = _deal(n, owner=owner, pipeline="default" if n % 4 else "renewals")
+        made.append(await _commit(deals, deal.model_copy(update={"team": team})))
+    moved = made[5].model_copy(update={"team": "west", "version": 2})  # ann's deal moves to the west team
+    made[5] = await _commit(deals, moved)
+    scopes = [ALL, Scope(owner_id="ann", teams=("east",)), Scope(owner_id="cid", teams=()), Scope(teams=("west",))]
+    for scope in scopes:
+        for pipeline in ("default", "renewals"):
+            mine = [d for d in made if d.pipeline_id == pipeline and scope.covers(owner_id=d.owner_id, team=d.team)]
+            audit.clear()
+            assert await _all(deals, scope, pipeline_id=pipeline) == (_newest(mine), len(mine)), (scope, pipeline)
+            assert audit.on("deals", "deal_lists", "deal_board", ids_in=True) == []
+
+
+async def test_lists_built_by_an_older_version_are_built_again(
+    mongo_database: str, store_audit: tuple[Any, Any]
+) -> None:
+    client, _ = store_audit
+    db = client[mongo_database]
+    deals = MongoDeals(db, snapshots=DEALS, publisher=None)
+    await deals.ensure_indexes()
+    deal = await _commit(deals, _deal(1))
+    await db["deal_lists"].delete_many({"_id": {"$regex": "^(pipeline|team):"}})  # as before those lists
+    await db["deal_lists"].replace_one({"_id": "_built"}, {"_id": "_built"})
+    fresh = MongoDeals(db, snapshots=DEALS, publisher=None)
+    await fresh.ensure_indexes()
+    assert await _all(fresh, pipeline_id="default") == ([deal.id], 1)
+    assert await fresh.lists.lists.count("team:east:pipeline:default") == 1

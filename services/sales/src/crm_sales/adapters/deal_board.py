@@ -200,6 +200,10 @@ class DealBoard:
         docs = await find_by_ids(self.coll, ids)
         return totals_of(row for doc in docs.values() for row in doc.get("t") or [])
 
+    async def count(self, pipeline_id: str, *, visible: Scope) -> int:
+        """Deals of the pipeline the caller may see (the cards' total)."""
+        return sum(t.count for t in await self.totals(pipeline_id, visible=visible))
+
     # -- first build -----------------------------------------------------------------
 
     async def build_once(self, deals: Collection, projection: Document) -> None:

@@ -92,7 +92,12 @@ class MongoDeals(MongoRecords):
 
     async def search(self, filters: Mapping[str, Any], *, visible: Scope, page: Page) -> tuple[list[Document], int]:
         listed = await self.lists.search(self.snapshots, filters, visible, limit=page.limit, offset=page.offset)
-        return listed if listed is not None else await super().search(filters, visible=visible, page=page)
+        if listed is not None:
+            return listed
+        cards = await self.lists.cards(self.snapshots, filters, visible, limit=page.limit, offset=page.offset)
+        if cards is not None:  # the board's cards: the total from the board's counts (no list read whole)
+            return cards, await self.board.count(str(filters["pipeline_id"]), visible=visible)
+        return await super().search(filters, visible=visible, page=page)
 
     async def count_in_stages(self, pipeline_id: str, stages: Sequence[str]) -> int:
         return await self.snapshots.count_documents({"pipeline_id": pipeline_id, "stage": {"$in": list(stages)}})
