@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from crm_shared.aggregates.handoff import PublishHandoff
+from crm_shared.aggregates.handoff import PublishHandoff, urgent
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.mongo import Document
 from crm_shared.outbox import in_flight
@@ -82,3 +82,34 @@ async def test_flush_waits_for_what_was_handed_over_not_for_what_keeps_coming() 
         stop.set()
         await writer
     await handoff.flush()
+
+
+async def test_an_urgent_revision_jumps_the_queue_but_not_its_own_aggregates_revisions() -> None:
+    """An erasure's event goes next (behind a long queue it was older than ``max_age_s`` and
+    left to the relay: R6), unless an earlier revision of its aggregate is queued; a flush
+    still waits for everything handed over before it, whatever jumped ahead."""
+    release = asyncio.Event()
+    published: list[str] = []
+
+    async def publish(revision: Document, events: Sequence[tuple[str, CloudEvent]]) -> None:
+        await release.wait()
+        published.append(revision["_id"])
+
+    handoff = PublishHandoff(publish, kind="things", shards=1, max_age_s=60)
+    for n in (1, 2, 3):
+        handoff.submit({"_id": f"w:{n}", "aggregate_id": "w"}, [])
+    handoff.submit({"_id": "b:1", "aggregate_id": "b"}, [])
+    await asyncio.sleep(0)  # w:1 is being published
+    with urgent():
+        handoff.submit({"_id": "erased:2", "aggregate_id": "erased"}, [])
+        handoff.submit({"_id": "b:2", "aggregate_id": "b"}, [])  # b:1 is queued: b:2 stays behind it
+    flushed = asyncio.create_task(handoff.flush())
+    await asyncio.sleep(0.01)
+    handoff.submit({"_id": "w:4", "aggregate_id": "w"}, [])  # after the flush: not waited for
+    release.set()
+    await asyncio.wait_for(flushed, 5)
+    assert published[:2] == ["w:1", "erased:2"]
+    assert {"w:2", "w:3", "b:1", "b:2"} <= set(published)
+    assert published.index("b:1") < published.index("b:2")
+    await handoff.flush()
+    assert published[-1] == "w:4"
