@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from crm_shared.aggregates.handoff import urgent
 from crm_shared.errors import Conflict, VersionConflict
 from crm_shared.outbox import in_flight, revision_id
 from prometheus_client import Histogram
@@ -156,7 +157,7 @@ class GdprService:
         steps = Steps()
         caller = caller_from(saga["caller"])
         customer_id: str = saga["customer_id"]
-        with steps.step("commit"):
+        with steps.step("commit"), urgent():  # its event to the front of the publish queue
             state = await self._commit_erased(caller, customer_id, saga, publish=True, stored=stored)
         merged, _, done = await asyncio.gather(
             self._erase_merged(caller, customer_id, saga, steps),
