@@ -205,6 +205,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="py-spy profiles during B1 and B2 (CRM_BENCH_PYSPY)")
     parser.add_argument("--b5-events", type=int, default=None, help="events on the topic for B5")
     parser.add_argument(
+        "--b1-rates", type=lambda s: [int(x) for x in s.split(",")], default=None, help="B1's offered rates, e.g. 10,100,200"
+    )
+    parser.add_argument(
         "--services",
         type=lambda s: tuple(x.strip() for x in s.split(",")),
         default=ALL,
@@ -214,6 +217,8 @@ def main() -> None:
     plan = QUICK if args.quick else FULL
     if args.only:
         plan = Plan(**{**plan.__dict__, "sections": args.only})
+    if args.b1_rates:
+        plan = Plan(**{**plan.__dict__, "b1_rates": args.b1_rates})
     if args.b5_events:
         plan = Plan(**{**plan.__dict__, "b5_events": args.b5_events})
     check_events()
