@@ -205,7 +205,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="py-spy profiles during B1 and B2 (CRM_BENCH_PYSPY)")
     parser.add_argument("--b5-events", type=int, default=None, help="events on the topic for B5")
     parser.add_argument(
-        "--b1-rates", type=lambda s: [int(x) for x in s.split(",")], default=None, help="B1's offered rates, e.g. 10,100,200"
+        "--b1-rates", type=lambda s: [int(x) for x in s.split(",")], default=None, help="B1 rates, e.g. 10,100,200"
     )
     parser.add_argument(
         "--services",
