@@ -22,7 +22,7 @@ CASES = [  # module, class, the development secrets it must name
     ("crm_service_desk.settings", "ServiceDeskSettings", {"CRM_CSAT_SECRET", "CRM_MAIL_LOG_SECRET"}),
     ("crm_console.settings", "ConsoleSettings", {"CRM_SESSION_SECRET"}),
     ("crm_sales.settings", "SalesSettings", {"CRM_QUOTE_LINK_SECRET"}),
-    ("crm_notifications.settings", "NotificationsSettings", {"CRM_RECIPIENT_HASH_SECRET"}),
+    ("crm_notifications.settings", "NotificationsSettings", {"CRM_RECIPIENT_HASH_SECRET", "CRM_DELIVERY_ID_SECRET"}),
     ("crm_marketing.settings", "MarketingSettings", {"CRM_UNSUBSCRIBE_SECRET"}),
     ("crm_insights.settings", "InsightsSettings", set()),
     ("crm_directory.settings", "DirectorySettings", set()),

@@ -9,10 +9,11 @@ sweep, retention); the API role never sends and has no jobs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from crm_shared.chassis import Background, ContainerFactory
@@ -20,6 +21,7 @@ from crm_shared.clock import Clock, system_clock
 from crm_shared.erasure import MongoErasureRegister
 from crm_shared.events import CloudEvent, registered_events
 from crm_shared.kafka.consumer import EventConsumer, EventDeduper, TransientError
+from crm_shared.mongo import Database
 from crm_shared.periodic import Periodic
 from crm_shared.provision import ensure_topics
 from crm_shared.runtime import Infra
@@ -40,6 +42,7 @@ from crm_notifications.adapters.http_client import SafeHttpClient
 from crm_notifications.adapters.ratelimit import RateLimiters
 from crm_notifications.adapters.ssrf import Resolver, SsrfPolicy, system_resolver
 from crm_notifications.adapters.suppressions import SuppressionRepo
+from crm_notifications.domain.keys import DeliveryKeys
 from crm_notifications.domain.models import Channel
 from crm_notifications.logs import install_log_masking
 from crm_notifications.service.attempts import DeliveryExecutor
@@ -50,6 +53,7 @@ from crm_notifications.service.delivery_log import DeliveryLog
 from crm_notifications.service.digests import DigestFlusher
 from crm_notifications.service.directory_replica import REPLICA, DirectoryReplica
 from crm_notifications.service.dispatch import Dispatcher
+from crm_notifications.service.erasure import CustomerErasure
 from crm_notifications.service.outcomes import OutcomePublisher
 from crm_notifications.service.preview import Previewer
 from crm_notifications.service.runner import DeliveryRunner
@@ -61,6 +65,8 @@ from crm_notifications.templates.engine import TemplateEngine
 PROCESSED_EVENTS = "processed_events"
 """Event ids the consumers handled (``EventDeduper``)."""
 CONSUMER = "notifications"
+META = "notifications_meta"
+KEYED_IDS = "keyed-delivery-ids"
 BUSINESS_TOPICS = ("customer", "lead", "deal", "ticket", "quote")
 Role = Literal["api", "worker"]
 
@@ -85,6 +91,7 @@ class Container:
     executor: DeliveryExecutor
     runner: DeliveryRunner
     dispatcher: Dispatcher
+    erasure: CustomerErasure
     flusher: DigestFlusher
     config: ConfigService
     users: UserService
@@ -153,6 +160,18 @@ class Container:
             dead_letters=self.infra.publisher,
             dead_letter_topic=self.topics.dead_letter(CONSUMER),
         )
+
+
+async def keyed_ids_since(db: Database, now: datetime) -> datetime:
+    """When this database first saw a process with keyed delivery ids (recorded once: a
+    unique insert, the first process wins). Older events may have been claimed under the
+    unkeyed ids (``Dispatcher._not_claimed_before_keys``)."""
+    coll = db[META]
+    with contextlib.suppress(DuplicateKeyError):
+        await coll.insert_one({"_id": KEYED_IDS, "since": now})
+    doc = await coll.find_one({"_id": KEYED_IDS})
+    since = doc["since"] if doc else now
+    return since if since.tzinfo else since.replace(tzinfo=UTC)
 
 
 Factory = ContainerFactory[Container]
@@ -226,13 +245,24 @@ async def bootstrap(
         max_connections=settings.send_concurrency,
     )
     background.on_close(http.aclose)
+    recipient_key = settings.recipient_hash_secret.get_secret_value().encode()
     outcomes = OutcomePublisher(
         publisher=infra.publisher,
         topics=infra.topics,
         deliveries=deliveries,
         events=events,
-        recipient_key=settings.recipient_hash_secret.get_secret_value().encode(),
+        recipient_key=recipient_key,
     )
+    erasure = CustomerErasure(
+        deliveries=deliveries,
+        digests=digests,
+        events=events,
+        suppressions=suppressions,
+        recipient_key=recipient_key,
+        clock=clock,
+    )
+    delivery_keys = DeliveryKeys(settings.delivery_id_secret.get_secret_value().encode())
+    legacy_until = await keyed_ids_since(db, clock()) + timedelta(seconds=settings.legacy_delivery_id_window_s)
     senders = senders or default_senders(settings, http)
     email = senders.get("email")
     if isinstance(email, EmailSender):
@@ -248,6 +278,7 @@ async def bootstrap(
         settings=settings,
         clock=clock,
         rng=rng,
+        erasure=erasure,
     )
     runner = DeliveryRunner(execute=executor.run, concurrency=settings.send_concurrency)
     background.on_close(lambda: runner.stop(grace_s))  # first to close: sends in flight finish
@@ -260,7 +291,10 @@ async def bootstrap(
         composer=composer,
         clock=clock,
         max_attempts=settings.delivery_max_attempts,
+        keys=delivery_keys,
         on_due=runner.submit,
+        erasure=erasure,
+        legacy_until=legacy_until,
     )
     flusher = DigestFlusher(
         digests=digests,
@@ -269,6 +303,9 @@ async def bootstrap(
         clock=clock,
         max_attempts=settings.delivery_max_attempts,
         on_due=runner.submit,
+        keys=delivery_keys,
+        erasure=erasure,
+        legacy_until=legacy_until,
     )
     config = ConfigService(store=store, policy=policy, previewer=Previewer(composer), cache=cache)
     if settings.seed_default_rules:
@@ -292,6 +329,7 @@ async def bootstrap(
         executor=executor,
         runner=runner,
         dispatcher=dispatcher,
+        erasure=erasure,
         flusher=flusher,
         config=config,
         users=UserService(store=store, cache=cache),

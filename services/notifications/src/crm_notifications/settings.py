@@ -39,6 +39,15 @@ class NotificationsSettings(CrmSettings):
     recipient_hash_secret: SecretStr = SecretStr("dev-notifications-recipient-hash-change-me")
     """Key of ``recipient_hash`` in ``crm.notification.*``: an e-mail address is published as
     its keyed hash, never as itself (docs/events/personal-data.md)."""
+    delivery_id_secret: SecretStr = SecretStr("dev-notifications-delivery-id-change-me")
+    """Key of the delivery ids (``domain/keys.py``): they are published and sent to receivers,
+    and an unkeyed hash over the recipient would let a reader test guessed addresses. Changing
+    it changes the id of every delivery not yet claimed: change it only with no event in
+    flight (the legacy check below covers only the unkeyed ids)."""
+    legacy_delivery_id_window_s: float = Field(default=24 * 3600.0, ge=0)
+    """After the first start with keyed ids, events older than this much past it are also
+    looked up under their old unkeyed ids before they are claimed, so a delivery an older
+    process claimed is not claimed (and sent) again under its new id."""
 
     # -- delivery ------------------------------------------------------------------
     delivery_max_attempts: int = Field(default=6, ge=1, le=50)

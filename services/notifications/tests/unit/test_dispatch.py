@@ -13,6 +13,7 @@ from crm_notifications.adapters.memory import (
     InMemorySuppressions,
     StaticConfig,
 )
+from crm_notifications.domain.keys import DeliveryKeys
 from crm_notifications.domain.models import Endpoint, Preferences, Recipient, Rule, User
 from crm_notifications.domain.routing import Directory
 from crm_notifications.service.compose import Composer
@@ -49,6 +50,7 @@ class Fakes:
             composer=Composer(TemplateEngine()),
             clock=FakeClock(NOW),
             max_attempts=3,
+            keys=DeliveryKeys(b"unit-test-delivery-id-key"),
             on_due=self.due.append,
         )
 

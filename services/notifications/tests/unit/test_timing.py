@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import UTC, datetime
 
+import pytest
 from crm_notifications.adapters.ratelimit import RateLimiters, TokenBucket
 from crm_notifications.domain import keys
 from crm_notifications.domain.backoff import backoff_s, parse_retry_after, retry_delay_s
@@ -56,7 +58,20 @@ def test_masking_never_shows_the_secret_part() -> None:
 
 
 def test_delivery_ids_are_deterministic_per_event_rule_recipient_channel() -> None:
-    a = keys.delivery_id(event_id="e", rule_id="r", recipient="u", channel="email")
-    assert a == keys.delivery_id(event_id="e", rule_id="r", recipient="u", channel="email")
-    assert a != keys.delivery_id(event_id="e", rule_id="r", recipient="u", channel="slack")
+    ids = keys.DeliveryKeys(b"k1")
+    a = ids.delivery_id(event_id="e", rule_id="r", recipient="u", channel="email")
+    assert a == keys.DeliveryKeys(b"k1").delivery_id(event_id="e", rule_id="r", recipient="u", channel="email")
+    assert a != ids.delivery_id(event_id="e", rule_id="r", recipient="u", channel="slack")
+    assert uuid.UUID(a).version == 8  # still shaped as a UUID (Message-ID, webhook-id)
     assert keys.outcome_event_id(a, "delivered") != keys.outcome_event_id(a, "failed")
+
+
+def test_a_delivery_id_cannot_be_recomputed_from_a_guessed_address_without_the_key() -> None:
+    """Issue 16: the id is published; unkeyed (uuid5, as before) anyone could test a guess."""
+    parts = dict(event_id="e", rule_id="ticket-requester-mail", recipient="lena@nordwind.example", channel="email")
+    published = keys.DeliveryKeys(b"the real key").delivery_id(**parts)
+    assert published != keys.legacy_delivery_id(**parts)
+    assert published != keys.DeliveryKeys(b"a guessed key").delivery_id(**parts)
+    assert keys.DeliveryKeys(b"k").digest_item_id(**parts) != keys.legacy_digest_item_id(**parts)
+    with pytest.raises(ValueError):
+        keys.DeliveryKeys(b"")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_shared.mongo import Collection, Database
+from crm_shared.mongo import Collection, Database, find_by_ids
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
@@ -68,6 +68,10 @@ class DeliveryRepo:
         except DuplicateKeyError:
             return False
         return True
+
+    async def existing(self, ids: list[str]) -> set[str]:
+        """Which of ``ids`` are claimed (one ``{_id: $in}``)."""
+        return set(await find_by_ids(self.deliveries, ids, {"_id": 1})) if ids else set()
 
     async def get(self, delivery_id: str) -> Delivery | None:
         doc = await self.deliveries.find_one({"_id": delivery_id})
@@ -167,15 +171,41 @@ class DeliveryRepo:
         )
 
     async def cancel_for_customer(self, customerid: str, *, now: datetime, reason: str) -> int:
-        """Open deliveries about an erased or merged-away customer: cancelled, payload dropped."""
+        """Open deliveries about an erased or merged-away customer: cancelled, payload dropped.
+        Not a digest: it holds other customers' entries too (an erasure takes out its own,
+        ``service/erasure.py``); its ``customerid`` is only its first item's."""
         result = await self.deliveries.update_many(
-            {"customerid": customerid, "status": "pending"},
+            {"customerid": customerid, "status": "pending", "kind": {"$ne": "digest"}},
             {
                 "$set": {"status": "cancelled", "reason": reason, "updated_at": now, "outcome_published": True},
                 "$unset": {"entries": ""},
             },
         )
         return int(result.modified_count)
+
+    # -- erasure (a scan each: an erasure is rare, and it must find every record) -----
+
+    async def holding_customer(self, customerid: str, item_ids: list[str]) -> list[Delivery]:
+        """Every delivery about the customer, any status: its own, and the digests that hold
+        an entry of it (by the digest's customers, or by one of its digest items)."""
+        clauses: list[dict[str, Any]] = [{"customerid": customerid}, {"customerids": customerid}]
+        if item_ids:
+            clauses.append({"digest_item_ids": {"$in": item_ids}})
+        return [Delivery.model_validate(d) for d in await self.deliveries.find({"$or": clauses}).to_list(None)]
+
+    async def rewrite(self, delivery_id: str, *, fields: dict[str, Any], unset: list[str]) -> None:
+        """Replace some fields of one delivery (``_id`` filter), retried like :meth:`settle`."""
+        update: dict[str, Any] = {"$set": fields}
+        if unset:
+            update["$unset"] = dict.fromkeys(unset, "")
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(_transient),
+            stop=stop_after_delay(60),
+            wait=wait_exponential_jitter(multiplier=0.05, max=2.0),
+            reraise=True,
+        ):
+            with attempt:
+                await self.deliveries.update_one({"_id": delivery_id}, update)
 
     async def purge(self, *, settled_before: datetime) -> int:
         """Retention: forget settled deliveries (and old locks) last touched before the cut-off."""

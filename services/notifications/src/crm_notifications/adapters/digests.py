@@ -53,6 +53,19 @@ class DigestRepo:
         result = await self.items.delete_many({"status": "flushed", "flushed_at": {"$lt": flushed_before}})
         return int(result.deleted_count)
 
+    async def exists(self, item_id: str) -> bool:
+        return await self.items.find_one({"_id": item_id}, {"_id": 1}) is not None
+
     async def delete_for_customer(self, customerid: str) -> int:
+        """A merged-away customer: its pending items (not sent, never will be)."""
         result = await self.items.delete_many({"customerid": customerid, "status": "pending"})
         return int(result.deleted_count)
+
+    async def ids_of_customer(self, customerid: str) -> list[str]:
+        """Every item of the customer, pending or flushed (a scan: erasure only)."""
+        return [d["_id"] for d in await self.items.find({"customerid": customerid}, {"_id": 1}).to_list(None)]
+
+    async def delete_ids(self, item_ids: list[str]) -> int:
+        if not item_ids:
+            return 0
+        return int((await self.items.delete_many({"_id": {"$in": item_ids}})).deleted_count)

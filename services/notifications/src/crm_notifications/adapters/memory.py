@@ -49,6 +49,9 @@ class InMemoryDeliveries:
             self.items[d.id] = d.model_copy(update={"status": "cancelled", "reason": reason, "updated_at": now})
         return len(hit)
 
+    async def existing(self, ids: list[str]) -> set[str]:
+        return {i for i in ids if i in self.items}
+
 
 @dataclass
 class InMemoryDigests:
@@ -66,6 +69,9 @@ class InMemoryDigests:
 
     async def delete_for_customer(self, customerid: str) -> int:
         return _drop(self.items, lambda i: i["customerid"] == customerid)
+
+    async def exists(self, item_id: str) -> bool:
+        return item_id in self.items
 
 
 @dataclass
@@ -88,3 +94,6 @@ class InMemorySuppressions:
 
     async def contains(self, customer_id: str) -> bool:
         return customer_id in self.reasons
+
+    async def reason(self, customer_id: str) -> str | None:
+        return self.reasons.get(customer_id)

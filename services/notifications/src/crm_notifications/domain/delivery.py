@@ -48,6 +48,10 @@ class Delivery(BaseModel):
     entries: list[dict[str, Any]] = Field(default_factory=list)
     """A digest's rendered entries."""
     digest_item_ids: list[str] = Field(default_factory=list)
+    customerids: list[str] = Field(default_factory=list)
+    """A digest's customers (one per item, distinct): an erasure finds what it must scrub."""
+    erased_at: datetime | None = None
+    """When the customer's personal data was scrubbed from this delivery (issue 16)."""
     attempt_log: list[AttemptRecord] = Field(default_factory=list)
     """Every finished attempt, oldest first."""
 

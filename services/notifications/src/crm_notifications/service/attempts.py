@@ -28,6 +28,7 @@ from crm_notifications.domain.masking import mask_text
 from crm_notifications.domain.models import Channel, Endpoint
 from crm_notifications.service.compose import Composer
 from crm_notifications.service.config_cache import ConfigCache
+from crm_notifications.service.erasure import CustomerErasure
 from crm_notifications.service.outcomes import OutcomePublisher
 from crm_notifications.settings import NotificationsSettings
 
@@ -48,7 +49,9 @@ class DeliveryExecutor:
         settings: NotificationsSettings,
         clock: Clock,
         rng: random.Random | None = None,
+        erasure: CustomerErasure | None = None,
     ) -> None:
+        self._erasure = erasure
         self._deliveries = deliveries
         self._events = events
         self._config = config
@@ -161,6 +164,8 @@ class DeliveryExecutor:
             await self._deliveries.settle(
                 delivery.id, record, status="pending", now=now, next_attempt_at=now + timedelta(seconds=delay)
             )
+            if await self._erased_meanwhile(delivery, reopened=True):
+                return None
             log.info(
                 "delivery attempt failed; will retry",
                 extra={
@@ -194,7 +199,18 @@ class DeliveryExecutor:
             )
         published = await self._outcomes.publish(settled)
         await self._deliveries.settle(delivery.id, record, status=status, now=now, outcome_published=published)
+        await self._erased_meanwhile(delivery, reopened=False)
         return None
+
+    async def _erased_meanwhile(self, delivery: Delivery, *, reopened: bool) -> bool:
+        """The settling update may have raced the customer's erasure (it was on its way when
+        the erasure scrubbed, or the store's read-then-write update brought back what the
+        scrub removed): check after writing, and scrub again if so (``service/erasure.py``).
+        Only where the record can hold the customer's data (an address, a digest's entries)
+        or where a retry would reopen a delivery the erasure cancelled."""
+        if self._erasure is None or not (reopened or delivery.address or delivery.kind == "digest"):
+            return False
+        return await self._erasure.recheck(delivery)
 
     def _retry_transient(self, delivery: Delivery, number: int, now: datetime) -> bool:
         """Another attempt after a transient failure: until both the attempts and the retry

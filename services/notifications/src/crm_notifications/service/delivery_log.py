@@ -33,6 +33,7 @@ LOG_FIELDS = (
     "last_error",
     "last_status_code",
     "digest_item_ids",
+    "erased_at",
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from crm_shared.clock import Clock
 
@@ -16,9 +17,11 @@ from crm_notifications.adapters.deliveries import DeliveryRepo
 from crm_notifications.adapters.digests import DigestRepo
 from crm_notifications.domain import keys
 from crm_notifications.domain.delivery import Delivery
+from crm_notifications.domain.keys import DeliveryKeys
 from crm_notifications.domain.preferences import quiet_until
 from crm_notifications.service.compose import PRIORITY_ORDER
 from crm_notifications.service.config_cache import ConfigCache
+from crm_notifications.service.erasure import CustomerErasure
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,13 @@ class DigestFlusher:
         clock: Clock,
         max_attempts: int,
         on_due: Callable[[str], object] | None = None,
+        keys: DeliveryKeys,
+        erasure: CustomerErasure | None = None,
+        legacy_until: datetime | None = None,
     ) -> None:
+        self._keys = keys
+        self._erasure = erasure
+        self._legacy_until = legacy_until
         self._digests = digests
         self._deliveries = deliveries
         self._config = config
@@ -49,7 +58,11 @@ class DigestFlusher:
             if not items:
                 continue
             first = items[0]
-            delivery_id = keys.digest_delivery_id(digest_key=digest_key, first_item_id=first["_id"])
+            delivery_id = self._keys.digest_delivery_id(digest_key=digest_key, first_item_id=first["_id"])
+            if self._legacy_until is not None and first["created_at"] < self._legacy_until:
+                legacy = keys.legacy_digest_delivery_id(digest_key=digest_key, first_item_id=first["_id"])
+                if await self._deliveries.existing([legacy]):  # flushed by an older process: do not send it twice
+                    delivery_id = legacy
             view = await self._config.get()
             user = view.directory.user(first.get("user_id"))
             priority = max((i.get("priority", "normal") for i in items), key=lambda p: PRIORITY_ORDER.get(p, 1))
@@ -78,14 +91,18 @@ class DigestFlusher:
                 reason=reason,
                 created_at=now,
                 updated_at=now,
-                entries=[i["entry"] for i in items],
+                # each entry says whose it is, so an erasure can take it out again
+                entries=[{**i["entry"], "customerid": i["customerid"]} for i in items],
                 digest_item_ids=[i["_id"] for i in items],
+                customerids=list(dict.fromkeys(i["customerid"] for i in items)),
             )
             item_ids = delivery.digest_item_ids
             if not await self._deliveries.claim(delivery):
                 existing = await self._deliveries.get(delivery_id)
                 item_ids = existing.digest_item_ids if existing else []
             await self._digests.mark_flushed(item_ids, delivery_id, now)
+            if self._erasure is not None:  # an erasure came meanwhile: its entries out (an empty digest cancelled)
+                await self._erasure.recheck(delivery)
             flushed.append(delivery_id)
             if not_before <= now and self.on_due is not None:
                 self.on_due(delivery_id)

@@ -32,6 +32,7 @@ from crm_notifications.domain.masking import mask_text
 
 log = logging.getLogger(__name__)
 ACTOR = Actor.system("notifications")
+ADDRESS_PREFIX = "address:"
 
 
 def recipient_fields(delivery: Delivery, key: bytes) -> dict[str, str | None]:
@@ -42,9 +43,12 @@ def recipient_fields(delivery: Delivery, key: bytes) -> dict[str, str | None]:
         return {"recipient": delivery.user_id, "recipient_kind": "user", "recipient_hash": None}
     if delivery.endpoint_id:
         return {"recipient": delivery.endpoint_id, "recipient_kind": "endpoint", "recipient_hash": None}
+    if delivery.address is None and delivery.recipient.startswith(ADDRESS_PREFIX):  # scrubbed by an erasure
+        digest = delivery.recipient.removeprefix(ADDRESS_PREFIX)
+        return {"recipient": delivery.recipient, "recipient_kind": "address", "recipient_hash": digest}
     address = (delivery.address or delivery.recipient).strip().lower()
     digest = hmac.new(key, f"recipient:{address}".encode(), hashlib.sha256).hexdigest()[:32]
-    return {"recipient": f"address:{digest}", "recipient_kind": "address", "recipient_hash": digest}
+    return {"recipient": f"{ADDRESS_PREFIX}{digest}", "recipient_kind": "address", "recipient_hash": digest}
 
 
 def outcome_event(delivery: Delivery, *, recipient_key: bytes) -> CloudEvent:
@@ -84,11 +88,16 @@ _EMAIL = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
 def delivery_error(delivery: Delivery) -> str:
     """The failure without what a sink may echo back (an address in an SMTP answer, the
     payload in an HTTP body): the status code, or the error's kind before its detail."""
-    if delivery.last_status_code is not None:
-        kind = "SMTP" if delivery.channel == "email" else "HTTP"
-        return f"{kind} {delivery.last_status_code}"
-    head = (delivery.last_error or "failed").split(":", 1)[0]
-    return mask_text(_EMAIL.sub("<address>", head))[:200]
+    return safe_error(delivery.channel, delivery.last_status_code, delivery.last_error) or "failed"
+
+
+def safe_error(channel: str, status_code: int | None, error: str | None) -> str | None:
+    """An attempt's error as :func:`delivery_error` says it (None stays None)."""
+    if status_code is not None:
+        return f"{'SMTP' if channel == 'email' else 'HTTP'} {status_code}"
+    if error is None:
+        return None
+    return mask_text(_EMAIL.sub("<address>", error.split(":", 1)[0]))[:200]
 
 
 def _recipient_headers(delivery: Delivery) -> dict[str, str]:

@@ -18,8 +18,8 @@ from datetime import datetime
 
 from crm_shared.events import CloudEvent
 
-from crm_notifications.domain import keys
 from crm_notifications.domain.delivery import Delivery
+from crm_notifications.domain.keys import DeliveryKeys
 from crm_notifications.domain.message import MailThread
 
 EVENT_TYPE = "crm.ticket.mailed"
@@ -41,7 +41,7 @@ def _address(event: CloudEvent) -> tuple[str, str] | None:
     return None
 
 
-def requester_delivery(event: CloudEvent, *, now: datetime, max_attempts: int) -> Delivery | None:
+def requester_delivery(event: CloudEvent, *, now: datetime, max_attempts: int, keys: DeliveryKeys) -> Delivery | None:
     found = _address(event)
     if found is None:
         return None
