@@ -13,17 +13,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from crm_devtools.testkit import FakeClock, eventually
+from crm_devtools.testkit import FakeClock, eventually, running_worker
 from crm_notifications.adapters.channels.base import Sender, SendJob, SendResult
 from crm_notifications.bootstrap import Container, bootstrap
 from crm_notifications.domain import keys
 from crm_notifications.domain.delivery import Delivery
 from crm_notifications.domain.models import Preferences, Recipient, RuleSpec, UserSpec
+from crm_notifications.entrypoints.worker import create_worker
 from crm_notifications.service.outcomes import recipient_fields
-from crm_notifications.testing import fresh_event
+from crm_notifications.testing import fresh_event, read_topic
 from crm_shared.auth import Principal
 from crm_shared.events import CloudEvent
 from crm_shared.events.samples import REP
+from crm_shared.kafka.producer import EventPublisher
 from crm_shared.topics import Topics
 
 pytestmark = pytest.mark.integration
@@ -261,3 +263,51 @@ async def test_a_delivery_claimed_under_the_old_unkeyed_id_is_not_claimed_again(
     await eventually(lambda: len(mailbox.to(EMAIL)) == 1)
     await worker.runner.idle()
     assert len(mailbox.to(EMAIL)) == 1
+
+
+async def test_through_the_broker_an_erased_customer_leaves_nothing_and_a_replay_brings_nothing_back(
+    make_settings: Any, topics: Topics, smtp: Any
+) -> None:
+    """The real worker (faust agents over the shared consumer runtime): a mail to the
+    customer goes out; ``crm.customer.erased`` and its tombstone arrive on ``crm.customer``;
+    then the mail's event and a new one are produced again. No collection and no outcome
+    event names the customer, and one mail was sent."""
+    mailbox, _ = smtp
+    settings = make_settings()
+
+    async def factory() -> Container:
+        return await bootstrap(settings, role="worker", provision=False)
+
+    app = create_worker(settings, container_factory=factory, web_enabled=False)
+    publisher = EventPublisher(settings.kafka_bootstrap_servers)
+    customer = str(uuid.uuid4())
+    first = mailed(customer)
+    async with running_worker(app):
+        container = app.crm_runtime.container
+        await publisher.start()
+        try:
+            await publisher.publish(topics.ticket, first)
+            await eventually(lambda: mailbox.to(EMAIL), timeout_s=60)
+            assert await eventually(lambda: leftovers(container), timeout_s=30)
+
+            await publisher.publish(topics.customer, erased(customer))
+            await publisher.send_raw(topics.customer, key=customer.encode(), value=None)
+
+            async def scrubbed() -> bool:
+                return not await leftovers(container) and await container.suppressions.contains(customer)
+
+            await eventually(scrubbed, timeout_s=60)
+
+            again = mailed(customer)
+            await publisher.publish(topics.ticket, first)  # a replay of the topic
+            await publisher.publish(topics.ticket, again)
+            processed = container.infra.db["processed_events"]
+            await eventually(lambda: processed.find_one({"_id": f"notifications:{again.id}"}), timeout_s=60)
+            await container.runner.idle()
+            assert await leftovers(container) == []
+            assert len(mailbox.to(EMAIL)) == 1
+            outcomes = await read_topic(settings.kafka_bootstrap_servers, topics.notification, count=1)
+            assert len(outcomes) == 1
+            assert all(p.lower().encode() not in (r.value or b"").lower() for r in outcomes for p in PERSONAL)
+        finally:
+            await publisher.stop()
