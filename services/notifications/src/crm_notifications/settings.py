@@ -44,10 +44,11 @@ class NotificationsSettings(CrmSettings):
     and an unkeyed hash over the recipient would let a reader test guessed addresses. Changing
     it changes the id of every delivery not yet claimed: change it only with no event in
     flight (the legacy check below covers only the unkeyed ids)."""
-    legacy_delivery_id_window_s: float = Field(default=24 * 3600.0, ge=0)
-    """After the first start with keyed ids, events older than this much past it are also
-    looked up under their old unkeyed ids before they are claimed, so a delivery an older
-    process claimed is not claimed (and sent) again under its new id."""
+    legacy_delivery_id_window_s: float = Field(default=3600.0, ge=0)
+    """Events older than the first start with keyed ids plus this are also looked up under
+    their old unkeyed ids before they are claimed, so a delivery an older process claimed is
+    not claimed (and sent) again under its new id. Longer than a rolling upgrade takes (the
+    old processes handle only events from before they stop); later events pay nothing."""
 
     # -- delivery ------------------------------------------------------------------
     delivery_max_attempts: int = Field(default=6, ge=1, le=50)
