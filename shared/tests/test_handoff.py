@@ -113,3 +113,24 @@ async def test_an_urgent_revision_jumps_the_queue_but_not_its_own_aggregates_rev
     assert published.index("b:1") < published.index("b:2")
     await handoff.flush()
     assert published[-1] == "w:4"
+
+
+async def test_flush_of_one_aggregate_waits_for_its_shard_only() -> None:
+    """An erasure's fallback waits for its customer's shard, not for a busy other one."""
+    stuck = asyncio.Event()
+    published: list[str] = []
+
+    async def publish(revision: Document, events: Sequence[tuple[str, CloudEvent]]) -> None:
+        if revision["aggregate_id"] == "busy":
+            await stuck.wait()
+        published.append(revision["_id"])
+
+    handoff = PublishHandoff(publish, kind="things", shards=2, max_age_s=60)
+    mine = next(a for a in (f"c{n}" for n in range(100)) if handoff._index(a) != handoff._index("busy"))
+    handoff.submit({"_id": "busy:1", "aggregate_id": "busy"}, [])
+    handoff.submit({"_id": f"{mine}:1", "aggregate_id": mine}, [])
+    await asyncio.wait_for(handoff.flush(mine), 5)
+    assert published == [f"{mine}:1"]
+    stuck.set()
+    await handoff.flush()
+    assert published == [f"{mine}:1", "busy:1"]

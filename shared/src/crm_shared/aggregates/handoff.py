@@ -123,8 +123,7 @@ class PublishHandoff:
         taken: set[str] = set()
         by_shard: dict[int, list[tuple[Document, Sequence[tuple[str, CloudEvent]]]]] = {}
         for revision, events in committed:
-            index = zlib.crc32(str(revision["aggregate_id"]).encode()) % len(self._shards)
-            by_shard.setdefault(index, []).append((revision, events))
+            by_shard.setdefault(self._index(str(revision["aggregate_id"])), []).append((revision, events))
         context = contextvars.copy_context()
         for index, part in by_shard.items():
             shard = self._shards[index]
@@ -146,11 +145,16 @@ class PublishHandoff:
                 shard.task = asyncio.get_running_loop().create_task(self._drain(shard), context=contextvars.Context())
         return taken
 
-    async def flush(self) -> None:
+    def _index(self, aggregate_id: str) -> int:
+        return zlib.crc32(aggregate_id.encode()) % len(self._shards)
+
+    async def flush(self, aggregate_id: str | None = None) -> None:
         """Wait until everything handed over so far is published or left to the relay; not
         what is handed over meanwhile (under steady writes a shard never runs dry, and an
-        erasure waiting for its own revision would wait for ever)."""
-        targets = [(shard, shard.queued) for shard in self._shards]
+        erasure waiting for its own revision would wait for ever). ``aggregate_id``: only
+        its shard (its revisions and those queued before them), not every shard."""
+        shards = self._shards if aggregate_id is None else [self._shards[self._index(aggregate_id)]]
+        targets = [(shard, shard.queued) for shard in shards]
         for shard, target in targets:
             while True:
                 shard.progress.clear()
