@@ -51,7 +51,11 @@ async def partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartit
 
 async def records(servers: str, topic: str) -> AsyncIterator[tuple[int, bytes | None, bytes | None]]:
     """(partition, key, value) of every record from the start to the end offsets at start."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False, max_partition_fetch_bytes=4 << 20)
+    # big fetches: one round trip brings thousands of records (a 1,000,000-event topic is ~1 GB)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=servers, enable_auto_commit=False, max_partition_fetch_bytes=16 << 20,
+        fetch_max_bytes=64 << 20, fetch_max_wait_ms=100, request_timeout_ms=120_000,
+    )  # fmt: skip
     await consumer.start()
     try:
         parts = await partitions(consumer, topic)
@@ -59,7 +63,7 @@ async def records(servers: str, topic: str) -> AsyncIterator[tuple[int, bytes | 
         await consumer.seek_to_beginning(*parts)
         end = {tp: o for tp, o in (await consumer.end_offsets(parts)).items() if o > 0}
         while end:
-            batches = await consumer.getmany(*end, timeout_ms=1000, max_records=5000)
+            batches = await consumer.getmany(*end, timeout_ms=1000, max_records=20_000)
             for tp, batch in batches.items():
                 for record in batch:
                     if record.offset < end.get(tp, 0):

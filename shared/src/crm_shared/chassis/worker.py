@@ -72,6 +72,7 @@ def create_service_worker(
     container_factory: ContainerFactory[C],
     subscriptions: Subscriptions[C],
     keys_in_parallel: int | None = None,
+    batch_max: int = 100,
     runtime: WorkerRuntime[C] | None = None,
     **faust_overrides: Any,
 ) -> CrmApp:
@@ -79,7 +80,8 @@ def create_service_worker(
 
     ``keys_in_parallel`` (default ``CRM_CONSUMER_KEYS_IN_PARALLEL``) > 1 handles records of
     different keys concurrently and one key's in order; pass 1 for handlers that share
-    documents across keys. The runtime is ``app.crm_runtime`` (tests await its ``ready``).
+    documents across keys. ``batch_max``: records taken at once (a worker that batches
+    its writes takes more). The runtime is ``app.crm_runtime`` (tests await its ``ready``).
     """
     app = make_faust_app(settings, **faust_overrides)
     rt: WorkerRuntime[C] = runtime or WorkerRuntime(container_factory)
@@ -89,7 +91,8 @@ def create_service_worker(
         return lambda: make(rt.container)
 
     for topic, make in subscriptions.items():
-        add_consumer_agent(app, topic=topic, ready=rt.ready, keys_in_parallel=parallel, consumer=consumer_of(make))
+        add_consumer_agent(app, topic=topic, ready=rt.ready, keys_in_parallel=parallel, consumer=consumer_of(make),
+                           batch_max=batch_max)  # fmt: skip
     app.crm_runtime = rt
     app.close_after_agents(rt.close)
     return app

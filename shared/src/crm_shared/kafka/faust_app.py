@@ -156,6 +156,7 @@ def add_consumer_agent(
     concurrency: int = 1,
     keys_in_parallel: int = 1,
     batch_window_s: float = 0.02,
+    batch_max: int = 100,
 ) -> Any:
     """An agent reading ``topic`` that hands each record to the EventConsumer.
 
@@ -163,7 +164,7 @@ def add_consumer_agent(
     (``ready``), never at import time.
 
     With ``keys_in_parallel`` > 1 the agent takes what arrived within
-    ``batch_window_s`` (up to 100 records), handles records of different keys
+    ``batch_window_s`` (up to ``batch_max`` records, 100 by default), handles records of different keys
     concurrently (at most ``keys_in_parallel`` at once) and those of one key in offset
     order, then acknowledges the batch. Handlers stay one-writer-per-key (replicas
     read-compare-write by ``_id``) but a worker is no longer one store round trip at a
@@ -202,7 +203,7 @@ def add_consumer_agent(
                 for record in records:
                     _record_outcome(handler.consumer, await handler.handle(record), record)
 
-        batches = cast(Any, stream).take_events(100, within=batch_window_s)  # not in faust's StreamT stub
+        batches = cast(Any, stream).take_events(batch_max, within=batch_window_s)  # not in faust's StreamT stub
         async for events in batches:
             groups: dict[tuple[int, bytes | None], list[RecordInfo]] = {}
             last: dict[int, faust.types.EventT[Any]] = {}

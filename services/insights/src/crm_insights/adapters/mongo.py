@@ -12,9 +12,12 @@ months ...), not with deals or tickets.
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import Mapping, Sequence
+from datetime import UTC
 from typing import Any
 
+import bson
 from crm_shared.mongo import Collection, Database, find_by_ids
 from pymongo import DeleteOne, ReplaceOne
 
@@ -57,22 +60,21 @@ class MongoReadModels:
         one at a time they take 10-300 ms. The store has one database-wide write lock
         anyway, so this costs nothing there."""
         entry = {
-            "done": False,
             # lists of documents: keys are ids, not field names (bucket ids may hold dots)
             "states": [{"key": k, "doc": v} for k, v in states.items()],
             "shards": [{"key": k, "doc": v} for k, v in shards.items()],
         }
         async with self._writing:
-            await self._journal.replace_one({"_id": journal}, entry, upsert=True)
+            await self._journal.replace_one({"_id": journal}, _packed(entry), upsert=True)
             await self._write(entry)
             await self._journal.update_one({"_id": journal}, {"$set": {"done": True}})
 
     async def recover(self, journal: str) -> None:
-        entry = await self._journal.find_one({"_id": journal})
-        if entry is None or entry.get("done"):
+        stored = await self._journal.find_one({"_id": journal})
+        if stored is None or stored.get("done"):
             return
         async with self._writing:
-            await self._write(entry)
+            await self._write(_unpacked(stored))
             await self._journal.update_one({"_id": journal}, {"$set": {"done": True}})
 
     async def _write(self, entry: Mapping[str, Any]) -> None:
@@ -99,6 +101,24 @@ class MongoReadModels:
     async def ping(self) -> bool:
         await self._db.command("ping")
         return True
+
+
+def _packed(entry: Mapping[str, Any]) -> Doc:
+    """The journal's documents as one compressed BSON blob: the store parses and stores a
+    binary field as one value, not the batch's documents field by field. Measured on a
+    private store (FerretDB 1.24 on SQLite, 2 Dec 2026, issue 19): the journal written as
+    nested documents was ~45 % of the store's CPU per applied event (16.9 ms with it,
+    9.3 ms without, batches of ~8 records)."""
+    return {"done": False, "packed": bson.Binary(zlib.compress(bson.encode(entry), 1))}
+
+
+def _unpacked(stored: Mapping[str, Any]) -> Mapping[str, Any]:
+    if "packed" not in stored:  # a journal written before packing (same lists, inline)
+        return stored
+    return bson.decode(zlib.decompress(bytes(stored["packed"])), codec_options=_CODEC)
+
+
+_CODEC: bson.CodecOptions[dict[str, Any]] = bson.CodecOptions(tz_aware=True, tzinfo=UTC)
 
 
 BULK_MAX = 100

@@ -30,6 +30,7 @@ def create_worker(
         container_factory=factory,
         subscriptions=subscriptions,
         keys_in_parallel=settings.batch_records,
+        batch_max=settings.batch_records,
         **faust_overrides,
     )
 
