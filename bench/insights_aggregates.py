@@ -16,7 +16,13 @@ from one run on the same machine.
 
 Rebuild: ``--rebuild-events`` deal events (5 per deal: created, 3 moves, won/lost) on
 the topic, folded from the start by ``crm_insights.rebuild`` (batch: in memory, then bulk
-writes), events/s and the time 1,000,000 would take at that rate.
+writes), events/s and the time 1,000,000 would take at that rate. Only insights' API runs
+meanwhile: no live worker applies the same events to the store while the rebuild is timed.
+
+``--private-store``: the stacks and the rebuild use a FerretDB of their own
+(``crm_devtools.outages.private_infra``, free port, removed afterwards), so other
+engineers' commands on the shared store neither count in its CPU nor slow it; the broker
+stays the shared one.
 
     .venv/bin/python -m bench.insights_aggregates --rate 50 --seconds 10 --rebuild-events 20000
 """
@@ -27,6 +33,7 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import os
 import random
 import time
 from datetime import timedelta
@@ -172,7 +179,12 @@ async def rebuild_rate(stack: Any, *, events: int) -> dict[str, Any]:
     settings = InsightsSettings(kafka_bootstrap_servers=stack.infra.kafka, mongodb_url=stack.infra.mongo,
                                 topic_prefix=stack.topics.prefix)  # fmt: skip
     meter = CpuMeter(infra_pids(stack.infra)).start()
+    me = psutil.Process()
+    rss0, cpu0 = me.memory_info().rss, cpu_s(me)
     stats = await rebuild(settings, database=f"{stack.databases['insights']}_rebuild")
+    stats["rebuild_process_cpu_ms_per_event"] = round(1000 * (cpu_s(me) - cpu0) / max(events, 1), 3)
+    stats["bench_rss_mb"] = {"before": rss0 >> 20, "after": psutil.Process().memory_info().rss >> 20}
+    stats["bench_peak_rss_mb"] = peak_rss_mb()
     stats["cpu"] = meter.stop()
     stats["produce_s"] = round(produce_s, 1)
     stats["produced_per_s"] = round(events / max(produce_s, 1e-9), 1)
@@ -184,6 +196,29 @@ async def rebuild_rate(stack: Any, *, events: int) -> dict[str, Any]:
     return stats
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (the rebuild folds in it)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+@contextlib.contextmanager
+def store_for(private: bool) -> Any:
+    infra = ensure_infra()
+    if not private:
+        yield infra
+        return
+    import tempfile
+
+    from crm_devtools.outages import private_infra
+
+    from bench.harness import Infra
+
+    with tempfile.TemporaryDirectory(prefix="insights-bench-") as folder, private_infra(Path(folder), ("mongo",)) as p:
+        yield Infra(kafka=infra.kafka, mongo=p.mongodb_url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=50)
@@ -191,11 +226,19 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=200)
     parser.add_argument("--rebuild-events", type=int, default=20_000)
     parser.add_argument("--out", default=None, help="results file (default: today's bench/results file)")
-    parser.add_argument("--batches", default="1,100",
+    parser.add_argument("--batches", default="600",
                         help="CRM_BATCH_RECORDS of each visibility run (1: one record at a time)")  # fmt: skip
+    parser.add_argument("--private-store", action="store_true", help="a FerretDB of the bench's own (see above)")
     args = parser.parse_args()
-    infra = ensure_infra()
-    figures: dict[str, Any] = {}
+    with store_for(args.private_store) as infra:
+        figures = run(args, infra)
+    path = write_results("insights_aggregates", figures, Path(args.out) if args.out else None)
+    print(figures)
+    print(f"written to {path}")
+
+
+def run(args: argparse.Namespace, infra: Any) -> dict[str, Any]:
+    figures: dict[str, Any] = {"store": "private" if args.private_store else "shared", "load_before": os.getloadavg()}
     for batch in [int(b) for b in args.batches.split(",") if b]:
         with running_stack(infra, ["insights"], extra_env={"CRM_BATCH_RECORDS": str(batch)}) as stack:
             run = asyncio.run(visibility(stack, rate=args.rate, seconds=args.seconds, deals=args.deals))
@@ -204,11 +247,11 @@ def main() -> None:
             if args.out:  # kept even if the stack's teardown hangs on the store
                 write_results("insights_aggregates", figures, Path(args.out))
     if args.rebuild_events:
-        with running_stack(infra, ["insights"]) as stack:
+        with running_stack(infra, ["insights"], roles=["api"]) as stack:  # no live worker
             figures["rebuild"] = asyncio.run(rebuild_rate(stack, events=args.rebuild_events))
-    path = write_results("insights_aggregates", figures, Path(args.out) if args.out else None)
-    print(figures)
-    print(f"written to {path}")
+            print(f"rebuild: {figures['rebuild']}", flush=True)
+    figures["load_after"] = os.getloadavg()
+    return figures
 
 
 if __name__ == "__main__":
