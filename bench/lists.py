@@ -266,7 +266,7 @@ def measure(mongo: str, kafka: str, label: str, n: int, services: list[str]) -> 
     cursors = (
         {"owner_id": deep_cursor(mongo, "owner_id", OWNERS[0]), "region": deep_cursor(mongo, "region", "emea")}
         if "contacts" in services
-        else {}
+        else {"owner_id": "", "region": ""}
     )
     cards = {"pipeline_id": "default", "limit": 200}
     queries: list[tuple[str, str, str, dict[str, Any], str]] = [
