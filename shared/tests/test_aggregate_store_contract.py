@@ -99,7 +99,7 @@ async def commit(
         changes={"n": {"from": None, "to": n}},
         publish=publish,
     )
-    await store.flush()  # the store publishes in the background; the fake at once
+    await store.flush(aggregate_id)  # the store publishes in the background (its queue only); the fake at once
     return version
 
 

@@ -193,11 +193,13 @@ class AggregateStoreBase(ABC):
             current_version=await self.current_version(aggregate_id),
         )
 
-    async def flush(self) -> None:
+    async def flush(self, aggregate_id: str | None = None) -> None:
         """Wait until the revisions committed so far were published in the background (or
-        left to the relay); at once for a store that publishes inline."""
+        left to the relay); at once for a store that publishes inline. ``aggregate_id``:
+        only that aggregate's queue (an erasure waiting for its customer's revisions need not
+        wait for every other customer's under load)."""
         if self._handoff is not None:
-            await self._handoff.flush()
+            await self._handoff.flush(aggregate_id)
 
     @abstractmethod
     async def _store_revisions(self, revisions: Sequence[Document]) -> list[bool]:

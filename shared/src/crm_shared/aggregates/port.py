@@ -62,7 +62,7 @@ class AggregateStorePort(Protocol):
         ``VersionConflict``; several commits of one aggregate are stored in their order."""
         ...
 
-    async def flush(self) -> None:
+    async def flush(self, aggregate_id: str | None = None) -> None:
         """Wait until what was committed so far is published (or left to the relay)."""
         ...
 
