@@ -198,9 +198,9 @@ class GdprService:
         The commit handed it to this process's background publisher: wait for that in
         memory (no store round trip) and read its flag once. Only what the fast path left
         (the broker away, its shard too busy, another process's commit after a crash) is
-        published here, by ``publish_pending``, which first waits for every queue of the
-        handoff (so no revision goes out twice); R6 measured that wait at 1-3 s under load,
-        paid by every erasure when it was the only way."""
+        published here, by ``publish_pending``, which first waits for the customer's queue
+        of the handoff (so no revision goes out twice) and reads the pending markers; R6
+        measured it at 1-3 s under load, paid by every erasure when it was the only way."""
         pending = revision_id(customer_id, version)
         for _ in range(int(FAST_PATH_WAIT_S / IN_FLIGHT_POLL_S)):  # a set lookup each: no I/O
             if not in_flight(pending):
