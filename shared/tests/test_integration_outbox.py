@@ -308,3 +308,59 @@ async def test_a_commit_writes_its_snapshot_without_reading_it_and_a_race_ends_a
         assert await store.get(cid) == {"_id": cid, "version": 4, "n": 4}
     finally:
         await counting.close()
+
+
+class _GatedPublisher:
+    """Records what it publishes; while ``hold`` is set, a publish waits for ``release``."""
+
+    def __init__(self) -> None:
+        self.published: list[tuple[str, int]] = []
+        self.hold = False
+        self.waiting = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def publish_many(self, items: Sequence[tuple[str, CloudEvent]]) -> None:
+        if self.hold:
+            self.hold = False
+            self.waiting.set()
+            await self.release.wait()
+        self.published += [(str(e.subject), int(e.sequence or 0)) for _, e in items]
+
+
+async def test_a_fast_path_behind_a_sweep_of_its_aggregate_does_not_publish_the_swept_revision_again(
+    mongodb_url: str, mongo_database: str
+) -> None:
+    """A sweep is sending revision 1 when revision 2's fast path finds 1 still pending: the
+    fast path leaves 1 to the sweep (it used to read 1's marker and send it too: an import's
+    revisions twice on the topic under load), and 2 goes out after it, once."""
+    client = make_client(mongodb_url)
+    gate = _GatedPublisher()
+    try:
+        store = AggregateStore(client[mongo_database], snapshots="things", publisher=gate)
+        await store.ensure_indexes()
+        cid = str(uuid.uuid4())
+
+        async def commit(version: int, *, publish: bool) -> None:
+            await store.commit(
+                aggregate_id=cid,
+                expected_version=version - 1,
+                snapshot={"n": version},
+                events=[("things", _event(cid, version))],
+                actor="u",
+                changes={},
+                publish=publish,
+            )
+
+        await commit(1, publish=False)  # left to the relay
+        gate.hold = True
+        sweep = asyncio.create_task(store.publish_pending())
+        await asyncio.wait_for(gate.waiting.wait(), 10)
+        await commit(2, publish=True)
+        await store.flush(cid)
+        gate.release.set()
+        await sweep
+        await store.publish_pending()  # the relay's next round
+        assert gate.published == [(cid, 1), (cid, 2)]
+        assert await store.backlog() == 0
+    finally:
+        await client.close()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -48,10 +49,13 @@ SWEEP_READ_LIMIT = 2_000
 
 
 IN_FLIGHT: set[str] = set()
-"""Revisions this process's fast path (:mod:`crm_shared.aggregates.handoff`) is publishing
-right now. The relay leaves them (and their aggregates' later ones) alone: during an
-outage the fast path's send can hang until the broker is back, then deliver, and a
-second publish by the relay would put the event on the topic twice."""
+"""Revisions this process is publishing right now: queued on or sent by the fast path
+(:mod:`crm_shared.aggregates.handoff`), or being sent by a sweep. The others leave them (and
+their aggregates' later ones) alone: during an outage the fast path's send can hang until
+the broker is back, then deliver, and a second publish by the relay would put the event on
+the topic twice; and a fast path finding its aggregate's previous revision still pending
+read the markers the relay was publishing at that moment and sent them again (seen under
+load: an import's first two revisions of a customer twice on the topic)."""
 
 
 def in_flight(revision_id: str) -> bool:
@@ -158,8 +162,8 @@ class Outbox:
         if ready:
             await self._publisher.publish_many([item for _, events in ready for item in events])
             await self._mark_published_many([revision["_id"] for revision, _ in ready])
-        for aggregate_id in held:
-            await self.publish_pending(aggregate_id, repair_snapshots=False)
+        for aggregate_id in held:  # what another sweep is sending stays its own (then the relay's)
+            await self.publish_pending(aggregate_id, repair_snapshots=False, skip_in_flight=True, own=here)
 
     async def publish_pending(
         self,
@@ -169,6 +173,7 @@ class Outbox:
         repair_snapshots: bool = True,
         older_than_s: float | None = None,
         skip_in_flight: bool = False,
+        own: AbstractSet[str] = frozenset(),
     ) -> int:
         """Publish pending revisions in version order, from the markers; returns how many
         markers were settled (published, or found already published or orphaned).
@@ -177,8 +182,9 @@ class Outbox:
         have left the snapshot behind); the fast path after a commit skips it.
         ``older_than_s`` leaves recent revisions to the fast path of the request that
         wrote them (the sweeper uses it, so a revision is rarely published twice).
-        ``skip_in_flight`` leaves what this process's fast path is publishing right now,
-        and its aggregate's later revisions, to the fast path (the order holds).
+        ``skip_in_flight`` leaves what this process is publishing right now (:data:`IN_FLIGHT`),
+        and its aggregate's later revisions, to that publisher (the order holds); except
+        ``own``, the caller's own revisions (the fast path's, in flight by being its).
         """
         if self._publisher is None:
             return 0
@@ -195,19 +201,28 @@ class Outbox:
             .to_list(None)
         )
         settled, pending = 0, []
-        held: set[str] = set()  # aggregates with a revision in flight on the fast path
-        for marker in markers:
-            if skip_in_flight and (marker["aggregate_id"] in held or in_flight(marker["_id"])):
-                held.add(marker["aggregate_id"])
-                continue
-            rev = await self._revisions.find_one({"_id": marker["_id"]})
-            if rev is None or rev.get("published"):
-                if rev is not None or _aware(marker["created_at"]) < now - ORPHAN_AFTER:
-                    await self.markers.delete_one({"_id": marker["_id"]})
-                    settled += 1
-                continue
-            pending.append(rev)
-        return settled + await self._publish_revisions(pending, repair_snapshots=repair_snapshots)
+        held: set[str] = set()  # aggregates with a revision in flight elsewhere in this process
+        claimed: set[str] = set()  # in flight from the check on, before any await: no window
+        try:
+            for marker in markers:
+                if skip_in_flight and (
+                    marker["aggregate_id"] in held or (in_flight(marker["_id"]) and marker["_id"] not in own)
+                ):
+                    held.add(marker["aggregate_id"])
+                    continue
+                if marker["_id"] not in IN_FLIGHT:
+                    claimed.add(marker["_id"])
+                    IN_FLIGHT.add(marker["_id"])
+                rev = await self._revisions.find_one({"_id": marker["_id"]})
+                if rev is None or rev.get("published"):
+                    if rev is not None or _aware(marker["created_at"]) < now - ORPHAN_AFTER:
+                        await self.markers.delete_one({"_id": marker["_id"]})
+                        settled += 1
+                    continue
+                pending.append(rev)
+            return settled + await self._publish_revisions(pending, repair_snapshots=repair_snapshots)
+        finally:
+            IN_FLIGHT.difference_update(claimed)
 
     async def publish_unmarked(self, *, limit: int = 500, older_than_s: float = 0.0) -> int:
         """Scan ``revisions`` for unpublished ones (no marker: older code, or a marker
@@ -244,8 +259,13 @@ class Outbox:
             if repair_snapshots:
                 await self._repair_snapshot(rev["snapshot"])  # a crash between the two writes
             items += [(e["topic"], CloudEvent.model_validate(e["event"])) for e in rev["events"]]
-        await self._publisher.publish_many(items)
-        await self._mark_published_many([rev["_id"] for rev in pending])
+        taken = {rev["_id"] for rev in pending} - IN_FLIGHT  # the fast path's own stay its to clear
+        IN_FLIGHT.update(taken)
+        try:
+            await self._publisher.publish_many(items)
+            await self._mark_published_many([rev["_id"] for rev in pending])
+        finally:
+            IN_FLIGHT.difference_update(taken)
         return len(pending)
 
     async def _mark_published_many(self, rev_ids: Sequence[str]) -> None:
