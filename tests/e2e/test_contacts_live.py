@@ -123,6 +123,12 @@ async def test_360_lifecycle_merge_and_live_stream(
             await resumed.close()
 
             # -- 360: deal and ticket events produced by another department ---------------------
+            # The worker must own its partitions first: the 360 is about following events, not
+            # about how long a worker takes to start (a CI run once waited 30 s here for them).
+            worker = procs["contacts-worker"]
+            started = time.monotonic()
+            await eventually(lambda: asyncio.to_thread(worker.ready), timeout_s=120)
+            print(f"contacts worker ready (owns its partitions) {time.monotonic() - started:.1f} s after the checks")
             await publisher.publish_many(
                 [(topics.deal, about("crm.deal.created", cid)), (topics.ticket, about("crm.ticket.opened", cid))]
             )
