@@ -123,3 +123,14 @@ def test_up_refuses_a_port_taken_by_someone_else(tmp_path: Path, free_port) -> N
         s.listen()
         with pytest.raises(InfraError, match=f"port {cfg.mongo_port} is in use"):
             Infra(cfg).up(["mongo"])
+
+
+def test_a_kafka_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The storage tool reads ``-t -abc...`` as an option; such ids are drawn again."""
+    import uuid
+
+    from crm_devtools.infra import kafka
+
+    draws = iter([uuid.UUID(bytes=b"\xf8" + bytes(15)), uuid.UUID(bytes=b"\x00" * 16)])
+    monkeypatch.setattr(kafka.uuid, "uuid4", lambda: next(draws))
+    assert kafka._cluster_id() == "AAAAAAAAAAAAAAAAAAAAAA"

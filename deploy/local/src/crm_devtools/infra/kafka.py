@@ -190,8 +190,13 @@ def prepare(cfg: InfraConfig) -> list[str]:
 
 
 def _cluster_id() -> str:
-    """A Kafka cluster id: 16 random bytes, base64url without padding (22 chars)."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A Kafka cluster id: 16 random bytes, base64url without padding (22 chars), never
+    starting with ``-`` (the storage tool's argument parser reads one as an option: a
+    fresh-clone CI run failed so, one start in 64; Kafka's own ``random-uuid`` avoids it too)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def is_healthy(cfg: InfraConfig, timeout_s: float = 3.0) -> bool:
