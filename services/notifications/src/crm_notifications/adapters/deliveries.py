@@ -151,14 +151,7 @@ class DeliveryRepo:
             if outcome_published:
                 update["$unset"] = {"entries": ""}
         update["$set"] = fields
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception(_transient),
-            stop=stop_after_delay(60),
-            wait=wait_exponential_jitter(multiplier=0.05, max=2.0),
-            reraise=True,
-        ):
-            with attempt:
-                await self.deliveries.update_one({"_id": delivery_id}, update)
+        await self._update_retried(delivery_id, update)
 
     async def defer(self, delivery_id: str, *, at: datetime, now: datetime, reason: str) -> None:
         await self.deliveries.update_one(
@@ -198,6 +191,10 @@ class DeliveryRepo:
         update: dict[str, Any] = {"$set": fields}
         if unset:
             update["$unset"] = dict.fromkeys(unset, "")
+        await self._update_retried(delivery_id, update)
+
+    async def _update_retried(self, delivery_id: str, update: dict[str, Any]) -> None:
+        """One delivery's update by ``_id``, retried through a short store outage."""
         async for attempt in AsyncRetrying(
             retry=retry_if_exception(_transient),
             stop=stop_after_delay(60),
