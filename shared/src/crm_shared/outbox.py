@@ -49,13 +49,9 @@ SWEEP_READ_LIMIT = 2_000
 
 
 IN_FLIGHT: set[str] = set()
-"""Revisions this process is publishing right now: queued on or sent by the fast path
-(:mod:`crm_shared.aggregates.handoff`), or being sent by a sweep. The others leave them (and
-their aggregates' later ones) alone: during an outage the fast path's send can hang until
-the broker is back, then deliver, and a second publish by the relay would put the event on
-the topic twice; and a fast path finding its aggregate's previous revision still pending
-read the markers the relay was publishing at that moment and sent them again (seen under
-load: an import's first two revisions of a customer twice on the topic)."""
+"""Revisions this process is publishing now (fast path or sweep). Other publishers leave them and
+their aggregates' later ones alone: a second send would put an event on the topic twice (a hung
+send in an outage; a fast path reading the markers a sweep was sending: seen under load)."""
 
 
 def in_flight(revision_id: str) -> bool:
